@@ -1,0 +1,222 @@
+// Loading the wasm kernels and owning their linear memory.
+//
+// The kernels allocate nothing: every buffer lives in memory laid out here, in TypeScript,
+// by a first-fit allocator over the pages above the module's static data (`heap_base()`).
+// The memory is created here and imported by the module, so a threads build can later share it.
+import { RecapError } from './errors.js';
+import { simdWasm, scalarWasm, relaxedWasm } from './wasm/embedded.js';
+
+export type WasmKind = 'simd' | 'scalar' | 'relaxed';
+export interface InitOptions {
+  /** Which build to run, or the bytes / compiled module of one you host yourself. */
+  wasm?: WasmKind | BufferSource | WebAssembly.Module;
+  /** Worker threads for training and sampling (reserved; 1 thread today). */
+  threads?: number;
+}
+
+/** The kernel exports (see assembly/README.md for each contract). */
+export type Kernels = Record<string, (...args: number[]) => number>;
+
+interface Runtime {
+  kind: WasmKind | 'custom';
+  kernels: Kernels;
+  memory: WebAssembly.Memory;
+  heap: Heap;
+  threads: number;
+}
+
+let runtime: Runtime | null = null;
+let loading: Promise<void> | null = null;
+let loadingKind: string | null = null;
+
+const PAGE = 65536;
+const ALIGN = 16;
+
+function decodeBase64(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+const embedded: Record<WasmKind, string> = { simd: simdWasm, scalar: scalarWasm, relaxed: relaxedWasm };
+
+function kindName(wasm: InitOptions['wasm']): string {
+  return typeof wasm === 'string' || wasm === undefined ? (wasm ?? 'simd') : 'custom';
+}
+
+/**
+ * Loads the wasm kernels. Idempotent: concurrent and repeated calls share one load. The default
+ * build is 'simd', falling back to 'scalar' with a one-line warning where SIMD is unsupported.
+ */
+export function init(options: InitOptions = {}): Promise<void> {
+  const wanted = kindName(options.wasm);
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+    throw new RecapError('options.threads', 'a positive integer', String(options.threads));
+  }
+  if (loading) {
+    if (options.wasm !== undefined && wanted !== loadingKind && !(loadingKind === 'simd' && runtime?.kind === 'scalar')) {
+      throw new RecapError('options.wasm', `the build already loaded ('${loadingKind}')`, `'${wanted}'`,
+        'recap loads one wasm build per process; start a new process (or worker) for another');
+    }
+    return loading;
+  }
+  loadingKind = wanted;
+  loading = load(options).catch((e) => {
+    loading = null;
+    loadingKind = null;
+    throw e;
+  });
+  return loading;
+}
+
+async function load(options: InitOptions): Promise<void> {
+  const wasm = options.wasm ?? 'simd';
+  let module: WebAssembly.Module;
+  let kind: Runtime['kind'];
+  if (typeof wasm === 'string') {
+    if (!(wasm in embedded)) throw new RecapError('options.wasm', "'simd', 'scalar', 'relaxed', bytes or a WebAssembly.Module", `'${wasm}'`);
+    let bytes = decodeBase64(embedded[wasm]);
+    kind = wasm;
+    if (!WebAssembly.validate(bytes)) {
+      if (wasm === 'simd') {
+        console.warn('recap: WebAssembly SIMD is not supported here; using the scalar build (slower, same results up to summation order)');
+        bytes = decodeBase64(embedded.scalar);
+        kind = 'scalar';
+      } else if (wasm === 'relaxed') {
+        throw new RecapError('options.wasm', 'an engine with relaxed SIMD (Node needs --experimental-wasm-relaxed-simd)', "'relaxed'");
+      }
+    }
+    module = await WebAssembly.compile(bytes as BufferSource);
+  } else if (wasm instanceof WebAssembly.Module) {
+    module = wasm;
+    kind = 'custom';
+  } else {
+    module = await WebAssembly.compile(wasm);
+    kind = 'custom';
+  }
+  const memory = new WebAssembly.Memory({ initial: 16 });
+  const instance = await WebAssembly.instantiate(module, {
+    env: {
+      memory,
+      abort(_msg: number, _file: number, line: number, col: number) {
+        throw new Error(`recap: wasm abort at ${line}:${col}`);
+      },
+    },
+  });
+  const kernels = instance.exports as unknown as Kernels;
+  const base = kernels.heap_base();
+  runtime = { kind, kernels, memory, heap: new Heap(memory, base), threads: options.threads ?? 1 };
+}
+
+/** Is the runtime loaded? */
+export function isInitialized(): boolean {
+  return runtime !== null;
+}
+
+/** The loaded runtime; throws a clear error before `init()` has resolved. */
+export function rt(): Runtime {
+  if (!runtime) throw new Error('recap: call `await init()` before using the library');
+  return runtime;
+}
+
+/** Which build is running: 'simd', 'scalar', 'relaxed' or 'custom'. */
+export function backend(): string {
+  return rt().kind;
+}
+
+/** The kernel exports. */
+export function kernels(): Kernels {
+  return rt().kernels;
+}
+
+/**
+ * First-fit allocator over wasm linear memory. Blocks are 16-byte aligned; freed blocks are
+ * coalesced with their neighbours. Grows the memory when no free block is large enough.
+ */
+export class Heap {
+  private free: Array<{ ptr: number; size: number }> = [];
+  private sizes = new Map<number, number>();
+  private top: number;
+  constructor(private memory: WebAssembly.Memory, base: number) {
+    this.top = align(base);
+  }
+
+  alloc(bytes: number): number {
+    const size = align(Math.max(bytes, ALIGN));
+    for (let i = 0; i < this.free.length; i++) {
+      const block = this.free[i];
+      if (block.size >= size) {
+        const ptr = block.ptr;
+        if (block.size === size) this.free.splice(i, 1);
+        else { block.ptr += size; block.size -= size; }
+        this.sizes.set(ptr, size);
+        return ptr;
+      }
+    }
+    const ptr = this.top;
+    const end = ptr + size;
+    if (end > 4 * 1024 * 1024 * 1024 - PAGE) {
+      throw new RecapError('memory', 'at most 4 GiB of wasm memory in all', `${(end / 2 ** 30).toFixed(2)} GiB needed`);
+    }
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      try {
+        this.memory.grow(pages);
+      } catch {
+        throw new RecapError('memory', `${((end - have) / 2 ** 20).toFixed(1)} MiB more wasm memory`, 'the engine refused to grow it');
+      }
+    }
+    this.top = end;
+    this.sizes.set(ptr, size);
+    return ptr;
+  }
+
+  release(ptr: number): void {
+    const size = this.sizes.get(ptr);
+    if (size === undefined) return;
+    this.sizes.delete(ptr);
+    if (ptr + size === this.top) {
+      this.top = ptr;
+      // fold free blocks that now touch the top
+      let last = this.free[this.free.length - 1];
+      while (last && last.ptr + last.size === this.top) {
+        this.top = last.ptr;
+        this.free.pop();
+        last = this.free[this.free.length - 1];
+      }
+      return;
+    }
+    let i = 0;
+    while (i < this.free.length && this.free[i].ptr < ptr) i++;
+    this.free.splice(i, 0, { ptr, size });
+    const next = this.free[i + 1];
+    if (next && ptr + size === next.ptr) {
+      this.free[i].size += next.size;
+      this.free.splice(i + 1, 1);
+    }
+    const prev = this.free[i - 1];
+    if (prev && prev.ptr + prev.size === ptr) {
+      prev.size += this.free[i].size;
+      this.free.splice(i, 1);
+    }
+  }
+
+  /** Bytes currently handed out (for leak tests). */
+  get inUse(): number {
+    let n = 0;
+    for (const s of this.sizes.values()) n += s;
+    return n;
+  }
+}
+
+function align(n: number): number {
+  return Math.ceil(n / ALIGN) * ALIGN;
+}
+
+/** Bytes of wasm memory handed out to live buffers and the memory's total size. */
+export function memoryStats(): { inUse: number; memoryBytes: number } {
+  const r = rt();
+  return { inUse: r.heap.inUse, memoryBytes: r.memory.buffer.byteLength };
+}
