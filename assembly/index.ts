@@ -1,5 +1,36 @@
+// recap kernels: the module's exports (see README.md for the ABI contract).
+// Every kernel is exported as f32_<name> and f64_<name>; each picks its SIMD or scalar body at
+// compile time (ASC_FEATURE_SIMD), so the scalar build contains no v128 instruction.
+
+export { f32_gemm_nn, f64_gemm_nn, f32_gemm_tn, f64_gemm_tn, f32_gemm_nt, f64_gemm_nt } from "./gemm";
+export { f32_affine_forward, f64_affine_forward, f32_affine_backward, f64_affine_backward } from "./affine";
+export {
+  f32_rnn_step_forward, f64_rnn_step_forward, f32_rnn_step_backward, f64_rnn_step_backward,
+  f32_rnn_forward, f64_rnn_forward, f32_rnn_backward, f64_rnn_backward,
+} from "./rnn";
+export {
+  f32_lstm_step_forward, f64_lstm_step_forward, f32_lstm_step_backward, f64_lstm_step_backward,
+  f32_lstm_forward, f64_lstm_forward, f32_lstm_backward, f64_lstm_backward,
+} from "./lstm";
+export {
+  f32_word_embedding_forward, f64_word_embedding_forward,
+  f32_word_embedding_backward, f64_word_embedding_backward,
+} from "./embedding";
+export {
+  f32_temporal_softmax_loss, f64_temporal_softmax_loss, f32_argmax_rows, f64_argmax_rows,
+  f32_log_softmax_rows, f64_log_softmax_rows,
+} from "./softmax";
+export {
+  f32_sgd, f64_sgd, f32_sgd_momentum, f64_sgd_momentum, f32_rmsprop, f64_rmsprop,
+  f32_adam, f64_adam, f32_adam_a2, f64_adam_a2, f32_clip_scale, f64_clip_scale,
+  f32_sum_squares, f64_sum_squares, f32_all_finite, f64_all_finite,
+} from "./optim";
+
+/** First free byte after the module's static data; the TypeScript layer lays out memory from here. */
 export function heap_base(): usize { return __heap_base; }
-function add_scalar(a: usize, n: i32): f64 { let s = 0.0; for (let i = 0; i < n; i++) s += load<f64>(a + (<usize>i << 3)); return s; }
-function add_simd(a: usize, n: i32): f64 { let s = f64x2.splat(0); for (let i = 0; i < n; i += 2) s = f64x2.add(s, v128.load(a + (<usize>i << 3))); return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1); }
-export function sum(a: usize, n: i32): f64 { if (ASC_FEATURE_SIMD) return add_simd(a, n); else return add_scalar(a, n); }
-export function mexp(x: f64): f64 { return Math.exp(x); }
+
+// f64 libm for TypeScript code whose arithmetic must be bit-identical across engines.
+export function math_exp(x: f64): f64 { return Math.exp(x); }
+export function math_log(x: f64): f64 { return Math.log(x); }
+export function math_sqrt(x: f64): f64 { return Math.sqrt(x); }
+export function math_pow(x: f64, y: f64): f64 { return Math.pow(x, y); }

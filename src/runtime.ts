@@ -76,9 +76,9 @@ async function load(options: InitOptions): Promise<void> {
   let kind: Runtime['kind'];
   if (typeof wasm === 'string') {
     if (!(wasm in embedded)) throw new RecapError('options.wasm', "'simd', 'scalar', 'relaxed', bytes or a WebAssembly.Module", `'${wasm}'`);
-    let bytes = decodeBase64(embedded[wasm]);
-    kind = wasm;
-    if (!WebAssembly.validate(bytes)) {
+    let bytes = decodeBase64(embedded[wasm as WasmKind]);
+    kind = wasm as WasmKind;
+    if (!WebAssembly.validate(bytes as BufferSource)) {
       if (wasm === 'simd') {
         console.warn('recap: WebAssembly SIMD is not supported here; using the scalar build (slower, same results up to summation order)');
         bytes = decodeBase64(embedded.scalar);

@@ -1,0 +1,163 @@
+// GEMM kernels: SIMD vs scalar twin vs a naive triple loop, both dtypes, every tail.
+//
+// Bounds. nn and tn: the SIMD body, the scalar twin and the naive loop below all form
+// s = Σ_k a_k·b_k sequentially from zero with separate mul/add, then C = s or C = C_old + s,
+// so they must agree BITWISE. nt: the SIMD body sums k in lanes (different order); two
+// orderings of the same sum each lie within γ_K·Σ|a_k·b_k| of the exact value (γ_K ≈ K·eps/2),
+// so we assert |simd − scalar| <= (K+2)·eps·(Σ_k |a_k·b_k| + |C_old|), the +2 and |C_old| covering
+// the final C_old + s rounding. The scalar nt twin is bitwise equal to the naive loop.
+import { SIZES, srand, rand, alloc, free, copy, bitDiff, get, epsOf, rndInt } from "./helpers";
+import { gemm_nn__scalar, gemm_nn__wasmsimd, gemm_tn__scalar, gemm_tn__wasmsimd,
+         gemm_nt__scalar, gemm_nt__wasmsimd } from "../gemm";
+
+const NN = 0, TN = 1, NT = 2;
+const NAIVE = 0, SCALAR = 1, SIMD = 2;
+
+// A(i,k), B(k,j) element offsets for each form
+// @ts-ignore: decorator
+@inline function aIdx(form: i32, i: i32, k: i32, lda: i32): i32 { return form == TN ? k * lda + i : i * lda + k; }
+// @ts-ignore: decorator
+@inline function bIdx(form: i32, k: i32, j: i32, ldb: i32): i32 { return form == NT ? j * ldb + k : k * ldb + j; }
+
+function naive<T>(form: i32, c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+    let s = <T>0;
+    for (let k = 0; k < K; k++) s += get<T>(a, aIdx(form, i, k, lda)) * get<T>(b, bIdx(form, k, j, ldb));
+    const p = c + (<usize>(i * ldc + j) << alignof<T>());
+    store<T>(p, acc ? load<T>(p) + s : s);
+  }
+}
+
+function run<T>(form: i32, variant: i32, c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+                lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  if (variant == NAIVE) { naive<T>(form, c, a, b, M, N, K, lda, ldb, ldc, acc); return; }
+  if (form == NN) {
+    if (variant == SCALAR) gemm_nn__scalar<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+    else gemm_nn__wasmsimd<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+  } else if (form == TN) {
+    if (variant == SCALAR) gemm_tn__scalar<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+    else gemm_tn__wasmsimd<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+  } else {
+    if (variant == SCALAR) gemm_nt__scalar<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+    else gemm_nt__wasmsimd<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+  }
+}
+
+let cases = 0;
+let failures = 0;
+
+/** One case: all three variants from the same C_old; returns the number of failed checks. */
+function check<T>(form: i32, M: i32, N: i32, K: i32, pad: i32, acc: i32): void {
+  // leading dimensions with padding (pad = 0 gives the packed strides)
+  const lda = (form == TN ? M : K) + pad;
+  const ldb = (form == NT ? K : N) + (pad > 0 ? pad + 1 : 0);
+  const ldc = N + (pad > 0 ? pad + 2 : 0);
+  const aRows = form == TN ? K : M, bRows = form == NT ? N : K;
+  const a = rand<T>(aRows * lda), b = rand<T>(bRows * ldb), c0 = rand<T>(M * ldc);
+  const cn = alloc<T>(M * ldc), cs = alloc<T>(M * ldc), cv = alloc<T>(M * ldc);
+  copy<T>(cn, c0, M * ldc); copy<T>(cs, c0, M * ldc); copy<T>(cv, c0, M * ldc);
+  run<T>(form, NAIVE, cn, a, b, M, N, K, lda, ldb, ldc, acc);
+  run<T>(form, SCALAR, cs, a, b, M, N, K, lda, ldb, ldc, acc);
+  run<T>(form, SIMD, cv, a, b, M, N, K, lda, ldb, ldc, acc);
+  cases++;
+  // scalar twin == naive bitwise for every form (includes the untouched padding)
+  if (bitDiff<T>(cn, cs, M * ldc) != 0) failures++;
+  if (form != NT) {
+    if (bitDiff<T>(cn, cv, M * ldc) != 0) failures++;
+  } else {
+    const eps = epsOf<T>();
+    for (let i = 0; i < M; i++) for (let j = 0; j < ldc; j++) {
+      const e = i * ldc + j;
+      let bound = 0.0;
+      if (j < N) {
+        let sabs = 0.0;
+        for (let k = 0; k < K; k++) sabs += abs(<f64>get<T>(a, aIdx(form, i, k, lda)) * <f64>get<T>(b, bIdx(form, k, j, ldb)));
+        bound = <f64>(K + 2) * eps * (sabs + (acc ? abs(<f64>get<T>(c0, e)) : 0.0));
+      }
+      if (abs(<f64>get<T>(cv, e) - <f64>get<T>(cs, e)) > bound) failures++;
+    }
+  }
+  free(a); free(b); free(c0); free(cn); free(cs); free(cv);
+}
+
+function sweep<T>(form: i32): void {
+  for (let acc = 0; acc < 2; acc++) {
+    for (let s = 0; s < SIZES.length; s++) {
+      const n = SIZES[s];
+      const pad = s % 3; // packed and padded leading dimensions
+      check<T>(form, n, 5, 7, pad, acc);   // M sweep
+      check<T>(form, 5, n, 3, pad, acc);   // N sweep
+      check<T>(form, 3, 5, n, pad, acc);   // K sweep
+      check<T>(form, n, n, 9, pad, acc);   // square in M,N
+    }
+    // mixed cases
+    check<T>(form, 33, 65, 17, 1, acc);
+    check<T>(form, 127, 31, 9, 0, acc);
+    check<T>(form, 65, 127, 33, 2, acc);
+    check<T>(form, 13, 17, 127, 1, acc);
+    check<T>(form, 11, 9, 65, 0, acc);
+    check<T>(form, 0, 5, 3, 0, acc);     // empty
+    check<T>(form, 4, 8, 0, 0, acc);     // K = 0: C = 0 or C unchanged
+  }
+}
+
+/** Row-partition invariance: rows [0,r) and [r,M) in two calls == one call, bitwise. */
+function partition<T>(form: i32, M: i32, N: i32, K: i32): i32 {
+  const lda = form == TN ? M : K, ldb = form == NT ? K : N, ldc = N;
+  const a = rand<T>((form == TN ? K : M) * lda), b = rand<T>((form == NT ? N : K) * ldb);
+  const c1 = alloc<T>(M * N), c2 = alloc<T>(M * N);
+  let bad = 0;
+  run<T>(form, SIMD, c1, a, b, M, N, K, lda, ldb, ldc, 0);
+  for (let r = 1; r < M; r += 2) {
+    const aoff = <usize>(form == TN ? r : r * lda) << alignof<T>();
+    run<T>(form, SIMD, c2, a, b, r, N, K, lda, ldb, ldc, 0);
+    run<T>(form, SIMD, c2 + (<usize>(r * ldc) << alignof<T>()), a + aoff, b, M - r, N, K, lda, ldb, ldc, 0);
+    bad += bitDiff<T>(c1, c2, M * N);
+  }
+  free(a); free(b); free(c1); free(c2);
+  return bad;
+}
+
+describe("gemm", () => {
+  it("nn: SIMD == scalar == naive bitwise, f32 and f64, all tails, acc 0/1, padded ld", () => {
+    srand(1); cases = 0; failures = 0;
+    sweep<f32>(NN); sweep<f64>(NN);
+    expect(failures).toBe(0);
+    expect(cases).toBe(2 * 2 * (16 * 4 + 7));
+  });
+  it("tn: SIMD == scalar == naive bitwise", () => {
+    srand(2); failures = 0;
+    sweep<f32>(TN); sweep<f64>(TN);
+    expect(failures).toBe(0);
+  });
+  it("nt: scalar == naive bitwise, SIMD within (K+2)·eps·(Σ|a·b| + |C_old|)", () => {
+    srand(3); failures = 0;
+    sweep<f32>(NT); sweep<f64>(NT);
+    expect(failures).toBe(0);
+  });
+  it("row-partitioned calls are bit-identical to one call (thread contract)", () => {
+    srand(4);
+    for (let form = 0; form < 3; form++) {
+      expect(partition<f32>(form, 13, 11, 37)).toBe(0);
+      expect(partition<f64>(form, 13, 11, 37)).toBe(0);
+      expect(partition<f32>(form, 9, 33, 5)).toBe(0);
+      expect(partition<f64>(form, 9, 33, 5)).toBe(0);
+    }
+  });
+  it("the comparison catches a one-ulp change (negative control)", () => {
+    const p = rand<f64>(8), q = alloc<f64>(8);
+    copy<f64>(q, p, 8);
+    expect(bitDiff<f64>(p, q, 8)).toBe(0);
+    store<u64>(q + 24, load<u64>(q + 24) ^ 1);
+    expect(bitDiff<f64>(p, q, 8)).toBe(1);
+    free(p); free(q);
+  });
+  it("random shapes", () => {
+    srand(5); failures = 0;
+    for (let r = 0; r < 40; r++) {
+      const M = 1 + rndInt(40), N = 1 + rndInt(40), K = 1 + rndInt(40), pad = rndInt(3), acc = rndInt(2);
+      for (let form = 0; form < 3; form++) { check<f32>(form, M, N, K, pad, acc); check<f64>(form, M, N, K, pad, acc); }
+    }
+    expect(failures).toBe(0);
+  });
+});

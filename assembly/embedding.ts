@@ -1,0 +1,63 @@
+// Word embedding (CS231n word_embedding_forward / word_embedding_backward).
+// NT = number of tokens (N·T), V = vocab, D = wordvec. x holds i32 word ids, validated by the
+// caller to lie in [0, V).
+
+import { lanes } from "./math";
+
+// out (NT,D) written = W[x[k]]; x (NT) i32, W (V,D) read.
+export function word_embedding_forward<T>(out: usize, x: usize, W: usize, NT: i32, V: i32, D: i32): void {
+  const S = alignof<T>();
+  const row = <usize>D << S;
+  for (let k = 0; k < NT; k++) {
+    const id = load<i32>(x + (<usize>k << 2));
+    memory.copy(out + <usize>k * row, W + <usize>id * row, row);
+  }
+}
+
+// dW (V,D) accumulated: dW[x[k]] += dout[k] for k = 0..NT-1 in order (repeated ids accumulate);
+// dout (NT,D), x (NT) i32 read. SIMD == scalar bitwise (element-wise adds in the same order).
+export function word_embedding_backward__scalar<T>(dW: usize, dout: usize, x: usize, NT: i32, V: i32, D: i32): void {
+  const S = alignof<T>();
+  const row = <usize>D << S;
+  for (let k = 0; k < NT; k++) {
+    const id = load<i32>(x + (<usize>k << 2));
+    const p = dW + <usize>id * row, q = dout + <usize>k * row;
+    for (let j = 0; j < D; j++) {
+      const o = <usize>j << S;
+      store<T>(p + o, load<T>(p + o) + load<T>(q + o));
+    }
+  }
+}
+export function word_embedding_backward__wasmsimd<T>(dW: usize, dout: usize, x: usize, NT: i32, V: i32, D: i32): void {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  const row = <usize>D << S;
+  for (let k = 0; k < NT; k++) {
+    const id = load<i32>(x + (<usize>k << 2));
+    const p = dW + <usize>id * row, q = dout + <usize>k * row;
+    let j = 0;
+    for (; j + L <= D; j += L) {
+      const o = <usize>j << S;
+      v128.store(p + o, v128.add<T>(v128.load(p + o), v128.load(q + o)));
+    }
+    for (; j < D; j++) {
+      const o = <usize>j << S;
+      store<T>(p + o, load<T>(p + o) + load<T>(q + o));
+    }
+  }
+}
+
+export function f32_word_embedding_forward(out: usize, x: usize, W: usize, NT: i32, V: i32, D: i32): void {
+  word_embedding_forward<f32>(out, x, W, NT, V, D);
+}
+export function f64_word_embedding_forward(out: usize, x: usize, W: usize, NT: i32, V: i32, D: i32): void {
+  word_embedding_forward<f64>(out, x, W, NT, V, D);
+}
+export function f32_word_embedding_backward(dW: usize, dout: usize, x: usize, NT: i32, V: i32, D: i32): void {
+  if (ASC_FEATURE_SIMD) word_embedding_backward__wasmsimd<f32>(dW, dout, x, NT, V, D);
+  else word_embedding_backward__scalar<f32>(dW, dout, x, NT, V, D);
+}
+export function f64_word_embedding_backward(dW: usize, dout: usize, x: usize, NT: i32, V: i32, D: i32): void {
+  if (ASC_FEATURE_SIMD) word_embedding_backward__wasmsimd<f64>(dW, dout, x, NT, V, D);
+  else word_embedding_backward__scalar<f64>(dW, dout, x, NT, V, D);
+}

@@ -1,0 +1,393 @@
+// GEMM microkernels: C (=, or += when acc ≠ 0) op(A)·op(B), row-major, T = f32 | f64.
+// Sizes: C is (M,N); the contraction length is K; lda, ldb, ldc are row strides in elements.
+//
+//   gemm_nn: A (M,K), B (K,N)          C[i,j] = Σ_k A[i,k]·B[k,j]
+//   gemm_tn: A stored (K,M), B (K,N)   C[i,j] = Σ_k A[k,i]·B[k,j]
+//   gemm_nt: A (M,K), B stored (N,K)   C[i,j] = Σ_k A[i,k]·B[j,k]
+//
+// Summation order (the contract): every output element is s = 0; s += a_k·b_k for the k of a
+// fixed schedule; then C = s (acc = 0) or C = C + s (acc ≠ 0). The schedule never depends on M,
+// on the row block an element falls in, or on which caller computes which rows, so splitting the
+// rows of C between threads gives bit-identical results.
+//   nn, tn: k = 0, 1, ..., K-1 sequentially. The SIMD body vectorises over the N columns with a
+//           separate mul and add per k, so it is bit-identical to the scalar twin.
+//   nt:     the SIMD body vectorises over k: lane l accumulates k ≡ l (mod lanes) over the
+//           vector part of K, the lanes are summed in a fixed order (math.ts hsum), then the
+//           K mod lanes tail is added sequentially. It differs from the scalar twin (sequential
+//           k) by summation order only.
+// The relaxed build (ASC_FEATURE_RELAXED_SIMD) uses relaxed_madd in the vector loops.
+//
+// Tiles (XNNPACK naming): nn/tn 4x(2 vectors) = 4x8 f32 / 4x4 f64, then 1-row and 1-vector and
+// scalar-column remainders; nt 4x2 dot products (4 rows of A against 2 rows of B) with
+// 1x1 remainders. No packing yet.
+
+import { lanes, vmadd, hsum } from "./math";
+
+// ---------------------------------------------------------------------------------------------
+// nn / tn share one body: A(i,k) is at a + (i·ars + k·aks) elements
+// (nn: ars = lda, aks = 1; tn: ars = 1, aks = lda).
+
+// c is (M,N) written or accumulated; a, b read.
+function gemm_xn__scalar<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+                            ars: i32, aks: i32, ldb: i32, ldc: i32, acc: i32): void {
+  const S = alignof<T>();
+  const ak = <usize>aks << S;
+  const bk = <usize>ldb << S;
+  for (let i = 0; i < M; i++) {
+    const ai = a + (<usize>i * <usize>ars << S);
+    const ci = c + (<usize>i * <usize>ldc << S);
+    let j = 0;
+    for (; j + 4 <= N; j += 4) {
+      let s0 = <T>0, s1 = <T>0, s2 = <T>0, s3 = <T>0;
+      let pa = ai, pb = b + (<usize>j << S);
+      for (let k = 0; k < K; k++) {
+        const x = load<T>(pa);
+        s0 += x * load<T>(pb, 0);
+        s1 += x * load<T>(pb + sizeof<T>());
+        s2 += x * load<T>(pb + 2 * sizeof<T>());
+        s3 += x * load<T>(pb + 3 * sizeof<T>());
+        pa += ak; pb += bk;
+      }
+      const pc = ci + (<usize>j << S);
+      if (acc) {
+        s0 = load<T>(pc) + s0;
+        s1 = load<T>(pc + sizeof<T>()) + s1;
+        s2 = load<T>(pc + 2 * sizeof<T>()) + s2;
+        s3 = load<T>(pc + 3 * sizeof<T>()) + s3;
+      }
+      store<T>(pc, s0);
+      store<T>(pc + sizeof<T>(), s1);
+      store<T>(pc + 2 * sizeof<T>(), s2);
+      store<T>(pc + 3 * sizeof<T>(), s3);
+    }
+    for (; j < N; j++) {
+      let s = <T>0;
+      let pa = ai, pb = b + (<usize>j << S);
+      for (let k = 0; k < K; k++) { s += load<T>(pa) * load<T>(pb); pa += ak; pb += bk; }
+      const pc = ci + (<usize>j << S);
+      if (acc) s = load<T>(pc) + s;
+      store<T>(pc, s);
+    }
+  }
+}
+
+// One row of C, columns [j, N) with j a multiple of nothing in particular: 2-vector blocks,
+// one vector, then scalar columns. ai points at A(i,0). c is written or accumulated.
+// @ts-ignore: decorator
+@inline function gemm_xn_row__wasmsimd<T>(ci: usize, ai: usize, b: usize, N: i32, K: i32,
+                                           ak: usize, bk: usize, acc: i32): void {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  let j = 0;
+  for (; j + 2 * L <= N; j += 2 * L) {
+    let c0 = v128.splat<T>(0), c1 = v128.splat<T>(0);
+    let pa = ai, pb = b + (<usize>j << S);
+    for (let k = 0; k < K; k++) {
+      const x = v128.splat<T>(load<T>(pa));
+      c0 = vmadd<T>(c0, x, v128.load(pb));
+      c1 = vmadd<T>(c1, x, v128.load(pb, 16));
+      pa += ak; pb += bk;
+    }
+    const pc = ci + (<usize>j << S);
+    if (acc) { c0 = v128.add<T>(v128.load(pc), c0); c1 = v128.add<T>(v128.load(pc, 16), c1); }
+    v128.store(pc, c0); v128.store(pc, c1, 16);
+  }
+  if (j + L <= N) {
+    let c0 = v128.splat<T>(0);
+    let pa = ai, pb = b + (<usize>j << S);
+    for (let k = 0; k < K; k++) {
+      c0 = vmadd<T>(c0, v128.splat<T>(load<T>(pa)), v128.load(pb));
+      pa += ak; pb += bk;
+    }
+    const pc = ci + (<usize>j << S);
+    if (acc) c0 = v128.add<T>(v128.load(pc), c0);
+    v128.store(pc, c0);
+    j += L;
+  }
+  for (; j < N; j++) {
+    let s = <T>0;
+    let pa = ai, pb = b + (<usize>j << S);
+    for (let k = 0; k < K; k++) { s += load<T>(pa) * load<T>(pb); pa += ak; pb += bk; }
+    const pc = ci + (<usize>j << S);
+    if (acc) s = load<T>(pc) + s;
+    store<T>(pc, s);
+  }
+}
+
+// c is (M,N) written or accumulated; a, b read.
+function gemm_xn__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+                              ars: i32, aks: i32, ldb: i32, ldc: i32, acc: i32): void {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  const ak = <usize>aks << S;
+  const ar = <usize>ars << S;
+  const bk = <usize>ldb << S;
+  const cr = <usize>ldc << S;
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const a0 = a + (<usize>i * <usize>ars << S);
+    const c0p = c + (<usize>i * <usize>ldc << S);
+    let j = 0;
+    // 4 rows x 2 vectors
+    for (; j + 2 * L <= N; j += 2 * L) {
+      let c00 = v128.splat<T>(0), c01 = v128.splat<T>(0);
+      let c10 = v128.splat<T>(0), c11 = v128.splat<T>(0);
+      let c20 = v128.splat<T>(0), c21 = v128.splat<T>(0);
+      let c30 = v128.splat<T>(0), c31 = v128.splat<T>(0);
+      let pa = a0, pb = b + (<usize>j << S);
+      for (let k = 0; k < K; k++) {
+        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+        const x0 = v128.splat<T>(load<T>(pa));
+        const x1 = v128.splat<T>(load<T>(pa + ar));
+        const x2 = v128.splat<T>(load<T>(pa + 2 * ar));
+        const x3 = v128.splat<T>(load<T>(pa + 3 * ar));
+        c00 = vmadd<T>(c00, x0, b0); c01 = vmadd<T>(c01, x0, b1);
+        c10 = vmadd<T>(c10, x1, b0); c11 = vmadd<T>(c11, x1, b1);
+        c20 = vmadd<T>(c20, x2, b0); c21 = vmadd<T>(c21, x2, b1);
+        c30 = vmadd<T>(c30, x3, b0); c31 = vmadd<T>(c31, x3, b1);
+        pa += ak; pb += bk;
+      }
+      const p0 = c0p + (<usize>j << S), p1 = p0 + cr, p2 = p1 + cr, p3 = p2 + cr;
+      if (acc) {
+        c00 = v128.add<T>(v128.load(p0), c00); c01 = v128.add<T>(v128.load(p0, 16), c01);
+        c10 = v128.add<T>(v128.load(p1), c10); c11 = v128.add<T>(v128.load(p1, 16), c11);
+        c20 = v128.add<T>(v128.load(p2), c20); c21 = v128.add<T>(v128.load(p2, 16), c21);
+        c30 = v128.add<T>(v128.load(p3), c30); c31 = v128.add<T>(v128.load(p3, 16), c31);
+      }
+      v128.store(p0, c00); v128.store(p0, c01, 16);
+      v128.store(p1, c10); v128.store(p1, c11, 16);
+      v128.store(p2, c20); v128.store(p2, c21, 16);
+      v128.store(p3, c30); v128.store(p3, c31, 16);
+    }
+    // 4 rows x 1 vector
+    if (j + L <= N) {
+      let c00 = v128.splat<T>(0), c10 = v128.splat<T>(0);
+      let c20 = v128.splat<T>(0), c30 = v128.splat<T>(0);
+      let pa = a0, pb = b + (<usize>j << S);
+      for (let k = 0; k < K; k++) {
+        const b0 = v128.load(pb);
+        c00 = vmadd<T>(c00, v128.splat<T>(load<T>(pa)), b0);
+        c10 = vmadd<T>(c10, v128.splat<T>(load<T>(pa + ar)), b0);
+        c20 = vmadd<T>(c20, v128.splat<T>(load<T>(pa + 2 * ar)), b0);
+        c30 = vmadd<T>(c30, v128.splat<T>(load<T>(pa + 3 * ar)), b0);
+        pa += ak; pb += bk;
+      }
+      const p0 = c0p + (<usize>j << S), p1 = p0 + cr, p2 = p1 + cr, p3 = p2 + cr;
+      if (acc) {
+        c00 = v128.add<T>(v128.load(p0), c00); c10 = v128.add<T>(v128.load(p1), c10);
+        c20 = v128.add<T>(v128.load(p2), c20); c30 = v128.add<T>(v128.load(p3), c30);
+      }
+      v128.store(p0, c00); v128.store(p1, c10); v128.store(p2, c20); v128.store(p3, c30);
+      j += L;
+    }
+    // 4 rows x scalar columns
+    for (; j < N; j++) {
+      let s0 = <T>0, s1 = <T>0, s2 = <T>0, s3 = <T>0;
+      let pa = a0, pb = b + (<usize>j << S);
+      for (let k = 0; k < K; k++) {
+        const y = load<T>(pb);
+        s0 += load<T>(pa) * y;
+        s1 += load<T>(pa + ar) * y;
+        s2 += load<T>(pa + 2 * ar) * y;
+        s3 += load<T>(pa + 3 * ar) * y;
+        pa += ak; pb += bk;
+      }
+      const p0 = c0p + (<usize>j << S), p1 = p0 + cr, p2 = p1 + cr, p3 = p2 + cr;
+      if (acc) { s0 = load<T>(p0) + s0; s1 = load<T>(p1) + s1; s2 = load<T>(p2) + s2; s3 = load<T>(p3) + s3; }
+      store<T>(p0, s0); store<T>(p1, s1); store<T>(p2, s2); store<T>(p3, s3);
+    }
+  }
+  // remaining rows one at a time
+  for (; i < M; i++) {
+    gemm_xn_row__wasmsimd<T>(c + (<usize>i * <usize>ldc << S), a + (<usize>i * <usize>ars << S),
+                             b, N, K, ak, bk, acc);
+  }
+}
+
+// c (M,N) written (acc = 0) or accumulated (acc ≠ 0) = a (M,K) · b (K,N); a, b read.
+export function gemm_nn__scalar<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+                                   lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  gemm_xn__scalar<T>(c, a, b, M, N, K, lda, 1, ldb, ldc, acc);
+}
+export function gemm_nn__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+                                     lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  gemm_xn__wasmsimd<T>(c, a, b, M, N, K, lda, 1, ldb, ldc, acc);
+}
+
+// c (M,N) written or accumulated = aᵀ · b; a stored (K,M), b (K,N); a, b read.
+export function gemm_tn__scalar<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+                                   lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  gemm_xn__scalar<T>(c, a, b, M, N, K, 1, lda, ldb, ldc, acc);
+}
+export function gemm_tn__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+                                     lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  gemm_xn__wasmsimd<T>(c, a, b, M, N, K, 1, lda, ldb, ldc, acc);
+}
+
+// ---------------------------------------------------------------------------------------------
+// nt: dot products along k.
+
+// c (M,N) written or accumulated = a (M,K) · bᵀ; b stored (N,K); a, b read.
+export function gemm_nt__scalar<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+                                   lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  const S = alignof<T>();
+  const br = <usize>ldb << S;
+  for (let i = 0; i < M; i++) {
+    const ai = a + (<usize>i * <usize>lda << S);
+    const ci = c + (<usize>i * <usize>ldc << S);
+    let j = 0;
+    for (; j + 4 <= N; j += 4) {
+      const b0 = b + (<usize>j * <usize>ldb << S), b1 = b0 + br, b2 = b1 + br, b3 = b2 + br;
+      let s0 = <T>0, s1 = <T>0, s2 = <T>0, s3 = <T>0;
+      for (let k = 0; k < K; k++) {
+        const o = <usize>k << S;
+        const x = load<T>(ai + o);
+        s0 += x * load<T>(b0 + o);
+        s1 += x * load<T>(b1 + o);
+        s2 += x * load<T>(b2 + o);
+        s3 += x * load<T>(b3 + o);
+      }
+      const pc = ci + (<usize>j << S);
+      if (acc) {
+        s0 = load<T>(pc) + s0;
+        s1 = load<T>(pc + sizeof<T>()) + s1;
+        s2 = load<T>(pc + 2 * sizeof<T>()) + s2;
+        s3 = load<T>(pc + 3 * sizeof<T>()) + s3;
+      }
+      store<T>(pc, s0);
+      store<T>(pc + sizeof<T>(), s1);
+      store<T>(pc + 2 * sizeof<T>(), s2);
+      store<T>(pc + 3 * sizeof<T>(), s3);
+    }
+    for (; j < N; j++) {
+      const bj = b + (<usize>j * <usize>ldb << S);
+      let s = <T>0;
+      for (let k = 0; k < K; k++) {
+        const o = <usize>k << S;
+        s += load<T>(ai + o) * load<T>(bj + o);
+      }
+      const pc = ci + (<usize>j << S);
+      if (acc) s = load<T>(pc) + s;
+      store<T>(pc, s);
+    }
+  }
+}
+
+// One dot product with the nt schedule (vector part by lanes, fixed hsum, sequential tail);
+// the 4x2 tile below computes each of its elements exactly this way.
+// @ts-ignore: decorator
+@inline function dot_nt__wasmsimd<T>(x: usize, y: usize, K: i32): T {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  let v = v128.splat<T>(0);
+  let k = 0;
+  for (; k + L <= K; k += L) {
+    const o = <usize>k << S;
+    v = vmadd<T>(v, v128.load(x + o), v128.load(y + o));
+  }
+  let s = hsum<T>(v);
+  for (; k < K; k++) {
+    const o = <usize>k << S;
+    s += load<T>(x + o) * load<T>(y + o);
+  }
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline function store_acc<T>(p: usize, s: T, acc: i32): void {
+  store<T>(p, acc ? load<T>(p) + s : s);
+}
+
+export function gemm_nt__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+                                     lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  const ar = <usize>lda << S;
+  const br = <usize>ldb << S;
+  const cr = <usize>ldc << S;
+  const Kv = K - K % L; // vector part of K
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const a0 = a + (<usize>i * <usize>lda << S), a1 = a0 + ar, a2 = a1 + ar, a3 = a2 + ar;
+    const c0 = c + (<usize>i * <usize>ldc << S), c1 = c0 + cr, c2 = c1 + cr, c3 = c2 + cr;
+    let j = 0;
+    for (; j + 2 <= N; j += 2) {
+      const b0 = b + (<usize>j * <usize>ldb << S), b1 = b0 + br;
+      let v00 = v128.splat<T>(0), v01 = v128.splat<T>(0);
+      let v10 = v128.splat<T>(0), v11 = v128.splat<T>(0);
+      let v20 = v128.splat<T>(0), v21 = v128.splat<T>(0);
+      let v30 = v128.splat<T>(0), v31 = v128.splat<T>(0);
+      for (let k = 0; k < Kv; k += L) {
+        const o = <usize>k << S;
+        const y0 = v128.load(b0 + o), y1 = v128.load(b1 + o);
+        const x0 = v128.load(a0 + o);
+        v00 = vmadd<T>(v00, x0, y0); v01 = vmadd<T>(v01, x0, y1);
+        const x1 = v128.load(a1 + o);
+        v10 = vmadd<T>(v10, x1, y0); v11 = vmadd<T>(v11, x1, y1);
+        const x2 = v128.load(a2 + o);
+        v20 = vmadd<T>(v20, x2, y0); v21 = vmadd<T>(v21, x2, y1);
+        const x3 = v128.load(a3 + o);
+        v30 = vmadd<T>(v30, x3, y0); v31 = vmadd<T>(v31, x3, y1);
+      }
+      let s00 = hsum<T>(v00), s01 = hsum<T>(v01), s10 = hsum<T>(v10), s11 = hsum<T>(v11);
+      let s20 = hsum<T>(v20), s21 = hsum<T>(v21), s30 = hsum<T>(v30), s31 = hsum<T>(v31);
+      for (let k = Kv; k < K; k++) {
+        const o = <usize>k << S;
+        const y0 = load<T>(b0 + o), y1 = load<T>(b1 + o);
+        const x0 = load<T>(a0 + o), x1 = load<T>(a1 + o), x2 = load<T>(a2 + o), x3 = load<T>(a3 + o);
+        s00 += x0 * y0; s01 += x0 * y1;
+        s10 += x1 * y0; s11 += x1 * y1;
+        s20 += x2 * y0; s21 += x2 * y1;
+        s30 += x3 * y0; s31 += x3 * y1;
+      }
+      const o = <usize>j << S;
+      store_acc<T>(c0 + o, s00, acc); store_acc<T>(c0 + o + sizeof<T>(), s01, acc);
+      store_acc<T>(c1 + o, s10, acc); store_acc<T>(c1 + o + sizeof<T>(), s11, acc);
+      store_acc<T>(c2 + o, s20, acc); store_acc<T>(c2 + o + sizeof<T>(), s21, acc);
+      store_acc<T>(c3 + o, s30, acc); store_acc<T>(c3 + o + sizeof<T>(), s31, acc);
+    }
+    if (j < N) {
+      const bj = b + (<usize>j * <usize>ldb << S);
+      const o = <usize>j << S;
+      store_acc<T>(c0 + o, dot_nt__wasmsimd<T>(a0, bj, K), acc);
+      store_acc<T>(c1 + o, dot_nt__wasmsimd<T>(a1, bj, K), acc);
+      store_acc<T>(c2 + o, dot_nt__wasmsimd<T>(a2, bj, K), acc);
+      store_acc<T>(c3 + o, dot_nt__wasmsimd<T>(a3, bj, K), acc);
+    }
+  }
+  for (; i < M; i++) {
+    const ai = a + (<usize>i * <usize>lda << S);
+    const ci = c + (<usize>i * <usize>ldc << S);
+    for (let j = 0; j < N; j++) {
+      store_acc<T>(ci + (<usize>j << S), dot_nt__wasmsimd<T>(ai, b + (<usize>j * <usize>ldb << S), K), acc);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exports (the exported function picks the body at compile time).
+
+export function f32_gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  if (ASC_FEATURE_SIMD) gemm_nn__wasmsimd<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+  else gemm_nn__scalar<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+}
+export function f64_gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  if (ASC_FEATURE_SIMD) gemm_nn__wasmsimd<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+  else gemm_nn__scalar<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+}
+export function f32_gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  if (ASC_FEATURE_SIMD) gemm_tn__wasmsimd<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+  else gemm_tn__scalar<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+}
+export function f64_gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  if (ASC_FEATURE_SIMD) gemm_tn__wasmsimd<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+  else gemm_tn__scalar<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+}
+export function f32_gemm_nt(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  if (ASC_FEATURE_SIMD) gemm_nt__wasmsimd<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+  else gemm_nt__scalar<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+}
+export function f64_gemm_nt(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  if (ASC_FEATURE_SIMD) gemm_nt__wasmsimd<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+  else gemm_nt__scalar<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+}

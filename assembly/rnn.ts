@@ -1,0 +1,214 @@
+// Vanilla RNN (CS231n rnn_step_forward / rnn_step_backward / rnn_forward / rnn_backward).
+// Legend: N = batch, T = time, D = input, H = hidden. (N,T,·) arrays are row-major with the
+// time axis inside the batch axis, so step t of row n is at (n·T + t)·width.
+//
+//   a = b + x·Wx + prev_h·Wh   (bias first, then each GEMM sum added: gemm acc path)
+//   next_h = tanh(a), dtanh = tanh'(a) = 4e/(1+e)², e = exp(-2|a|)   (math.ts)
+// The step and sequence kernels perform the same operations in the same order, so T step calls
+// reproduce rnn_forward bit for bit.
+
+import { lanes, tanh_exp, tanh_e, dtanh_e } from "./math";
+import { gemm_nn__scalar, gemm_nn__wasmsimd, gemm_tn__scalar, gemm_tn__wasmsimd,
+         gemm_nt__scalar, gemm_nt__wasmsimd } from "./gemm";
+import { bias_rows, colsum_acc__scalar, colsum_acc__wasmsimd } from "./affine";
+
+// h (R,H) row stride ld: read as a, written = tanh(a); dtanh (R,H) row stride ld written = tanh'(a).
+// Transcendental-bound, so the SIMD bodies share this scalar loop.
+function tanh_rows<T>(h: usize, dtanh: usize, R: i32, H: i32, ld: i32): void {
+  const S = alignof<T>();
+  for (let r = 0; r < R; r++) {
+    const ro = <usize>r * <usize>ld << S;
+    for (let j = 0; j < H; j++) {
+      const o = ro + (<usize>j << S);
+      const a = load<T>(h + o);
+      const e = tanh_exp<T>(a);
+      store<T>(h + o, tanh_e<T>(a, e));
+      store<T>(dtanh + o, dtanh_e<T>(e));
+    }
+  }
+}
+
+// da (R,H) written = (dh + run) ⊙ dtanh when has_run, else dh ⊙ dtanh.
+// da, dh, dtanh have row stride ld; run has row stride ldr. SIMD == scalar bitwise.
+function rnn_da__scalar<T>(da: usize, dh: usize, run: usize, has_run: bool, dtanh: usize,
+                           R: i32, H: i32, ld: i32, ldr: i32): void {
+  const S = alignof<T>();
+  for (let r = 0; r < R; r++) {
+    const ro = <usize>r * <usize>ld << S;
+    const rr = run + (<usize>r * <usize>ldr << S);
+    for (let j = 0; j < H; j++) {
+      const o = ro + (<usize>j << S);
+      let g = load<T>(dh + o);
+      if (has_run) g = g + load<T>(rr + (<usize>j << S));
+      store<T>(da + o, g * load<T>(dtanh + o));
+    }
+  }
+}
+function rnn_da__wasmsimd<T>(da: usize, dh: usize, run: usize, has_run: bool, dtanh: usize,
+                             R: i32, H: i32, ld: i32, ldr: i32): void {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  for (let r = 0; r < R; r++) {
+    const ro = <usize>r * <usize>ld << S;
+    const rr = run + (<usize>r * <usize>ldr << S);
+    let j = 0;
+    for (; j + L <= H; j += L) {
+      const o = ro + (<usize>j << S);
+      let g = v128.load(dh + o);
+      if (has_run) g = v128.add<T>(g, v128.load(rr + (<usize>j << S)));
+      v128.store(da + o, v128.mul<T>(g, v128.load(dtanh + o)));
+    }
+    for (; j < H; j++) {
+      const o = ro + (<usize>j << S);
+      let g = load<T>(dh + o);
+      if (has_run) g = g + load<T>(rr + (<usize>j << S));
+      store<T>(da + o, g * load<T>(dtanh + o));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// next_h (N,H) written = tanh(b + x·Wx + prev_h·Wh); dtanh (N,H) written = tanh'(same);
+// x (N,D), prev_h (N,H), Wx (D,H), Wh (H,H), b (H) read. next_h must not alias an input.
+export function rnn_step_forward__scalar<T>(next_h: usize, dtanh: usize, x: usize, prev_h: usize,
+    Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32): void {
+  bias_rows<T>(next_h, b, N, H, H);
+  gemm_nn__scalar<T>(next_h, x, Wx, N, H, D, D, H, H, 1);
+  gemm_nn__scalar<T>(next_h, prev_h, Wh, N, H, H, H, H, H, 1);
+  tanh_rows<T>(next_h, dtanh, N, H, H);
+}
+export function rnn_step_forward__wasmsimd<T>(next_h: usize, dtanh: usize, x: usize, prev_h: usize,
+    Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32): void {
+  bias_rows<T>(next_h, b, N, H, H);
+  gemm_nn__wasmsimd<T>(next_h, x, Wx, N, H, D, D, H, H, 1);
+  gemm_nn__wasmsimd<T>(next_h, prev_h, Wh, N, H, H, H, H, H, 1);
+  tanh_rows<T>(next_h, dtanh, N, H, H);
+}
+
+// da (N,H) scratch written = dnext_h ⊙ dtanh; dx (N,D) written = da·Wxᵀ; dprev_h (N,H) written
+// = da·Whᵀ; dWx (D,H) += xᵀ·da; dWh (H,H) += prev_hᵀ·da; db (H) += Σ_n da.
+// dnext_h, dtanh, x, prev_h, Wx, Wh read.
+export function rnn_step_backward__scalar<T>(dx: usize, dprev_h: usize, dWx: usize, dWh: usize, db: usize,
+    da: usize, dnext_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize,
+    N: i32, D: i32, H: i32): void {
+  rnn_da__scalar<T>(da, dnext_h, 0, false, dtanh, N, H, H, H);
+  gemm_nt__scalar<T>(dx, da, Wx, N, D, H, H, H, D, 0);
+  gemm_nt__scalar<T>(dprev_h, da, Wh, N, H, H, H, H, H, 0);
+  gemm_tn__scalar<T>(dWx, x, da, D, H, N, D, H, H, 1);
+  gemm_tn__scalar<T>(dWh, prev_h, da, H, H, N, H, H, H, 1);
+  colsum_acc__scalar<T>(db, da, N, H, H);
+}
+export function rnn_step_backward__wasmsimd<T>(dx: usize, dprev_h: usize, dWx: usize, dWh: usize, db: usize,
+    da: usize, dnext_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize,
+    N: i32, D: i32, H: i32): void {
+  rnn_da__wasmsimd<T>(da, dnext_h, 0, false, dtanh, N, H, H, H);
+  gemm_nt__wasmsimd<T>(dx, da, Wx, N, D, H, H, H, D, 0);
+  gemm_nt__wasmsimd<T>(dprev_h, da, Wh, N, H, H, H, H, H, 0);
+  gemm_tn__wasmsimd<T>(dWx, x, da, D, H, N, D, H, H, 1);
+  gemm_tn__wasmsimd<T>(dWh, prev_h, da, H, H, N, H, H, H, 1);
+  colsum_acc__wasmsimd<T>(db, da, N, H, H);
+}
+
+// ---------------------------------------------------------------------------------------------
+// h (N,T,H) written; dtanh (N,T,H) written; x (N,T,D), h0 (N,H), Wx (D,H), Wh (H,H), b (H) read.
+// b + x·Wx for all N·T rows in one GEMM, then per step += h[:,t-1]·Wh (h[:,-1] = h0) and tanh.
+export function rnn_forward__scalar<T>(h: usize, dtanh: usize, x: usize, h0: usize, Wx: usize, Wh: usize,
+    b: usize, N: i32, T: i32, D: i32, H: i32): void {
+  const S = alignof<T>();
+  const TH = T * H;
+  bias_rows<T>(h, b, N * T, H, H);
+  gemm_nn__scalar<T>(h, x, Wx, N * T, H, D, D, H, H, 1);
+  for (let t = 0; t < T; t++) {
+    const ot = <usize>t * <usize>H << S;
+    const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
+    gemm_nn__scalar<T>(h + ot, prev, Wh, N, H, H, t == 0 ? H : TH, H, TH, 1);
+    tanh_rows<T>(h + ot, dtanh + ot, N, H, TH);
+  }
+}
+export function rnn_forward__wasmsimd<T>(h: usize, dtanh: usize, x: usize, h0: usize, Wx: usize, Wh: usize,
+    b: usize, N: i32, T: i32, D: i32, H: i32): void {
+  const S = alignof<T>();
+  const TH = T * H;
+  bias_rows<T>(h, b, N * T, H, H);
+  gemm_nn__wasmsimd<T>(h, x, Wx, N * T, H, D, D, H, H, 1);
+  for (let t = 0; t < T; t++) {
+    const ot = <usize>t * <usize>H << S;
+    const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
+    gemm_nn__wasmsimd<T>(h + ot, prev, Wh, N, H, H, t == 0 ? H : TH, H, TH, 1);
+    tanh_rows<T>(h + ot, dtanh + ot, N, H, TH);
+  }
+}
+
+// dh (N,T,H) read (upstream gradient of every h); da (N,T,H) scratch written;
+// dx (N,T,D) written; dh0 (N,H) written (it doubles as the running dnext_h from step t+1);
+// dWx (D,H), dWh (H,H), db (H) accumulated; dtanh, x, h0, h, Wx, Wh read.
+// Per step t = T-1..0: da_t = (dh_t + dh0) ⊙ dtanh_t (dh_t alone at t = T-1), dh0 = da_t·Whᵀ,
+// dWh += h_{t-1}ᵀ·da_t. Then dx = da·Wxᵀ, dWx += xᵀ·da, db += Σ da over all N·T rows.
+export function rnn_backward__scalar<T>(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize,
+    dh: usize, dtanh: usize, x: usize, h0: usize, h: usize, Wx: usize, Wh: usize,
+    N: i32, T: i32, D: i32, H: i32): void {
+  const S = alignof<T>();
+  const TH = T * H;
+  if (T == 0) memory.fill(dh0, 0, <usize>N * <usize>H << S);
+  for (let t = T - 1; t >= 0; t--) {
+    const ot = <usize>t * <usize>H << S;
+    rnn_da__scalar<T>(da + ot, dh + ot, dh0, t < T - 1, dtanh + ot, N, H, TH, H);
+    gemm_nt__scalar<T>(dh0, da + ot, Wh, N, H, H, TH, H, H, 0);
+    const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
+    gemm_tn__scalar<T>(dWh, prev, da + ot, H, H, N, t == 0 ? H : TH, TH, H, 1);
+  }
+  gemm_nt__scalar<T>(dx, da, Wx, N * T, D, H, H, H, D, 0);
+  gemm_tn__scalar<T>(dWx, x, da, D, H, N * T, D, H, H, 1);
+  colsum_acc__scalar<T>(db, da, N * T, H, H);
+}
+export function rnn_backward__wasmsimd<T>(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize,
+    dh: usize, dtanh: usize, x: usize, h0: usize, h: usize, Wx: usize, Wh: usize,
+    N: i32, T: i32, D: i32, H: i32): void {
+  const S = alignof<T>();
+  const TH = T * H;
+  if (T == 0) memory.fill(dh0, 0, <usize>N * <usize>H << S);
+  for (let t = T - 1; t >= 0; t--) {
+    const ot = <usize>t * <usize>H << S;
+    rnn_da__wasmsimd<T>(da + ot, dh + ot, dh0, t < T - 1, dtanh + ot, N, H, TH, H);
+    gemm_nt__wasmsimd<T>(dh0, da + ot, Wh, N, H, H, TH, H, H, 0);
+    const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
+    gemm_tn__wasmsimd<T>(dWh, prev, da + ot, H, H, N, t == 0 ? H : TH, TH, H, 1);
+  }
+  gemm_nt__wasmsimd<T>(dx, da, Wx, N * T, D, H, H, H, D, 0);
+  gemm_tn__wasmsimd<T>(dWx, x, da, D, H, N * T, D, H, H, 1);
+  colsum_acc__wasmsimd<T>(db, da, N * T, H, H);
+}
+
+// ---------------------------------------------------------------------------------------------
+export function f32_rnn_step_forward(next_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) rnn_step_forward__wasmsimd<f32>(next_h, dtanh, x, prev_h, Wx, Wh, b, N, D, H);
+  else rnn_step_forward__scalar<f32>(next_h, dtanh, x, prev_h, Wx, Wh, b, N, D, H);
+}
+export function f64_rnn_step_forward(next_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) rnn_step_forward__wasmsimd<f64>(next_h, dtanh, x, prev_h, Wx, Wh, b, N, D, H);
+  else rnn_step_forward__scalar<f64>(next_h, dtanh, x, prev_h, Wx, Wh, b, N, D, H);
+}
+export function f32_rnn_step_backward(dx: usize, dprev_h: usize, dWx: usize, dWh: usize, db: usize, da: usize, dnext_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) rnn_step_backward__wasmsimd<f32>(dx, dprev_h, dWx, dWh, db, da, dnext_h, dtanh, x, prev_h, Wx, Wh, N, D, H);
+  else rnn_step_backward__scalar<f32>(dx, dprev_h, dWx, dWh, db, da, dnext_h, dtanh, x, prev_h, Wx, Wh, N, D, H);
+}
+export function f64_rnn_step_backward(dx: usize, dprev_h: usize, dWx: usize, dWh: usize, db: usize, da: usize, dnext_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) rnn_step_backward__wasmsimd<f64>(dx, dprev_h, dWx, dWh, db, da, dnext_h, dtanh, x, prev_h, Wx, Wh, N, D, H);
+  else rnn_step_backward__scalar<f64>(dx, dprev_h, dWx, dWh, db, da, dnext_h, dtanh, x, prev_h, Wx, Wh, N, D, H);
+}
+export function f32_rnn_forward(h: usize, dtanh: usize, x: usize, h0: usize, Wx: usize, Wh: usize, b: usize, N: i32, T: i32, D: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) rnn_forward__wasmsimd<f32>(h, dtanh, x, h0, Wx, Wh, b, N, T, D, H);
+  else rnn_forward__scalar<f32>(h, dtanh, x, h0, Wx, Wh, b, N, T, D, H);
+}
+export function f64_rnn_forward(h: usize, dtanh: usize, x: usize, h0: usize, Wx: usize, Wh: usize, b: usize, N: i32, T: i32, D: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) rnn_forward__wasmsimd<f64>(h, dtanh, x, h0, Wx, Wh, b, N, T, D, H);
+  else rnn_forward__scalar<f64>(h, dtanh, x, h0, Wx, Wh, b, N, T, D, H);
+}
+export function f32_rnn_backward(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize, dh: usize, dtanh: usize, x: usize, h0: usize, h: usize, Wx: usize, Wh: usize, N: i32, T: i32, D: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) rnn_backward__wasmsimd<f32>(dx, dh0, dWx, dWh, db, da, dh, dtanh, x, h0, h, Wx, Wh, N, T, D, H);
+  else rnn_backward__scalar<f32>(dx, dh0, dWx, dWh, db, da, dh, dtanh, x, h0, h, Wx, Wh, N, T, D, H);
+}
+export function f64_rnn_backward(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize, dh: usize, dtanh: usize, x: usize, h0: usize, h: usize, Wx: usize, Wh: usize, N: i32, T: i32, D: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) rnn_backward__wasmsimd<f64>(dx, dh0, dWx, dWh, db, da, dh, dtanh, x, h0, h, Wx, Wh, N, T, D, H);
+  else rnn_backward__scalar<f64>(dx, dh0, dWx, dWh, db, da, dh, dtanh, x, h0, h, Wx, Wh, N, T, D, H);
+}

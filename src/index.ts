@@ -1,0 +1,13 @@
+// recap: recurrent image captioning (CS231n CaptioningRNN) in WebAssembly SIMD.
+// The same entry in Node, browsers, workers and bundlers; Node-only helpers are in 'recap/node'.
+export { init, isInitialized, backend, memoryStats, type InitOptions, type WasmKind } from './runtime.js';
+export { Tensor, tensor, type DType, type NestedArray, type TypedArray } from './tensor.js';
+export { RecapError, DivergenceError, FormatError } from './errors.js';
+export * as layers from './layers.js';
+export type { Cache } from './layers.js';
+export * as optim from './optim.js';
+export type { OptimConfig, UpdateRule } from './optim.js';
+export { CaptioningRNN, PARAM_NAMES, type ParamName, type CaptioningRNNOptions, type SampleOptions, type CellType, type ModelConfig } from './model.js';
+export { evalNumericalGradient, evalNumericalGradientArray, relError, type GradientCheckOptions } from './gradcheck.js';
+export { LegacyRandom } from './rng.js';
+export type { CaptionData } from './data/types.js';

@@ -1,0 +1,85 @@
+// Buffers in wasm linear memory, and scratch scopes for one API call.
+import { rt } from './runtime.js';
+import { type DType, type TypedArray, Tensor, allocTyped, sizeOf } from './tensor.js';
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
+
+/** `length` elements of `dtype` at byte offset `ptr` of the wasm memory. */
+export class WasmBuffer {
+  readonly ptr: number;
+  private cached: TypedArray | null = null;
+  private freed = false;
+  constructor(readonly dtype: DType, readonly length: number) {
+    this.ptr = rt().heap.alloc(length * BYTES[dtype]);
+  }
+
+  /** A zero-copy view; re-created whenever the memory has grown (old views detach). */
+  view(): TypedArray {
+    if (this.freed) throw new Error('recap: use of a disposed buffer');
+    const buffer = rt().memory.buffer;
+    if (!this.cached || this.cached.buffer !== buffer) {
+      const Ctor = this.dtype === 'float32' ? Float32Array : this.dtype === 'float64' ? Float64Array : Int32Array;
+      this.cached = new Ctor(buffer, this.ptr, this.length);
+    }
+    return this.cached;
+  }
+
+  /** Byte offset of element `i`. */
+  at(i: number): number {
+    return this.ptr + i * BYTES[this.dtype];
+  }
+
+  zero(): void {
+    this.view().fill(0);
+  }
+
+  /** A JS-owned copy as a Tensor of `shape`. */
+  toTensor(shape: readonly number[], offset = 0): Tensor {
+    const out = allocTyped(this.dtype, sizeOf(shape));
+    out.set(this.view().subarray(offset, offset + out.length));
+    return new Tensor(out, shape);
+  }
+
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    this.cached = null;
+    rt().heap.release(this.ptr);
+  }
+}
+
+/** Buffers that live for one call and are all freed together. */
+export class Scratch {
+  private buffers: WasmBuffer[] = [];
+  alloc(dtype: DType, length: number, zero = false): WasmBuffer {
+    const b = new WasmBuffer(dtype, length);
+    this.buffers.push(b);
+    if (zero) b.zero();
+    return b;
+  }
+  /** Copies `t` (converted to `dtype`, default its own) into wasm memory. */
+  from(t: Tensor, dtype: DType = t.dtype): WasmBuffer {
+    const b = this.alloc(dtype, t.size);
+    b.view().set(t.data);
+    return b;
+  }
+  dispose(): void {
+    for (let i = this.buffers.length - 1; i >= 0; i--) this.buffers[i].free();
+    this.buffers = [];
+  }
+}
+
+/** Runs `fn` with a scratch scope that is freed afterwards, whatever happens. */
+export function withScratch<R>(fn: (s: Scratch) => R): R {
+  const s = new Scratch();
+  try {
+    return fn(s);
+  } finally {
+    s.dispose();
+  }
+}
+
+/** The kernel name for a dtype: 'f32_gemm_nn' etc. */
+export function kname(dtype: DType, name: string): string {
+  return `${dtype === 'float64' ? 'f64' : 'f32'}_${name}`;
+}

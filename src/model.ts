@@ -1,0 +1,507 @@
+// CaptioningRNN: the CS231n image-captioning model (classifiers/rnn.py), with its parameters,
+// gradients and activations in wasm memory. One table of (name, shape) lays out one parameter
+// block and one gradient block; the API copies only at its edge.
+//
+// Shapes: N batch, T time, D image feature, W word vector, H hidden, V vocabulary.
+import { Dims, checkFinite, checkIds, checkNumber, checkPositiveInt, checkMemory } from './check.js';
+import { RecapError, fail } from './errors.js';
+import { WasmBuffer, kname } from './memory.js';
+import { LegacyRandom } from './rng.js';
+import { kernels, type Kernels } from './runtime.js';
+import { type FloatDType, Tensor, checkTensor, sizeOf } from './tensor.js';
+
+export type CellType = 'rnn' | 'lstm';
+export const PARAM_NAMES = ['W_proj', 'b_proj', 'W_embed', 'Wx', 'Wh', 'b', 'W_vocab', 'b_vocab'] as const;
+export type ParamName = (typeof PARAM_NAMES)[number];
+
+export interface CaptioningRNNOptions {
+  wordToIdx: Record<string, number>;
+  inputDim?: number;
+  wordvecDim?: number;
+  hiddenDim?: number;
+  cellType?: CellType;
+  dtype?: FloatDType;
+  seed?: number;
+}
+
+export interface SampleOptions {
+  /** Words to generate per image (no early stop, as CS231n). */
+  maxLength?: number;
+  /** 1 = greedy / temperature sampling; k > 1 = beam search of width k. */
+  beamSize?: number;
+  /** 0 = argmax; > 0 samples from softmax(scores / temperature). */
+  temperature?: number;
+  /** Seed of the sampling stream (temperature > 0). */
+  seed?: number;
+}
+
+export interface ModelConfig {
+  inputDim: number;
+  wordvecDim: number;
+  hiddenDim: number;
+  cellType: CellType;
+  dtype: FloatDType;
+  vocabSize: number;
+}
+
+/** Activations for a batch shape (N, T); re-made only when a larger batch arrives. */
+interface Workspace {
+  N: number;
+  T: number;
+  bufs: Record<string, WasmBuffer>;
+}
+
+export class CaptioningRNN {
+  readonly config: ModelConfig;
+  readonly wordToIdx: Record<string, number>;
+  readonly idxToWord: string[];
+  readonly nullIdx: number;
+  readonly startIdx: number | null;
+  readonly endIdx: number | null;
+
+  /** @internal parameter and gradient blocks, and each parameter's offset and shape */
+  readonly params: WasmBuffer;
+  /** @internal */
+  readonly grads: WasmBuffer;
+  /** @internal */
+  readonly layout: Record<ParamName, { offset: number; shape: number[] }>;
+  private ws: Workspace | null = null;
+  private sampleWs: Workspace | null = null;
+  private disposed = false;
+
+  constructor(options: CaptioningRNNOptions) {
+    if (!options || typeof options !== 'object') fail('options', 'an options object with wordToIdx', options);
+    const { wordToIdx, inputDim = 512, wordvecDim = 128, hiddenDim = 128, cellType = 'rnn', dtype = 'float32', seed = 0 } = options;
+    if (!wordToIdx || typeof wordToIdx !== 'object') fail('wordToIdx', 'an object mapping words to ids', wordToIdx);
+    const V = Object.keys(wordToIdx).length;
+    for (const [w, i] of Object.entries(wordToIdx)) {
+      if (!Number.isInteger(i) || i < 0) fail(`wordToIdx[${JSON.stringify(w)}]`, 'a non-negative integer id', i);
+    }
+    if (!('<NULL>' in wordToIdx)) fail('wordToIdx', "a vocabulary containing '<NULL>'", `${V} words without it`);
+    checkPositiveInt('inputDim', inputDim, 1 << 20);
+    checkPositiveInt('wordvecDim', wordvecDim, 1 << 20);
+    checkPositiveInt('hiddenDim', hiddenDim, 1 << 20);
+    if (cellType !== 'rnn' && cellType !== 'lstm') fail('cellType', "'rnn' or 'lstm'", cellType);
+    if (dtype !== 'float32' && dtype !== 'float64') fail('dtype', "'float32' or 'float64'", dtype);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail('seed', 'an integer in [0, 2^32)', seed);
+    kernels(); // throws before init()
+
+    this.wordToIdx = { ...wordToIdx };
+    this.idxToWord = [];
+    for (const [w, i] of Object.entries(wordToIdx)) this.idxToWord[i] = w;
+    this.nullIdx = wordToIdx['<NULL>'];
+    this.startIdx = wordToIdx['<START>'] ?? null;
+    this.endIdx = wordToIdx['<END>'] ?? null;
+    this.config = { inputDim, wordvecDim, hiddenDim, cellType, dtype, vocabSize: V };
+
+    const G = (cellType === 'lstm' ? 4 : 1) * hiddenDim;
+    const shapes: Record<ParamName, number[]> = {
+      W_proj: [inputDim, hiddenDim], b_proj: [hiddenDim], W_embed: [V, wordvecDim],
+      Wx: [wordvecDim, G], Wh: [hiddenDim, G], b: [G], W_vocab: [hiddenDim, V], b_vocab: [V],
+    };
+    let total = 0;
+    const layout = {} as Record<ParamName, { offset: number; shape: number[] }>;
+    for (const name of PARAM_NAMES) {
+      layout[name] = { offset: total, shape: shapes[name] };
+      total += sizeOf(shapes[name]);
+    }
+    checkMemory('model', total * (dtype === 'float64' ? 8 : 4) * 4);
+    this.layout = layout;
+    this.params = new WasmBuffer(dtype, total);
+    this.grads = new WasmBuffer(dtype, total);
+
+    // CS231n init order and scales: W_embed/100, W_proj/√D, Wx/√W, Wh/√H, W_vocab/√H, biases 0.
+    const rng = new LegacyRandom(seed);
+    const p = this.params.view();
+    p.fill(0);
+    const draw = (name: ParamName, scale: number) => {
+      const { offset, shape } = layout[name];
+      const n = sizeOf(shape);
+      for (let i = 0; i < n; i++) p[offset + i] = rng.randn() / scale;
+    };
+    draw('W_embed', 100);
+    draw('W_proj', Math.sqrt(inputDim));
+    draw('Wx', Math.sqrt(wordvecDim));
+    draw('Wh', Math.sqrt(hiddenDim));
+    draw('W_vocab', Math.sqrt(hiddenDim));
+  }
+
+  private alive(): Kernels {
+    if (this.disposed) throw new Error('recap: this CaptioningRNN has been disposed');
+    return kernels();
+  }
+
+  /** @internal byte address of a parameter (or its gradient with `grads`) */
+  addr(name: ParamName, block: WasmBuffer = this.params): number {
+    return block.at(this.layout[name].offset);
+  }
+
+  /** Copies of all parameters. */
+  getParams(): Record<ParamName, Tensor> {
+    this.alive();
+    return this.copyBlock(this.params);
+  }
+
+  /** @internal copies of a block laid out like the parameters */
+  copyBlock(block: WasmBuffer): Record<ParamName, Tensor> {
+    const out = {} as Record<ParamName, Tensor>;
+    for (const name of PARAM_NAMES) out[name] = block.toTensor(this.layout[name].shape, this.layout[name].offset);
+    return out;
+  }
+
+  /** Replaces the given parameters; every one is checked (name, shape, dtype, finite) before any is written. */
+  setParams(params: Partial<Record<ParamName, Tensor>>): void {
+    this.alive();
+    if (!params || typeof params !== 'object') fail('params', 'an object of tensors by parameter name', params);
+    for (const [name, t] of Object.entries(params)) {
+      if (!(PARAM_NAMES as readonly string[]).includes(name)) fail('params', `names among ${PARAM_NAMES.join(', ')}`, name);
+      checkTensor(`params.${name}`, t);
+      const want = this.layout[name as ParamName].shape;
+      if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
+        fail(`params.${name}`, `shape [${want.join(', ')}]`, `[${t.shape.join(', ')}]`);
+      }
+      if (t.dtype !== this.config.dtype) fail(`params.${name}`, `dtype ${this.config.dtype}`, t.dtype);
+      checkFinite(`params.${name}`, t);
+    }
+    const p = this.params.view();
+    for (const [name, t] of Object.entries(params) as [ParamName, Tensor][]) p.set(t.data, this.layout[name].offset);
+  }
+
+  /** Checks features (N, D) and returns N. Float32 and float64 are both accepted. */
+  private checkFeatures(features: Tensor, dims: Dims): number {
+    dims.set('D', this.config.inputDim, 'the model (inputDim)');
+    dims.bind('features', features, ['N', 'D']);
+    if (features.dtype === 'int32') fail('features', 'dtype float32 or float64', features.dtype);
+    checkFinite('features', features);
+    return dims.get('N');
+  }
+
+  /**
+   * The CS231n training loss and all 8 gradients: captions_in = captions[:, :-1],
+   * captions_out = captions[:, 1:], mask = captions_out != <NULL>, h0 = features·W_proj + b_proj.
+   */
+  loss(features: Tensor, captions: Tensor): { loss: number; grads: Record<ParamName, Tensor> } {
+    this.alive();
+    const { N, T } = this.checkBatch(features, captions);
+    const ws = this.workspace(N, T);
+    ws.bufs.features.view().set(features.data);
+    this.splitCaptions(ws, captions.data as Int32Array, 0, N, T);
+    const loss = this.forwardBackward(N, T);
+    return { loss, grads: this.copyBlock(this.grads) };
+  }
+
+  /** @internal validates a (features, captions) batch; returns N and T */
+  checkBatch(features: Tensor, captions: Tensor): { N: number; T: number } {
+    checkTensor('features', features);
+    checkTensor('captions', captions);
+    const dims = new Dims();
+    const N = this.checkFeatures(features, dims);
+    dims.bind('captions', captions, ['N', 'L']);
+    const L = dims.get('L');
+    if (L < 2) fail('captions', 'shape (N, T+1) with T+1 >= 2', `[${captions.shape.join(', ')}]`);
+    checkIds('captions', captions, this.config.vocabSize);
+    return { N, T: L - 1 };
+  }
+
+  /** @internal the activation buffers for (N, T), grown when needed */
+  workspace(N: number, T: number): Workspace {
+    if (this.ws && this.ws.N === N && this.ws.T === T) return this.ws;
+    this.freeWorkspace(this.ws);
+    const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype, cellType } = this.config;
+    const G = (cellType === 'lstm' ? 4 : 1) * H;
+    const f = dtype;
+    const sizes: Record<string, [FloatDType | 'int32', number]> = {
+      features: [f, N * D], captionsIn: ['int32', N * T], captionsOut: ['int32', N * T], mask: ['int32', N * T],
+      h0: [f, N * H], x: [f, N * T * W], h: [f, N * T * H], scores: [f, N * T * V], dscores: [f, N * T * V],
+      dh: [f, N * T * H], dx: [f, N * T * W], dh0: [f, N * H], da: [f, N * T * G], dfeatures: [f, N * D],
+      dtanh: [f, cellType === 'rnn' ? N * T * H : 0],
+      c: [f, cellType === 'lstm' ? N * T * H : 0], gates: [f, cellType === 'lstm' ? N * T * G : 0],
+      dgates: [f, cellType === 'lstm' ? N * T * G : 0], tanhC: [f, cellType === 'lstm' ? N * T * H : 0],
+      dtanhC: [f, cellType === 'lstm' ? N * T * H : 0], dc: [f, cellType === 'lstm' ? N * H : 0],
+    };
+    let bytes = 0;
+    for (const [dt, n] of Object.values(sizes)) bytes += n * (dt === 'float64' ? 8 : 4);
+    checkMemory('captions', bytes);
+    const bufs: Record<string, WasmBuffer> = {};
+    for (const [name, [dt, n]] of Object.entries(sizes)) bufs[name] = new WasmBuffer(dt, n);
+    this.ws = { N, T, bufs };
+    return this.ws;
+  }
+
+  private freeWorkspace(ws: Workspace | null): void {
+    if (ws) for (const b of Object.values(ws.bufs)) b.free();
+  }
+
+  /** @internal splits caption rows [row0, row0+N) of a (*, T+1) array into in/out/mask */
+  splitCaptions(ws: Workspace, captions: Int32Array, row0: number, N: number, T: number, rows?: ArrayLike<number>): void {
+    const cin = ws.bufs.captionsIn.view() as Int32Array;
+    const cout = ws.bufs.captionsOut.view() as Int32Array;
+    const mask = ws.bufs.mask.view() as Int32Array;
+    const L = T + 1;
+    const nul = this.nullIdx;
+    for (let n = 0; n < N; n++) {
+      const src = (rows ? rows[n] : row0 + n) * L;
+      for (let t = 0; t < T; t++) {
+        const o = captions[src + t + 1];
+        cin[n * T + t] = captions[src + t];
+        cout[n * T + t] = o;
+        mask[n * T + t] = o !== nul ? 1 : 0;
+      }
+    }
+  }
+
+  /** @internal forward and backward over the workspace batch; writes the gradient block */
+  forwardBackward(N: number, T: number): number {
+    const ks = this.alive();
+    const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype, cellType } = this.config;
+    const k = (name: string) => ks[kname(dtype, name)];
+    const b = this.ws!.bufs;
+    const P = (name: ParamName) => this.addr(name);
+    const dP = (name: ParamName) => this.addr(name, this.grads);
+    this.grads.zero();
+
+    // forward
+    k('affine_forward')(b.h0.ptr, b.features.ptr, P('W_proj'), P('b_proj'), N, D, H);
+    k('word_embedding_forward')(b.x.ptr, b.captionsIn.ptr, P('W_embed'), N * T, V, W);
+    if (cellType === 'rnn') {
+      k('rnn_forward')(b.h.ptr, b.dtanh.ptr, b.x.ptr, b.h0.ptr, P('Wx'), P('Wh'), P('b'), N, T, W, H);
+    } else {
+      k('lstm_forward')(b.h.ptr, b.c.ptr, b.gates.ptr, b.dgates.ptr, b.tanhC.ptr, b.dtanhC.ptr,
+        b.x.ptr, b.h0.ptr, P('Wx'), P('Wh'), P('b'), N, T, W, H);
+    }
+    k('affine_forward')(b.scores.ptr, b.h.ptr, P('W_vocab'), P('b_vocab'), N * T, H, V);
+    const loss = k('temporal_softmax_loss')(b.dscores.ptr, b.scores.ptr, b.captionsOut.ptr, b.mask.ptr, N, T, V);
+
+    // backward
+    k('affine_backward')(b.dh.ptr, dP('W_vocab'), dP('b_vocab'), b.dscores.ptr, b.h.ptr, P('W_vocab'), N * T, H, V);
+    if (cellType === 'rnn') {
+      k('rnn_backward')(b.dx.ptr, b.dh0.ptr, dP('Wx'), dP('Wh'), dP('b'), b.da.ptr, b.dh.ptr, b.dtanh.ptr,
+        b.x.ptr, b.h0.ptr, b.h.ptr, P('Wx'), P('Wh'), N, T, W, H);
+    } else {
+      k('lstm_backward')(b.dx.ptr, b.dh0.ptr, dP('Wx'), dP('Wh'), dP('b'), b.da.ptr, b.dc.ptr, b.dh.ptr,
+        b.h.ptr, b.c.ptr, b.gates.ptr, b.dgates.ptr, b.tanhC.ptr, b.dtanhC.ptr, b.x.ptr, b.h0.ptr,
+        P('Wx'), P('Wh'), N, T, W, H);
+    }
+    k('word_embedding_backward')(dP('W_embed'), b.dx.ptr, b.captionsIn.ptr, N * T, V, W);
+    k('affine_backward')(b.dfeatures.ptr, dP('W_proj'), dP('b_proj'), b.dh0.ptr, b.features.ptr, P('W_proj'), N, D, H);
+    return loss;
+  }
+
+  /**
+   * Generates captions: int32 (N, maxLength); column 0 is the first word after <START>.
+   * Greedy argmax by default (runs maxLength steps, no early stop, as CS231n).
+   */
+  sample(features: Tensor, options: SampleOptions = {}): Tensor {
+    this.alive();
+    const { maxLength = 30, beamSize = 1, temperature = 0, seed = 0 } = options ?? {};
+    const N = this.checkFeatures(features, new Dims());
+    checkPositiveInt('maxLength', maxLength, 10000);
+    checkPositiveInt('beamSize', beamSize, 1000);
+    checkNumber('temperature', temperature, 0, 1e6);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail('seed', 'an integer in [0, 2^32)', seed);
+    if (this.startIdx === null) fail('wordToIdx', "a vocabulary containing '<START>' (needed by sample)", 'none');
+    if (beamSize > 1) {
+      if (this.endIdx === null) fail('wordToIdx', "a vocabulary containing '<END>' (needed by beam search)", 'none');
+      return this.beamSearch(features, N, maxLength, beamSize).captions;
+    }
+    const rows = N;
+    const s = this.stepBuffers(rows);
+    this.project(s, features, N, 1);
+    const words = s.bufs.words.view() as Int32Array;
+    words.fill(this.startIdx);
+    const out = new Int32Array(N * maxLength);
+    const rng = temperature > 0 ? new LegacyRandom(seed) : null;
+    for (let t = 0; t < maxLength; t++) {
+      this.step(s, rows);
+      if (rng) this.drawWords(s, rows, temperature, rng);
+      else this.k('argmax_rows')(s.bufs.words.ptr, s.bufs.scores.ptr, rows, this.config.vocabSize, this.config.vocabSize);
+      const w = s.bufs.words.view() as Int32Array;
+      for (let n = 0; n < N; n++) out[n * maxLength + t] = w[n];
+    }
+    return new Tensor(out, [N, maxLength]);
+  }
+
+  private k(name: string): (...a: number[]) => number {
+    return kernels()[kname(this.config.dtype, name)];
+  }
+
+  /** Buffers for stepping `rows` sequences one word at a time. */
+  private stepBuffers(rows: number): Workspace {
+    if (this.sampleWs && this.sampleWs.N === rows) return this.sampleWs;
+    this.freeWorkspace(this.sampleWs);
+    const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype: f, cellType } = this.config;
+    const G = (cellType === 'lstm' ? 4 : 1) * H;
+    const sizes: Record<string, [FloatDType | 'int32', number]> = {
+      features: [f, rows * D], words: ['int32', rows], x: [f, rows * W], h: [f, rows * H], hNext: [f, rows * H],
+      c: [f, rows * H], cNext: [f, rows * H], scores: [f, rows * V], logp: [f, rows * V],
+      gates: [f, rows * G], dgates: [f, rows * G], tanhC: [f, rows * H], dtanhC: [f, rows * H], dtanh: [f, rows * H],
+    };
+    let bytes = 0;
+    for (const [dt, n] of Object.values(sizes)) bytes += n * (dt === 'float64' ? 8 : 4);
+    checkMemory('features', bytes);
+    const bufs: Record<string, WasmBuffer> = {};
+    for (const [name, [dt, n]] of Object.entries(sizes)) bufs[name] = new WasmBuffer(dt, n);
+    this.sampleWs = { N: rows, T: 1, bufs };
+    return this.sampleWs;
+  }
+
+  /** h0 = features·W_proj + b_proj for each image, repeated `copies` times per image; c0 = 0. */
+  private project(s: Workspace, features: Tensor, N: number, copies: number): void {
+    const { inputDim: D, hiddenDim: H } = this.config;
+    const fv = s.bufs.features.view();
+    for (let n = 0; n < N; n++) {
+      const row = features.data.subarray(n * D, (n + 1) * D);
+      for (let r = 0; r < copies; r++) fv.set(row, (n * copies + r) * D);
+    }
+    this.k('affine_forward')(s.bufs.h.ptr, s.bufs.features.ptr, this.addr('W_proj'), this.addr('b_proj'), N * copies, D, H);
+    s.bufs.c.zero();
+  }
+
+  /** One time step for every row: embeds `words`, advances h (and c), writes `scores`. */
+  private step(s: Workspace, rows: number): void {
+    const { wordvecDim: W, hiddenDim: H, vocabSize: V, cellType } = this.config;
+    const b = s.bufs;
+    this.k('word_embedding_forward')(b.x.ptr, b.words.ptr, this.addr('W_embed'), rows, V, W);
+    if (cellType === 'rnn') {
+      this.k('rnn_step_forward')(b.hNext.ptr, b.dtanh.ptr, b.x.ptr, b.h.ptr, this.addr('Wx'), this.addr('Wh'), this.addr('b'), rows, W, H);
+    } else {
+      this.k('lstm_step_forward')(b.hNext.ptr, b.cNext.ptr, b.gates.ptr, b.dgates.ptr, b.tanhC.ptr, b.dtanhC.ptr,
+        b.x.ptr, b.h.ptr, b.c.ptr, this.addr('Wx'), this.addr('Wh'), this.addr('b'), rows, W, H);
+      [b.c, b.cNext] = [b.cNext, b.c];
+    }
+    [b.h, b.hNext] = [b.hNext, b.h];
+    this.k('affine_forward')(b.scores.ptr, b.h.ptr, this.addr('W_vocab'), this.addr('b_vocab'), rows, H, V);
+  }
+
+  /** Temperature sampling: one uniform draw per row against the cumulative softmax. */
+  private drawWords(s: Workspace, rows: number, temperature: number, rng: LegacyRandom): void {
+    const V = this.config.vocabSize;
+    this.k('log_softmax_rows')(s.bufs.logp.ptr, s.bufs.scores.ptr, rows, V, V, 1 / temperature);
+    const logp = s.bufs.logp.view();
+    const words = s.bufs.words.view() as Int32Array;
+    const ks = kernels();
+    for (let r = 0; r < rows; r++) {
+      const u = rng.rand();
+      let acc = 0;
+      let pick = V - 1;
+      for (let v = 0; v < V; v++) {
+        acc += ks.math_exp(logp[r * V + v]);
+        if (u < acc) {
+          pick = v;
+          break;
+        }
+      }
+      words[r] = pick;
+    }
+  }
+
+  /**
+   * Beam search of width k per image: scores are summed log-probabilities; a beam that emits
+   * <END> is finished. Returns the best sequence per image (padded with <NULL> after <END>),
+   * and the top-k sequences with their scores.
+   */
+  beamSearch(features: Tensor, N: number, maxLength: number, k: number): { captions: Tensor; topK: Tensor; scores: Float64Array } {
+    const V = this.config.vocabSize;
+    const end = this.endIdx!;
+    const nul = this.nullIdx;
+    const rows = N * k;
+    const s = this.stepBuffers(rows);
+    this.project(s, features, N, k);
+    const H = this.config.hiddenDim;
+    const seqs = new Int32Array(rows * maxLength).fill(nul);
+    const score = new Float64Array(rows);
+    const done = new Uint8Array(rows);
+    // only beam 0 of each image is live at the start, so the first step's k choices are distinct
+    for (let n = 0; n < N; n++) for (let j = 1; j < k; j++) score[n * k + j] = -Infinity;
+    const words = s.bufs.words.view() as Int32Array;
+    words.fill(this.startIdx!);
+    const cand: Array<{ score: number; beam: number; word: number }> = [];
+    const newSeqs = new Int32Array(rows * maxLength);
+    const newScore = new Float64Array(rows);
+    const newDone = new Uint8Array(rows);
+    const from = new Int32Array(rows);
+    for (let t = 0; t < maxLength; t++) {
+      this.step(s, rows);
+      this.k('log_softmax_rows')(s.bufs.logp.ptr, s.bufs.scores.ptr, rows, V, V, 1);
+      const logp = s.bufs.logp.view();
+      for (let n = 0; n < N; n++) {
+        cand.length = 0;
+        for (let j = 0; j < k; j++) {
+          const r = n * k + j;
+          if (score[r] === -Infinity) continue;
+          if (done[r]) {
+            cand.push({ score: score[r], beam: r, word: -1 });
+            continue;
+          }
+          for (let v = 0; v < V; v++) cand.push({ score: score[r] + logp[r * V + v], beam: r, word: v });
+        }
+        // stable order: higher score first, then lower beam, then lower word id
+        cand.sort((a, b) => b.score - a.score || a.beam - b.beam || a.word - b.word);
+        for (let j = 0; j < k; j++) {
+          const r = n * k + j;
+          const c = cand[j];
+          if (!c) {
+            newScore[r] = -Infinity;
+            newDone[r] = 1;
+            from[r] = n * k;
+            newSeqs.fill(nul, r * maxLength, (r + 1) * maxLength);
+            continue;
+          }
+          from[r] = c.beam;
+          newScore[r] = c.score;
+          newSeqs.set(seqs.subarray(c.beam * maxLength, (c.beam + 1) * maxLength), r * maxLength);
+          if (c.word >= 0) newSeqs[r * maxLength + t] = c.word;
+          newDone[r] = c.word === -1 || c.word === end ? 1 : 0;
+          words[r] = c.word >= 0 ? c.word : nul;
+        }
+      }
+      seqs.set(newSeqs);
+      score.set(newScore);
+      done.set(newDone);
+      // reorder the recurrent state to follow the surviving beams
+      this.gatherRows(s.bufs.h, from, H);
+      if (this.config.cellType === 'lstm') this.gatherRows(s.bufs.c, from, H);
+      if (done.every((d) => d === 1)) break;
+    }
+    const best = new Int32Array(N * maxLength);
+    const bestScores = new Float64Array(N * k);
+    for (let n = 0; n < N; n++) {
+      best.set(seqs.subarray(n * k * maxLength, (n * k + 1) * maxLength), n * maxLength);
+      for (let j = 0; j < k; j++) bestScores[n * k + j] = score[n * k + j];
+    }
+    return { captions: new Tensor(best, [N, maxLength]), topK: new Tensor(seqs, [N, k, maxLength]), scores: bestScores };
+  }
+
+  private gatherRows(buf: WasmBuffer, from: Int32Array, width: number): void {
+    const v = buf.view();
+    const copy = v.slice(0, from.length * width);
+    for (let r = 0; r < from.length; r++) v.set(copy.subarray(from[r] * width, (from[r] + 1) * width), r * width);
+  }
+
+  /** Beam search returning the top-k captions per image with their log-probability scores. */
+  sampleTopK(features: Tensor, options: { maxLength?: number; beamSize?: number } = {}): { captions: Tensor; scores: Tensor } {
+    this.alive();
+    const { maxLength = 30, beamSize = 3 } = options;
+    const N = this.checkFeatures(features, new Dims());
+    checkPositiveInt('maxLength', maxLength, 10000);
+    checkPositiveInt('beamSize', beamSize, 1000);
+    if (this.startIdx === null) fail('wordToIdx', "a vocabulary containing '<START>' (needed by sample)", 'none');
+    if (this.endIdx === null) fail('wordToIdx', "a vocabulary containing '<END>' (needed by beam search)", 'none');
+    const r = this.beamSearch(features, N, maxLength, beamSize);
+    return { captions: r.topK, scores: new Tensor(r.scores, [N, beamSize]) };
+  }
+
+  /** Frees the wasm memory of this model; later calls throw. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.freeWorkspace(this.ws);
+    this.freeWorkspace(this.sampleWs);
+    this.ws = null;
+    this.sampleWs = null;
+    this.params.free();
+    this.grads.free();
+  }
+}
+
+export { RecapError };

@@ -1,0 +1,369 @@
+// CaptioningSolver: the CS231n training loop (captioning_solver.py), asynchronous so a page
+// stays responsive. Minibatches are written straight into the model's wasm workspace; the
+// update is one flat loop over the parameter block per optimizer state block.
+import { checkNumber, checkPositiveInt } from './check.js';
+import { DivergenceError, RecapError, fail } from './errors.js';
+import { WasmBuffer, kname } from './memory.js';
+import { CaptioningRNN } from './model.js';
+import { OPTIM_DEFAULTS } from './optim.js';
+import { LegacyRandom } from './rng.js';
+import { kernels } from './runtime.js';
+import type { CaptionData } from './data/types.js';
+import { Tensor, checkTensor } from './tensor.js';
+
+export type SolverUpdateRule = 'sgd' | 'sgd_momentum' | 'rmsprop' | 'adam' | 'adam_a2';
+export type Sampler = 'replacement' | 'shuffle' | ((iteration: number) => Int32Array | ArrayLike<number>);
+
+export interface StepInfo {
+  /** 0-based iteration just completed. */
+  iteration: number;
+  numIterations: number;
+  epoch: number;
+  loss: number;
+  /** Learning rate used by this iteration's update. */
+  learningRate: number;
+  /** Gradient L2 norm before clipping (computed only when gradClip is set; else NaN). */
+  gradNorm: number;
+  /** Iterations per second over the run so far. */
+  itersPerSecond: number;
+}
+
+export interface SolverOptions {
+  updateRule?: SolverUpdateRule;
+  optimConfig?: Record<string, number>;
+  lrDecay?: number;
+  batchSize?: number;
+  numEpochs?: number;
+  printEvery?: number;
+  verbose?: boolean;
+  seed?: number;
+  sampler?: Sampler;
+  gradClip?: number;
+  onStep?: (info: StepInfo) => void;
+  signal?: AbortSignal;
+  /** Where verbose lines go (default console.log). */
+  log?: (line: string) => void;
+}
+
+const OPTION_KEYS = ['updateRule', 'optimConfig', 'lrDecay', 'batchSize', 'numEpochs', 'printEvery', 'verbose', 'seed',
+  'sampler', 'gradClip', 'onStep', 'signal', 'log'];
+const STATE_BLOCKS: Record<SolverUpdateRule, string[]> = {
+  sgd: [], sgd_momentum: ['velocity'], rmsprop: ['cache'], adam: ['m', 'v'], adam_a2: ['m', 'v'],
+};
+
+/** Everything needed to resume a run bit-identically (saved in checkpoints). */
+export interface SolverState {
+  updateRule: SolverUpdateRule;
+  optimConfig: Record<string, number>;
+  lrDecay: number;
+  batchSize: number;
+  numEpochs: number;
+  seed: number;
+  samplerKind: 'replacement' | 'shuffle' | 'function';
+  iteration: number;
+  epoch: number;
+  lossHistory: number[];
+  rng: ReturnType<LegacyRandom['getState']>;
+  /** Optimizer state blocks laid out like the parameters. */
+  blocks: Record<string, Float32Array | Float64Array>;
+  /** Current epoch's permutation (sampler 'shuffle'). */
+  order: Int32Array | null;
+}
+
+export class CaptioningSolver {
+  readonly model: CaptioningRNN;
+  readonly data: CaptionData;
+  readonly updateRule: SolverUpdateRule;
+  /** Hyperparameters with CS231n defaults filled in; learningRate decays each epoch. */
+  readonly optimConfig: Record<string, number>;
+  readonly lrDecay: number;
+  readonly batchSize: number;
+  readonly numEpochs: number;
+  readonly printEvery: number;
+  readonly verbose: boolean;
+  readonly seed: number;
+  readonly gradClip: number | undefined;
+  lossHistory: number[] = [];
+  /** Iterations completed so far (the next one to run). */
+  iteration = 0;
+  epoch = 0;
+  /** True when the last train() stopped early because its signal was aborted. */
+  aborted = false;
+  readonly iterationsPerEpoch: number;
+  readonly numIterations: number;
+
+  private sampler: Sampler;
+  private onStep?: (info: StepInfo) => void;
+  private signal?: AbortSignal;
+  private log: (line: string) => void;
+  private rng: LegacyRandom;
+  private order: Int32Array | null = null;
+  private blocks: Record<string, WasmBuffer> = {};
+  private backup: WasmBuffer;
+  private rows: Int32Array;
+  private numTrain: number;
+  private running = false;
+
+  constructor(model: CaptioningRNN, data: CaptionData, options: SolverOptions = {}) {
+    if (!(model instanceof CaptioningRNN)) fail('model', 'a CaptioningRNN', typeof model);
+    if (!options || typeof options !== 'object') fail('options', 'an options object', options);
+    for (const key of Object.keys(options)) if (!OPTION_KEYS.includes(key)) fail('options', `keys among ${OPTION_KEYS.join(', ')}`, key);
+    checkCaptionData(data, model);
+    const {
+      updateRule = 'sgd', optimConfig = {}, lrDecay = 1, batchSize = 100, numEpochs = 10, printEvery = 10,
+      verbose = true, seed = 0, sampler = 'replacement', gradClip, onStep, signal, log,
+    } = options;
+    if (!(updateRule in STATE_BLOCKS)) fail('updateRule', "'sgd', 'sgd_momentum', 'rmsprop', 'adam' or 'adam_a2'", updateRule);
+    const rule = updateRule === 'adam_a2' ? 'adam' : updateRule;
+    if (!optimConfig || typeof optimConfig !== 'object') fail('optimConfig', 'an object', optimConfig);
+    const cfg: Record<string, number> = { ...OPTIM_DEFAULTS[rule] };
+    for (const [k, v] of Object.entries(optimConfig)) {
+      if (!(k in cfg)) fail('optimConfig', `keys among ${Object.keys(cfg).join(', ')} for ${updateRule}`, k);
+      cfg[k] = checkNumber(`optimConfig.${k}`, v, k === 't' ? 0 : -Infinity);
+    }
+    checkNumber('lrDecay', lrDecay, 0);
+    checkPositiveInt('batchSize', batchSize);
+    checkPositiveInt('numEpochs', numEpochs);
+    checkPositiveInt('printEvery', printEvery);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail('seed', 'an integer in [0, 2^32)', seed);
+    if (sampler !== 'replacement' && sampler !== 'shuffle' && typeof sampler !== 'function') {
+      fail('sampler', "'replacement', 'shuffle' or a function (iteration) => row indices", sampler);
+    }
+    if (gradClip !== undefined) checkNumber('gradClip', gradClip, Number.MIN_VALUE);
+    if (onStep !== undefined && typeof onStep !== 'function') fail('onStep', 'a function', typeof onStep);
+
+    this.model = model;
+    this.data = data;
+    this.updateRule = updateRule;
+    this.optimConfig = cfg;
+    this.lrDecay = lrDecay;
+    this.batchSize = batchSize;
+    this.numEpochs = numEpochs;
+    this.printEvery = printEvery;
+    this.verbose = verbose;
+    this.seed = seed;
+    this.sampler = sampler;
+    this.gradClip = gradClip;
+    this.onStep = onStep;
+    this.signal = signal;
+    this.log = log ?? ((line) => console.log(line));
+    this.rng = new LegacyRandom(seed);
+    this.numTrain = data.trainCaptions.shape[0];
+    this.iterationsPerEpoch = Math.max(Math.floor(this.numTrain / batchSize), 1);
+    this.numIterations = numEpochs * this.iterationsPerEpoch;
+    this.rows = new Int32Array(batchSize);
+    const n = model.params.length;
+    this.backup = new WasmBuffer(model.config.dtype, n);
+    for (const name of STATE_BLOCKS[updateRule]) {
+      this.blocks[name] = new WasmBuffer(model.config.dtype, n);
+      this.blocks[name].zero();
+    }
+  }
+
+  /** Runs the remaining iterations; resolves to the loss history. */
+  async train(): Promise<number[]> {
+    if (this.running) throw new Error('recap: train() is already running on this solver');
+    this.running = true;
+    this.aborted = false;
+    const started = now();
+    const startIter = this.iteration;
+    let lastYield = now();
+    try {
+      while (this.iteration < this.numIterations) {
+        if (this.signal?.aborted) {
+          this.aborted = true;
+          break;
+        }
+        const t = this.iteration;
+        const { loss, gradNorm, learningRate } = this.step();
+        const elapsed = (now() - started) / 1000;
+        if (this.verbose && t % this.printEvery === 0) {
+          this.log(`(Iteration ${t + 1} / ${this.numIterations}) loss: ${loss.toFixed(6)}`);
+        }
+        this.onStep?.({
+          iteration: t, numIterations: this.numIterations, epoch: this.epoch, loss, learningRate, gradNorm,
+          itersPerSecond: elapsed > 0 ? (t + 1 - startIter) / elapsed : 0,
+        });
+        if (now() - lastYield > 12) {
+          await yieldToEventLoop();
+          lastYield = now();
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+    return this.lossHistory;
+  }
+
+  /** One iteration: minibatch, loss and gradients, checks, update, bookkeeping. */
+  step(): { loss: number; gradNorm: number; learningRate: number } {
+    const t = this.iteration;
+    const model = this.model;
+    const rows = this.nextRows(t);
+    const N = rows.length;
+    const L = this.data.trainCaptions.shape[1];
+    const T = L - 1;
+    const ws = model.workspace(N, T);
+    const D = model.config.inputDim;
+    const feats = ws.bufs.features.view();
+    const src = this.data.trainFeatures.data;
+    const imageIdxs = this.data.trainImageIdxs.data;
+    for (let n = 0; n < N; n++) {
+      const img = imageIdxs[rows[n]];
+      feats.set(src.subarray(img * D, (img + 1) * D), n * D);
+    }
+    model.splitCaptions(ws, this.data.trainCaptions.data as Int32Array, 0, N, T, rows);
+    const loss = model.forwardBackward(N, T);
+
+    const ks = kernels();
+    const k = (name: string) => ks[kname(model.config.dtype, name)];
+    const n = model.params.length;
+    if (!Number.isFinite(loss)) throw new DivergenceError(t, 'the loss');
+    if (!k('all_finite')(model.grads.ptr, n)) throw new DivergenceError(t, 'a gradient');
+    let gradNorm = NaN;
+    if (this.gradClip !== undefined) {
+      gradNorm = Math.sqrt(k('sum_squares')(model.grads.ptr, n));
+      if (gradNorm > this.gradClip) k('clip_scale')(model.grads.ptr, n, this.gradClip / gradNorm);
+    }
+    // keep the last good parameters: an update that overflows is rolled back
+    const bytes = model.params.length * (model.config.dtype === 'float64' ? 8 : 4);
+    const mem = new Uint8Array(model.params.view().buffer);
+    mem.copyWithin(this.backup.ptr, model.params.ptr, model.params.ptr + bytes);
+    const c = this.optimConfig;
+    const lr = c.learningRate;
+    const w = model.params.ptr;
+    const dw = model.grads.ptr;
+    const b = this.blocks;
+    switch (this.updateRule) {
+      case 'sgd': k('sgd')(w, dw, n, lr); break;
+      case 'sgd_momentum': k('sgd_momentum')(w, b.velocity.ptr, dw, n, lr, c.momentum); break;
+      case 'rmsprop': k('rmsprop')(w, b.cache.ptr, dw, n, lr, c.decayRate, c.epsilon); break;
+      case 'adam':
+      case 'adam_a2':
+        c.t += 1;
+        k(this.updateRule)(w, b.m.ptr, b.v.ptr, dw, n, lr, c.beta1, c.beta2, c.epsilon, c.t);
+        break;
+    }
+    if (!k('all_finite')(w, n)) {
+      mem.copyWithin(model.params.ptr, this.backup.ptr, this.backup.ptr + bytes);
+      throw new DivergenceError(t, 'the updated parameters (learning rate too high?)');
+    }
+    this.lossHistory.push(loss);
+    this.iteration = t + 1;
+    if ((t + 1) % this.iterationsPerEpoch === 0) {
+      this.epoch += 1;
+      c.learningRate *= this.lrDecay;
+    }
+    return { loss, gradNorm, learningRate: lr };
+  }
+
+  private nextRows(t: number): Int32Array {
+    const N = this.numTrain;
+    if (typeof this.sampler === 'function') {
+      const r = this.sampler(t);
+      if (!r || typeof r.length !== 'number' || r.length < 1) fail('sampler', `a non-empty array of caption rows at iteration ${t}`, r);
+      const rows = Int32Array.from(r as ArrayLike<number>);
+      for (let i = 0; i < rows.length; i++) {
+        if (!Number.isInteger(r[i]) || r[i] < 0 || r[i] >= N) fail(`sampler(${t})[${i}]`, `a caption row in [0, ${N})`, r[i]);
+      }
+      return rows;
+    }
+    const B = this.batchSize;
+    if (this.sampler === 'replacement') {
+      for (let i = 0; i < B; i++) this.rows[i] = this.rng.randint(N);
+      return this.rows;
+    }
+    // 'shuffle': a fresh permutation each epoch, consecutive chunks of it (wrapping if B > N)
+    const within = t % this.iterationsPerEpoch;
+    if (within === 0 || !this.order) this.order = this.rng.permutation(N);
+    for (let i = 0; i < B; i++) this.rows[i] = this.order[(within * B + i) % N];
+    return this.rows;
+  }
+
+  /** A snapshot of the solver's state (for checkpoints). */
+  getState(): SolverState {
+    const blocks: Record<string, Float32Array | Float64Array> = {};
+    for (const [name, buf] of Object.entries(this.blocks)) blocks[name] = buf.view().slice() as Float32Array | Float64Array;
+    return {
+      updateRule: this.updateRule, optimConfig: { ...this.optimConfig }, lrDecay: this.lrDecay, batchSize: this.batchSize,
+      numEpochs: this.numEpochs, seed: this.seed,
+      samplerKind: typeof this.sampler === 'function' ? 'function' : this.sampler,
+      iteration: this.iteration, epoch: this.epoch, lossHistory: [...this.lossHistory], rng: this.rng.getState(),
+      blocks, order: this.order ? this.order.slice() : null,
+    };
+  }
+
+  /** Restores a snapshot taken from a solver with the same rule, model shapes and data size. */
+  setState(s: SolverState): void {
+    if (s.updateRule !== this.updateRule) fail('state.updateRule', this.updateRule, s.updateRule);
+    for (const name of STATE_BLOCKS[this.updateRule]) {
+      const blk = s.blocks[name];
+      if (!blk || blk.length !== this.model.params.length) fail(`state.blocks.${name}`, `${this.model.params.length} values`, blk ? blk.length : 'missing');
+    }
+    if (s.iteration > this.numIterations) fail('state.iteration', `at most ${this.numIterations}`, s.iteration);
+    Object.assign(this.optimConfig, s.optimConfig);
+    this.iteration = s.iteration;
+    this.epoch = s.epoch;
+    this.lossHistory = [...s.lossHistory];
+    this.rng.setState(s.rng);
+    this.order = s.order ? s.order.slice() : null;
+    for (const name of STATE_BLOCKS[this.updateRule]) this.blocks[name].view().set(s.blocks[name]);
+  }
+
+  /** Frees the optimizer state (the model is the caller's to dispose). */
+  dispose(): void {
+    for (const b of Object.values(this.blocks)) b.free();
+    this.blocks = {};
+    this.backup.free();
+  }
+}
+
+/** Validates a CaptionData against a model: shapes, dtypes, id and index ranges. */
+export function checkCaptionData(data: CaptionData, model: CaptioningRNN): void {
+  if (!data || typeof data !== 'object') fail('data', 'a CaptionData object', data);
+  for (const split of ['train', 'val'] as const) {
+    const caps = data[`${split}Captions`];
+    const idxs = data[`${split}ImageIdxs`];
+    const feats = data[`${split}Features`];
+    if (split === 'val' && caps === undefined) continue;
+    checkTensor(`data.${split}Captions`, caps);
+    checkTensor(`data.${split}ImageIdxs`, idxs);
+    checkTensor(`data.${split}Features`, feats);
+    if (caps.dtype !== 'int32' || caps.shape.length !== 2 || caps.shape[1] < 2 || caps.shape[0] < 1) {
+      fail(`data.${split}Captions`, 'int32 (Nc, L) with Nc >= 1, L >= 2', `${caps.dtype} [${caps.shape.join(', ')}]`);
+    }
+    if (idxs.dtype !== 'int32' || idxs.shape.length !== 1 || idxs.shape[0] !== caps.shape[0]) {
+      fail(`data.${split}ImageIdxs`, `int32 (${caps.shape[0]})`, `${idxs.dtype} [${idxs.shape.join(', ')}]`);
+    }
+    if (feats.dtype === 'int32' || feats.shape.length !== 2 || feats.shape[1] !== model.config.inputDim) {
+      fail(`data.${split}Features`, `float (Ni, ${model.config.inputDim})`, `${feats.dtype} [${feats.shape.join(', ')}]`);
+    }
+    const V = model.config.vocabSize;
+    const c = caps.data;
+    for (let i = 0; i < c.length; i++) if (c[i] < 0 || c[i] >= V) fail(`data.${split}Captions`, `token ids in [0, ${V})`, `${c[i]} at flat index ${i}`);
+    const Ni = feats.shape[0];
+    const d = idxs.data;
+    for (let i = 0; i < d.length; i++) if (d[i] < 0 || d[i] >= Ni) fail(`data.${split}ImageIdxs[${i}]`, `an image row in [0, ${Ni})`, d[i]);
+  }
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** Lets timers, I/O and rendering run: setImmediate in Node, a MessageChannel hop in browsers. */
+function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as unknown as { setImmediate?: (f: () => void) => void };
+  if (typeof g.setImmediate === 'function') return new Promise((r) => g.setImmediate!(r));
+  if (typeof MessageChannel !== 'undefined') {
+    return new Promise((r) => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        r();
+      };
+      ch.port2.postMessage(0);
+    });
+  }
+  return new Promise((r) => setTimeout(r, 0));
+}
+
+export { RecapError, Tensor };
