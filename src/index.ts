@@ -11,3 +11,5 @@ export { CaptioningRNN, PARAM_NAMES, type ParamName, type CaptioningRNNOptions, 
 export { evalNumericalGradient, evalNumericalGradientArray, relError, type GradientCheckOptions } from './gradcheck.js';
 export { LegacyRandom } from './rng.js';
 export type { CaptionData } from './data/types.js';
+export { CaptioningSolver, checkCaptionData, type SolverOptions, type StepInfo, type Sampler, type SolverState, type SolverUpdateRule } from './solver.js';
+export { saveCheckpoint, loadCheckpoint, checkSameVocabulary, crc32, CHECKPOINT_VERSION, type Checkpoint } from './checkpoint.js';

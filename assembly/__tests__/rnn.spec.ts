@@ -6,6 +6,8 @@
 //  - rnn_backward == T calls of rnn_step_backward: dx, dh0, dWh bitwise (same per-row schedules
 //    and the same dWh accumulation order); dWx and db are summed over N·T rows in one GEMM
 //    instead of N rows per step, so |seq − steps| <= (N·T+2)·eps·(N·T·max|x|·max|da| + max|dW|).
+//  - sequence kernels, SIMD vs scalar: forward bitwise; backward within 8·T·(N·T+H+D+2)·eps
+//    times the natural scale of each output (the nt recurrence compounds over T steps).
 //  - backward kernels vs centred finite differences in f64 (CS231n rel error < 1e-7).
 import { SIZES, srand, rand, alloc, zeros, free, copy, clone, bitDiff, get, set, epsOf, dot, relError,
          maxAbsDiff, maxAbs, gather, scatter, ntOutside } from "./helpers";
@@ -66,11 +68,17 @@ function sequence<T>(N: i32, T: i32, D: i32, H: i32): void {
   const dxS = alloc<T>(NT * D), dh0S = alloc<T>(N * H), daS = alloc<T>(NT * H);
   const dWxS = clone<T>(dWx0, D * H), dWhS = clone<T>(dWh0, H * H), dbS = clone<T>(db0, H);
   rnn_backward__scalar<T>(dxS, dh0S, dWxS, dWhS, dbS, daS, dh, dt, x, h0, h, Wx, Wh, N, T, D, H);
-  if (bitDiff<T>(dWxS, dWx, D * H) != 0 || bitDiff<T>(dbS, db, H) != 0) failures++; // tn + colsum: bitwise
+  // The running dh0 is an nt GEMM, so da and everything downstream differ by summation order,
+  // compounded over T steps: |scalar − SIMD| <= 8·T·(N·T+H+D+2)·eps·scale (scale as below).
   const eps = epsOf<T>();
-  const tol = 4.0 * <f64>(H + 2) * <f64>T * eps * (<f64>H * maxAbs<T>(da, NT * H) * maxAbs<T>(Wh, H * H) + maxAbs<T>(dh, NT * H));
-  if (maxAbsDiff<T>(dxS, dx, NT * D) > tol || maxAbsDiff<T>(dh0S, dh0, N * H) > tol) failures++;
-  if (maxAbsDiff<T>(dWhS, dWh, H * H) > <f64>NT * tol) failures++;
+  const k = 8.0 * <f64>T * <f64>(NT + H + D + 2) * eps;
+  const sda = maxAbs<T>(da, NT * H);
+  if (maxAbsDiff<T>(daS, da, NT * H) > k * sda) failures++;
+  if (maxAbsDiff<T>(dxS, dx, NT * D) > k * <f64>H * sda * maxAbs<T>(Wx, D * H)) failures++;
+  if (maxAbsDiff<T>(dh0S, dh0, N * H) > k * <f64>H * sda * maxAbs<T>(Wh, H * H)) failures++;
+  if (maxAbsDiff<T>(dWxS, dWx, D * H) > k * (<f64>NT * sda * maxAbs<T>(x, NT * D) + maxAbs<T>(dWx0, D * H))) failures++;
+  if (maxAbsDiff<T>(dWhS, dWh, H * H) > k * (<f64>NT * sda * maxAbs<T>(h, NT * H) + maxAbs<T>(dWh0, H * H))) failures++;
+  if (maxAbsDiff<T>(dbS, db, H) > k * (<f64>NT * sda + maxAbs<T>(db0, H))) failures++;
   // T step calls
   const dxt = alloc<T>(N * D), run = alloc<T>(N * H), dnext = alloc<T>(N * H), dat = alloc<T>(N * H), dtt = alloc<T>(N * H);
   const dx2 = alloc<T>(NT * D), da2 = alloc<T>(NT * H);

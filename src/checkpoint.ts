@@ -1,0 +1,249 @@
+// Checkpoints: a versioned binary format with the model config, the vocabulary, the parameters,
+// the optimizer and solver state and the loss history, closed by a CRC-32.
+//
+// Layout (little-endian):
+//   0   8 bytes  magic "RCAPCKPT"
+//   8   u32      format version (1)
+//   12  u32      header length L
+//   16  L bytes  header, UTF-8 JSON: config, vocabulary, solver scalars and the section table
+//   ..           zero padding to a multiple of 8
+//   ..           sections (parameters, optimizer blocks, RNG key, loss history), each 8-aligned,
+//                at the byte offsets the header gives (relative to the start of the sections)
+//   end−4 u32    CRC-32 (IEEE) of every byte before it
+import { FormatError, fail } from './errors.js';
+import { CaptioningRNN, PARAM_NAMES, type ModelConfig } from './model.js';
+import type { CaptioningSolver, SolverState } from './solver.js';
+import { Tensor, sizeOf } from './tensor.js';
+
+export const CHECKPOINT_VERSION = 1;
+const MAGIC = 'RCAPCKPT';
+
+interface Section { offset: number; length: number; dtype: 'float32' | 'float64' | 'uint32' | 'int32' }
+interface Header {
+  format: 'recap-checkpoint';
+  version: number;
+  model: { config: ModelConfig; wordToIdx: Record<string, number>; params: Record<string, { shape: number[]; section: Section }> };
+  solver: null | Omit<SolverState, 'blocks' | 'rng' | 'lossHistory' | 'order'> & {
+    rng: { pos: number; hasGauss: boolean; gauss: number; key: Section };
+    blocks: Record<string, Section>;
+    order: Section | null;
+  };
+  lossHistory: Section;
+  meta: Record<string, unknown>;
+}
+
+export interface Checkpoint {
+  model: CaptioningRNN;
+  /** Present when the checkpoint was saved with a solver: pass it to `solver.setState`. */
+  solverState: SolverState | null;
+  lossHistory: number[];
+  /** Whatever the saver put in `meta` (the CLI stores its options). */
+  meta: Record<string, unknown>;
+  version: number;
+}
+
+let crcTable: Uint32Array | null = null;
+/** CRC-32 (IEEE 802.3, as zlib/PNG), bitwise table method. */
+export function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+const BYTES = { float32: 4, float64: 8, uint32: 4, int32: 4 } as const;
+type Arr = Float32Array | Float64Array | Uint32Array | Int32Array;
+const dtypeOfArr = (a: Arr): Section['dtype'] =>
+  a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Uint32Array ? 'uint32' : 'int32';
+
+/** Serialises a model (and optionally its solver) to bytes. Works in browsers and Node. */
+export function saveCheckpoint(model: CaptioningRNN, solver?: CaptioningSolver | null, meta: Record<string, unknown> = {}): Uint8Array {
+  if (!(model instanceof CaptioningRNN)) fail('model', 'a CaptioningRNN', typeof model);
+  const arrays: Arr[] = [];
+  let cursor = 0;
+  const add = (a: Arr): Section => {
+    const s: Section = { offset: cursor, length: a.length, dtype: dtypeOfArr(a) };
+    arrays.push(a);
+    cursor += Math.ceil((a.length * BYTES[s.dtype]) / 8) * 8;
+    return s;
+  };
+  const params: Header['model']['params'] = {};
+  for (const [name, t] of Object.entries(model.getParams())) {
+    params[name] = { shape: [...t.shape], section: add(t.data as Float32Array | Float64Array) };
+  }
+  let solverHeader: Header['solver'] = null;
+  let history: number[] = [];
+  if (solver) {
+    const s = solver.getState();
+    history = s.lossHistory;
+    const blocks: Record<string, Section> = {};
+    for (const [name, b] of Object.entries(s.blocks)) blocks[name] = add(b);
+    solverHeader = {
+      updateRule: s.updateRule, optimConfig: s.optimConfig, lrDecay: s.lrDecay, batchSize: s.batchSize,
+      numEpochs: s.numEpochs, seed: s.seed, samplerKind: s.samplerKind, iteration: s.iteration, epoch: s.epoch,
+      rng: { pos: s.rng.pos, hasGauss: s.rng.hasGauss, gauss: s.rng.gauss, key: add(s.rng.key) },
+      blocks, order: s.order ? add(s.order) : null,
+    };
+  }
+  const lossHistory = add(Float64Array.from(history));
+  const header: Header = {
+    format: 'recap-checkpoint', version: CHECKPOINT_VERSION,
+    model: { config: model.config, wordToIdx: model.wordToIdx, params }, solver: solverHeader, lossHistory, meta,
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const dataStart = Math.ceil((16 + json.length) / 8) * 8;
+  const total = dataStart + cursor + 4;
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
+  dv.setUint32(8, CHECKPOINT_VERSION, true);
+  dv.setUint32(12, json.length, true);
+  out.set(json, 16);
+  let p = dataStart;
+  for (const a of arrays) {
+    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    if (isLittleEndian()) out.set(bytes, p);
+    else writeSwapped(dv, p, a);
+    p += Math.ceil(a.byteLength / 8) * 8;
+  }
+  dv.setUint32(total - 4, crc32(out.subarray(0, total - 4)), true);
+  return out;
+}
+
+/**
+ * Parses checkpoint bytes into a model (and the solver state, if saved). Every check —
+ * magic, version, checksum, header, section bounds, shapes, finite values, and (with
+ * `wordToIdx`) the vocabulary — runs before the model is created.
+ */
+export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordToIdx?: Record<string, number>; name?: string } = {}): Checkpoint {
+  const name = options.name ?? 'checkpoint';
+  const buf = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
+  if (!(buf instanceof Uint8Array)) fail('bytes', 'a Uint8Array or ArrayBuffer', typeof bytes);
+  if (buf.length < 20) throw new FormatError(name, `truncated: ${buf.length} bytes is too short for a recap checkpoint`);
+  const magic = String.fromCharCode(...buf.subarray(0, 8));
+  if (magic !== MAGIC) throw new FormatError(name, `not a recap checkpoint (magic ${JSON.stringify(magic)}, expected "${MAGIC}")`);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const version = dv.getUint32(8, true);
+  if (version > CHECKPOINT_VERSION) {
+    throw new FormatError(name, `format version ${version} is newer than this recap reads (${CHECKPOINT_VERSION}); upgrade recap to load it`);
+  }
+  if (version < 1) throw new FormatError(name, `unknown format version ${version}`);
+  const stored = dv.getUint32(buf.length - 4, true);
+  const actual = crc32(buf.subarray(0, buf.length - 4));
+  if (stored !== actual) {
+    throw new FormatError(name, `checksum mismatch (stored ${hex(stored)}, computed ${hex(actual)}): the file is truncated or corrupt`);
+  }
+  const headerLength = dv.getUint32(12, true);
+  if (16 + headerLength > buf.length - 4) throw new FormatError(name, 'truncated header');
+  let header: Header;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(16, 16 + headerLength)));
+  } catch (e) {
+    throw new FormatError(name, `unreadable header (${(e as Error).message})`);
+  }
+  if (header?.format !== 'recap-checkpoint' || !header.model?.config) throw new FormatError(name, 'header is not a recap checkpoint header');
+  const dataStart = Math.ceil((16 + headerLength) / 8) * 8;
+  const dataEnd = buf.length - 4;
+  const read = (s: Section, what: string): Arr => {
+    if (!s || !(s.dtype in BYTES) || !Number.isInteger(s.offset) || !Number.isInteger(s.length) || s.offset < 0 || s.length < 0) {
+      throw new FormatError(name, `bad section descriptor for ${what}`);
+    }
+    const start = dataStart + s.offset;
+    const end = start + s.length * BYTES[s.dtype];
+    if (end > dataEnd) throw new FormatError(name, `section ${what} runs past the end of the file`);
+    const Ctor = { float32: Float32Array, float64: Float64Array, uint32: Uint32Array, int32: Int32Array }[s.dtype];
+    const out = new Ctor(s.length);
+    const src = new DataView(buf.buffer, buf.byteOffset + start, end - start);
+    for (let i = 0; i < s.length; i++) {
+      const o = i * BYTES[s.dtype];
+      out[i] = s.dtype === 'float32' ? src.getFloat32(o, true) : s.dtype === 'float64' ? src.getFloat64(o, true)
+        : s.dtype === 'uint32' ? src.getUint32(o, true) : src.getInt32(o, true);
+    }
+    return out;
+  };
+
+  const { config, wordToIdx } = header.model;
+  if (options.wordToIdx) checkSameVocabulary(name, wordToIdx, options.wordToIdx);
+  const tensors: Record<string, Tensor> = {};
+  for (const p of PARAM_NAMES) {
+    const entry = header.model.params[p];
+    if (!entry) throw new FormatError(name, `parameter ${p} is missing`);
+    const data = read(entry.section, p);
+    if (data.length !== sizeOf(entry.shape)) throw new FormatError(name, `parameter ${p} has ${data.length} values for shape [${entry.shape}]`);
+    if (!(data instanceof Float32Array || data instanceof Float64Array) || (data instanceof Float64Array) !== (config.dtype === 'float64')) {
+      throw new FormatError(name, `parameter ${p} is not ${config.dtype}`);
+    }
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw new FormatError(name, `parameter ${p}[${i}] is not finite`);
+    tensors[p] = new Tensor(data, entry.shape);
+  }
+  const lossHistory = Array.from(read(header.lossHistory, 'lossHistory'));
+  let solverState: SolverState | null = null;
+  if (header.solver) {
+    const s = header.solver;
+    const blocks: Record<string, Float32Array | Float64Array> = {};
+    for (const [k, sec] of Object.entries(s.blocks)) blocks[k] = read(sec, `optimizer ${k}`) as Float32Array | Float64Array;
+    const key = read(s.rng.key, 'rng key');
+    if (!(key instanceof Uint32Array) || key.length !== 624) throw new FormatError(name, 'rng key must be 624 uint32 words');
+    solverState = {
+      updateRule: s.updateRule, optimConfig: s.optimConfig, lrDecay: s.lrDecay, batchSize: s.batchSize, numEpochs: s.numEpochs,
+      seed: s.seed, samplerKind: s.samplerKind, iteration: s.iteration, epoch: s.epoch, lossHistory,
+      rng: { key, pos: s.rng.pos, hasGauss: s.rng.hasGauss, gauss: s.rng.gauss }, blocks,
+      order: s.order ? (read(s.order, 'order') as Int32Array) : null,
+    };
+  }
+  let model: CaptioningRNN;
+  try {
+    model = new CaptioningRNN({
+      wordToIdx, inputDim: config.inputDim, wordvecDim: config.wordvecDim, hiddenDim: config.hiddenDim,
+      cellType: config.cellType, dtype: config.dtype,
+    });
+  } catch (e) {
+    throw new FormatError(name, `invalid model config: ${(e as Error).message}`);
+  }
+  try {
+    model.setParams(tensors);
+  } catch (e) {
+    model.dispose();
+    throw new FormatError(name, `parameters do not fit the model: ${(e as Error).message}`);
+  }
+  return { model, solverState, lossHistory, meta: header.meta ?? {}, version };
+}
+
+/** The vocabularies must map the same words to the same ids. */
+export function checkSameVocabulary(name: string, saved: Record<string, number>, data: Record<string, number>): void {
+  const a = Object.keys(saved);
+  const b = Object.keys(data);
+  if (a.length !== b.length) {
+    throw new FormatError(name, `vocabulary mismatch: the checkpoint has ${a.length} words, the data ${b.length}`);
+  }
+  for (const w of a) {
+    if (data[w] !== saved[w]) {
+      throw new FormatError(name, `vocabulary mismatch: ${JSON.stringify(w)} is ${saved[w]} in the checkpoint but ${data[w]} in the data`);
+    }
+  }
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
+function isLittleEndian(): boolean {
+  return new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+}
+
+function writeSwapped(dv: DataView, p: number, a: Arr): void {
+  const w = BYTES[dtypeOfArr(a)];
+  for (let i = 0; i < a.length; i++) {
+    if (a instanceof Float32Array) dv.setFloat32(p + i * w, a[i], true);
+    else if (a instanceof Float64Array) dv.setFloat64(p + i * w, a[i], true);
+    else if (a instanceof Uint32Array) dv.setUint32(p + i * w, a[i], true);
+    else dv.setInt32(p + i * w, a[i], true);
+  }
+}

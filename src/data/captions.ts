@@ -1,0 +1,107 @@
+// Caption utilities with the semantics of CS231n's coco_utils.py: decode_captions and
+// sample_coco_minibatch.
+import { fail } from '../errors.js';
+import { LegacyRandom } from '../rng.js';
+import { allocTyped, Tensor } from '../tensor.js';
+import type { CaptionData } from './types.js';
+
+/**
+ * Token ids → text, as CS231n's `decode_captions`: a 1-D input (T) gives one string, a 2-D input
+ * (N, T) gives N strings. Per row: <NULL> is skipped, every other token is kept (including
+ * <START>, <UNK> and <END>), decoding stops right after the first <END>, words are joined with
+ * single spaces. Ids must be integers in [0, idxToWord.length).
+ */
+export function decodeCaptions(tokens: Tensor | Int32Array | readonly number[], idxToWord: readonly string[]): string | string[] {
+  if (!Array.isArray(idxToWord)) fail('idxToWord', 'an array of words', typeof idxToWord);
+  let data: ArrayLike<number>;
+  let shape: readonly number[];
+  if (tokens instanceof Tensor) {
+    data = tokens.data;
+    shape = tokens.shape;
+  } else if (tokens instanceof Int32Array || Array.isArray(tokens)) {
+    data = tokens as ArrayLike<number>;
+    shape = [tokens.length];
+  } else {
+    return fail('tokens', 'a Tensor, Int32Array or number[]', tokens === null ? 'null' : typeof tokens);
+  }
+  if (shape.length !== 1 && shape.length !== 2) fail('tokens', 'a 1-D (T) or 2-D (N, T) tensor', `shape [${shape.join(', ')}]`);
+  const single = shape.length === 1;
+  const N = single ? 1 : shape[0];
+  const T = single ? shape[0] : shape[1];
+  const V = idxToWord.length;
+  const decoded: string[] = [];
+  for (let i = 0; i < N; i++) {
+    const words: string[] = [];
+    for (let t = 0; t < T; t++) {
+      const id = data[i * T + t];
+      if (!Number.isInteger(id) || id < 0 || id >= V) {
+        fail(single ? `tokens[${t}]` : `tokens[${i}, ${t}]`, `a word id in [0, ${V})`, id);
+      }
+      const word = idxToWord[id];
+      if (word !== '<NULL>') words.push(word);
+      if (word === '<END>') break;
+    }
+    decoded.push(words.join(' '));
+  }
+  return single ? decoded[0] : decoded;
+}
+
+export interface MinibatchOptions {
+  /** Rows to draw (default 100). */
+  batchSize?: number;
+  /** 'train' (default) or 'val'. */
+  split?: 'train' | 'val';
+  /** Seed of a fresh LegacyRandom stream (default 0) when `rng` is not given. */
+  seed?: number;
+  /** A stream to draw from (advanced by batchSize draws), e.g. a solver's. Wins over `seed`. */
+  rng?: LegacyRandom;
+}
+
+export interface Minibatch {
+  /** int32 (B, T) caption rows. */
+  captions: Tensor;
+  /** (B, D) image features of those captions, in the dataset's dtype. */
+  features: Tensor;
+  /** Image URLs of those captions, when the dataset has them. */
+  urls?: string[];
+}
+
+/**
+ * A random minibatch, as CS231n's `sample_coco_minibatch`: mask = choice(Nc, B) WITH
+ * replacement (one `rng.randint(Nc)` per row, numpy's legacy draw), captions[mask],
+ * features[imageIdxs[mask]], urls[imageIdxs[mask]].
+ */
+export function sampleCocoMinibatch(data: CaptionData, options: MinibatchOptions = {}): Minibatch {
+  const { batchSize = 100, split = 'train', seed = 0 } = options;
+  if (split !== 'train' && split !== 'val') fail('options.split', "'train' or 'val'", split);
+  if (!Number.isInteger(batchSize) || batchSize < 1) fail('options.batchSize', 'a positive integer', batchSize);
+  if (options.rng !== undefined && !(options.rng instanceof LegacyRandom)) fail('options.rng', 'a LegacyRandom', typeof options.rng);
+  const captions = split === 'train' ? data?.trainCaptions : data?.valCaptions;
+  const imageIdxs = split === 'train' ? data?.trainImageIdxs : data?.valImageIdxs;
+  const features = split === 'train' ? data?.trainFeatures : data?.valFeatures;
+  const urls = split === 'train' ? data?.trainUrls : data?.valUrls;
+  if (!(captions instanceof Tensor) || captions.shape.length !== 2) fail(`data.${split}Captions`, 'a 2-D Tensor (Nc, T)', String(captions));
+  if (!(imageIdxs instanceof Tensor) || imageIdxs.shape.length !== 1 || imageIdxs.size !== captions.shape[0]) {
+    fail(`data.${split}ImageIdxs`, `a 1-D Tensor of ${captions.shape[0]} image indices`, String(imageIdxs));
+  }
+  if (!(features instanceof Tensor) || features.shape.length !== 2) fail(`data.${split}Features`, 'a 2-D Tensor (Ni, D)', String(features));
+  const [Nc, T] = captions.shape;
+  const [Ni, D] = features.shape;
+  if (Nc < 1) fail(`data.${split}Captions`, 'at least one caption', Nc);
+  const rng = options.rng ?? new LegacyRandom(seed);
+
+  const outCaptions = allocTyped(captions.dtype, batchSize * T);
+  const outFeatures = allocTyped(features.dtype, batchSize * D);
+  const outUrls: string[] | undefined = urls ? [] : undefined;
+  for (let b = 0; b < batchSize; b++) {
+    const row = rng.randint(Nc);
+    outCaptions.set(captions.data.subarray(row * T, (row + 1) * T), b * T);
+    const img = imageIdxs.data[row];
+    if (!Number.isInteger(img) || img < 0 || img >= Ni) fail(`data.${split}ImageIdxs[${row}]`, `an image index in [0, ${Ni})`, img);
+    outFeatures.set(features.data.subarray(img * D, (img + 1) * D), b * D);
+    if (outUrls) outUrls.push(urls![img]);
+  }
+  const out: Minibatch = { captions: new Tensor(outCaptions, [batchSize, T]), features: new Tensor(outFeatures, [batchSize, D]) };
+  if (outUrls) out.urls = outUrls;
+  return out;
+}
