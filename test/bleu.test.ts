@@ -42,7 +42,8 @@ describe('corpusBleu / sentenceBleu', () => {
     // Candidate: 7 × "the"; "the" occurs at most twice in one reference → p1 = 2/7.
     const r = sentenceBleu([toks('the cat is on the mat'), toks('there is a cat on the mat')], toks('the the the the the the the'), opts);
     expect(r.precisions[0]).toBe(2 / 7);
-    // "the the" occurs in no reference → p2 = 0 → BLEU-2..4 = 0; c = 7 > closest r = 7? refs are 6 and 7 → r = 7, BP = 1.
+    // "the the" occurs in no reference → p2 = 0 → BLEU-2..4 = 0. References of 6 and 7 words,
+    // c = 7 → r = 7 → BP = exp(1 − 7/7) = 1.
     expect(r.referenceLength).toBe(7);
     expect(r.bleu1).toBe(2 / 7);
     expect([r.bleu2, r.bleu3, r.bleu4]).toEqual([0, 0, 0]);

@@ -1,7 +1,7 @@
 // Affine layer: forward bitwise against b + Σ_k x·w (naive, sequential k), backward dw/db bitwise
 // against naive accumulation, dx (an nt GEMM) within (M+2)·eps·Σ|dout·w|; SIMD vs scalar twins
 // swept over every tail of N, D, M; plus a centred finite-difference check in f64.
-import { SIZES, srand, rand, alloc, free, copy, clone, bitDiff, get, set, epsOf, dot, relError } from "./helpers";
+import { SIZES, srand, rand, alloc, free, copy, clone, bitDiff, get, set, epsOf, dot, gradError } from "./helpers";
 import { affine_forward__scalar, affine_forward__wasmsimd, affine_backward__scalar, affine_backward__wasmsimd,
          colsum_acc__scalar, colsum_acc__wasmsimd } from "../affine";
 
@@ -85,7 +85,7 @@ function gradcheck(N: i32, D: i32, M: i32): f64 {
       set<f64>(p, i, v);
       set<f64>(num, i, (lp - lm) / (2 * h));
     }
-    worst = max(worst, relError<f64>(num, g, n));
+    worst = max(worst, gradError<f64>(num, g, n));
     free(num);
   }
   free(x); free(w); free(b); free(dout); free(out); free(dx); free(dw); free(db);
@@ -113,7 +113,7 @@ describe("affine", () => {
       free(x); free(d0); free(a); free(b); free(y); free(e0); free(c); free(d);
     }
   });
-  it("backward matches centred finite differences (f64, rel error < 1e-7)", () => {
+  it("backward matches centred finite differences (f64, gradError < 1e-7)", () => {
     srand(13);
     expect(gradcheck(3, 5, 7)).toBeLessThan(1e-7);
     expect(gradcheck(4, 9, 2)).toBeLessThan(1e-7);

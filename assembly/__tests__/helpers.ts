@@ -109,3 +109,21 @@ export function ntOutside<T>(v: usize, s: usize, c0: usize, a: usize, b: usize, 
   }
   return bad;
 }
+
+/**
+ * Gradient-check error: max_i |a−b| / max(|a_i|+|b_i|, 1e-2·max_j(|a_j|+|b_j|)).
+ * CS231n's rel_error for every element above 1% of the tensor's scale; below that the error is
+ * measured against 1% of the scale, because a centred difference with h = 1e-5 carries
+ * ~1e-11 absolute round-off and would report 1e-7 "relative" error on a 1e-5 gradient that is
+ * in fact correct to 12 digits.
+ */
+export function gradError<T>(a: usize, b: usize, n: i32): f64 {
+  let scale = 0.0;
+  for (let i = 0; i < n; i++) scale = max(scale, abs(<f64>get<T>(a, i)) + abs(<f64>get<T>(b, i)));
+  let m = 0.0;
+  for (let i = 0; i < n; i++) {
+    const x = <f64>get<T>(a, i), y = <f64>get<T>(b, i);
+    m = max(m, abs(x - y) / max(1e-2 * scale, max(1e-300, abs(x) + abs(y))));
+  }
+  return m;
+}

@@ -7,8 +7,8 @@
 //    summed over N·T rows at once, so |seq − steps| <= (N·T+2)·eps·(N·T·max|x|·max|da| + max|dW0|).
 //  - sequence kernels, SIMD vs scalar: forward bitwise; backward within 8·T·(N·T+4H+D+2)·eps
 //    times each output's natural scale (the nt recurrence compounds over T steps).
-//  - backward kernels vs centred finite differences in f64 (CS231n rel error < 1e-7).
-import { SIZES, srand, rand, alloc, zeros, free, copy, clone, bitDiff, get, set, epsOf, dot, relError,
+//  - backward kernels vs centred finite differences in f64 (gradError < 1e-7, helpers.ts).
+import { SIZES, srand, rand, alloc, zeros, free, copy, clone, bitDiff, get, set, epsOf, dot, gradError,
          maxAbsDiff, maxAbs, gather, scatter, ntOutside } from "./helpers";
 import { lstm_step_forward__scalar, lstm_step_forward__wasmsimd, lstm_step_backward__scalar,
          lstm_step_backward__wasmsimd, lstm_forward__scalar, lstm_forward__wasmsimd,
@@ -144,7 +144,7 @@ function fd(p: usize, g: usize, n: i32): f64 {
     set<f64>(p, i, v);
     set<f64>(num, i, (lp - lm) / (2 * h));
   }
-  const r = relError<f64>(num, g, n);
+  const r = gradError<f64>(num, g, n);
   free(num);
   return r;
 }
@@ -200,12 +200,12 @@ describe("lstm", () => {
     sequence<f32>(1, 1, 1, 1); sequence<f64>(4, 2, 3, 8);
     expect(failures).toBe(0);
   });
-  it("lstm_step_backward vs centred finite differences (f64, rel error < 1e-7)", () => {
+  it("lstm_step_backward vs centred finite differences (f64, gradError < 1e-7)", () => {
     srand(33);
     expect(gradcheck(true, 3, 1, 4, 5)).toBeLessThan(1e-7);
     expect(gradcheck(true, 2, 1, 7, 3)).toBeLessThan(1e-7);
   });
-  it("lstm_backward vs centred finite differences (f64, rel error < 1e-7)", () => {
+  it("lstm_backward vs centred finite differences (f64, gradError < 1e-7)", () => {
     srand(34);
     expect(gradcheck(false, 2, 3, 4, 5)).toBeLessThan(1e-7);
     expect(gradcheck(false, 3, 4, 3, 7)).toBeLessThan(1e-7);

@@ -8,8 +8,8 @@
 //    instead of N rows per step, so |seq − steps| <= (N·T+2)·eps·(N·T·max|x|·max|da| + max|dW|).
 //  - sequence kernels, SIMD vs scalar: forward bitwise; backward within 8·T·(N·T+H+D+2)·eps
 //    times the natural scale of each output (the nt recurrence compounds over T steps).
-//  - backward kernels vs centred finite differences in f64 (CS231n rel error < 1e-7).
-import { SIZES, srand, rand, alloc, zeros, free, copy, clone, bitDiff, get, set, epsOf, dot, relError,
+//  - backward kernels vs centred finite differences in f64 (gradError < 1e-7, helpers.ts).
+import { SIZES, srand, rand, alloc, zeros, free, copy, clone, bitDiff, get, set, epsOf, dot, gradError,
          maxAbsDiff, maxAbs, gather, scatter, ntOutside } from "./helpers";
 import { rnn_step_forward__scalar, rnn_step_forward__wasmsimd, rnn_step_backward__scalar,
          rnn_step_backward__wasmsimd, rnn_forward__scalar, rnn_forward__wasmsimd,
@@ -129,7 +129,7 @@ function fd(p: usize, g: usize, n: i32): f64 {
     set<f64>(p, i, v);
     set<f64>(num, i, (lp - lm) / (2 * h));
   }
-  const r = relError<f64>(num, g, n);
+  const r = gradError<f64>(num, g, n);
   free(num);
   return r;
 }
@@ -177,12 +177,12 @@ describe("rnn", () => {
     sequence<f32>(1, 1, 1, 1); sequence<f64>(4, 2, 3, 8);
     expect(failures).toBe(0);
   });
-  it("rnn_step_backward vs centred finite differences (f64, rel error < 1e-7)", () => {
+  it("rnn_step_backward vs centred finite differences (f64, gradError < 1e-7)", () => {
     srand(23);
     expect(gradcheck(true, 3, 1, 4, 5)).toBeLessThan(1e-7);
     expect(gradcheck(true, 2, 1, 7, 3)).toBeLessThan(1e-7);
   });
-  it("rnn_backward vs centred finite differences (f64, rel error < 1e-7)", () => {
+  it("rnn_backward vs centred finite differences (f64, gradError < 1e-7)", () => {
     srand(24);
     expect(gradcheck(false, 2, 3, 4, 5)).toBeLessThan(1e-7);
     expect(gradcheck(false, 3, 4, 3, 7)).toBeLessThan(1e-7);
