@@ -128,6 +128,7 @@ function lstm_cell_backward__wasmsimd<T>(da: usize, dprev_c: usize, dnext_h: usi
 // ---------------------------------------------------------------------------------------------
 // next_h, next_c, tanh_c, dtanh_c (N,H) written; gates, dgates (N,4H) written;
 // x (N,D), prev_h (N,H), prev_c (N,H), Wx (D,4H), Wh (H,4H), b (4H) read.
+// next_h may alias prev_h and next_c may alias prev_c (a is formed in gates).
 export function lstm_step_forward__scalar<T>(next_h: usize, next_c: usize, gates: usize, dgates: usize,
     tanh_c: usize, dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, b: usize,
     N: i32, D: i32, H: i32): void {
@@ -150,7 +151,7 @@ export function lstm_step_forward__wasmsimd<T>(next_h: usize, next_c: usize, gat
 // da (N,4H) scratch written; dx (N,D), dprev_h (N,H), dprev_c (N,H) written;
 // dWx (D,4H), dWh (H,4H), db (4H) accumulated; dnext_h, dnext_c (N,H), gates, dgates (N,4H),
 // tanh_c, dtanh_c (N,H), x (N,D), prev_h, prev_c (N,H), Wx, Wh read.
-// dprev_c may alias dnext_c (element-wise read-then-write).
+// dprev_c may alias dnext_c and dprev_h may alias dnext_h (each is read before it is written).
 export function lstm_step_backward__scalar<T>(dx: usize, dprev_h: usize, dprev_c: usize, dWx: usize, dWh: usize,
     db: usize, da: usize, dnext_h: usize, dnext_c: usize, gates: usize, dgates: usize, tanh_c: usize,
     dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32): void {

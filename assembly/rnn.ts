@@ -12,17 +12,18 @@ import { gemm_nn__scalar, gemm_nn__wasmsimd, gemm_tn__scalar, gemm_tn__wasmsimd,
          gemm_nt__scalar, gemm_nt__wasmsimd } from "./gemm";
 import { bias_rows, colsum_acc__scalar, colsum_acc__wasmsimd } from "./affine";
 
-// h (R,H) row stride ld: read as a, written = tanh(a); dtanh (R,H) row stride ld written = tanh'(a).
+// a (R,H) row stride ld read; h (R,H) ld written = tanh(a); dtanh (R,H) ld written = tanh'(a).
+// a may be the same buffer as h or as dtanh (each element is read before it is written).
 // Transcendental-bound, so the SIMD bodies share this scalar loop.
-function tanh_rows<T>(h: usize, dtanh: usize, R: i32, H: i32, ld: i32): void {
+function tanh_rows<T>(h: usize, dtanh: usize, a: usize, R: i32, H: i32, ld: i32): void {
   const S = alignof<T>();
   for (let r = 0; r < R; r++) {
     const ro = <usize>r * <usize>ld << S;
     for (let j = 0; j < H; j++) {
       const o = ro + (<usize>j << S);
-      const a = load<T>(h + o);
-      const e = tanh_exp<T>(a);
-      store<T>(h + o, tanh_e<T>(a, e));
+      const v = load<T>(a + o);
+      const e = tanh_exp<T>(v);
+      store<T>(h + o, tanh_e<T>(v, e));
       store<T>(dtanh + o, dtanh_e<T>(e));
     }
   }
@@ -69,25 +70,26 @@ function rnn_da__wasmsimd<T>(da: usize, dh: usize, run: usize, has_run: bool, dt
 
 // ---------------------------------------------------------------------------------------------
 // next_h (N,H) written = tanh(b + x·Wx + prev_h·Wh); dtanh (N,H) written = tanh'(same);
-// x (N,D), prev_h (N,H), Wx (D,H), Wh (H,H), b (H) read. next_h must not alias an input.
+// x (N,D), prev_h (N,H), Wx (D,H), Wh (H,H), b (H) read. next_h may alias prev_h (a is formed
+// in dtanh); dtanh must not alias an input.
 export function rnn_step_forward__scalar<T>(next_h: usize, dtanh: usize, x: usize, prev_h: usize,
     Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32): void {
-  bias_rows<T>(next_h, b, N, H, H);
-  gemm_nn__scalar<T>(next_h, x, Wx, N, H, D, D, H, H, 1);
-  gemm_nn__scalar<T>(next_h, prev_h, Wh, N, H, H, H, H, H, 1);
-  tanh_rows<T>(next_h, dtanh, N, H, H);
+  bias_rows<T>(dtanh, b, N, H, H); // a is formed in dtanh, so next_h may alias prev_h
+  gemm_nn__scalar<T>(dtanh, x, Wx, N, H, D, D, H, H, 1);
+  gemm_nn__scalar<T>(dtanh, prev_h, Wh, N, H, H, H, H, H, 1);
+  tanh_rows<T>(next_h, dtanh, dtanh, N, H, H);
 }
 export function rnn_step_forward__wasmsimd<T>(next_h: usize, dtanh: usize, x: usize, prev_h: usize,
     Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32): void {
-  bias_rows<T>(next_h, b, N, H, H);
-  gemm_nn__wasmsimd<T>(next_h, x, Wx, N, H, D, D, H, H, 1);
-  gemm_nn__wasmsimd<T>(next_h, prev_h, Wh, N, H, H, H, H, H, 1);
-  tanh_rows<T>(next_h, dtanh, N, H, H);
+  bias_rows<T>(dtanh, b, N, H, H); // a is formed in dtanh, so next_h may alias prev_h
+  gemm_nn__wasmsimd<T>(dtanh, x, Wx, N, H, D, D, H, H, 1);
+  gemm_nn__wasmsimd<T>(dtanh, prev_h, Wh, N, H, H, H, H, H, 1);
+  tanh_rows<T>(next_h, dtanh, dtanh, N, H, H);
 }
 
 // da (N,H) scratch written = dnext_h ⊙ dtanh; dx (N,D) written = da·Wxᵀ; dprev_h (N,H) written
 // = da·Whᵀ; dWx (D,H) += xᵀ·da; dWh (H,H) += prev_hᵀ·da; db (H) += Σ_n da.
-// dnext_h, dtanh, x, prev_h, Wx, Wh read.
+// dnext_h, dtanh, x, prev_h, Wx, Wh read. dprev_h may alias dnext_h (da is formed first).
 export function rnn_step_backward__scalar<T>(dx: usize, dprev_h: usize, dWx: usize, dWh: usize, db: usize,
     da: usize, dnext_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize,
     N: i32, D: i32, H: i32): void {
@@ -122,7 +124,7 @@ export function rnn_forward__scalar<T>(h: usize, dtanh: usize, x: usize, h0: usi
     const ot = <usize>t * <usize>H << S;
     const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
     gemm_nn__scalar<T>(h + ot, prev, Wh, N, H, H, t == 0 ? H : TH, H, TH, 1);
-    tanh_rows<T>(h + ot, dtanh + ot, N, H, TH);
+    tanh_rows<T>(h + ot, dtanh + ot, h + ot, N, H, TH);
   }
 }
 export function rnn_forward__wasmsimd<T>(h: usize, dtanh: usize, x: usize, h0: usize, Wx: usize, Wh: usize,
@@ -135,7 +137,7 @@ export function rnn_forward__wasmsimd<T>(h: usize, dtanh: usize, x: usize, h0: u
     const ot = <usize>t * <usize>H << S;
     const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
     gemm_nn__wasmsimd<T>(h + ot, prev, Wh, N, H, H, t == 0 ? H : TH, H, TH, 1);
-    tanh_rows<T>(h + ot, dtanh + ot, N, H, TH);
+    tanh_rows<T>(h + ot, dtanh + ot, h + ot, N, H, TH);
   }
 }
 

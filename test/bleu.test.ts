@@ -3,6 +3,7 @@ import {
   corpusBleu, cs231nBleu, meanCs231nBleu, sentenceBleu, stripSpecialTokens, type BleuMath,
 } from '../src/eval/bleu.js';
 import { RecapError } from '../src/errors.js';
+import { init, kernels } from '../src/runtime.js';
 
 // The wasm runtime may not be initialised here: inject the engine's log/exp.
 const math: BleuMath = { log: Math.log, exp: Math.exp };
@@ -135,5 +136,21 @@ describe('cs231nBleu (NLTK sentence_bleu([ref], hyp, weights=[1]) after dropping
   it('strips special tokens from decoded captions', () => {
     expect(stripSpecialTokens('<START> a <UNK> red circle <END>')).toEqual(['a', 'red', 'circle']);
     expect(stripSpecialTokens(['<START>', 'a', '<NULL>', 'b'])).toEqual(['a', 'b']);
+  });
+});
+
+describe('BLEU with the wasm log/exp (default)', () => {
+  it('agrees with the engine math once the runtime is initialised', async (ctx) => {
+    try {
+      await init();
+    } catch {
+      ctx.skip();
+    }
+    if (typeof kernels().math_log !== 'function' || typeof kernels().math_exp !== 'function') ctx.skip();
+    const r = sentenceBleu([ref1, ref2, ref3], hyp1);
+    expect(r.bleu4).toBeCloseTo(sentenceBleu([ref1, ref2, ref3], hyp1, opts).bleu4, 14);
+    expect(cs231nBleu('<START> a big red circle <END>', '<START> a red circle <END>')).toBeCloseTo(Math.exp(-1 / 3), 14);
+    // deterministic: same inputs, same bits
+    expect(sentenceBleu([ref1, ref2, ref3], hyp1).bleu4).toBe(r.bleu4);
   });
 });

@@ -175,7 +175,10 @@ function checkCaption(words: string[], scene: Scene): void {
   if (words.includes('one')) expect(objs).toHaveLength(1);
   // relations: "X left of Y", "X to the right of Y", "X above Y", …
   const relIdx = words.findIndex((w) => w === 'left' || w === 'right' || w === 'above' || w === 'below');
-  if (relIdx >= 0 && mentioned.length >= 2 && words[relIdx - 1] !== 'the' || (relIdx >= 0 && words[relIdx - 2] === 'to')) {
+  const isRelation = relIdx >= 0 && (words[relIdx - 1] !== 'the' || words[relIdx - 2] === 'to');
+  if (isRelation) {
+    // the relation links the first two objects named
+    expect(mentioned.length).toBeGreaterThanOrEqual(2);
     expect(relation(mentioned[0], mentioned[1])).toBe(words[relIdx]);
   } else if (relIdx >= 0) {
     // single-object position: "on the left", "at the top", …

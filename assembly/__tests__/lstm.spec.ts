@@ -2,6 +2,8 @@
 //  - step forward: SIMD == scalar bitwise for all six outputs (nn GEMMs + shared cell), every tail.
 //  - step backward: da, dprev_c, dWx, dWh, db bitwise; dx, dprev_h (nt GEMMs) within
 //    (K+2)·eps·Σ|da·W| of the scalar twin (helpers.ntOutside), K = 4H.
+//  - in-place recurrence: next_h/next_c may alias prev_h/prev_c, dprev_h/dprev_c may alias
+//    dnext_h/dnext_c (bitwise).
 //  - lstm_forward == T calls of lstm_step_forward (prev_c = 0 at t = 0), bitwise.
 //  - lstm_backward == T calls of lstm_step_backward: dx, dh0, da, dWh bitwise; dWx and db are
 //    summed over N·T rows at once, so |seq − steps| <= (N·T+2)·eps·(N·T·max|x|·max|da| + max|dW0|).
@@ -42,6 +44,13 @@ function stepTwins<T>(N: i32, D: i32, H: i32): void {
   const dc = clone<T>(dnc, N * H);
   lstm_step_backward__wasmsimd<T>(dxV, dphV, dc, dWxV, dWhV, dbV, daV, dnh, dc, gS, dgS, tcS, dtcS, x, ph, pc, Wx, Wh, N, D, H);
   if (bitDiff<T>(dc, dpcS, N * H) != 0) failures++;
+  // in-place recurrence: next_h/next_c may alias prev_h/prev_c, dprev_h may alias dnext_h
+  const hh = clone<T>(ph, N * H), cc = clone<T>(pc, N * H), dd = clone<T>(dnh, N * H);
+  lstm_step_forward__wasmsimd<T>(hh, cc, gV, dgV, tcV, dtcV, x, hh, cc, Wx, Wh, b, N, D, H);
+  if (bitDiff<T>(hh, hS, N * H) != 0 || bitDiff<T>(cc, cS, N * H) != 0) failures++;
+  lstm_step_backward__wasmsimd<T>(dxV, dd, dpcV, dWxV, dWhV, dbV, daV, dd, dnc, gS, dgS, tcS, dtcS, x, ph, pc, Wx, Wh, N, D, H);
+  if (bitDiff<T>(dd, dphV, N * H) != 0) failures++;
+  free(hh); free(cc); free(dd);
   free(x); free(ph); free(pc); free(Wx); free(Wh); free(b);
   free(hS); free(cS); free(gS); free(dgS); free(tcS); free(dtcS); free(hV); free(cV); free(gV); free(dgV); free(tcV); free(dtcV);
   free(dnh); free(dnc); free(dWx0); free(dWh0); free(db0); free(dxS); free(dxV); free(dphS); free(dphV);

@@ -1,5 +1,6 @@
 // Vanilla RNN kernels.
 //  - step forward: SIMD == scalar bitwise (nn GEMMs + shared tanh), every tail of N, D, H.
+//  - in-place recurrence: next_h may alias prev_h and dprev_h may alias dnext_h (bitwise).
 //  - step backward: da, dWx, dWh, db bitwise (element-wise, tn GEMMs, column sums); dx, dprev_h
 //    are nt GEMMs: within (K+2)·eps·Σ|da·W| of the scalar twin (helpers.ntOutside).
 //  - rnn_forward == T calls of rnn_step_forward, bitwise (same operations, same order).
@@ -35,6 +36,13 @@ function stepTwins<T>(N: i32, D: i32, H: i32): void {
   if (bitDiff<T>(dWxS, dWxV, D * H) != 0 || bitDiff<T>(dWhS, dWhV, H * H) != 0 || bitDiff<T>(dbS, dbV, H) != 0) failures++;
   if (ntOutside<T>(dxV, dxS, 0, daS, Wx, N, D, H, H, H, D) != 0) failures++;
   if (ntOutside<T>(dpV, dpS, 0, daS, Wh, N, H, H, H, H, H) != 0) failures++;
+  // in-place recurrence: next_h may alias prev_h, dprev_h may alias dnext_h
+  const hh = clone<T>(ph, N * H), dd = clone<T>(dn, N * H);
+  rnn_step_forward__wasmsimd<T>(hh, dtV, x, hh, Wx, Wh, b, N, D, H);
+  if (bitDiff<T>(hh, hS, N * H) != 0) failures++;
+  rnn_step_backward__wasmsimd<T>(dxV, dd, dWxV, dWhV, dbV, daV, dd, dtS, x, ph, Wx, Wh, N, D, H);
+  if (bitDiff<T>(dd, dpV, N * H) != 0) failures++;
+  free(hh); free(dd);
   free(x); free(ph); free(Wx); free(Wh); free(b); free(hS); free(hV); free(dtS); free(dtV);
   free(dn); free(dWx0); free(dWh0); free(db0); free(dxS); free(dxV); free(dpS); free(dpV); free(daS); free(daV);
   free(dWxS); free(dWxV); free(dWhS); free(dWhV); free(dbS); free(dbV);

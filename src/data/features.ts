@@ -23,10 +23,10 @@
 //      the number of boundaries φ_k = 11.25° + 22.5°·k it has passed (gy·cos φ_k − gx·sin φ_k ≥ 0),
 //      mod 8.
 //
-// Feature vector layout (FEATURE_DIM = 352, float32). Grid cells are 8×8 pixels, 4×4 of them,
+// Feature vector layout (FEATURE_DIM = 400, float32). Grid cells are 8×8 pixels, 4×4 of them,
 // cell index q = 4·cellRow + cellCol; o = orientation bin 0..7; k = colour class 0..7;
 // hue u = 0..5 (= colour class 2 + u: red, yellow, green, cyan, blue, purple).
-//   [  0, 128)  colour histogram:   128 + 0 … index q·8 + k = fraction of the cell's 64 pixels of
+//   [  0, 128)  colour histogram:   q·8 + k = fraction of the cell's 64 pixels of
 //                                   class k, then (v − COLOUR_MEAN[k]) / COLOUR_SCALE[k].
 //   [128, 256)  HOG:                128 + q·8 + o = Σ magnitude in cell q with orientation o,
 //                                   L2-normalised over the 3×3 neighbourhood of cells around q
@@ -37,8 +37,8 @@
 //                                   4-neighbour), divided by √(pixels of hue u) — so it measures
 //                                   edge length per √area, independent of the object's size —
 //                                   then (v − HUE_EDGE_MEAN) / HUE_EDGE_SCALE.
-//   [304, 352)  hue statistics:     304 + u·8 + j, over the pixels of hue u (all 0 if there are
-//                                   fewer than 3 of them):
+//   [304, 352)  hue statistics:     304 + u·8 + j, over the pixels of hue u (raw values all 0
+//                                   when there are fewer than 3 of them):
 //                                   j=0 mass = pixels / S²,  j=1 cx, j=2 cy = centroid / S − 0.5,
 //                                   j=3 sdx, j=4 sdy = standard deviation / S,
 //                                   j=5 fill = pixels / bounding-box area,
@@ -46,6 +46,14 @@
 //                                   j=7 skew = (cy − bounding-box centre y) / box height
 //                                   (≈ +1/6 for an upward triangle, 0 for symmetric shapes),
 //                                   then (v − STAT_MEAN[j]) / STAT_SCALE[j].
+//   [352, 400)  hue shape moments:  352 + u·8 + j, from the central moments μ_pq of the pixels of
+//                                   hue u about their centroid (pixel units), normalised as
+//                                   η_pq = μ_pq / n^(1 + (p+q)/2) so they ignore position and size:
+//                                   j=0 η20 + η02 (spread: 1/2π disc, 1/6 square), j=1 η20 − η02,
+//                                   j=2 η11, j=3 η30, j=4 η03 (vertical skew: triangles),
+//                                   j=5 η40 + η04, j=6 η22 (4th order: square vs diamond vs cross),
+//                                   j=7 η40 − η04; then (v − MOMENT_MEAN[j]) / MOMENT_SCALE[j]
+//                                   clamped to [−4, 4]; exactly 0 for an absent hue (< 3 pixels).
 // The means and scales are fixed constants (measured once on `shapesData()` and rounded) so the
 // features are roughly zero-mean and unit-scale; they never depend on the data being processed.
 import { fail } from '../errors.js';
@@ -63,7 +71,7 @@ export interface RgbImage {
 /** Side of the canonical grid every image is resampled to. */
 export const FEATURE_SIZE = 32;
 /** Length of the feature vector. */
-export const FEATURE_DIM = 352;
+export const FEATURE_DIM = 400;
 
 const S = FEATURE_SIZE;
 const GRID = 4; // cells per side
@@ -74,11 +82,12 @@ const NHUE = 6;
 const CHROMA_MIN = 40;
 const MIN_HUE_PIXELS = 3;
 
-// Offsets of the four blocks.
+// Offsets of the five blocks.
 const OFF_COLOUR = 0;
 const OFF_HOG = OFF_COLOUR + GRID * GRID * NCOL; // 128
 const OFF_HUE_EDGE = OFF_HOG + GRID * GRID * NORI; // 256
 const OFF_STATS = OFF_HUE_EDGE + NHUE * NORI; // 304
+const OFF_MOMENTS = OFF_STATS + NHUE * 8; // 352
 
 // Normalisation constants (see the layout above).
 const COLOUR_MEAN = [0.86, 0, 0.03, 0.03, 0.03, 0, 0.03, 0.03];
@@ -90,6 +99,9 @@ const HUE_EDGE_MEAN = 0.2;
 const HUE_EDGE_SCALE = 0.35;
 const STAT_MEAN = [0.02, 0, 0, 0.02, 0.02, 0.2, 1.7, 0.01];
 const STAT_SCALE = [0.04, 0.11, 0.11, 0.04, 0.04, 0.34, 2.6, 0.035];
+const MOMENT_MEAN = [0.17, 0, 0, 0, 0, 0.032, 0.0046, 0];
+const MOMENT_SCALE = [0.012, 0.01, 0.003, 0.0015, 0.0065, 0.008, 0.0018, 0.0036];
+const MOMENT_CLAMP = 4;
 
 // cos φ_k, sin φ_k for the orientation boundaries φ_k = 11.25° + 22.5°·k (k = 0..7).
 const C1 = 0.9807852804032304;
@@ -113,6 +125,9 @@ const hn = new Float64Array(NHUE), hsx = new Float64Array(NHUE), hsy = new Float
 const hsxx = new Float64Array(NHUE), hsyy = new Float64Array(NHUE), hedge = new Float64Array(NHUE);
 const bx0 = new Int32Array(NHUE), bx1 = new Int32Array(NHUE), by0 = new Int32Array(NHUE), by1 = new Int32Array(NHUE);
 const stat = new Float64Array(8);
+// Per hue central moments μ_pq (p + q = 2..4) of the hue's pixels, and the 8 shape invariants.
+const mom = new Float64Array(NHUE * 12);
+const inv = new Float64Array(8);
 /** Cell index q of every canonical pixel. */
 const cellOf = new Uint8Array(S * S);
 for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) cellOf[y * S + x] = Math.floor(y / CELL) * GRID + Math.floor(x / CELL);
@@ -323,11 +338,31 @@ export function extractFeatures(image: RgbImage, out?: Float32Array, offset = 0)
           for (let o = 0; o < NORI; o++) ss += hog[base + o] * hog[base + o];
         }
       }
-      const inv = Math.sqrt(ss);
+      const norm = Math.sqrt(ss);
       const base = (cy * GRID + cx) * NORI;
       for (let o = 0; o < NORI; o++) {
-        out[offset + OFF_HOG + base + o] = (hog[base + o] / inv - HOG_MEAN) / HOG_SCALE;
+        out[offset + OFF_HOG + base + o] = (hog[base + o] / norm - HOG_MEAN) / HOG_SCALE;
       }
+    }
+  }
+
+  // Second pass: central moments about each hue's centroid (offsets in pixels).
+  mom.fill(0);
+  for (let y = 0; y < S; y++) {
+    for (let x = 0; x < S; x++) {
+      const k = cls[y * S + x];
+      if (k < 2) continue;
+      const u = k - 2;
+      const dx = x + 0.5 - hsx[u] / hn[u], dy = y + 0.5 - hsy[u] / hn[u];
+      const dx2 = dx * dx, dy2 = dy * dy, b = u * 12;
+      mom[b] += dx2; // μ20
+      mom[b + 1] += dy2; // μ02
+      mom[b + 2] += dx * dy; // μ11
+      mom[b + 3] += dx2 * dx; // μ30
+      mom[b + 4] += dy2 * dy; // μ03
+      mom[b + 5] += dx2 * dx2; // μ40
+      mom[b + 6] += dy2 * dy2; // μ04
+      mom[b + 7] += dx2 * dy2; // μ22
     }
   }
 
@@ -354,6 +389,23 @@ export function extractFeatures(image: RgbImage, out?: Float32Array, offset = 0)
     }
     for (let j = 0; j < 8; j++) {
       out[offset + OFF_STATS + u * 8 + j] = (stat[j] - STAT_MEAN[j]) / STAT_SCALE[j];
+    }
+    for (let j = 0; j < 8; j++) inv[j] = MOMENT_MEAN[j]; // absent hue → 0 after normalisation
+    if (present) {
+      // Scale-normalised central moments η_pq = μ_pq / n^(1 + (p+q)/2) (translation and scale invariant).
+      const b = u * 12, n2 = n * n, n3 = n2 * n, n25 = n2 * Math.sqrt(n);
+      inv[0] = (mom[b] + mom[b + 1]) / n2; // spread: 1/(2π) disc, 1/6 square
+      inv[1] = (mom[b] - mom[b + 1]) / n2; // elongation
+      inv[2] = mom[b + 2] / n2; // tilt
+      inv[3] = mom[b + 3] / n25; // horizontal skew
+      inv[4] = mom[b + 4] / n25; // vertical skew (triangle)
+      inv[5] = (mom[b + 5] + mom[b + 6]) / n3; // 4th order along the axes
+      inv[6] = mom[b + 7] / n3; // 4th order across the axes
+      inv[7] = (mom[b + 5] - mom[b + 6]) / n3; // 4th-order anisotropy
+    }
+    for (let j = 0; j < 8; j++) {
+      const v = (inv[j] - MOMENT_MEAN[j]) / MOMENT_SCALE[j];
+      out[offset + OFF_MOMENTS + u * 8 + j] = Math.max(-MOMENT_CLAMP, Math.min(MOMENT_CLAMP, v));
     }
   }
   return out;

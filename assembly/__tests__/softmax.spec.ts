@@ -1,0 +1,138 @@
+// Temporal softmax loss, argmax_rows, log_softmax_rows.
+//  - loss and dx against a hand computation written the numpy way (probs = exp(x − max)/Σ,
+//    loss = −Σ mask·log probs[y] / N, dx = (probs − onehot)/N·mask) in f64, and against known
+//    values (all-zero scores: loss = (#unmasked)·log V / N).
+//  - dx against centred finite differences of the loss (f64).
+//  - SIMD == scalar bitwise (dx, loss, argmax indices, log-probabilities), every tail of V.
+import { SIZES, srand, rand, alloc, zeros, free, bitDiff, get, set, rndInt, gradError } from "./helpers";
+import { temporal_softmax_loss__scalar, temporal_softmax_loss__wasmsimd, argmax_rows__scalar,
+         argmax_rows__wasmsimd, log_softmax_rows__scalar, log_softmax_rows__wasmsimd } from "../softmax";
+
+function labels(N: i32, T: i32, V: i32, y: usize, mask: usize): void {
+  for (let r = 0; r < N * T; r++) {
+    store<i32>(y + (<usize>r << 2), rndInt(V));
+    store<i32>(mask + (<usize>r << 2), r % 3 == 1 ? 0 : 1);
+  }
+}
+
+function twins<T>(N: i32, T: i32, V: i32): i32 {
+  const R = N * T;
+  const x = rand<T>(R * V, 4.0), y = alloc<i32>(R), mask = alloc<i32>(R);
+  labels(N, T, V, y, mask);
+  const dS = alloc<T>(R * V), dV = alloc<T>(R * V);
+  const lS = temporal_softmax_loss__scalar<T>(dS, x, y, mask, N, T, V);
+  const lV = temporal_softmax_loss__wasmsimd<T>(dV, x, y, mask, N, T, V);
+  let bad = bitDiff<T>(dS, dV, R * V) + (reinterpret<u64>(lS) != reinterpret<u64>(lV) ? 1 : 0);
+  const iS = alloc<i32>(R), iV = alloc<i32>(R), oS = alloc<T>(R * V), oV = alloc<T>(R * V);
+  argmax_rows__scalar<T>(iS, x, R, V, V); argmax_rows__wasmsimd<T>(iV, x, R, V, V);
+  bad += bitDiff<f32>(iS, iV, R); // i32 compared as 32-bit patterns
+  log_softmax_rows__scalar<T>(oS, x, R, V, V, 1.25); log_softmax_rows__wasmsimd<T>(oV, x, R, V, V, 1.25);
+  bad += bitDiff<T>(oS, oV, R * V);
+  free(x); free(y); free(mask); free(dS); free(dV); free(iS); free(iV); free(oS); free(oV);
+  return bad;
+}
+
+describe("temporal softmax loss", () => {
+  it("matches the numpy-style hand computation (f64)", () => {
+    srand(51);
+    const N = 3, T = 4, V = 7, R = N * T;
+    const x = rand<f64>(R * V, 3.0), y = alloc<i32>(R), mask = alloc<i32>(R), dx = alloc<f64>(R * V);
+    labels(N, T, V, y, mask);
+    const loss = temporal_softmax_loss__wasmsimd<f64>(dx, x, y, mask, N, T, V);
+    let ref = 0.0, worst = 0.0;
+    for (let r = 0; r < R; r++) {
+      let m = -Infinity;
+      for (let j = 0; j < V; j++) m = max(m, get<f64>(x, r * V + j));
+      let s = 0.0;
+      for (let j = 0; j < V; j++) s += Math.exp(get<f64>(x, r * V + j) - m);
+      const yr = load<i32>(y + (<usize>r << 2)), mk = <f64>load<i32>(mask + (<usize>r << 2));
+      ref += -mk * Math.log(Math.exp(get<f64>(x, r * V + yr) - m) / s);
+      for (let j = 0; j < V; j++) {
+        const p = Math.exp(get<f64>(x, r * V + j) - m) / s;
+        const want = (p - (j == yr ? 1.0 : 0.0)) / <f64>N * mk;
+        worst = max(worst, abs(get<f64>(dx, r * V + j) - want));
+      }
+    }
+    ref /= <f64>N;
+    expect(abs(loss - ref) / ref).toBeLessThan(1e-14);
+    expect(worst).toBeLessThan(1e-16);
+    free(x); free(y); free(mask); free(dx);
+  });
+  it("known values: zero scores give log V per unmasked row; masked rows give dx = 0", () => {
+    const N = 2, T = 3, V = 10, R = N * T;
+    const x = zeros<f32>(R * V), y = alloc<i32>(R), mask = alloc<i32>(R), dx = rand<f32>(R * V);
+    for (let r = 0; r < R; r++) { store<i32>(y + (<usize>r << 2), r); store<i32>(mask + (<usize>r << 2), r < 4 ? 1 : 0); }
+    const loss = temporal_softmax_loss__wasmsimd<f32>(dx, x, y, mask, N, T, V);
+    expect(abs(loss - 4.0 * Math.log(10.0) / 2.0)).toBeLessThan(1e-6);
+    expect(get<f32>(dx, 0)).toBe(<f32>((<f32>0.1 - <f32>1) / <f32>2)); // row 0, j = y = 0
+    expect(get<f32>(dx, 1)).toBe(<f32>(<f32>0.1 / <f32>2));
+    for (let i = 4 * V; i < R * V; i++) expect(get<f32>(dx, i)).toBe(0);
+    free(x); free(y); free(mask); free(dx);
+  });
+  it("dx matches centred finite differences of the loss (f64, gradError < 1e-7)", () => {
+    srand(52);
+    const N = 2, T = 3, V = 5, R = N * T;
+    const x = rand<f64>(R * V, 2.0), y = alloc<i32>(R), mask = alloc<i32>(R), dx = alloc<f64>(R * V), tmp = alloc<f64>(R * V);
+    labels(N, T, V, y, mask);
+    temporal_softmax_loss__wasmsimd<f64>(dx, x, y, mask, N, T, V);
+    const num = alloc<f64>(R * V);
+    const h = 1e-5;
+    for (let i = 0; i < R * V; i++) {
+      const v = get<f64>(x, i);
+      set<f64>(x, i, v + h); const lp = temporal_softmax_loss__wasmsimd<f64>(tmp, x, y, mask, N, T, V);
+      set<f64>(x, i, v - h); const lm = temporal_softmax_loss__wasmsimd<f64>(tmp, x, y, mask, N, T, V);
+      set<f64>(x, i, v);
+      set<f64>(num, i, (lp - lm) / (2 * h));
+    }
+    expect(gradError<f64>(num, dx, R * V)).toBeLessThan(1e-7);
+    free(x); free(y); free(mask); free(dx); free(tmp); free(num);
+  });
+  it("SIMD == scalar bitwise (loss, dx, argmax, log-softmax), f32 and f64, every tail of V", () => {
+    srand(53);
+    for (let s = 0; s < SIZES.length; s++) {
+      expect(twins<f32>(2, 3, SIZES[s])).toBe(0);
+      expect(twins<f64>(2, 3, SIZES[s])).toBe(0);
+    }
+    expect(twins<f32>(3, 5, 1000)).toBe(0);
+    expect(twins<f64>(3, 5, 1000)).toBe(0);
+  });
+});
+
+describe("argmax_rows / log_softmax_rows", () => {
+  it("argmax: first index of the maximum, strided rows, ties and NaN", () => {
+    const V = 9, ld = 12;
+    const x = zeros<f64>(4 * ld), idx = alloc<i32>(4);
+    set<f64>(x, 3, 2.0); set<f64>(x, 7, 2.0);                 // row 0: tie -> 3
+    set<f64>(x, ld + 8, 1.0); set<f64>(x, ld + 9, 5.0);       // row 1: 5.0 is past V (padding) -> 8
+    for (let j = 0; j < V; j++) set<f64>(x, 2 * ld + j, -1.0); // row 2: all equal -> 0
+    set<f64>(x, 3 * ld + 2, NaN); set<f64>(x, 3 * ld + 5, 3.0); // row 3: NaN skipped -> 5
+    argmax_rows__wasmsimd<f64>(idx, x, 4, V, ld);
+    expect(load<i32>(idx)).toBe(3); expect(load<i32>(idx, 4)).toBe(8);
+    expect(load<i32>(idx, 8)).toBe(0); expect(load<i32>(idx, 12)).toBe(5);
+    const idx2 = alloc<i32>(4);
+    argmax_rows__scalar<f64>(idx2, x, 4, V, ld);
+    expect(bitDiff<f32>(idx, idx2, 4)).toBe(0);
+    free(x); free(idx); free(idx2);
+  });
+  it("log_softmax_rows matches (z − m) − log Σ exp(z − m), z = x/τ (f64)", () => {
+    srand(54);
+    const R = 3, V = 11, ld = 13;
+    const x = rand<f64>(R * ld, 3.0), out = alloc<f64>(R * V);
+    log_softmax_rows__wasmsimd<f64>(out, x, R, V, ld, 1.0 / 0.7);
+    let worst = 0.0;
+    for (let r = 0; r < R; r++) {
+      let m = -Infinity;
+      for (let j = 0; j < V; j++) m = max(m, get<f64>(x, r * ld + j) * (1.0 / 0.7));
+      let s = 0.0, ps = 0.0;
+      for (let j = 0; j < V; j++) s += Math.exp(get<f64>(x, r * ld + j) * (1.0 / 0.7) - m);
+      for (let j = 0; j < V; j++) {
+        const want = get<f64>(x, r * ld + j) * (1.0 / 0.7) - m - Math.log(s);
+        worst = max(worst, abs(get<f64>(out, r * V + j) - want));
+        ps += Math.exp(get<f64>(out, r * V + j));
+      }
+      expect(abs(ps - 1.0)).toBeLessThan(1e-14);
+    }
+    expect(worst).toBeLessThan(1e-14);
+    free(x); free(out);
+  });
+});
