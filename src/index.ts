@@ -13,3 +13,11 @@ export { LegacyRandom } from './rng.js';
 export type { CaptionData } from './data/types.js';
 export { CaptioningSolver, checkCaptionData, type SolverOptions, type StepInfo, type Sampler, type SolverState, type SolverUpdateRule } from './solver.js';
 export { saveCheckpoint, loadCheckpoint, checkSameVocabulary, crc32, CHECKPOINT_VERSION, type Checkpoint } from './checkpoint.js';
+export { decodeCaptions, sampleCocoMinibatch, type MinibatchOptions, type Minibatch } from './data/captions.js';
+export {
+  shapesData, makeShapesScenes, renderScene, captionScene, encodeCaption, shapesVocab, singleObjectLabel, describesSingleObject,
+  SHAPES, COLOURS, SIZES, COLOUR_RGB, SHAPES_VOCAB, CAPTION_LENGTH,
+  type Scene, type SceneObject, type ShapesData, type ShapesDataOptions, type RgbaImage,
+} from './data/shapes.js';
+export { extractFeatures, extractFeaturesBatch, FEATURE_DIM, FEATURE_SIZE, type RgbImage } from './data/features.js';
+export { corpusBleu, sentenceBleu, cs231nBleu, meanCs231nBleu, stripSpecialTokens, isSpecialToken, type BleuResult } from './eval/bleu.js';
