@@ -16,7 +16,7 @@ export { saveCheckpoint, loadCheckpoint, checkSameVocabulary, crc32, CHECKPOINT_
 export { decodeCaptions, sampleCocoMinibatch, type MinibatchOptions, type Minibatch } from './data/captions.js';
 export {
   shapesData, makeShapesScenes, renderScene, captionScene, encodeCaption, shapesVocab, singleObjectLabel, describesSingleObject,
-  SHAPES, COLOURS, SIZES, COLOUR_RGB, SHAPES_VOCAB, CAPTION_LENGTH,
+  SHAPES, COLOURS, SIZES, COLOUR_RGB, SIZE_RADIUS, SHAPES_VOCAB, CAPTION_LENGTH,
   type Scene, type SceneObject, type ShapesData, type ShapesDataOptions, type RgbaImage,
 } from './data/shapes.js';
 export { extractFeatures, extractFeaturesBatch, FEATURE_DIM, FEATURE_SIZE, type RgbImage } from './data/features.js';

@@ -1,0 +1,242 @@
+// The demo's training worker: owns the recap runtime, the shapes dataset and the current model,
+// so training never blocks the page. It speaks a small message protocol with app.js:
+//
+//   page -> worker                          worker -> page
+//   { type: 'init', pretrainedUrl }         { type: 'ready', backend, threads, gallery, ... }
+//   { type: 'start' }   new training run    { type: 'progress', losses, iteration, ... }
+//   { type: 'pause' } / { type: 'resume' }  { type: 'status', status, model }
+//   { type: 'stop' }                        { type: 'gallery', captions, iteration }
+//   { type: 'caption', id, features, beamSize }   { type: 'caption', id, caption }
+//   { type: 'save' }                        { type: 'saved', bytes, name }
+//   { type: 'load', bytes, name }           { type: 'error', message }
+//   { type: 'pretrained' }
+//
+// Only the package's public API is used (imported from the built package the server exposes).
+import {
+  CaptioningRNN, CaptioningSolver, FEATURE_DIM, backend, decodeCaptions, init, loadCheckpoint, saveCheckpoint,
+  shapesData, tensor,
+} from '/recap/index.js';
+
+// The default model and schedule (scripts/pretrain.mjs trains the shipped checkpoint with these).
+const MODEL = { cellType: 'lstm', inputDim: FEATURE_DIM, wordvecDim: 128, hiddenDim: 128 };
+const SOLVER = { updateRule: 'adam', optimConfig: { learningRate: 5e-3 }, lrDecay: 0.8, batchSize: 50, numEpochs: 6 };
+const GALLERY = 8; // val images shown
+const MAX_WORDS = 16;
+const THREADS = 1; // recap is single-threaded today; the page shows this number
+
+let data = null; // ShapesData
+let galleryFeatures = null; // Tensor (GALLERY, FEATURE_DIM)
+let galleryIdx = [];
+let model = null; // the current model: captions come from it
+let modelInfo = { name: '', source: 'none' };
+let solver = null; // the current run (null for a checkpoint without solver state)
+let controller = null; // aborts the running train()
+let status = 'idle'; // idle | training | paused | done
+let seed = 0;
+let pretrainedUrl = null;
+
+// Progress is batched: the page gets at most ~10 messages a second.
+let pendingLosses = [];
+let lastPost = 0;
+let lastGallery = 0;
+let rateWindow = []; // [time ms, iteration] samples for a sliding iterations/second
+
+const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
+const setStatus = (s) => {
+  status = s;
+  post({ type: 'status', status, model: modelInfo, iteration: solver?.iteration ?? 0, numIterations: solver?.numIterations ?? 0 });
+};
+
+function clean(caption) {
+  return caption.split(' ').filter((w) => w !== '<START>' && w !== '<END>' && w !== '<NULL>').join(' ');
+}
+
+function galleryCaptions() {
+  const out = model.sample(galleryFeatures, { maxLength: MAX_WORDS });
+  return decodeCaptions(out, data.idxToWord).map(clean);
+}
+
+function postGallery() {
+  post({ type: 'gallery', captions: galleryCaptions(), iteration: solver?.iteration ?? null, model: modelInfo });
+  lastGallery = performance.now();
+}
+
+function flushProgress(force = false) {
+  const t = performance.now();
+  if (!force && t - lastPost < 100) return;
+  lastPost = t;
+  const it = solver.iteration;
+  rateWindow.push([t, it]);
+  while (rateWindow.length > 2 && t - rateWindow[0][0] > 3000) rateWindow.shift();
+  const [t0, i0] = rateWindow[0];
+  const rate = t > t0 ? ((it - i0) * 1000) / (t - t0) : 0;
+  post({
+    type: 'progress', losses: pendingLosses, iteration: it, numIterations: solver.numIterations, epoch: solver.epoch,
+    itersPerSecond: rate, learningRate: solver.optimConfig.learningRate, threads: THREADS,
+  });
+  pendingLosses = [];
+}
+
+function replaceModel(next, info) {
+  if (controller) controller.abort();
+  solver?.dispose();
+  solver = null;
+  if (model && model !== next) model.dispose();
+  model = next;
+  modelInfo = info;
+}
+
+/** Runs (or resumes) the current solver until done, paused or stopped. */
+async function run() {
+  controller = new AbortController();
+  // The solver's signal is fixed at construction: resuming continues from a snapshot.
+  const state = solver.getState();
+  const opts = solverOptions(state);
+  solver.dispose();
+  const mine = new CaptioningSolver(model, data, { ...opts, signal: controller.signal });
+  mine.setState(state);
+  solver = mine;
+  rateWindow = [[performance.now(), solver.iteration]];
+  setStatus('training');
+  try {
+    await mine.train();
+  } catch (e) {
+    if (solver !== mine) return;
+    post({ type: 'error', message: `training stopped: ${e.message}` });
+    setStatus('done');
+    return;
+  }
+  if (solver !== mine) return; // replaced by a new run or a loaded checkpoint meanwhile
+  flushProgress(true);
+  postGallery();
+  if (solver.iteration >= solver.numIterations) setStatus('done');
+  else setStatus(status === 'training' ? 'paused' : status);
+}
+
+function solverOptions(state) {
+  return {
+    updateRule: state.updateRule, optimConfig: { learningRate: state.optimConfig.learningRate }, lrDecay: state.lrDecay,
+    batchSize: state.batchSize, numEpochs: state.numEpochs, seed: state.seed, verbose: false,
+    onStep: (info) => {
+      pendingLosses.push(info.loss);
+      flushProgress();
+      if (performance.now() - lastGallery > 1500) postGallery();
+    },
+  };
+}
+
+async function loadPretrained() {
+  const res = await fetch(pretrainedUrl);
+  if (!res.ok) throw new Error(`could not fetch the pretrained checkpoint ${pretrainedUrl}: HTTP ${res.status}`);
+  loadBytes(new Uint8Array(await res.arrayBuffer()), 'shapes-lstm.recap (pretrained)', 'pretrained');
+}
+
+function loadBytes(bytes, name, source) {
+  const ck = loadCheckpoint(bytes, { wordToIdx: data.wordToIdx, name });
+  if (ck.model.config.inputDim !== FEATURE_DIM) {
+    ck.model.dispose();
+    throw new Error(`${name}: this model takes ${ck.model.config.inputDim}-d features, the shapes world has ${FEATURE_DIM}`);
+  }
+  const c = ck.model.config;
+  const iterations = ck.solverState?.iteration ?? ck.meta?.solver?.iterations ?? null;
+  replaceModel(ck.model, { name, source, cellType: c.cellType, hiddenDim: c.hiddenDim, wordvecDim: c.wordvecDim, iterations });
+  // Loss history: the solver's (checkpoints saved here) or the pretrain script's curve in meta.
+  let losses = ck.lossHistory;
+  let every = 1;
+  const curve = ck.meta?.lossCurve;
+  if (!losses.length && curve && Array.isArray(curve.values)) {
+    losses = curve.values;
+    every = curve.every ?? 1;
+  }
+  if (ck.solverState) {
+    const s = ck.solverState;
+    solver = new CaptioningSolver(model, data, solverOptions(s));
+    solver.setState(s);
+  }
+  post({ type: 'history', losses, every, model: modelInfo, iterations, epoch: ck.solverState?.epoch ?? ck.meta?.solver?.numEpochs ?? null });
+  postGallery();
+  setStatus(solver && solver.iteration < solver.numIterations ? 'paused' : 'idle');
+}
+
+const handlers = {
+  async init(msg) {
+    pretrainedUrl = msg.pretrainedUrl;
+    const t0 = performance.now();
+    await init({ threads: THREADS });
+    data = shapesData({ seed: 0 });
+    // a fixed mix of val images: the first GALLERY of them
+    galleryIdx = Array.from({ length: GALLERY }, (_, i) => i);
+    const D = FEATURE_DIM;
+    galleryFeatures = tensor(data.valFeatures.data.slice(0, GALLERY * D), [GALLERY, D]);
+    const cpi = data.valCaptions.shape[0] / data.valFeatures.shape[0];
+    const L = data.valCaptions.shape[1];
+    const gallery = galleryIdx.map((i) => ({
+      index: i,
+      scene: data.valScenes[i],
+      truth: Array.from({ length: cpi }, (_, c) => clean(decodeCaptions(data.valCaptions.data.subarray((i * cpi + c) * L, (i * cpi + c + 1) * L), data.idxToWord))),
+    }));
+    post({
+      type: 'ready', backend: backend(), threads: THREADS, crossOriginIsolated: self.crossOriginIsolated === true,
+      gallery, numTrainCaptions: data.trainCaptions.shape[0], numTrainImages: data.trainFeatures.shape[0],
+      numValImages: data.valFeatures.shape[0], setupMs: performance.now() - t0, config: { model: MODEL, solver: SOLVER },
+    });
+    await loadPretrained();
+  },
+  async start() {
+    const m = new CaptioningRNN({ wordToIdx: data.wordToIdx, ...MODEL, seed });
+    replaceModel(m, { name: `training run (seed ${seed})`, source: 'training', cellType: MODEL.cellType, hiddenDim: MODEL.hiddenDim, wordvecDim: MODEL.wordvecDim });
+    solver = new CaptioningSolver(model, data, { ...SOLVER, seed, verbose: false });
+    seed++;
+    pendingLosses = [];
+    post({ type: 'history', losses: [], every: 1, model: modelInfo, iterations: 0, epoch: 0 });
+    postGallery();
+    await run();
+  },
+  pause() {
+    if (status === 'training') {
+      status = 'paused'; // run() sees it after train() returns
+      controller.abort();
+    }
+  },
+  async resume() {
+    if (status === 'paused' && solver) await run();
+  },
+  stop() {
+    if (status === 'training') {
+      status = 'done';
+      controller.abort();
+    } else if (status === 'paused') {
+      setStatus('done');
+    }
+  },
+  caption(msg) {
+    if (!model) return; // the page asks again once a model is loaded
+    const feats = tensor(msg.features, [1, FEATURE_DIM]);
+    const out = model.sample(feats, { maxLength: MAX_WORDS, beamSize: msg.beamSize ?? 1 });
+    post({ type: 'caption', id: msg.id, caption: clean(decodeCaptions(out, data.idxToWord)[0]), model: modelInfo });
+  },
+  save() {
+    const bytes = saveCheckpoint(model, solver, { name: modelInfo.name, dataset: { name: 'shapes', seed: 0 }, createdBy: 'recap demo' });
+    const it = solver ? `-iter${solver.iteration}` : '';
+    post({ type: 'saved', bytes, name: `shapes-${model.config.cellType}${it}.recap` }, [bytes.buffer]);
+  },
+  load(msg) {
+    if (status === 'training') handlers.pause();
+    loadBytes(new Uint8Array(msg.bytes), msg.name, 'file');
+  },
+  async pretrained() {
+    if (status === 'training') handlers.pause();
+    await loadPretrained();
+  },
+};
+
+// Handlers are not queued: while a run awaits inside train() (it yields every ~12 ms), pause,
+// stop, caption and save messages are handled between two iterations.
+self.onmessage = async (e) => {
+  const msg = e.data;
+  try {
+    await handlers[msg.type](msg);
+  } catch (err) {
+    post({ type: 'error', message: err?.message ?? String(err), request: msg.type, id: msg.id });
+  }
+};

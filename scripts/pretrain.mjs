@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Trains the small pretrained checkpoint that ships with the package: the demo's default LSTM
+// (CaptioningRNN defaults, cellType 'lstm') on the built-in shapes world, with the library's own
+// solver in Node, single-threaded. Everything is seeded, so the same recap build writes the same
+// bytes (the script prints the file's CRC-32 to check).
+//
+//   npm run build && node scripts/pretrain.mjs [--out assets/shapes-lstm.recap] [--epochs 6]
+//
+// ~1.5 minutes on an idle core (2400 iterations). The checkpoint holds the model only (no Adam state, to keep the
+// file small: < 1 MB); a downsampled loss curve goes into its meta.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CaptioningRNN, CaptioningSolver, FEATURE_DIM, crc32, decodeCaptions, describesSingleObject, init, meanCs231nBleu,
+  saveCheckpoint, shapesData,
+} from '../dist/index.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const out = resolve(root, arg('out', 'assets/shapes-lstm.recap'));
+
+// The demo's model and schedule (demo/worker.js uses the same numbers).
+export const MODEL = { cellType: 'lstm', inputDim: FEATURE_DIM, wordvecDim: 128, hiddenDim: 128, seed: 0 };
+export const SOLVER = { updateRule: 'adam', optimConfig: { learningRate: 5e-3 }, lrDecay: Number(arg('lr-decay', '0.8')), batchSize: 50, seed: 0 };
+const numEpochs = Number(arg('epochs', '6'));
+
+await init({ wasm: 'simd', threads: 1 });
+const t0 = performance.now();
+const data = shapesData({ seed: 0 });
+const model = new CaptioningRNN({ wordToIdx: data.wordToIdx, ...MODEL });
+const curve = [];
+let acc = 0;
+const solver = new CaptioningSolver(model, data, {
+  ...SOLVER, numEpochs, verbose: false,
+  onStep: (info) => {
+    acc += info.loss;
+    if ((info.iteration + 1) % 10 === 0) {
+      curve.push(Number((acc / 10).toFixed(4)));
+      acc = 0;
+    }
+    if (info.iteration % 200 === 0 || info.iteration + 1 === info.numIterations) {
+      console.log(`iteration ${info.iteration + 1} / ${info.numIterations}  loss ${info.loss.toFixed(3)}  ${info.itersPerSecond.toFixed(1)} it/s`);
+    }
+  },
+});
+await solver.train();
+const seconds = (performance.now() - t0) / 1000;
+
+// Val quality: CS231n BLEU against the first reference, and colour+shape of single-object scenes.
+const samples = decodeCaptions(model.sample(data.valFeatures, { maxLength: 16 }), data.idxToWord);
+const cpi = data.valCaptions.shape[0] / data.valFeatures.shape[0];
+const L = data.valCaptions.shape[1];
+const refs = samples.map((_, i) => decodeCaptions(data.valCaptions.data.subarray(i * cpi * L, i * cpi * L + L), data.idxToWord));
+const bleu = meanCs231nBleu(refs, samples);
+let single = 0, singleOk = 0;
+data.valScenes.forEach((scene, i) => {
+  if (scene.objects.length !== 1) return;
+  single++;
+  if (describesSingleObject(samples[i], scene)) singleOk++;
+});
+
+const meta = {
+  name: 'shapes-lstm',
+  dataset: { name: 'shapes', seed: 0, numTrain: 4000, numVal: 500 },
+  model: MODEL,
+  solver: { ...SOLVER, numEpochs, iterations: solver.iteration },
+  lossCurve: { every: 10, values: curve },
+  val: { bleu: Number(bleu.toFixed(4)), singleObject: `${singleOk}/${single}` },
+  createdBy: 'scripts/pretrain.mjs',
+};
+const bytes = saveCheckpoint(model, null, meta);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, bytes);
+console.log(`trained ${solver.iteration} iterations in ${seconds.toFixed(0)} s; val BLEU ${bleu.toFixed(3)}, single objects ${singleOk}/${single}`);
+// the file's own checksum (its last 4 bytes): the CRC-32 of everything before them
+const checksum = crc32(bytes.subarray(0, bytes.length - 4)).toString(16).padStart(8, '0');
+console.log(`wrote ${out}: ${bytes.length} bytes, checksum ${checksum}`);

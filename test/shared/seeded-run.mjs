@@ -1,0 +1,65 @@
+// A small seeded training run whose result must be bit-identical in every engine: Node and
+// Chromium run this same file against the same built package (dist/index.js) and compare hashes.
+// Plain JavaScript so Node imports it without a loader and Vite serves it as is.
+//
+// Each variant runs in a fresh context (a Node child process, a browser Web Worker): recap loads
+// one wasm build per context, with its thread count fixed by init(). A threads variant is one
+// more entry in VARIANTS once recap has threads; it must give the same hashes as threads: 1.
+
+/** The variants both sides run; today recap is single-threaded. */
+export const VARIANTS = [{ name: 'simd, 1 thread', wasm: 'simd', threads: 1 }];
+
+/** The run: a small LSTM on a small shapes world, Adam, a few dozen steps. */
+export const RUN = {
+  data: { numTrain: 120, numVal: 8, seed: 7, captionsPerImage: 5 },
+  model: { cellType: 'lstm', wordvecDim: 24, hiddenDim: 40, seed: 3 },
+  solver: { updateRule: 'adam', optimConfig: { learningRate: 1e-2 }, lrDecay: 0.9, batchSize: 20, numEpochs: 2, seed: 5 },
+};
+
+/** FNV-1a (32-bit) over bytes, integer ops only; chain calls through `h`. */
+export function fnv1a(bytes, h = 0x811c9dc5) {
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i];
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+const bytesOf = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const hex = (h) => h.toString(16).padStart(8, '0');
+
+/**
+ * Runs RUN with the given recap module (the package root) and variant. Returns JSON-safe
+ * hashes: loss history (float64 bytes), each parameter (float32 bytes), all parameters, and
+ * the greedy samples of the val features after training.
+ */
+export async function seededRun(recap, variant = VARIANTS[0]) {
+  await recap.init({ wasm: variant.wasm, threads: variant.threads });
+  const data = recap.shapesData(RUN.data);
+  const model = new recap.CaptioningRNN({ wordToIdx: data.wordToIdx, inputDim: recap.FEATURE_DIM, ...RUN.model });
+  const solver = new recap.CaptioningSolver(model, data, { ...RUN.solver, verbose: false });
+  const losses = await solver.train();
+  const params = model.getParams();
+  const paramHashes = {};
+  let all = 0x811c9dc5;
+  for (const name of recap.PARAM_NAMES) {
+    const b = bytesOf(params[name].data);
+    paramHashes[name] = hex(fnv1a(b));
+    all = fnv1a(b, all);
+  }
+  const samples = model.sample(data.valFeatures, { maxLength: 12 });
+  const result = {
+    variant: variant.name,
+    backend: recap.backend(),
+    steps: losses.length,
+    firstLoss: losses[0],
+    lastLoss: losses[losses.length - 1],
+    lossHash: hex(fnv1a(bytesOf(Float64Array.from(losses)))),
+    paramHash: hex(all),
+    paramHashes,
+    sampleHash: hex(fnv1a(bytesOf(samples.data))),
+  };
+  solver.dispose();
+  model.dispose();
+  return result;
+}
