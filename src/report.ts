@@ -201,9 +201,9 @@ export function lossCurveSvg(losses: readonly number[], options: LossPlotOptions
     lines.push(`  <polyline class="smoothed" fill="none" stroke="#1f5fa8" stroke-width="2" stroke-linejoin="round" points="${smPts.join(' ')}"/>`);
   }
   // legend
-  const lx = m.left + pw - 170;
+  const lx = m.left + pw - 190;
   lines.push(`  <g class="legend" transform="translate(${lx} ${m.top + 10})">`);
-  lines.push('    <rect x="0" y="0" width="160" height="44" fill="#ffffff" fill-opacity="0.85" stroke="#dddddd"/>');
+  lines.push('    <rect x="0" y="0" width="180" height="44" fill="#ffffff" fill-opacity="0.85" stroke="#dddddd"/>');
   lines.push('    <line x1="10" y1="15" x2="34" y2="15" stroke="#9ec5ee" stroke-width="2"/>');
   lines.push('    <text x="42" y="19" fill="#333333">loss per iteration</text>');
   lines.push('    <line x1="10" y1="32" x2="34" y2="32" stroke="#1f5fa8" stroke-width="2"/>');
