@@ -15,10 +15,12 @@ export function word_embedding_forward<T>(out: usize, x: usize, W: usize, NT: i3
 }
 
 // dW (V,D) accumulated: dW[x[k]] += dout[k] for k = 0..NT-1 in order (repeated ids accumulate);
-// dout (NT,D), x (NT) i32 read. SIMD == scalar bitwise (element-wise adds in the same order).
-export function word_embedding_backward__scalar<T>(dW: usize, dout: usize, x: usize, NT: i32, V: i32, D: i32): void {
+// dout (NT,D), x (NT) i32 read; ld is the row stride of dW and dout (≥ D), so a column range
+// [d0, d0+D) of wider arrays is one call (thread partitions). Each element's sum runs over k in
+// order whatever the column range, and SIMD == scalar bitwise (element-wise adds).
+export function word_embedding_backward__scalar<T>(dW: usize, dout: usize, x: usize, NT: i32, V: i32, D: i32, ld: i32): void {
   const S = alignof<T>();
-  const row = <usize>D << S;
+  const row = <usize>ld << S;
   for (let k = 0; k < NT; k++) {
     const id = load<i32>(x + (<usize>k << 2));
     const p = dW + <usize>id * row, q = dout + <usize>k * row;
@@ -28,10 +30,10 @@ export function word_embedding_backward__scalar<T>(dW: usize, dout: usize, x: us
     }
   }
 }
-export function word_embedding_backward__wasmsimd<T>(dW: usize, dout: usize, x: usize, NT: i32, V: i32, D: i32): void {
+export function word_embedding_backward__wasmsimd<T>(dW: usize, dout: usize, x: usize, NT: i32, V: i32, D: i32, ld: i32): void {
   const L = lanes<T>();
   const S = alignof<T>();
-  const row = <usize>D << S;
+  const row = <usize>ld << S;
   for (let k = 0; k < NT; k++) {
     const id = load<i32>(x + (<usize>k << 2));
     const p = dW + <usize>id * row, q = dout + <usize>k * row;
@@ -54,10 +56,16 @@ export function f64_word_embedding_forward(out: usize, x: usize, W: usize, NT: i
   word_embedding_forward<f64>(out, x, W, NT, V, D);
 }
 export function f32_word_embedding_backward(dW: usize, dout: usize, x: usize, NT: i32, V: i32, D: i32): void {
-  if (ASC_FEATURE_SIMD) word_embedding_backward__wasmsimd<f32>(dW, dout, x, NT, V, D);
-  else word_embedding_backward__scalar<f32>(dW, dout, x, NT, V, D);
+  if (ASC_FEATURE_SIMD) word_embedding_backward__wasmsimd<f32>(dW, dout, x, NT, V, D, D);
+  else word_embedding_backward__scalar<f32>(dW, dout, x, NT, V, D, D);
 }
 export function f64_word_embedding_backward(dW: usize, dout: usize, x: usize, NT: i32, V: i32, D: i32): void {
-  if (ASC_FEATURE_SIMD) word_embedding_backward__wasmsimd<f64>(dW, dout, x, NT, V, D);
-  else word_embedding_backward__scalar<f64>(dW, dout, x, NT, V, D);
+  if (ASC_FEATURE_SIMD) word_embedding_backward__wasmsimd<f64>(dW, dout, x, NT, V, D, D);
+  else word_embedding_backward__scalar<f64>(dW, dout, x, NT, V, D, D);
+}
+export function f32_word_embedding_backward_cols(dW: usize, dout: usize, x: usize, NT: i32, V: i32, D: i32, ld: i32): void {
+  if (ASC_FEATURE_SIMD) word_embedding_backward__wasmsimd<f32>(dW, dout, x, NT, V, D, ld); else word_embedding_backward__scalar<f32>(dW, dout, x, NT, V, D, ld);
+}
+export function f64_word_embedding_backward_cols(dW: usize, dout: usize, x: usize, NT: i32, V: i32, D: i32, ld: i32): void {
+  if (ASC_FEATURE_SIMD) word_embedding_backward__wasmsimd<f64>(dW, dout, x, NT, V, D, ld); else word_embedding_backward__scalar<f64>(dW, dout, x, NT, V, D, ld);
 }

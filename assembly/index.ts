@@ -15,15 +15,19 @@ export {
 export {
   f32_word_embedding_forward, f64_word_embedding_forward,
   f32_word_embedding_backward, f64_word_embedding_backward,
+  f32_word_embedding_backward_cols, f64_word_embedding_backward_cols,
 } from "./embedding";
 export {
   f32_temporal_softmax_loss, f64_temporal_softmax_loss, f32_argmax_rows, f64_argmax_rows,
-  f32_log_softmax_rows, f64_log_softmax_rows,
+  f32_log_softmax_rows, f64_log_softmax_rows, f32_temporal_softmax_loss_rows, f64_temporal_softmax_loss_rows,
 } from "./softmax";
+export {
+  f32_lstm_backward_data, f64_lstm_backward_data, f32_rnn_backward_data, f64_rnn_backward_data, f32_colsum, f64_colsum,
+} from "./partition";
 export {
   f32_sgd, f64_sgd, f32_sgd_momentum, f64_sgd_momentum, f32_rmsprop, f64_rmsprop,
   f32_adam, f64_adam, f32_adam_a2, f64_adam_a2, f32_clip_scale, f64_clip_scale,
-  f32_sum_squares, f64_sum_squares, f32_all_finite, f64_all_finite,
+  f32_sum_squares, f64_sum_squares, f32_all_finite, f64_all_finite, f32_add_to, f64_add_to,
 } from "./optim";
 
 /** First free byte after the module's static data; the TypeScript layer lays out memory from here. */

@@ -52,7 +52,7 @@ function lstm_cell_forward<T>(next_h: usize, next_c: usize, gates: usize, dgates
 // dnext_h (R,H) ldh read (+ run (R,H) lds when has_run); dnext_c (R,H) lds read when has_dnc
 // (else 0); gates, dgates (R,4H) ldg, tanh_c, dtanh_c (R,H) ldh, prev_c (R,H) ldh (when
 // has_pc, else 0) read. Element-wise with no transcendental: SIMD == scalar bitwise.
-function lstm_cell_backward__scalar<T>(da: usize, dprev_c: usize, dnext_h: usize, run: usize, has_run: bool,
+export function lstm_cell_backward__scalar<T>(da: usize, dprev_c: usize, dnext_h: usize, run: usize, has_run: bool,
     dnext_c: usize, has_dnc: bool, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize,
     prev_c: usize, has_pc: bool, R: i32, H: i32, ldh: i32, ldg: i32, lds: i32): void {
   const S = alignof<T>();
@@ -79,7 +79,7 @@ function lstm_cell_backward__scalar<T>(da: usize, dprev_c: usize, dnext_h: usize
     }
   }
 }
-function lstm_cell_backward__wasmsimd<T>(da: usize, dprev_c: usize, dnext_h: usize, run: usize, has_run: bool,
+export function lstm_cell_backward__wasmsimd<T>(da: usize, dprev_c: usize, dnext_h: usize, run: usize, has_run: bool,
     dnext_c: usize, has_dnc: bool, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize,
     prev_c: usize, has_pc: bool, R: i32, H: i32, ldh: i32, ldg: i32, lds: i32): void {
   const L = lanes<T>();

@@ -249,6 +249,28 @@ export function sum_squares__wasmsimd<T>(x: usize, n: i32): f64 {
   return s;
 }
 
+// y (n) accumulated += x (n); x read. Reduces per-shard gradients in a fixed order.
+export function add_to__scalar<T>(y: usize, x: usize, n: i32): void {
+  const S = alignof<T>();
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << S;
+    store<T>(y + o, load<T>(y + o) + load<T>(x + o));
+  }
+}
+export function add_to__wasmsimd<T>(y: usize, x: usize, n: i32): void {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  let i = 0;
+  for (; i + L <= n; i += L) {
+    const o = <usize>i << S;
+    v128.store(y + o, v128.add<T>(v128.load(y + o), v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << S;
+    store<T>(y + o, load<T>(y + o) + load<T>(x + o));
+  }
+}
+
 // Returns 1 if x (n) holds no NaN and no ±Inf, else 0; x read.
 export function all_finite__scalar<T>(x: usize, n: i32): i32 {
   const S = alignof<T>();
@@ -319,4 +341,10 @@ export function f32_all_finite(x: usize, n: i32): i32 {
 }
 export function f64_all_finite(x: usize, n: i32): i32 {
   if (ASC_FEATURE_SIMD) return all_finite__wasmsimd<f64>(x, n); else return all_finite__scalar<f64>(x, n);
+}
+export function f32_add_to(y: usize, x: usize, n: i32): void {
+  if (ASC_FEATURE_SIMD) add_to__wasmsimd<f32>(y, x, n); else add_to__scalar<f32>(y, x, n);
+}
+export function f64_add_to(y: usize, x: usize, n: i32): void {
+  if (ASC_FEATURE_SIMD) add_to__wasmsimd<f64>(y, x, n); else add_to__scalar<f64>(y, x, n);
 }

@@ -31,7 +31,7 @@ function tanh_rows<T>(h: usize, dtanh: usize, a: usize, R: i32, H: i32, ld: i32)
 
 // da (R,H) written = (dh + run) ⊙ dtanh when has_run, else dh ⊙ dtanh.
 // da, dh, dtanh have row stride ld; run has row stride ldr. SIMD == scalar bitwise.
-function rnn_da__scalar<T>(da: usize, dh: usize, run: usize, has_run: bool, dtanh: usize,
+export function rnn_da__scalar<T>(da: usize, dh: usize, run: usize, has_run: bool, dtanh: usize,
                            R: i32, H: i32, ld: i32, ldr: i32): void {
   const S = alignof<T>();
   for (let r = 0; r < R; r++) {
@@ -45,7 +45,7 @@ function rnn_da__scalar<T>(da: usize, dh: usize, run: usize, has_run: bool, dtan
     }
   }
 }
-function rnn_da__wasmsimd<T>(da: usize, dh: usize, run: usize, has_run: bool, dtanh: usize,
+export function rnn_da__wasmsimd<T>(da: usize, dh: usize, run: usize, has_run: bool, dtanh: usize,
                              R: i32, H: i32, ld: i32, ldr: i32): void {
   const L = lanes<T>();
   const S = alignof<T>();

@@ -51,24 +51,28 @@ import { lanes, exp_t } from "./math";
 }
 
 // ---------------------------------------------------------------------------------------------
-// dx (N,T,V) written = mask·(softmax(x) − onehot(y)) / N; x (N,T,V) read; y, mask (N,T) i32
-// read (mask ≠ 0 counts as 1). Returns −Σ mask·log softmax(x)[y] / N, summed in f64.
-// Masked rows contribute nothing to the loss and get dx = 0.
-// dx_j = (e_j / s − [j = y]) / N with s rounded to T once.
-export function temporal_softmax_loss__scalar<T>(dx: usize, x: usize, y: usize, mask: usize,
-                                                 N: i32, T: i32, V: i32): f64 {
+// dx (N,T,V) written = mask·(softmax(x) − onehot(y)) / norm; x (N,T,V) read; y, mask (N,T) i32
+// read (mask ≠ 0 counts as 1). Returns −Σ mask·log softmax(x)[y] / norm, summed in f64 per
+// batch row (over t) and then over rows in order; when row_loss ≠ 0 the per-row sums (before
+// dividing by norm) are also written to row_loss (N) f64, so a caller that splits the batch
+// into row ranges and adds the row sums in order gets the same total. norm is the full batch
+// size (N when the call covers the whole batch). Masked steps contribute nothing and get dx = 0.
+// dx_j = (e_j / s − [j = y]) / norm with s rounded to T once.
+export function temporal_softmax_loss__scalar<T>(dx: usize, row_loss: usize, x: usize, y: usize, mask: usize,
+                                                 N: i32, T: i32, V: i32, norm: i32): f64 {
   const S = alignof<T>();
-  const R = N * T;
-  const nT = <T>N;
+  const nT = <T>norm;
   let loss = 0.0;
-  for (let r = 0; r < R; r++) {
+  for (let n = 0; n < N; n++) {
+  let rl = 0.0;
+  for (let r = n * T; r < (n + 1) * T; r++) {
     const ro = <usize>r * <usize>V << S;
     const xr = x + ro, dr = dx + ro;
     if (load<i32>(mask + (<usize>r << 2)) == 0) { memory.fill(dr, 0, <usize>V << S); continue; }
     const yr = load<i32>(y + (<usize>r << 2));
     const m = row_max__scalar<T>(xr, V);
     const s = row_exp_sum<T>(dr, xr, m, V);
-    loss -= <f64>(load<T>(xr + (<usize>yr << S)) - m) - Math.log(s);
+    rl -= <f64>(load<T>(xr + (<usize>yr << S)) - m) - Math.log(s);
     const sT = <T>s;
     for (let j = 0; j < V; j++) {
       const o = <usize>j << S;
@@ -78,24 +82,28 @@ export function temporal_softmax_loss__scalar<T>(dx: usize, x: usize, y: usize, 
     const ey = exp_t<T>(load<T>(xr + oy) - m);
     store<T>(dr + oy, (ey / sT - <T>1) / nT);
   }
-  return loss / <f64>N;
+  if (row_loss) store<f64>(row_loss + (<usize>n << 3), rl);
+  loss += rl;
+  }
+  return loss / <f64>norm;
 }
-export function temporal_softmax_loss__wasmsimd<T>(dx: usize, x: usize, y: usize, mask: usize,
-                                                   N: i32, T: i32, V: i32): f64 {
+export function temporal_softmax_loss__wasmsimd<T>(dx: usize, row_loss: usize, x: usize, y: usize, mask: usize,
+                                                   N: i32, T: i32, V: i32, norm: i32): f64 {
   const L = lanes<T>();
   const S = alignof<T>();
-  const R = N * T;
-  const nT = <T>N;
+  const nT = <T>norm;
   const vn = v128.splat<T>(nT);
   let loss = 0.0;
-  for (let r = 0; r < R; r++) {
+  for (let n = 0; n < N; n++) {
+  let rl = 0.0;
+  for (let r = n * T; r < (n + 1) * T; r++) {
     const ro = <usize>r * <usize>V << S;
     const xr = x + ro, dr = dx + ro;
     if (load<i32>(mask + (<usize>r << 2)) == 0) { memory.fill(dr, 0, <usize>V << S); continue; }
     const yr = load<i32>(y + (<usize>r << 2));
     const m = row_max__wasmsimd<T>(xr, V);
     const s = row_exp_sum<T>(dr, xr, m, V);
-    loss -= <f64>(load<T>(xr + (<usize>yr << S)) - m) - Math.log(s);
+    rl -= <f64>(load<T>(xr + (<usize>yr << S)) - m) - Math.log(s);
     const sT = <T>s;
     const vs = v128.splat<T>(sT);
     let j = 0;
@@ -111,7 +119,10 @@ export function temporal_softmax_loss__wasmsimd<T>(dx: usize, x: usize, y: usize
     const ey = exp_t<T>(load<T>(xr + oy) - m);
     store<T>(dr + oy, (ey / sT - <T>1) / nT);
   }
-  return loss / <f64>N;
+  if (row_loss) store<f64>(row_loss + (<usize>n << 3), rl);
+  loss += rl;
+  }
+  return loss / <f64>norm;
 }
 
 // idx (R) i32 written = first index of the maximum of row r of x (R,V) with row stride ldx;
@@ -192,13 +203,21 @@ export function log_softmax_rows__wasmsimd<T>(out: usize, x: usize, R: i32, V: i
 }
 
 // ---------------------------------------------------------------------------------------------
+export function f32_temporal_softmax_loss_rows(dx: usize, row_loss: usize, x: usize, y: usize, mask: usize, N: i32, T: i32, V: i32, norm: i32): f64 {
+  if (ASC_FEATURE_SIMD) return temporal_softmax_loss__wasmsimd<f32>(dx, row_loss, x, y, mask, N, T, V, norm);
+  else return temporal_softmax_loss__scalar<f32>(dx, row_loss, x, y, mask, N, T, V, norm);
+}
+export function f64_temporal_softmax_loss_rows(dx: usize, row_loss: usize, x: usize, y: usize, mask: usize, N: i32, T: i32, V: i32, norm: i32): f64 {
+  if (ASC_FEATURE_SIMD) return temporal_softmax_loss__wasmsimd<f64>(dx, row_loss, x, y, mask, N, T, V, norm);
+  else return temporal_softmax_loss__scalar<f64>(dx, row_loss, x, y, mask, N, T, V, norm);
+}
 export function f32_temporal_softmax_loss(dx: usize, x: usize, y: usize, mask: usize, N: i32, T: i32, V: i32): f64 {
-  if (ASC_FEATURE_SIMD) return temporal_softmax_loss__wasmsimd<f32>(dx, x, y, mask, N, T, V);
-  else return temporal_softmax_loss__scalar<f32>(dx, x, y, mask, N, T, V);
+  if (ASC_FEATURE_SIMD) return temporal_softmax_loss__wasmsimd<f32>(dx, 0, x, y, mask, N, T, V, N);
+  else return temporal_softmax_loss__scalar<f32>(dx, 0, x, y, mask, N, T, V, N);
 }
 export function f64_temporal_softmax_loss(dx: usize, x: usize, y: usize, mask: usize, N: i32, T: i32, V: i32): f64 {
-  if (ASC_FEATURE_SIMD) return temporal_softmax_loss__wasmsimd<f64>(dx, x, y, mask, N, T, V);
-  else return temporal_softmax_loss__scalar<f64>(dx, x, y, mask, N, T, V);
+  if (ASC_FEATURE_SIMD) return temporal_softmax_loss__wasmsimd<f64>(dx, 0, x, y, mask, N, T, V, N);
+  else return temporal_softmax_loss__scalar<f64>(dx, 0, x, y, mask, N, T, V, N);
 }
 export function f32_argmax_rows(idx: usize, x: usize, R: i32, V: i32, ldx: i32): void {
   if (ASC_FEATURE_SIMD) argmax_rows__wasmsimd<f32>(idx, x, R, V, ldx);

@@ -489,10 +489,11 @@ async function train(flags: TrainOptions, given: ReadonlySet<string>, io: CliIO,
   o.out(`\nval corpus BLEU-4: ${val.bleu[3].toFixed(3)}${val.singleObject ? `   single-object val scenes named correctly (colour and shape): ${accuracy(val.singleObject)}` : ''}\n`);
   o.out('\nval captions (greedy | ground truth):\n');
   const valRefs = referencesByImage(data, 'val');
-  for (const img of pickImages(data, 'val', 6, opts.seed + 1)) {
-    const got = val.captions.get(img) ?? caption(model, data.valFeatures, [img], maxLengthOf(data))[0];
-    o.out(`  ${String(img).padStart(5)}  ${got.join(' ').padEnd(44)} | ${valRefs.get(img)![0].join(' ')}\n`);
-  }
+  const shown = pickImages(data, 'val', 6, opts.seed + 1).map((img) => ({
+    img, got: (val.captions.get(img) ?? caption(model, data.valFeatures, [img], maxLengthOf(data))[0]).join(' '),
+  }));
+  const width = Math.min(60, Math.max(...shown.map((s) => s.got.length)));
+  for (const { img, got } of shown) o.out(`  ${String(img).padStart(5)}  ${got.padEnd(width)} | ${valRefs.get(img)![0].join(' ')}\n`);
   o.out(`\nwrote ${ckptPath}, ${join(outDir, 'loss.svg')}, ${join(outDir, 'samples.html')} (evaluation ${evalSeconds.toFixed(1)} s)\n`);
   solver.dispose();
   model.dispose();

@@ -15,8 +15,8 @@ function check<T>(NT: i32, V: i32, D: i32): i32 {
   }
   const dW0 = rand<T>(V * D);
   const dS = clone<T>(dW0, V * D), dV = clone<T>(dW0, V * D), dR = clone<T>(dW0, V * D);
-  word_embedding_backward__scalar<T>(dS, dout, x, NT, V, D);
-  word_embedding_backward__wasmsimd<T>(dV, dout, x, NT, V, D);
+  word_embedding_backward__scalar<T>(dS, dout, x, NT, V, D, D);
+  word_embedding_backward__wasmsimd<T>(dV, dout, x, NT, V, D, D);
   for (let k = 0; k < NT; k++) {
     const id = load<i32>(x + (<usize>k << 2));
     for (let j = 0; j < D; j++) set<T>(dR, id * D + j, get<T>(dR, id * D + j) + get<T>(dout, k * D + j));
@@ -42,7 +42,7 @@ describe("word embedding", () => {
     memory.fill(dW, 0, 48);
     store<i32>(x, 2); store<i32>(x, 0, 4); store<i32>(x, 2, 8); store<i32>(x, 2, 12);
     for (let i = 0; i < 8; i++) set<f64>(dout, i, <f64>(i + 1));
-    word_embedding_backward__wasmsimd<f64>(dW, dout, x, 4, 3, 2);
+    word_embedding_backward__wasmsimd<f64>(dW, dout, x, 4, 3, 2, 2);
     // row 2 gets tokens 0, 2, 3: (1+5+7, 2+6+8); row 0 gets token 1: (3, 4); row 1 untouched
     expect(get<f64>(dW, 0)).toBe(3.0); expect(get<f64>(dW, 1)).toBe(4.0);
     expect(get<f64>(dW, 2)).toBe(0.0); expect(get<f64>(dW, 3)).toBe(0.0);

@@ -8,7 +8,7 @@ import { SIZES, srand, rand, alloc, free, clone, bitDiff, get, set } from "./hel
 import { sgd__scalar, sgd__wasmsimd, sgd_momentum__scalar, sgd_momentum__wasmsimd, rmsprop__scalar,
          rmsprop__wasmsimd, adam__scalar, adam__wasmsimd, adam_a2__scalar, adam_a2__wasmsimd,
          clip_scale__scalar, clip_scale__wasmsimd, sum_squares__scalar, sum_squares__wasmsimd,
-         all_finite__scalar, all_finite__wasmsimd } from "../optim";
+         all_finite__scalar, all_finite__wasmsimd, add_to__scalar, add_to__wasmsimd } from "../optim";
 
 const LR = 1e-2, MU = 0.9, DECAY = 0.99, EPS = 1e-8, B1 = 0.9, B2 = 0.999;
 
@@ -19,7 +19,8 @@ function step<T>(which: i32, simd: bool, w: usize, s1: usize, s2: usize, dw: usi
   else if (which == 2) { if (simd) rmsprop__wasmsimd<T>(w, s1, dw, n, LR, DECAY, EPS); else rmsprop__scalar<T>(w, s1, dw, n, LR, DECAY, EPS); }
   else if (which == 3) { if (simd) adam__wasmsimd<T>(w, s1, s2, dw, n, LR, B1, B2, EPS, 3); else adam__scalar<T>(w, s1, s2, dw, n, LR, B1, B2, EPS, 3); }
   else if (which == 4) { if (simd) adam_a2__wasmsimd<T>(w, s1, s2, dw, n, LR, B1, B2, EPS, 3); else adam_a2__scalar<T>(w, s1, s2, dw, n, LR, B1, B2, EPS, 3); }
-  else { if (simd) clip_scale__wasmsimd<T>(w, n, 0.37); else clip_scale__scalar<T>(w, n, 0.37); }
+  else if (which == 5) { if (simd) clip_scale__wasmsimd<T>(w, n, 0.37); else clip_scale__scalar<T>(w, n, 0.37); }
+  else { if (simd) add_to__wasmsimd<T>(w, dw, n); else add_to__scalar<T>(w, dw, n); }
 }
 
 function twins<T>(which: i32, n: i32): i32 {
@@ -36,9 +37,9 @@ function twins<T>(which: i32, n: i32): i32 {
 }
 
 describe("optim", () => {
-  it("SIMD == scalar bitwise for sgd, momentum, rmsprop, adam, adam_a2, clip_scale (f32, f64, all tails)", () => {
+  it("SIMD == scalar bitwise for sgd, momentum, rmsprop, adam, adam_a2, clip_scale, add_to (f32, f64, all tails)", () => {
     srand(61);
-    for (let which = 0; which < 6; which++) for (let s = 0; s < SIZES.length; s++) {
+    for (let which = 0; which < 7; which++) for (let s = 0; s < SIZES.length; s++) {
       expect(twins<f32>(which, SIZES[s])).toBe(0);
       expect(twins<f64>(which, SIZES[s])).toBe(0);
     }
@@ -75,6 +76,13 @@ describe("optim", () => {
       free(w); free(m); free(v);
     }
     free(w0); free(dw); free(m0); free(v0);
+  });
+  it("add_to adds elementwise (f64, exact on small integers)", () => {
+    const y = alloc<f64>(5), x = alloc<f64>(5);
+    for (let i = 0; i < 5; i++) { set<f64>(y, i, <f64>i); set<f64>(x, i, <f64>(10 * i)); }
+    add_to__wasmsimd<f64>(y, x, 5);
+    for (let i = 0; i < 5; i++) expect(get<f64>(y, i)).toBe(<f64>(11 * i));
+    free(y); free(x);
   });
   it("sum_squares: scalar exact sum, SIMD within n·eps·Σx²", () => {
     srand(63);

@@ -20,8 +20,8 @@ function twins<T>(N: i32, T: i32, V: i32): i32 {
   const x = rand<T>(R * V, 4.0), y = alloc<i32>(R), mask = alloc<i32>(R);
   labels(N, T, V, y, mask);
   const dS = alloc<T>(R * V), dV = alloc<T>(R * V);
-  const lS = temporal_softmax_loss__scalar<T>(dS, x, y, mask, N, T, V);
-  const lV = temporal_softmax_loss__wasmsimd<T>(dV, x, y, mask, N, T, V);
+  const lS = temporal_softmax_loss__scalar<T>(dS, 0, x, y, mask, N, T, V, N);
+  const lV = temporal_softmax_loss__wasmsimd<T>(dV, 0, x, y, mask, N, T, V, N);
   let bad = bitDiff<T>(dS, dV, R * V) + (reinterpret<u64>(lS) != reinterpret<u64>(lV) ? 1 : 0);
   const iS = alloc<i32>(R), iV = alloc<i32>(R), oS = alloc<T>(R * V), oV = alloc<T>(R * V);
   argmax_rows__scalar<T>(iS, x, R, V, V); argmax_rows__wasmsimd<T>(iV, x, R, V, V);
@@ -32,13 +32,32 @@ function twins<T>(N: i32, T: i32, V: i32): i32 {
   return bad;
 }
 
+describe("softmax rows", () => {
+  it("row ranges with norm = N and summed row losses reproduce the whole-batch call bitwise", () => {
+    const N = 7, T = 5, V = 13;
+    const x = rand<f64>(N * T * V, 3.0), y = alloc<i32>(N * T), mask = alloc<i32>(N * T);
+    for (let i = 0; i < N * T; i++) { store<i32>(y + (<usize>i << 2), (i * 7) % V); store<i32>(mask + (<usize>i << 2), i % 4 == 3 ? 0 : 1); }
+    const dA = alloc<f64>(N * T * V), dB = alloc<f64>(N * T * V), rows = alloc<f64>(N);
+    const whole = temporal_softmax_loss__wasmsimd<f64>(dA, 0, x, y, mask, N, T, V, N);
+    const split = 3;
+    temporal_softmax_loss__scalar<f64>(dB, rows, x, y, mask, split, T, V, N);
+    temporal_softmax_loss__wasmsimd<f64>(dB + (<usize>(split * T * V) << 3), rows + (<usize>split << 3),
+      x + (<usize>(split * T * V) << 3), y + (<usize>(split * T) << 2), mask + (<usize>(split * T) << 2), N - split, T, V, N);
+    let total = 0.0;
+    for (let n = 0; n < N; n++) total += load<f64>(rows + (<usize>n << 3));
+    expect(total / <f64>N).toBe(whole);
+    expect(bitDiff<f64>(dA, dB, N * T * V)).toBe(0);
+    free(x); free(y); free(mask); free(dA); free(dB); free(rows);
+  });
+});
+
 describe("temporal softmax loss", () => {
   it("matches the numpy-style hand computation (f64)", () => {
     srand(51);
     const N = 3, T = 4, V = 7, R = N * T;
     const x = rand<f64>(R * V, 3.0), y = alloc<i32>(R), mask = alloc<i32>(R), dx = alloc<f64>(R * V);
     labels(N, T, V, y, mask);
-    const loss = temporal_softmax_loss__wasmsimd<f64>(dx, x, y, mask, N, T, V);
+    const loss = temporal_softmax_loss__wasmsimd<f64>(dx, 0, x, y, mask, N, T, V, N);
     let ref = 0.0, worst = 0.0;
     for (let r = 0; r < R; r++) {
       let m = -Infinity;
@@ -62,7 +81,7 @@ describe("temporal softmax loss", () => {
     const N = 2, T = 3, V = 10, R = N * T;
     const x = zeros<f32>(R * V), y = alloc<i32>(R), mask = alloc<i32>(R), dx = rand<f32>(R * V);
     for (let r = 0; r < R; r++) { store<i32>(y + (<usize>r << 2), r); store<i32>(mask + (<usize>r << 2), r < 4 ? 1 : 0); }
-    const loss = temporal_softmax_loss__wasmsimd<f32>(dx, x, y, mask, N, T, V);
+    const loss = temporal_softmax_loss__wasmsimd<f32>(dx, 0, x, y, mask, N, T, V, N);
     expect(abs(loss - 4.0 * Math.log(10.0) / 2.0)).toBeLessThan(1e-6);
     expect(get<f32>(dx, 0)).toBe(<f32>((<f32>0.1 - <f32>1) / <f32>2)); // row 0, j = y = 0
     expect(get<f32>(dx, 1)).toBe(<f32>(<f32>0.1 / <f32>2));
@@ -74,13 +93,13 @@ describe("temporal softmax loss", () => {
     const N = 2, T = 3, V = 5, R = N * T;
     const x = rand<f64>(R * V, 2.0), y = alloc<i32>(R), mask = alloc<i32>(R), dx = alloc<f64>(R * V), tmp = alloc<f64>(R * V);
     labels(N, T, V, y, mask);
-    temporal_softmax_loss__wasmsimd<f64>(dx, x, y, mask, N, T, V);
+    temporal_softmax_loss__wasmsimd<f64>(dx, 0, x, y, mask, N, T, V, N);
     const num = alloc<f64>(R * V);
     const h = 1e-5;
     for (let i = 0; i < R * V; i++) {
       const v = get<f64>(x, i);
-      set<f64>(x, i, v + h); const lp = temporal_softmax_loss__wasmsimd<f64>(tmp, x, y, mask, N, T, V);
-      set<f64>(x, i, v - h); const lm = temporal_softmax_loss__wasmsimd<f64>(tmp, x, y, mask, N, T, V);
+      set<f64>(x, i, v + h); const lp = temporal_softmax_loss__wasmsimd<f64>(tmp, 0, x, y, mask, N, T, V, N);
+      set<f64>(x, i, v - h); const lm = temporal_softmax_loss__wasmsimd<f64>(tmp, 0, x, y, mask, N, T, V, N);
       set<f64>(x, i, v);
       set<f64>(num, i, (lp - lm) / (2 * h));
     }
