@@ -19,6 +19,7 @@ import {
   sampleCocoMinibatch, shapesData, stripSpecialTokens,
   type CaptionData, type Checkpoint, type ShapesData, type StepInfo,
 } from './index.js';
+import * as recap from './index.js';
 import { loadCheckpointFile, loadCocoData, saveCheckpointFile } from './node.js';
 import { encodePng, lossCurveSvg, pngDataUrl, samplesHtml, type SampleEntry, type ScoreRow } from './report.js';
 
@@ -369,7 +370,6 @@ function resumeOptions(flags: TrainOptions, given: ReadonlySet<string>, meta: Re
     }
   }
   if (given.has('epochs')) opts.epochs = flags.epochs;
-  if (given.has('threads')) opts.threads = flags.threads;
   return opts;
 }
 
@@ -379,6 +379,9 @@ async function train(flags: TrainOptions, given: ReadonlySet<string>, io: CliIO,
   let ckpt: Checkpoint | null = null;
   let opts: RunOptions;
   let priorSeconds = 0;
+  // the runtime first: loading a checkpoint creates a model. Threads do not change results, so
+  // --threads always comes from the command line (also on --resume).
+  await init({ threads: flags.threads });
   if (flags.resume) {
     ckpt = await loadCheckpointFile(ckptPath);
     if (!ckpt.solverState) throw new FormatError(ckptPath, 'has no solver state (saved without a solver); cannot resume');
@@ -387,8 +390,8 @@ async function train(flags: TrainOptions, given: ReadonlySet<string>, io: CliIO,
   } else {
     opts = runOptionsFrom(flags, chooseData(flags, given, null, 'train'));
   }
+  opts.threads = flags.threads;
   await mkdir(outDir, { recursive: true });
-  await init({ threads: opts.threads });
 
   const tLoad = performance.now();
   const loaded = await loadData(opts);
@@ -582,7 +585,11 @@ if (isEntry()) {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
   main(process.argv.slice(2), { handleSigint: true }).then(
-    (code) => { process.exitCode = code; },
+    (code) => {
+      process.exitCode = code;
+      // end worker threads, if the runtime has any, so they cannot keep the process alive
+      (recap as unknown as { dispose?: () => void }).dispose?.();
+    },
     (e) => {
       process.stderr.write(`recap: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
       process.exitCode = 1;

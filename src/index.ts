@@ -1,6 +1,6 @@
 // recap: recurrent image captioning (CS231n CaptioningRNN) in WebAssembly SIMD.
 // The same entry in Node, browsers, workers and bundlers; Node-only helpers are in 'recap/node'.
-export { init, isInitialized, backend, memoryStats, type InitOptions, type WasmKind } from './runtime.js';
+export { init, isInitialized, backend, threads, dispose, memoryStats, type InitOptions, type WasmKind } from './runtime.js';
 export { Tensor, tensor, type DType, type NestedArray, type TypedArray } from './tensor.js';
 export { RecapError, DivergenceError, FormatError } from './errors.js';
 export * as layers from './layers.js';

@@ -7,7 +7,8 @@ import { Dims, checkFinite, checkIds, checkNumber, checkPositiveInt, checkMemory
 import { RecapError, fail } from './errors.js';
 import { WasmBuffer, kname } from './memory.js';
 import { LegacyRandom } from './rng.js';
-import { kernels, type Kernels } from './runtime.js';
+import { kernels, rt, type Kernels } from './runtime.js';
+import { runCalls, type Call } from './parallel.js';
 import { type FloatDType, Tensor, checkTensor, sizeOf } from './tensor.js';
 
 export type CellType = 'rnn' | 'lstm';
@@ -210,10 +211,10 @@ export class CaptioningRNN {
     const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype, cellType } = this.config;
     const G = (cellType === 'lstm' ? 4 : 1) * H;
     const f = dtype;
-    const sizes: Record<string, [FloatDType | 'int32', number]> = {
+    const sizes: Record<string, [FloatDType | 'int32' | 'float64', number]> = {
       features: [f, N * D], captionsIn: ['int32', N * T], captionsOut: ['int32', N * T], mask: ['int32', N * T],
       h0: [f, N * H], x: [f, N * T * W], h: [f, N * T * H], scores: [f, N * T * V], dscores: [f, N * T * V],
-      dh: [f, N * T * H], dx: [f, N * T * W], dh0: [f, N * H], da: [f, N * T * G], dfeatures: [f, N * D],
+      dh: [f, N * T * H], dx: [f, N * T * W], dh0: [f, N * H], da: [f, N * T * G], rowLoss: ['float64', N],
       dtanh: [f, cellType === 'rnn' ? N * T * H : 0],
       c: [f, cellType === 'lstm' ? N * T * H : 0], gates: [f, cellType === 'lstm' ? N * T * G : 0],
       dgates: [f, cellType === 'lstm' ? N * T * G : 0], tanhC: [f, cellType === 'lstm' ? N * T * H : 0],
@@ -250,41 +251,108 @@ export class CaptioningRNN {
     }
   }
 
-  /** @internal forward and backward over the workspace batch; writes the gradient block */
+  /** @internal forward and backward over the workspace batch on this thread; writes the gradient block */
   forwardBackward(N: number, T: number): number {
     const ks = this.alive();
-    const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype, cellType } = this.config;
-    const k = (name: string) => ks[kname(dtype, name)];
-    const b = this.ws!.bufs;
-    const P = (name: ParamName) => this.addr(name);
-    const dP = (name: ParamName) => this.addr(name, this.grads);
+    const plan = this.planStep(N, T, 1);
     this.grads.zero();
+    runCalls(ks, plan.rows[0]);
+    runCalls(ks, plan.cols[0]);
+    return this.totalLoss(N);
+  }
 
-    // forward
-    k('affine_forward')(b.h0.ptr, b.features.ptr, P('W_proj'), P('b_proj'), N, D, H);
-    k('word_embedding_forward')(b.x.ptr, b.captionsIn.ptr, P('W_embed'), N * T, V, W);
-    if (cellType === 'rnn') {
-      k('rnn_forward')(b.h.ptr, b.dtanh.ptr, b.x.ptr, b.h0.ptr, P('Wx'), P('Wh'), P('b'), N, T, W, H);
-    } else {
-      k('lstm_forward')(b.h.ptr, b.c.ptr, b.gates.ptr, b.dgates.ptr, b.tanhC.ptr, b.dtanhC.ptr,
-        b.x.ptr, b.h0.ptr, P('Wx'), P('Wh'), P('b'), N, T, W, H);
-    }
-    k('affine_forward')(b.scores.ptr, b.h.ptr, P('W_vocab'), P('b_vocab'), N * T, H, V);
-    const loss = k('temporal_softmax_loss')(b.dscores.ptr, b.scores.ptr, b.captionsOut.ptr, b.mask.ptr, N, T, V);
+  /** @internal the same step split over the runtime's threads (bit-identical to forwardBackward) */
+  async forwardBackwardAsync(N: number, T: number): Promise<number> {
+    const ks = this.alive();
+    const { pool, threads } = rt();
+    if (!pool) return this.forwardBackward(N, T);
+    const plan = this.planStep(N, T, threads);
+    this.grads.zero();
+    await pool.run(ks, plan.rows);
+    await pool.run(ks, plan.cols);
+    return this.totalLoss(N);
+  }
 
-    // backward
-    k('affine_backward')(b.dh.ptr, dP('W_vocab'), dP('b_vocab'), b.dscores.ptr, b.h.ptr, P('W_vocab'), N * T, H, V);
-    if (cellType === 'rnn') {
-      k('rnn_backward')(b.dx.ptr, b.dh0.ptr, dP('Wx'), dP('Wh'), dP('b'), b.da.ptr, b.dh.ptr, b.dtanh.ptr,
-        b.x.ptr, b.h0.ptr, b.h.ptr, P('Wx'), P('Wh'), N, T, W, H);
-    } else {
-      k('lstm_backward')(b.dx.ptr, b.dh0.ptr, dP('Wx'), dP('Wh'), dP('b'), b.da.ptr, b.dc.ptr, b.dh.ptr,
-        b.h.ptr, b.c.ptr, b.gates.ptr, b.dgates.ptr, b.tanhC.ptr, b.dtanhC.ptr, b.x.ptr, b.h0.ptr,
-        P('Wx'), P('Wh'), N, T, W, H);
+  /** Σ of the per-row losses in row order, / N (as the whole-batch softmax kernel sums). */
+  private totalLoss(N: number): number {
+    const rows = this.ws!.bufs.rowLoss.view();
+    let loss = 0;
+    for (let n = 0; n < N; n++) loss += rows[n];
+    return loss / N;
+  }
+
+  /**
+   * @internal The kernel calls of one training step for P partitions. Phase `rows`: partition p
+   * takes batch rows [p·N/P, (p+1)·N/P) through the forward pass, the loss and the backward
+   * pass down to da, dh0 and dx (every row's numbers are independent of the others). Phase
+   * `cols`: partition p computes its share of the COLUMNS of every weight gradient, each a sum
+   * over all rows in one fixed order. Any P gives bit-identical results.
+   */
+  planStep(N: number, T: number, P: number): { rows: Call[][]; cols: Call[][] } {
+    const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype, cellType } = this.config;
+    const G = (cellType === 'lstm' ? 4 : 1) * H;
+    const e = dtype === 'float64' ? 8 : 4;
+    const f = dtype === 'float64' ? 'f64_' : 'f32_';
+    const b = this.ws!.bufs;
+    const P_ = (name: ParamName) => this.addr(name);
+    const dP = (name: ParamName) => this.addr(name, this.grads);
+    const rows: Call[][] = [];
+    const cols: Call[][] = [];
+    for (let p = 0; p < P; p++) {
+      const r0 = Math.floor((p * N) / P);
+      const n = Math.floor(((p + 1) * N) / P) - r0;
+      const c: Call[] = [];
+      if (n > 0) {
+        const at = (buf: WasmBuffer, perRow: number, size = e) => buf.ptr + r0 * perRow * size;
+        c.push([`${f}affine_forward`, at(b.h0, H), at(b.features, D), P_('W_proj'), P_('b_proj'), n, D, H]);
+        c.push([`${f}word_embedding_forward`, at(b.x, T * W), at(b.captionsIn, T, 4), P_('W_embed'), n * T, V, W]);
+        if (cellType === 'rnn') {
+          c.push([`${f}rnn_forward`, at(b.h, T * H), at(b.dtanh, T * H), at(b.x, T * W), at(b.h0, H), P_('Wx'), P_('Wh'), P_('b'), n, T, W, H]);
+        } else {
+          c.push([`${f}lstm_forward`, at(b.h, T * H), at(b.c, T * H), at(b.gates, T * G), at(b.dgates, T * G), at(b.tanhC, T * H),
+            at(b.dtanhC, T * H), at(b.x, T * W), at(b.h0, H), P_('Wx'), P_('Wh'), P_('b'), n, T, W, H]);
+        }
+        c.push([`${f}affine_forward`, at(b.scores, T * V), at(b.h, T * H), P_('W_vocab'), P_('b_vocab'), n * T, H, V]);
+        c.push([`${f}temporal_softmax_loss_rows`, at(b.dscores, T * V), at(b.rowLoss, 1, 8), at(b.scores, T * V),
+          at(b.captionsOut, T, 4), at(b.mask, T, 4), n, T, V, N]);
+        c.push([`${f}gemm_nt`, at(b.dh, T * H), at(b.dscores, T * V), P_('W_vocab'), n * T, H, V, V, V, H, 0]);
+        if (cellType === 'rnn') {
+          c.push([`${f}rnn_backward_data`, at(b.dh0, H), at(b.da, T * G), at(b.dh, T * H), at(b.dtanh, T * H), P_('Wh'), n, T, H]);
+        } else {
+          c.push([`${f}lstm_backward_data`, at(b.dh0, H), at(b.da, T * G), at(b.dc, H), at(b.dh, T * H), at(b.c, T * H),
+            at(b.gates, T * G), at(b.dgates, T * G), at(b.tanhC, T * H), at(b.dtanhC, T * H), P_('Wh'), n, T, H]);
+        }
+        c.push([`${f}gemm_nt`, at(b.dx, T * W), at(b.da, T * G), P_('Wx'), n * T, W, G, G, G, W, 0]);
+      }
+      rows.push(c);
+
+      // weight gradients, by column ranges; the order of the sums matches the whole-batch kernels
+      const k: Call[] = [];
+      const span = (total: number) => [Math.floor((p * total) / P), Math.floor(((p + 1) * total) / P)];
+      const [v0, v1] = span(V);
+      if (v1 > v0) {
+        k.push([`${f}gemm_tn`, dP('W_vocab') + v0 * e, b.h.ptr, b.dscores.ptr + v0 * e, H, v1 - v0, N * T, H, V, V, 1]);
+        k.push([`${f}colsum`, dP('b_vocab') + v0 * e, b.dscores.ptr + v0 * e, N * T, v1 - v0, V]);
+      }
+      const [g0, g1] = span(G);
+      if (g1 > g0) {
+        for (let t = T - 1; t >= 0; t--) {
+          const prev = t === 0 ? b.h0.ptr : b.h.ptr + (t - 1) * H * e;
+          k.push([`${f}gemm_tn`, dP('Wh') + g0 * e, prev, b.da.ptr + (t * G + g0) * e, H, g1 - g0, N, t === 0 ? H : T * H, T * G, G, 1]);
+        }
+        k.push([`${f}gemm_tn`, dP('Wx') + g0 * e, b.x.ptr, b.da.ptr + g0 * e, W, g1 - g0, N * T, W, G, G, 1]);
+        k.push([`${f}colsum`, dP('b') + g0 * e, b.da.ptr + g0 * e, N * T, g1 - g0, G]);
+      }
+      const [w0, w1] = span(W);
+      if (w1 > w0) k.push([`${f}word_embedding_backward_cols`, dP('W_embed') + w0 * e, b.dx.ptr + w0 * e, b.captionsIn.ptr, N * T, V, w1 - w0, W]);
+      const [h0, h1] = span(H);
+      if (h1 > h0) {
+        k.push([`${f}gemm_tn`, dP('W_proj') + h0 * e, b.features.ptr, b.dh0.ptr + h0 * e, D, h1 - h0, N, D, H, H, 1]);
+        k.push([`${f}colsum`, dP('b_proj') + h0 * e, b.dh0.ptr + h0 * e, N, h1 - h0, H]);
+      }
+      cols.push(k);
     }
-    k('word_embedding_backward')(dP('W_embed'), b.dx.ptr, b.captionsIn.ptr, N * T, V, W);
-    k('affine_backward')(b.dfeatures.ptr, dP('W_proj'), dP('b_proj'), b.dh0.ptr, b.features.ptr, P('W_proj'), N, D, H);
-    return loss;
+    return { rows, cols };
   }
 
   /**

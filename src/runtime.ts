@@ -4,13 +4,18 @@
 // by a first-fit allocator over the pages above the module's static data (`heap_base()`).
 // The memory is created here and imported by the module, so a threads build can later share it.
 import { RecapError } from './errors.js';
-import { simdWasm, scalarWasm, relaxedWasm } from './wasm/embedded.js';
+import { simdWasm, scalarWasm, relaxedWasm, threadsWasm } from './wasm/embedded.js';
+import { Pool } from './parallel.js';
 
 export type WasmKind = 'simd' | 'scalar' | 'relaxed';
 export interface InitOptions {
   /** Which build to run, or the bytes / compiled module of one you host yourself. */
   wasm?: WasmKind | BufferSource | WebAssembly.Module;
-  /** Worker threads for training and sampling (reserved; 1 thread today). */
+  /**
+   * Threads for training steps (data-parallel over the batch rows, then over weight columns).
+   * Default: every core in Node; in browsers every core when crossOriginIsolated, else 1.
+   * Results are bit-identical for any thread count. Needs the 'simd' build and shared memory.
+   */
   threads?: number;
 }
 
@@ -22,7 +27,9 @@ interface Runtime {
   kernels: Kernels;
   memory: WebAssembly.Memory;
   heap: Heap;
+  /** Threads in use (1 = no workers). */
   threads: number;
+  pool: Pool | null;
 }
 
 let runtime: Runtime | null = null;
@@ -95,7 +102,15 @@ async function load(options: InitOptions): Promise<void> {
     module = await WebAssembly.compile(wasm);
     kind = 'custom';
   }
-  const memory = new WebAssembly.Memory({ initial: 16 });
+  let threads = await threadCount(options.threads, kind);
+  let shared = false;
+  if (threads > 1) {
+    module = await WebAssembly.compile(decodeBase64(threadsWasm) as BufferSource);
+    shared = true;
+  }
+  const memory = shared
+    ? new WebAssembly.Memory({ initial: 16, maximum: MAX_SHARED_PAGES, shared: true })
+    : new WebAssembly.Memory({ initial: 16 });
   const instance = await WebAssembly.instantiate(module, {
     env: {
       memory,
@@ -106,7 +121,43 @@ async function load(options: InitOptions): Promise<void> {
   });
   const kernels = instance.exports as unknown as Kernels;
   const base = kernels.heap_base();
-  runtime = { kind, kernels, memory, heap: new Heap(memory, base), threads: options.threads ?? 1 };
+  let pool: Pool | null = null;
+  if (threads > 1) {
+    try {
+      pool = await Pool.start(threads - 1, module, memory);
+    } catch (e) {
+      console.warn(`recap: could not start worker threads (${(e as Error).message}); using 1 thread`);
+      threads = 1;
+    }
+  }
+  runtime = { kind, kernels, memory, heap: new Heap(memory, base, shared ? MAX_SHARED_PAGES * PAGE : 4 * 1024 * 1024 * 1024), threads, pool };
+}
+
+/** Shared memory is reserved up front: 1 GiB (16384 pages) in threaded mode. */
+const MAX_SHARED_PAGES = 16384;
+
+async function threadCount(requested: number | undefined, kind: Runtime['kind']): Promise<number> {
+  const g = globalThis as unknown as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  const isNode = typeof process !== 'undefined' && !!(process as { versions?: { node?: string } }).versions?.node;
+  let cores = 1;
+  if (isNode) {
+    const os = await import('node:os');
+    cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  } else {
+    cores = g.navigator?.hardwareConcurrency ?? 1;
+  }
+  const canShare = typeof SharedArrayBuffer !== 'undefined' && (isNode || g.crossOriginIsolated === true);
+  const wanted = requested ?? (isNode || canShare ? cores : 1);
+  if (wanted <= 1) return 1;
+  if (kind !== 'simd') {
+    if (requested !== undefined) console.warn(`recap: threads need the 'simd' build (running '${kind}'); using 1 thread`);
+    return 1;
+  }
+  if (!canShare) {
+    console.warn('recap: threads need shared memory (serve the page with COOP/COEP so it is crossOriginIsolated); using 1 thread');
+    return 1;
+  }
+  return wanted;
 }
 
 /** Is the runtime loaded? */
@@ -125,6 +176,23 @@ export function backend(): string {
   return rt().kind;
 }
 
+/** Threads in use (1 when no worker threads run). */
+export function threads(): number {
+  return rt().threads;
+}
+
+/**
+ * Ends the worker threads and unloads the runtime; models made before are unusable after.
+ * `init()` may be called again afterwards (with other options).
+ */
+export function dispose(): void {
+  if (!runtime) return;
+  runtime.pool?.dispose();
+  runtime = null;
+  loading = null;
+  loadingKind = null;
+}
+
 /** The kernel exports. */
 export function kernels(): Kernels {
   return rt().kernels;
@@ -138,7 +206,7 @@ export class Heap {
   private free: Array<{ ptr: number; size: number }> = [];
   private sizes = new Map<number, number>();
   private top: number;
-  constructor(private memory: WebAssembly.Memory, base: number) {
+  constructor(private memory: WebAssembly.Memory, base: number, private limit: number) {
     this.top = align(base);
   }
 
@@ -156,8 +224,8 @@ export class Heap {
     }
     const ptr = this.top;
     const end = ptr + size;
-    if (end > 4 * 1024 * 1024 * 1024 - PAGE) {
-      throw new RecapError('memory', 'at most 4 GiB of wasm memory in all', `${(end / 2 ** 30).toFixed(2)} GiB needed`);
+    if (end > this.limit - PAGE) {
+      throw new RecapError('memory', `at most ${(this.limit / 2 ** 30).toFixed(0)} GiB of wasm memory in all`, `${(end / 2 ** 30).toFixed(2)} GiB needed`);
     }
     const have = this.memory.buffer.byteLength;
     if (end > have) {

@@ -175,7 +175,7 @@ export class CaptioningSolver {
           break;
         }
         const t = this.iteration;
-        const { loss, gradNorm, learningRate } = this.step();
+        const { loss, gradNorm, learningRate } = await this.stepAsync();
         const elapsed = (now() - started) / 1000;
         if (this.verbose && t % this.printEvery === 0) {
           this.log(`(Iteration ${t + 1} / ${this.numIterations}) loss: ${loss.toFixed(6)}`);
@@ -195,8 +195,20 @@ export class CaptioningSolver {
     return this.lossHistory;
   }
 
-  /** One iteration: minibatch, loss and gradients, checks, update, bookkeeping. */
+  /** One iteration on this thread: minibatch, loss and gradients, checks, update, bookkeeping. */
   step(): { loss: number; gradNorm: number; learningRate: number } {
+    const { N, T } = this.loadBatch();
+    return this.update(this.model.forwardBackward(N, T));
+  }
+
+  /** The same iteration with the loss and gradients computed on the runtime's threads (bit-identical). */
+  async stepAsync(): Promise<{ loss: number; gradNorm: number; learningRate: number }> {
+    const { N, T } = this.loadBatch();
+    return this.update(await this.model.forwardBackwardAsync(N, T));
+  }
+
+  /** Writes the next minibatch into the model's workspace. */
+  private loadBatch(): { N: number; T: number } {
     const t = this.iteration;
     const model = this.model;
     const rows = this.nextRows(t);
@@ -213,8 +225,13 @@ export class CaptioningSolver {
       feats.set(src.subarray(img * D, (img + 1) * D), n * D);
     }
     model.splitCaptions(ws, this.data.trainCaptions.data as Int32Array, 0, N, T, rows);
-    const loss = model.forwardBackward(N, T);
+    return { N, T };
+  }
 
+  /** Checks the loss and gradients, clips, applies the update rule, and advances the counters. */
+  private update(loss: number): { loss: number; gradNorm: number; learningRate: number } {
+    const t = this.iteration;
+    const model = this.model;
     const ks = kernels();
     const k = (name: string) => ks[kname(model.config.dtype, name)];
     const n = model.params.length;

@@ -1,0 +1,148 @@
+// Worker threads sharing one wasm memory. Each worker instantiates the same module on the
+// shared memory and executes lists of kernel calls ([name, ...args]) that the main thread
+// plans; partition 0 of every phase runs on the calling thread. A training step is planned so
+// that its results do not depend on how many partitions there are (src/model.ts), so any
+// thread count gives bit-identical parameters and losses.
+//
+// Node: worker_threads; browsers: module Web Workers (shared memory needs crossOriginIsolated).
+
+/** One kernel call: the export name, then its numeric arguments. */
+export type Call = [string, ...number[]];
+
+export type Kernels = Record<string, (...args: number[]) => number>;
+
+interface WorkerLike {
+  postMessage(msg: unknown): void;
+  terminate(): unknown;
+  /** Node only: whether the worker keeps the process alive. */
+  ref?(): void;
+  unref?(): void;
+}
+
+interface Pending {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+const isNode = typeof process !== 'undefined' && !!(process as { versions?: { node?: string } }).versions?.node;
+
+/** Executes a call list (on this thread). */
+export function runCalls(kernels: Kernels, calls: readonly Call[]): void {
+  for (const call of calls) {
+    const fn = kernels[call[0]];
+    if (!fn) throw new Error(`recap: no kernel ${call[0]}`);
+    fn(...(call.slice(1) as number[]));
+  }
+}
+
+export class Pool {
+  /** Worker count (the calling thread is one more partition). */
+  readonly size: number;
+  private workers: WorkerLike[] = [];
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+  private broken: Error | null = null;
+  private disposed = false;
+
+  private constructor(size: number) {
+    this.size = size;
+  }
+
+  /** Starts `size` workers on `memory` with `module`; resolves when all have instantiated. */
+  static async start(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<Pool> {
+    const pool = new Pool(size);
+    const ready: Promise<void>[] = [];
+    for (let i = 0; i < size; i++) {
+      const w = await spawn((msg) => pool.onMessage(msg), (err) => pool.fail(err));
+      pool.workers.push(w);
+      const id = pool.nextId++;
+      ready.push(new Promise((resolve, reject) => pool.pending.set(id, { resolve, reject })));
+      w.postMessage({ type: 'init', id, module, memory });
+    }
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      pool.dispose();
+      throw e;
+    }
+    return pool;
+  }
+
+  private onMessage(msg: { id: number; error?: string }): void {
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    if (msg.error !== undefined) p.reject(new Error(`recap worker: ${msg.error}`));
+    else p.resolve();
+  }
+
+  /** A worker threw outside a call or died: every pending and future run fails with this error. */
+  private fail(err: Error): void {
+    if (this.disposed) return;
+    this.broken = err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  /**
+   * Runs parts[0] on this thread and parts[i] on worker i-1, and resolves when all are done.
+   * A worker error rejects (after this thread's part finished), never hangs.
+   */
+  async run(kernels: Kernels, parts: readonly (readonly Call[])[]): Promise<void> {
+    if (this.disposed) throw new Error('recap: the thread pool has been disposed');
+    if (this.broken) throw new Error(`recap: a worker thread failed earlier (${this.broken.message}); call dispose() and init() again`);
+    if (parts.length - 1 > this.size) throw new Error(`recap: ${parts.length} partitions for ${this.size + 1} threads`);
+    const waits: Promise<void>[] = [];
+    // keep the process alive while workers compute (idle workers are unref'd)
+    for (const w of this.workers) w.ref?.();
+    for (let i = 1; i < parts.length; i++) {
+      if (parts[i].length === 0) continue;
+      const id = this.nextId++;
+      waits.push(new Promise((resolve, reject) => this.pending.set(id, { resolve, reject })));
+      this.workers[i - 1].postMessage({ type: 'run', id, calls: parts[i] });
+    }
+    let local: unknown = null;
+    try {
+      runCalls(kernels, parts[0]);
+    } catch (e) {
+      local = e;
+    }
+    const results = await Promise.allSettled(waits);
+    for (const w of this.workers) w.unref?.();
+    if (local) throw local;
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+  }
+
+  /** Ends every worker. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const err = new Error('recap: the thread pool was disposed');
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    for (const w of this.workers) w.terminate();
+    this.workers = [];
+  }
+}
+
+async function spawn(onMessage: (msg: { id: number; error?: string }) => void, onError: (e: Error) => void): Promise<WorkerLike> {
+  // from the compiled package: dist/worker.js beside this file; when this file runs from its
+  // TypeScript source (vitest), the compiled worker in dist/
+  const url = import.meta.url.endsWith('.ts') ? new URL('../dist/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url);
+  if (isNode) {
+    const { Worker } = await import('node:worker_threads');
+    const w = new Worker(url);
+    w.unref(); // idle workers never keep the process alive
+    w.on('message', onMessage);
+    w.on('error', (e: Error) => onError(e));
+    w.on('exit', (code: number) => onError(new Error(`worker exited with code ${code}`)));
+    return w;
+  }
+  const w = new Worker(url, { type: 'module' });
+  w.onmessage = (e: MessageEvent) => onMessage(e.data);
+  w.onerror = (e: ErrorEvent) => {
+    e.preventDefault();
+    onError(new Error(e.message || 'worker error'));
+  };
+  return w;
+}
