@@ -67,43 +67,45 @@ export function colsum_acc__wasmsimd<T>(db: usize, x: usize, R: i32, C: i32, ldx
 }
 
 // out is (N,M) written = x (N,D) · w (D,M) + b (M); x, w, b read.
-export function affine_forward__scalar<T>(out: usize, x: usize, w: usize, b: usize, N: i32, D: i32, M: i32): void {
+export function affine_forward__scalar<T>(out: usize, x: usize, w: usize, b: usize, N: i32, D: i32, M: i32,
+                                          scratch: usize = 0): void {
   bias_rows<T>(out, b, N, M, M);
   gemm_nn__scalar<T>(out, x, w, N, M, D, D, M, M, 1);
 }
-export function affine_forward__wasmsimd<T>(out: usize, x: usize, w: usize, b: usize, N: i32, D: i32, M: i32): void {
+export function affine_forward__wasmsimd<T>(out: usize, x: usize, w: usize, b: usize, N: i32, D: i32, M: i32,
+                                            scratch: usize = 0): void {
   bias_rows<T>(out, b, N, M, M);
-  gemm_nn__wasmsimd<T>(out, x, w, N, M, D, D, M, M, 1);
+  gemm_nn__wasmsimd<T>(out, x, w, N, M, D, D, M, M, 1, scratch);
 }
 
 // dx (N,D) written = dout (N,M) · wᵀ; dw (D,M) accumulated += xᵀ · dout; db (M) accumulated
 // += Σ_rows dout; dout, x (N,D), w (D,M) read.
 export function affine_backward__scalar<T>(dx: usize, dw: usize, db: usize, dout: usize, x: usize, w: usize,
-                                           N: i32, D: i32, M: i32): void {
+                                           N: i32, D: i32, M: i32, scratch: usize = 0): void {
   gemm_nt__scalar<T>(dx, dout, w, N, D, M, M, M, D, 0);
   gemm_tn__scalar<T>(dw, x, dout, D, M, N, D, M, M, 1);
   colsum_acc__scalar<T>(db, dout, N, M, M);
 }
 export function affine_backward__wasmsimd<T>(dx: usize, dw: usize, db: usize, dout: usize, x: usize, w: usize,
-                                             N: i32, D: i32, M: i32): void {
+                                             N: i32, D: i32, M: i32, scratch: usize = 0): void {
   gemm_nt__wasmsimd<T>(dx, dout, w, N, D, M, M, M, D, 0);
-  gemm_tn__wasmsimd<T>(dw, x, dout, D, M, N, D, M, M, 1);
+  gemm_tn__wasmsimd<T>(dw, x, dout, D, M, N, D, M, M, 1, scratch);
   colsum_acc__wasmsimd<T>(db, dout, N, M, M);
 }
 
-export function f32_affine_forward(out: usize, x: usize, w: usize, b: usize, N: i32, D: i32, M: i32): void {
-  if (ASC_FEATURE_SIMD) affine_forward__wasmsimd<f32>(out, x, w, b, N, D, M);
-  else affine_forward__scalar<f32>(out, x, w, b, N, D, M);
+export function f32_affine_forward(out: usize, x: usize, w: usize, b: usize, N: i32, D: i32, M: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) affine_forward__wasmsimd<f32>(out, x, w, b, N, D, M, scratch);
+  else affine_forward__scalar<f32>(out, x, w, b, N, D, M, scratch);
 }
-export function f64_affine_forward(out: usize, x: usize, w: usize, b: usize, N: i32, D: i32, M: i32): void {
-  if (ASC_FEATURE_SIMD) affine_forward__wasmsimd<f64>(out, x, w, b, N, D, M);
-  else affine_forward__scalar<f64>(out, x, w, b, N, D, M);
+export function f64_affine_forward(out: usize, x: usize, w: usize, b: usize, N: i32, D: i32, M: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) affine_forward__wasmsimd<f64>(out, x, w, b, N, D, M, scratch);
+  else affine_forward__scalar<f64>(out, x, w, b, N, D, M, scratch);
 }
-export function f32_affine_backward(dx: usize, dw: usize, db: usize, dout: usize, x: usize, w: usize, N: i32, D: i32, M: i32): void {
-  if (ASC_FEATURE_SIMD) affine_backward__wasmsimd<f32>(dx, dw, db, dout, x, w, N, D, M);
-  else affine_backward__scalar<f32>(dx, dw, db, dout, x, w, N, D, M);
+export function f32_affine_backward(dx: usize, dw: usize, db: usize, dout: usize, x: usize, w: usize, N: i32, D: i32, M: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) affine_backward__wasmsimd<f32>(dx, dw, db, dout, x, w, N, D, M, scratch);
+  else affine_backward__scalar<f32>(dx, dw, db, dout, x, w, N, D, M, scratch);
 }
-export function f64_affine_backward(dx: usize, dw: usize, db: usize, dout: usize, x: usize, w: usize, N: i32, D: i32, M: i32): void {
-  if (ASC_FEATURE_SIMD) affine_backward__wasmsimd<f64>(dx, dw, db, dout, x, w, N, D, M);
-  else affine_backward__scalar<f64>(dx, dw, db, dout, x, w, N, D, M);
+export function f64_affine_backward(dx: usize, dw: usize, db: usize, dout: usize, x: usize, w: usize, N: i32, D: i32, M: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) affine_backward__wasmsimd<f64>(dx, dw, db, dout, x, w, N, D, M, scratch);
+  else affine_backward__scalar<f64>(dx, dw, db, dout, x, w, N, D, M, scratch);
 }

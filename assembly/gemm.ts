@@ -71,157 +71,284 @@ function gemm_xn__scalar<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32
   }
 }
 
-// One row of C, columns [j, N) with j a multiple of nothing in particular: 2-vector blocks,
-// one vector, then scalar columns. ai points at A(i,0). c is written or accumulated.
+// ---- SIMD microkernels (f32: 4 lanes, f64: 2). A tile computes C[i.., j..] from A(i,k) at
+// pa + i·ar + k·ak and B(k,j) at pb + k·bk (+16 for the second vector), every k in order.
+// pc is C(i,j), cr the C row stride in bytes. "v" = vectors of columns, "s" = one scalar column.
+
+/** Broadcast of the T at p to every lane (v128.load32_splat / load64_splat: one load, no shuffle). */
 // @ts-ignore: decorator
-@inline function gemm_xn_row__wasmsimd<T>(ci: usize, ai: usize, b: usize, N: i32, K: i32,
-                                           ak: usize, bk: usize, acc: i32): void {
+@inline function vsplat<T>(p: usize): v128 {
+  if (sizeof<T>() == 4) return v128.load32_splat(p);
+  return v128.load64_splat(p);
+}
+
+// 4 rows x 2 vectors (f32_gemm_4x8__wasmsimd, f64_gemm_4x4__wasmsimd).
+// @ts-ignore: decorator
+@inline function tile_4x2v<T>(pc: usize, pa: usize, pb: usize, K: i32, ar: usize, ak: usize, bk: usize,
+                              cr: usize, acc: i32): void {
+  let c00 = v128.splat<T>(0), c01 = v128.splat<T>(0);
+  let c10 = v128.splat<T>(0), c11 = v128.splat<T>(0);
+  let c20 = v128.splat<T>(0), c21 = v128.splat<T>(0);
+  let c30 = v128.splat<T>(0), c31 = v128.splat<T>(0);
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    const x0 = vsplat<T>(pa);
+    c00 = vmadd<T>(c00, x0, b0); c01 = vmadd<T>(c01, x0, b1);
+    const x1 = vsplat<T>(pa + ar);
+    c10 = vmadd<T>(c10, x1, b0); c11 = vmadd<T>(c11, x1, b1);
+    const x2 = vsplat<T>(pa + 2 * ar);
+    c20 = vmadd<T>(c20, x2, b0); c21 = vmadd<T>(c21, x2, b1);
+    const x3 = vsplat<T>(pa + 3 * ar);
+    c30 = vmadd<T>(c30, x3, b0); c31 = vmadd<T>(c31, x3, b1);
+    pa += ak; pb += bk;
+  }
+  const p0 = pc, p1 = p0 + cr, p2 = p1 + cr, p3 = p2 + cr;
+  if (acc) {
+    c00 = v128.add<T>(v128.load(p0), c00); c01 = v128.add<T>(v128.load(p0, 16), c01);
+    c10 = v128.add<T>(v128.load(p1), c10); c11 = v128.add<T>(v128.load(p1, 16), c11);
+    c20 = v128.add<T>(v128.load(p2), c20); c21 = v128.add<T>(v128.load(p2, 16), c21);
+    c30 = v128.add<T>(v128.load(p3), c30); c31 = v128.add<T>(v128.load(p3, 16), c31);
+  }
+  v128.store(p0, c00); v128.store(p0, c01, 16);
+  v128.store(p1, c10); v128.store(p1, c11, 16);
+  v128.store(p2, c20); v128.store(p2, c21, 16);
+  v128.store(p3, c30); v128.store(p3, c31, 16);
+}
+
+// MR rows x 2 vectors, MR ∈ {2, 3} a compile-time constant after inlining: the row remainder
+// of the packed path (M mod 4 = 1 runs its last 5 rows as 3 + 2, so no 1-row tile streams B).
+// @ts-ignore: decorator
+@inline function tile_rx2v<T>(MR: i32, pc: usize, pa: usize, pb: usize, K: i32, ar: usize, ak: usize,
+                              bk: usize, cr: usize, acc: i32): void {
+  let c00 = v128.splat<T>(0), c01 = v128.splat<T>(0);
+  let c10 = v128.splat<T>(0), c11 = v128.splat<T>(0);
+  let c20 = v128.splat<T>(0), c21 = v128.splat<T>(0);
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    const x0 = vsplat<T>(pa);
+    c00 = vmadd<T>(c00, x0, b0); c01 = vmadd<T>(c01, x0, b1);
+    const x1 = vsplat<T>(pa + ar);
+    c10 = vmadd<T>(c10, x1, b0); c11 = vmadd<T>(c11, x1, b1);
+    if (MR == 3) {
+      const x2 = vsplat<T>(pa + 2 * ar);
+      c20 = vmadd<T>(c20, x2, b0); c21 = vmadd<T>(c21, x2, b1);
+    }
+    pa += ak; pb += bk;
+  }
+  const p0 = pc, p1 = p0 + cr, p2 = p1 + cr;
+  if (acc) {
+    c00 = v128.add<T>(v128.load(p0), c00); c01 = v128.add<T>(v128.load(p0, 16), c01);
+    c10 = v128.add<T>(v128.load(p1), c10); c11 = v128.add<T>(v128.load(p1, 16), c11);
+    if (MR == 3) { c20 = v128.add<T>(v128.load(p2), c20); c21 = v128.add<T>(v128.load(p2, 16), c21); }
+  }
+  v128.store(p0, c00); v128.store(p0, c01, 16);
+  v128.store(p1, c10); v128.store(p1, c11, 16);
+  if (MR == 3) { v128.store(p2, c20); v128.store(p2, c21, 16); }
+}
+
+// 4 rows x 1 vector.
+// @ts-ignore: decorator
+@inline function tile_4x1v<T>(pc: usize, pa: usize, pb: usize, K: i32, ar: usize, ak: usize, bk: usize,
+                              cr: usize, acc: i32): void {
+  let c0 = v128.splat<T>(0), c1 = v128.splat<T>(0), c2 = v128.splat<T>(0), c3 = v128.splat<T>(0);
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(pb);
+    c0 = vmadd<T>(c0, vsplat<T>(pa), b0);
+    c1 = vmadd<T>(c1, vsplat<T>(pa + ar), b0);
+    c2 = vmadd<T>(c2, vsplat<T>(pa + 2 * ar), b0);
+    c3 = vmadd<T>(c3, vsplat<T>(pa + 3 * ar), b0);
+    pa += ak; pb += bk;
+  }
+  const p0 = pc, p1 = p0 + cr, p2 = p1 + cr, p3 = p2 + cr;
+  if (acc) {
+    c0 = v128.add<T>(v128.load(p0), c0); c1 = v128.add<T>(v128.load(p1), c1);
+    c2 = v128.add<T>(v128.load(p2), c2); c3 = v128.add<T>(v128.load(p3), c3);
+  }
+  v128.store(p0, c0); v128.store(p1, c1); v128.store(p2, c2); v128.store(p3, c3);
+}
+
+// 4 rows x 1 scalar column.
+// @ts-ignore: decorator
+@inline function tile_4x1s<T>(pc: usize, pa: usize, pb: usize, K: i32, ar: usize, ak: usize, bk: usize,
+                              cr: usize, acc: i32): void {
+  let s0 = <T>0, s1 = <T>0, s2 = <T>0, s3 = <T>0;
+  for (let k = 0; k < K; k++) {
+    const y = load<T>(pb);
+    s0 += load<T>(pa) * y;
+    s1 += load<T>(pa + ar) * y;
+    s2 += load<T>(pa + 2 * ar) * y;
+    s3 += load<T>(pa + 3 * ar) * y;
+    pa += ak; pb += bk;
+  }
+  const p0 = pc, p1 = p0 + cr, p2 = p1 + cr, p3 = p2 + cr;
+  if (acc) { s0 = load<T>(p0) + s0; s1 = load<T>(p1) + s1; s2 = load<T>(p2) + s2; s3 = load<T>(p3) + s3; }
+  store<T>(p0, s0); store<T>(p1, s1); store<T>(p2, s2); store<T>(p3, s3);
+}
+
+// 1 row x 2 vectors.
+// @ts-ignore: decorator
+@inline function tile_1x2v<T>(pc: usize, pa: usize, pb: usize, K: i32, ak: usize, bk: usize, acc: i32): void {
+  let c0 = v128.splat<T>(0), c1 = v128.splat<T>(0);
+  for (let k = 0; k < K; k++) {
+    const x = vsplat<T>(pa);
+    c0 = vmadd<T>(c0, x, v128.load(pb));
+    c1 = vmadd<T>(c1, x, v128.load(pb, 16));
+    pa += ak; pb += bk;
+  }
+  if (acc) { c0 = v128.add<T>(v128.load(pc), c0); c1 = v128.add<T>(v128.load(pc, 16), c1); }
+  v128.store(pc, c0); v128.store(pc, c1, 16);
+}
+
+// 1 row x 1 vector.
+// @ts-ignore: decorator
+@inline function tile_1x1v<T>(pc: usize, pa: usize, pb: usize, K: i32, ak: usize, bk: usize, acc: i32): void {
+  let c0 = v128.splat<T>(0);
+  for (let k = 0; k < K; k++) {
+    c0 = vmadd<T>(c0, vsplat<T>(pa), v128.load(pb));
+    pa += ak; pb += bk;
+  }
+  if (acc) c0 = v128.add<T>(v128.load(pc), c0);
+  v128.store(pc, c0);
+}
+
+// 1 row x 1 scalar column.
+// @ts-ignore: decorator
+@inline function tile_1x1s<T>(pc: usize, pa: usize, pb: usize, K: i32, ak: usize, bk: usize, acc: i32): void {
+  let s = <T>0;
+  for (let k = 0; k < K; k++) { s += load<T>(pa) * load<T>(pb); pa += ak; pb += bk; }
+  if (acc) s = load<T>(pc) + s;
+  store<T>(pc, s);
+}
+
+/**
+ * Packing scratch of the SIMD nn/tn GEMMs, in bytes (per thread): B is copied in slivers of
+ * K rows x 2 vectors (32 bytes a row), up to 8 slivers at a time, and for tn the 4-row block of
+ * A into K x 4 contiguous T. Packing only moves data: every C element is still one sequential
+ * sum over k, so results do not depend on whether (or how much) was packed.
+ */
+export const GEMM_SCRATCH_BYTES: i32 = 256 * 1024;
+const PACK_SLIVERS_MAX = 8; // 64 f32 / 32 f64 columns of B per packed block
+
+// Unpacked body: C rows [0,M) x columns [0,N). A(i,k) at a + i·ar + k·ak (bytes).
+function gemm_xn_direct__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+                                     ar: usize, ak: usize, bk: usize, cr: usize, acc: i32): void {
   const L = lanes<T>();
   const S = alignof<T>();
-  let j = 0;
-  for (; j + 2 * L <= N; j += 2 * L) {
-    let c0 = v128.splat<T>(0), c1 = v128.splat<T>(0);
-    let pa = ai, pb = b + (<usize>j << S);
-    for (let k = 0; k < K; k++) {
-      const x = v128.splat<T>(load<T>(pa));
-      c0 = vmadd<T>(c0, x, v128.load(pb));
-      c1 = vmadd<T>(c1, x, v128.load(pb, 16));
-      pa += ak; pb += bk;
-    }
-    const pc = ci + (<usize>j << S);
-    if (acc) { c0 = v128.add<T>(v128.load(pc), c0); c1 = v128.add<T>(v128.load(pc, 16), c1); }
-    v128.store(pc, c0); v128.store(pc, c1, 16);
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const ai = a + <usize>i * ar, ci = c + <usize>i * cr;
+    let j = 0;
+    for (; j + 2 * L <= N; j += 2 * L) tile_4x2v<T>(ci + (<usize>j << S), ai, b + (<usize>j << S), K, ar, ak, bk, cr, acc);
+    if (j + L <= N) { tile_4x1v<T>(ci + (<usize>j << S), ai, b + (<usize>j << S), K, ar, ak, bk, cr, acc); j += L; }
+    for (; j < N; j++) tile_4x1s<T>(ci + (<usize>j << S), ai, b + (<usize>j << S), K, ar, ak, bk, cr, acc);
   }
-  if (j + L <= N) {
-    let c0 = v128.splat<T>(0);
-    let pa = ai, pb = b + (<usize>j << S);
-    for (let k = 0; k < K; k++) {
-      c0 = vmadd<T>(c0, v128.splat<T>(load<T>(pa)), v128.load(pb));
-      pa += ak; pb += bk;
-    }
-    const pc = ci + (<usize>j << S);
-    if (acc) c0 = v128.add<T>(v128.load(pc), c0);
-    v128.store(pc, c0);
-    j += L;
-  }
-  for (; j < N; j++) {
-    let s = <T>0;
-    let pa = ai, pb = b + (<usize>j << S);
-    for (let k = 0; k < K; k++) { s += load<T>(pa) * load<T>(pb); pa += ak; pb += bk; }
-    const pc = ci + (<usize>j << S);
-    if (acc) s = load<T>(pc) + s;
-    store<T>(pc, s);
+  for (; i < M; i++) {
+    const ai = a + <usize>i * ar, ci = c + <usize>i * cr;
+    let j = 0;
+    for (; j + 2 * L <= N; j += 2 * L) tile_1x2v<T>(ci + (<usize>j << S), ai, b + (<usize>j << S), K, ak, bk, acc);
+    if (j + L <= N) { tile_1x1v<T>(ci + (<usize>j << S), ai, b + (<usize>j << S), K, ak, bk, acc); j += L; }
+    for (; j < N; j++) tile_1x1s<T>(ci + (<usize>j << S), ai, b + (<usize>j << S), K, ak, bk, acc);
   }
 }
 
-// c is (M,N) written or accumulated; a, b read.
+// c is (M,N) written or accumulated; a, b read; scratch (GEMM_SCRATCH_BYTES, 16-byte aligned)
+// is clobbered, or 0 for no packing. Column blocks of up to 8 slivers of B are packed once and
+// swept by every 4-row block (for tn the A block is packed too: its rows are lda apart), so B
+// and A stream from L1/L2 without the cache-set conflicts of power-of-two strides; the columns
+// after the last whole sliver (N mod 2·lanes) and small M run unpacked.
 function gemm_xn__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
-                              ars: i32, aks: i32, ldb: i32, ldc: i32, acc: i32): void {
+                              ars: i32, aks: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize): void {
   const L = lanes<T>();
   const S = alignof<T>();
   const ak = <usize>aks << S;
   const ar = <usize>ars << S;
   const bk = <usize>ldb << S;
   const cr = <usize>ldc << S;
-  let i = 0;
-  for (; i + 4 <= M; i += 4) {
-    const a0 = a + (<usize>i * <usize>ars << S);
-    const c0p = c + (<usize>i * <usize>ldc << S);
-    let j = 0;
-    // 4 rows x 2 vectors
-    for (; j + 2 * L <= N; j += 2 * L) {
-      let c00 = v128.splat<T>(0), c01 = v128.splat<T>(0);
-      let c10 = v128.splat<T>(0), c11 = v128.splat<T>(0);
-      let c20 = v128.splat<T>(0), c21 = v128.splat<T>(0);
-      let c30 = v128.splat<T>(0), c31 = v128.splat<T>(0);
-      let pa = a0, pb = b + (<usize>j << S);
-      for (let k = 0; k < K; k++) {
-        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-        const x0 = v128.splat<T>(load<T>(pa));
-        const x1 = v128.splat<T>(load<T>(pa + ar));
-        const x2 = v128.splat<T>(load<T>(pa + 2 * ar));
-        const x3 = v128.splat<T>(load<T>(pa + 3 * ar));
-        c00 = vmadd<T>(c00, x0, b0); c01 = vmadd<T>(c01, x0, b1);
-        c10 = vmadd<T>(c10, x1, b0); c11 = vmadd<T>(c11, x1, b1);
-        c20 = vmadd<T>(c20, x2, b0); c21 = vmadd<T>(c21, x2, b1);
-        c30 = vmadd<T>(c30, x3, b0); c31 = vmadd<T>(c31, x3, b1);
-        pa += ak; pb += bk;
+  const SL = <usize>K << 5;                      // bytes of one packed sliver
+  const packA = aks != 1;                        // tn: A(i..i+3, k) is one 4-element run per k
+  const PA = packA ? <usize>K << (S + 2) : 0;    // bytes of the packed 4-row A block
+  let NB = 0;
+  if (scratch != 0 && M >= 8 && K > 0 && PA + SL <= <usize>GEMM_SCRATCH_BYTES) {
+    NB = min<i32>(PACK_SLIVERS_MAX, <i32>((<usize>GEMM_SCRATCH_BYTES - PA) / SL));
+  }
+  const Nv = N - N % (2 * L);                    // columns covered by whole slivers
+  if (NB < 1 || Nv == 0) {
+    gemm_xn_direct__wasmsimd<T>(c, a, b, M, N, K, ar, ak, bk, cr, acc);
+    return;
+  }
+  const pA = scratch, pB = scratch + PA;
+  for (let j0 = 0; j0 < Nv; j0 += NB * 2 * L) {
+    const ns = min<i32>(NB, (Nv - j0) / (2 * L));
+    // pack slivers s = 0..ns-1: pB + s·SL holds B[0..K, j0 + s·2L ..+2L] as K rows of 32 bytes
+    // (row by row, so each row of B is read as one contiguous run)
+    let src = b + (<usize>j0 << S), dst = pB;
+    for (let k = 0; k < K; k++) {
+      let q = dst;
+      for (let s = 0; s < ns; s++) {
+        const p = src + (<usize>s << 5);
+        v128.store(q, v128.load(p)); v128.store(q, v128.load(p, 16), 16);
+        q += SL;
       }
-      const p0 = c0p + (<usize>j << S), p1 = p0 + cr, p2 = p1 + cr, p3 = p2 + cr;
-      if (acc) {
-        c00 = v128.add<T>(v128.load(p0), c00); c01 = v128.add<T>(v128.load(p0, 16), c01);
-        c10 = v128.add<T>(v128.load(p1), c10); c11 = v128.add<T>(v128.load(p1, 16), c11);
-        c20 = v128.add<T>(v128.load(p2), c20); c21 = v128.add<T>(v128.load(p2, 16), c21);
-        c30 = v128.add<T>(v128.load(p3), c30); c31 = v128.add<T>(v128.load(p3, 16), c31);
-      }
-      v128.store(p0, c00); v128.store(p0, c01, 16);
-      v128.store(p1, c10); v128.store(p1, c11, 16);
-      v128.store(p2, c20); v128.store(p2, c21, 16);
-      v128.store(p3, c30); v128.store(p3, c31, 16);
+      src += bk; dst += 32;
     }
-    // 4 rows x 1 vector
-    if (j + L <= N) {
-      let c00 = v128.splat<T>(0), c10 = v128.splat<T>(0);
-      let c20 = v128.splat<T>(0), c30 = v128.splat<T>(0);
-      let pa = a0, pb = b + (<usize>j << S);
-      for (let k = 0; k < K; k++) {
-        const b0 = v128.load(pb);
-        c00 = vmadd<T>(c00, v128.splat<T>(load<T>(pa)), b0);
-        c10 = vmadd<T>(c10, v128.splat<T>(load<T>(pa + ar)), b0);
-        c20 = vmadd<T>(c20, v128.splat<T>(load<T>(pa + 2 * ar)), b0);
-        c30 = vmadd<T>(c30, v128.splat<T>(load<T>(pa + 3 * ar)), b0);
-        pa += ak; pb += bk;
+    const cj = c + (<usize>j0 << S);
+    const rem = M & 3;
+    const M4 = rem == 1 ? M - 5 : M - rem; // rows in 4-row blocks (M ≥ 8 here)
+    let i = 0;
+    for (; i < M4; i += 4) {
+      let pa = a + <usize>i * ar, par = ar, pak = ak;
+      if (packA) {
+        // A(i..i+3, k) → pA + k·4·sizeof<T>
+        let src = pa, dst = pA;
+        for (let k = 0; k < K; k++) {
+          v128.store(dst, v128.load(src));
+          if (sizeof<T>() == 8) v128.store(dst, v128.load(src, 16), 16);
+          src += ak; dst += 4 * sizeof<T>();
+        }
+        pa = pA; par = sizeof<T>(); pak = 4 * sizeof<T>();
       }
-      const p0 = c0p + (<usize>j << S), p1 = p0 + cr, p2 = p1 + cr, p3 = p2 + cr;
-      if (acc) {
-        c00 = v128.add<T>(v128.load(p0), c00); c10 = v128.add<T>(v128.load(p1), c10);
-        c20 = v128.add<T>(v128.load(p2), c20); c30 = v128.add<T>(v128.load(p3), c30);
+      const ci = cj + <usize>i * cr;
+      for (let s = 0; s < ns; s++) {
+        tile_4x2v<T>(ci + (<usize>(s * 2 * L) << S), pa, pB + <usize>s * SL, K, par, pak, 32, cr, acc);
       }
-      v128.store(p0, c00); v128.store(p1, c10); v128.store(p2, c20); v128.store(p3, c30);
-      j += L;
     }
-    // 4 rows x scalar columns
-    for (; j < N; j++) {
-      let s0 = <T>0, s1 = <T>0, s2 = <T>0, s3 = <T>0;
-      let pa = a0, pb = b + (<usize>j << S);
-      for (let k = 0; k < K; k++) {
-        const y = load<T>(pb);
-        s0 += load<T>(pa) * y;
-        s1 += load<T>(pa + ar) * y;
-        s2 += load<T>(pa + 2 * ar) * y;
-        s3 += load<T>(pa + 3 * ar) * y;
-        pa += ak; pb += bk;
+    if (rem != 0) {
+      // the last 5 (as 3 + 2), 2 or 3 rows, A unpacked
+      const ai = a + <usize>i * ar, ci = cj + <usize>i * cr;
+      for (let s = 0; s < ns; s++) {
+        const pc = ci + (<usize>(s * 2 * L) << S), pb = pB + <usize>s * SL;
+        if (rem == 1) {
+          tile_rx2v<T>(3, pc, ai, pb, K, ar, ak, 32, cr, acc);
+          tile_rx2v<T>(2, pc + 3 * cr, ai + 3 * ar, pb, K, ar, ak, 32, cr, acc);
+        }
+        else if (rem == 2) tile_rx2v<T>(2, pc, ai, pb, K, ar, ak, 32, cr, acc);
+        else tile_rx2v<T>(3, pc, ai, pb, K, ar, ak, 32, cr, acc);
       }
-      const p0 = c0p + (<usize>j << S), p1 = p0 + cr, p2 = p1 + cr, p3 = p2 + cr;
-      if (acc) { s0 = load<T>(p0) + s0; s1 = load<T>(p1) + s1; s2 = load<T>(p2) + s2; s3 = load<T>(p3) + s3; }
-      store<T>(p0, s0); store<T>(p1, s1); store<T>(p2, s2); store<T>(p3, s3);
     }
   }
-  // remaining rows one at a time
-  for (; i < M; i++) {
-    gemm_xn_row__wasmsimd<T>(c + (<usize>i * <usize>ldc << S), a + (<usize>i * <usize>ars << S),
-                             b, N, K, ak, bk, acc);
+  if (Nv < N) {
+    gemm_xn_direct__wasmsimd<T>(c + (<usize>Nv << S), a, b + (<usize>Nv << S), M, N - Nv, K, ar, ak, bk, cr, acc);
   }
 }
 
 // c (M,N) written (acc = 0) or accumulated (acc ≠ 0) = a (M,K) · b (K,N); a, b read.
 export function gemm_nn__scalar<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
-                                   lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+                                   lda: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize = 0): void {
   gemm_xn__scalar<T>(c, a, b, M, N, K, lda, 1, ldb, ldc, acc);
 }
 export function gemm_nn__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
-                                     lda: i32, ldb: i32, ldc: i32, acc: i32): void {
-  gemm_xn__wasmsimd<T>(c, a, b, M, N, K, lda, 1, ldb, ldc, acc);
+                                     lda: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize = 0): void {
+  gemm_xn__wasmsimd<T>(c, a, b, M, N, K, lda, 1, ldb, ldc, acc, scratch);
 }
 
 // c (M,N) written or accumulated = aᵀ · b; a stored (K,M), b (K,N); a, b read.
 export function gemm_tn__scalar<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
-                                   lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+                                   lda: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize = 0): void {
   gemm_xn__scalar<T>(c, a, b, M, N, K, 1, lda, ldb, ldc, acc);
 }
 export function gemm_tn__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
-                                     lda: i32, ldb: i32, ldc: i32, acc: i32): void {
-  gemm_xn__wasmsimd<T>(c, a, b, M, N, K, 1, lda, ldb, ldc, acc);
+                                     lda: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize = 0): void {
+  gemm_xn__wasmsimd<T>(c, a, b, M, N, K, 1, lda, ldb, ldc, acc, scratch);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -229,7 +356,7 @@ export function gemm_tn__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i3
 
 // c (M,N) written or accumulated = a (M,K) · bᵀ; b stored (N,K); a, b read.
 export function gemm_nt__scalar<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
-                                   lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+                                   lda: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize = 0): void {
   const S = alignof<T>();
   const br = <usize>ldb << S;
   for (let i = 0; i < M; i++) {
@@ -299,7 +426,7 @@ export function gemm_nt__scalar<T>(c: usize, a: usize, b: usize, M: i32, N: i32,
 }
 
 export function gemm_nt__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
-                                     lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+                                     lda: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize = 0): void {
   const L = lanes<T>();
   const S = alignof<T>();
   const ar = <usize>lda << S;
@@ -365,29 +492,34 @@ export function gemm_nt__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i3
 }
 
 // ---------------------------------------------------------------------------------------------
-// Exports (the exported function picks the body at compile time).
+// Exports (the exported function picks the body at compile time). `scratch` is the optional
+// trailing packing region (scratch_bytes() bytes, 16-byte aligned, one per thread); a caller that
+// omits it passes 0 (JS → wasm) and gets the unpacked path with bit-identical results.
 
-export function f32_gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
-  if (ASC_FEATURE_SIMD) gemm_nn__wasmsimd<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc);
-  else gemm_nn__scalar<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+/** Bytes of packing scratch each thread passes as the trailing `scratch` argument. */
+export function scratch_bytes(): i32 { return GEMM_SCRATCH_BYTES; }
+
+export function f32_gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) gemm_nn__wasmsimd<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc, scratch);
+  else gemm_nn__scalar<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc, scratch);
 }
-export function f64_gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
-  if (ASC_FEATURE_SIMD) gemm_nn__wasmsimd<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc);
-  else gemm_nn__scalar<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+export function f64_gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) gemm_nn__wasmsimd<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc, scratch);
+  else gemm_nn__scalar<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc, scratch);
 }
-export function f32_gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
-  if (ASC_FEATURE_SIMD) gemm_tn__wasmsimd<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc);
-  else gemm_tn__scalar<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+export function f32_gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) gemm_tn__wasmsimd<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc, scratch);
+  else gemm_tn__scalar<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc, scratch);
 }
-export function f64_gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
-  if (ASC_FEATURE_SIMD) gemm_tn__wasmsimd<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc);
-  else gemm_tn__scalar<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+export function f64_gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) gemm_tn__wasmsimd<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc, scratch);
+  else gemm_tn__scalar<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc, scratch);
 }
-export function f32_gemm_nt(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
-  if (ASC_FEATURE_SIMD) gemm_nt__wasmsimd<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc);
-  else gemm_nt__scalar<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+export function f32_gemm_nt(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) gemm_nt__wasmsimd<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc, scratch);
+  else gemm_nt__scalar<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc, scratch);
 }
-export function f64_gemm_nt(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
-  if (ASC_FEATURE_SIMD) gemm_nt__wasmsimd<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc);
-  else gemm_nt__scalar<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+export function f64_gemm_nt(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) gemm_nt__wasmsimd<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc, scratch);
+  else gemm_nt__scalar<f64>(c, a, b, M, N, K, lda, ldb, ldc, acc, scratch);
 }

@@ -2,7 +2,7 @@
 // Every kernel is exported as f32_<name> and f64_<name>; each picks its SIMD or scalar body at
 // compile time (ASC_FEATURE_SIMD), so the scalar build contains no v128 instruction.
 
-export { f32_gemm_nn, f64_gemm_nn, f32_gemm_tn, f64_gemm_tn, f32_gemm_nt, f64_gemm_nt } from "./gemm";
+export { f32_gemm_nn, f64_gemm_nn, f32_gemm_tn, f64_gemm_tn, f32_gemm_nt, f64_gemm_nt, scratch_bytes } from "./gemm";
 export { f32_affine_forward, f64_affine_forward, f32_affine_backward, f64_affine_backward } from "./affine";
 export {
   f32_rnn_step_forward, f64_rnn_step_forward, f32_rnn_step_backward, f64_rnn_step_backward,

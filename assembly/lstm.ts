@@ -131,20 +131,20 @@ export function lstm_cell_backward__wasmsimd<T>(da: usize, dprev_c: usize, dnext
 // next_h may alias prev_h and next_c may alias prev_c (a is formed in gates).
 export function lstm_step_forward__scalar<T>(next_h: usize, next_c: usize, gates: usize, dgates: usize,
     tanh_c: usize, dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, b: usize,
-    N: i32, D: i32, H: i32): void {
+    N: i32, D: i32, H: i32, scratch: usize = 0): void {
   const H4 = 4 * H;
   bias_rows<T>(gates, b, N, H4, H4);
-  gemm_nn__scalar<T>(gates, x, Wx, N, H4, D, D, H4, H4, 1);
-  gemm_nn__scalar<T>(gates, prev_h, Wh, N, H4, H, H, H4, H4, 1);
+  gemm_nn__scalar<T>(gates, x, Wx, N, H4, D, D, H4, H4, 1, scratch);
+  gemm_nn__scalar<T>(gates, prev_h, Wh, N, H4, H, H, H4, H4, 1, scratch);
   lstm_cell_forward<T>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, H4);
 }
 export function lstm_step_forward__wasmsimd<T>(next_h: usize, next_c: usize, gates: usize, dgates: usize,
     tanh_c: usize, dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, b: usize,
-    N: i32, D: i32, H: i32): void {
+    N: i32, D: i32, H: i32, scratch: usize = 0): void {
   const H4 = 4 * H;
   bias_rows<T>(gates, b, N, H4, H4);
-  gemm_nn__wasmsimd<T>(gates, x, Wx, N, H4, D, D, H4, H4, 1);
-  gemm_nn__wasmsimd<T>(gates, prev_h, Wh, N, H4, H, H, H4, H4, 1);
+  gemm_nn__wasmsimd<T>(gates, x, Wx, N, H4, D, D, H4, H4, 1, scratch);
+  gemm_nn__wasmsimd<T>(gates, prev_h, Wh, N, H4, H, H, H4, H4, 1, scratch);
   lstm_cell_forward<T>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, H4);
 }
 
@@ -154,26 +154,26 @@ export function lstm_step_forward__wasmsimd<T>(next_h: usize, next_c: usize, gat
 // dprev_c may alias dnext_c and dprev_h may alias dnext_h (each is read before it is written).
 export function lstm_step_backward__scalar<T>(dx: usize, dprev_h: usize, dprev_c: usize, dWx: usize, dWh: usize,
     db: usize, da: usize, dnext_h: usize, dnext_c: usize, gates: usize, dgates: usize, tanh_c: usize,
-    dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32): void {
+    dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32, scratch: usize = 0): void {
   const H4 = 4 * H;
   lstm_cell_backward__scalar<T>(da, dprev_c, dnext_h, 0, false, dnext_c, true, gates, dgates, tanh_c, dtanh_c,
                                 prev_c, true, N, H, H, H4, H);
   gemm_nt__scalar<T>(dx, da, Wx, N, D, H4, H4, H4, D, 0);
   gemm_nt__scalar<T>(dprev_h, da, Wh, N, H, H4, H4, H4, H, 0);
-  gemm_tn__scalar<T>(dWx, x, da, D, H4, N, D, H4, H4, 1);
-  gemm_tn__scalar<T>(dWh, prev_h, da, H, H4, N, H, H4, H4, 1);
+  gemm_tn__scalar<T>(dWx, x, da, D, H4, N, D, H4, H4, 1, scratch);
+  gemm_tn__scalar<T>(dWh, prev_h, da, H, H4, N, H, H4, H4, 1, scratch);
   colsum_acc__scalar<T>(db, da, N, H4, H4);
 }
 export function lstm_step_backward__wasmsimd<T>(dx: usize, dprev_h: usize, dprev_c: usize, dWx: usize, dWh: usize,
     db: usize, da: usize, dnext_h: usize, dnext_c: usize, gates: usize, dgates: usize, tanh_c: usize,
-    dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32): void {
+    dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32, scratch: usize = 0): void {
   const H4 = 4 * H;
   lstm_cell_backward__wasmsimd<T>(da, dprev_c, dnext_h, 0, false, dnext_c, true, gates, dgates, tanh_c, dtanh_c,
                                   prev_c, true, N, H, H, H4, H);
   gemm_nt__wasmsimd<T>(dx, da, Wx, N, D, H4, H4, H4, D, 0);
   gemm_nt__wasmsimd<T>(dprev_h, da, Wh, N, H, H4, H4, H4, H, 0);
-  gemm_tn__wasmsimd<T>(dWx, x, da, D, H4, N, D, H4, H4, 1);
-  gemm_tn__wasmsimd<T>(dWh, prev_h, da, H, H4, N, H, H4, H4, 1);
+  gemm_tn__wasmsimd<T>(dWx, x, da, D, H4, N, D, H4, H4, 1, scratch);
+  gemm_tn__wasmsimd<T>(dWh, prev_h, da, H, H4, N, H, H4, H4, 1, scratch);
   colsum_acc__wasmsimd<T>(db, da, N, H4, H4);
 }
 
@@ -181,29 +181,29 @@ export function lstm_step_backward__wasmsimd<T>(dx: usize, dprev_h: usize, dprev
 // h, c, tanh_c, dtanh_c (N,T,H) written; gates, dgates (N,T,4H) written;
 // x (N,T,D), h0 (N,H), Wx (D,4H), Wh (H,4H), b (4H) read. c0 = 0.
 export function lstm_forward__scalar<T>(h: usize, c: usize, gates: usize, dgates: usize, tanh_c: usize,
-    dtanh_c: usize, x: usize, h0: usize, Wx: usize, Wh: usize, b: usize, N: i32, T: i32, D: i32, H: i32): void {
+    dtanh_c: usize, x: usize, h0: usize, Wx: usize, Wh: usize, b: usize, N: i32, T: i32, D: i32, H: i32, scratch: usize = 0): void {
   const S = alignof<T>();
   const H4 = 4 * H, TH = T * H, TH4 = T * H4;
   bias_rows<T>(gates, b, N * T, H4, H4);
-  gemm_nn__scalar<T>(gates, x, Wx, N * T, H4, D, D, H4, H4, 1);
+  gemm_nn__scalar<T>(gates, x, Wx, N * T, H4, D, D, H4, H4, 1, scratch);
   for (let t = 0; t < T; t++) {
     const ot = <usize>t * <usize>H << S, og = <usize>t * <usize>H4 << S;
     const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
-    gemm_nn__scalar<T>(gates + og, prev, Wh, N, H4, H, t == 0 ? H : TH, H4, TH4, 1);
+    gemm_nn__scalar<T>(gates + og, prev, Wh, N, H4, H, t == 0 ? H : TH, H4, TH4, 1, scratch);
     lstm_cell_forward<T>(h + ot, c + ot, gates + og, dgates + og, tanh_c + ot, dtanh_c + ot,
                          c + ot - (<usize>H << S), t > 0, N, H, TH, TH4);
   }
 }
 export function lstm_forward__wasmsimd<T>(h: usize, c: usize, gates: usize, dgates: usize, tanh_c: usize,
-    dtanh_c: usize, x: usize, h0: usize, Wx: usize, Wh: usize, b: usize, N: i32, T: i32, D: i32, H: i32): void {
+    dtanh_c: usize, x: usize, h0: usize, Wx: usize, Wh: usize, b: usize, N: i32, T: i32, D: i32, H: i32, scratch: usize = 0): void {
   const S = alignof<T>();
   const H4 = 4 * H, TH = T * H, TH4 = T * H4;
   bias_rows<T>(gates, b, N * T, H4, H4);
-  gemm_nn__wasmsimd<T>(gates, x, Wx, N * T, H4, D, D, H4, H4, 1);
+  gemm_nn__wasmsimd<T>(gates, x, Wx, N * T, H4, D, D, H4, H4, 1, scratch);
   for (let t = 0; t < T; t++) {
     const ot = <usize>t * <usize>H << S, og = <usize>t * <usize>H4 << S;
     const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
-    gemm_nn__wasmsimd<T>(gates + og, prev, Wh, N, H4, H, t == 0 ? H : TH, H4, TH4, 1);
+    gemm_nn__wasmsimd<T>(gates + og, prev, Wh, N, H4, H, t == 0 ? H : TH, H4, TH4, 1, scratch);
     lstm_cell_forward<T>(h + ot, c + ot, gates + og, dgates + og, tanh_c + ot, dtanh_c + ot,
                          c + ot - (<usize>H << S), t > 0, N, H, TH, TH4);
   }
@@ -215,7 +215,7 @@ export function lstm_forward__wasmsimd<T>(h: usize, c: usize, gates: usize, dgat
 // (N,T,4H), x (N,T,D), h0 (N,H), Wx, Wh read. The gradient into c0 is discarded.
 export function lstm_backward__scalar<T>(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize,
     dc: usize, dh: usize, h: usize, c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize,
-    x: usize, h0: usize, Wx: usize, Wh: usize, N: i32, T: i32, D: i32, H: i32): void {
+    x: usize, h0: usize, Wx: usize, Wh: usize, N: i32, T: i32, D: i32, H: i32, scratch: usize = 0): void {
   const S = alignof<T>();
   const H4 = 4 * H, TH = T * H, TH4 = T * H4;
   if (T == 0) memory.fill(dh0, 0, <usize>N * <usize>H << S);
@@ -225,15 +225,15 @@ export function lstm_backward__scalar<T>(dx: usize, dh0: usize, dWx: usize, dWh:
     lstm_cell_backward__scalar<T>(da + og, dc, dh + ot, dh0, t < T - 1, dc, t < T - 1, gates + og, dgates + og,
                                   tanh_c + ot, dtanh_c + ot, c + prevo, t > 0, N, H, TH, TH4, H);
     gemm_nt__scalar<T>(dh0, da + og, Wh, N, H, H4, TH4, H4, H, 0);
-    gemm_tn__scalar<T>(dWh, t == 0 ? h0 : h + prevo, da + og, H, H4, N, t == 0 ? H : TH, TH4, H4, 1);
+    gemm_tn__scalar<T>(dWh, t == 0 ? h0 : h + prevo, da + og, H, H4, N, t == 0 ? H : TH, TH4, H4, 1, scratch);
   }
   gemm_nt__scalar<T>(dx, da, Wx, N * T, D, H4, H4, H4, D, 0);
-  gemm_tn__scalar<T>(dWx, x, da, D, H4, N * T, D, H4, H4, 1);
+  gemm_tn__scalar<T>(dWx, x, da, D, H4, N * T, D, H4, H4, 1, scratch);
   colsum_acc__scalar<T>(db, da, N * T, H4, H4);
 }
 export function lstm_backward__wasmsimd<T>(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize,
     dc: usize, dh: usize, h: usize, c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize,
-    x: usize, h0: usize, Wx: usize, Wh: usize, N: i32, T: i32, D: i32, H: i32): void {
+    x: usize, h0: usize, Wx: usize, Wh: usize, N: i32, T: i32, D: i32, H: i32, scratch: usize = 0): void {
   const S = alignof<T>();
   const H4 = 4 * H, TH = T * H, TH4 = T * H4;
   if (T == 0) memory.fill(dh0, 0, <usize>N * <usize>H << S);
@@ -243,43 +243,43 @@ export function lstm_backward__wasmsimd<T>(dx: usize, dh0: usize, dWx: usize, dW
     lstm_cell_backward__wasmsimd<T>(da + og, dc, dh + ot, dh0, t < T - 1, dc, t < T - 1, gates + og, dgates + og,
                                     tanh_c + ot, dtanh_c + ot, c + prevo, t > 0, N, H, TH, TH4, H);
     gemm_nt__wasmsimd<T>(dh0, da + og, Wh, N, H, H4, TH4, H4, H, 0);
-    gemm_tn__wasmsimd<T>(dWh, t == 0 ? h0 : h + prevo, da + og, H, H4, N, t == 0 ? H : TH, TH4, H4, 1);
+    gemm_tn__wasmsimd<T>(dWh, t == 0 ? h0 : h + prevo, da + og, H, H4, N, t == 0 ? H : TH, TH4, H4, 1, scratch);
   }
   gemm_nt__wasmsimd<T>(dx, da, Wx, N * T, D, H4, H4, H4, D, 0);
-  gemm_tn__wasmsimd<T>(dWx, x, da, D, H4, N * T, D, H4, H4, 1);
+  gemm_tn__wasmsimd<T>(dWx, x, da, D, H4, N * T, D, H4, H4, 1, scratch);
   colsum_acc__wasmsimd<T>(db, da, N * T, H4, H4);
 }
 
 // ---------------------------------------------------------------------------------------------
-export function f32_lstm_step_forward(next_h: usize, next_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) lstm_step_forward__wasmsimd<f32>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, b, N, D, H);
-  else lstm_step_forward__scalar<f32>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, b, N, D, H);
+export function f32_lstm_step_forward(next_h: usize, next_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) lstm_step_forward__wasmsimd<f32>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, b, N, D, H, scratch);
+  else lstm_step_forward__scalar<f32>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, b, N, D, H, scratch);
 }
-export function f64_lstm_step_forward(next_h: usize, next_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) lstm_step_forward__wasmsimd<f64>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, b, N, D, H);
-  else lstm_step_forward__scalar<f64>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, b, N, D, H);
+export function f64_lstm_step_forward(next_h: usize, next_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) lstm_step_forward__wasmsimd<f64>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, b, N, D, H, scratch);
+  else lstm_step_forward__scalar<f64>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, b, N, D, H, scratch);
 }
-export function f32_lstm_step_backward(dx: usize, dprev_h: usize, dprev_c: usize, dWx: usize, dWh: usize, db: usize, da: usize, dnext_h: usize, dnext_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) lstm_step_backward__wasmsimd<f32>(dx, dprev_h, dprev_c, dWx, dWh, db, da, dnext_h, dnext_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, N, D, H);
-  else lstm_step_backward__scalar<f32>(dx, dprev_h, dprev_c, dWx, dWh, db, da, dnext_h, dnext_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, N, D, H);
+export function f32_lstm_step_backward(dx: usize, dprev_h: usize, dprev_c: usize, dWx: usize, dWh: usize, db: usize, da: usize, dnext_h: usize, dnext_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) lstm_step_backward__wasmsimd<f32>(dx, dprev_h, dprev_c, dWx, dWh, db, da, dnext_h, dnext_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, N, D, H, scratch);
+  else lstm_step_backward__scalar<f32>(dx, dprev_h, dprev_c, dWx, dWh, db, da, dnext_h, dnext_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, N, D, H, scratch);
 }
-export function f64_lstm_step_backward(dx: usize, dprev_h: usize, dprev_c: usize, dWx: usize, dWh: usize, db: usize, da: usize, dnext_h: usize, dnext_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) lstm_step_backward__wasmsimd<f64>(dx, dprev_h, dprev_c, dWx, dWh, db, da, dnext_h, dnext_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, N, D, H);
-  else lstm_step_backward__scalar<f64>(dx, dprev_h, dprev_c, dWx, dWh, db, da, dnext_h, dnext_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, N, D, H);
+export function f64_lstm_step_backward(dx: usize, dprev_h: usize, dprev_c: usize, dWx: usize, dWh: usize, db: usize, da: usize, dnext_h: usize, dnext_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) lstm_step_backward__wasmsimd<f64>(dx, dprev_h, dprev_c, dWx, dWh, db, da, dnext_h, dnext_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, N, D, H, scratch);
+  else lstm_step_backward__scalar<f64>(dx, dprev_h, dprev_c, dWx, dWh, db, da, dnext_h, dnext_c, gates, dgates, tanh_c, dtanh_c, x, prev_h, prev_c, Wx, Wh, N, D, H, scratch);
 }
-export function f32_lstm_forward(h: usize, c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, h0: usize, Wx: usize, Wh: usize, b: usize, N: i32, T: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) lstm_forward__wasmsimd<f32>(h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, b, N, T, D, H);
-  else lstm_forward__scalar<f32>(h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, b, N, T, D, H);
+export function f32_lstm_forward(h: usize, c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, h0: usize, Wx: usize, Wh: usize, b: usize, N: i32, T: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) lstm_forward__wasmsimd<f32>(h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, b, N, T, D, H, scratch);
+  else lstm_forward__scalar<f32>(h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, b, N, T, D, H, scratch);
 }
-export function f64_lstm_forward(h: usize, c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, h0: usize, Wx: usize, Wh: usize, b: usize, N: i32, T: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) lstm_forward__wasmsimd<f64>(h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, b, N, T, D, H);
-  else lstm_forward__scalar<f64>(h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, b, N, T, D, H);
+export function f64_lstm_forward(h: usize, c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, h0: usize, Wx: usize, Wh: usize, b: usize, N: i32, T: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) lstm_forward__wasmsimd<f64>(h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, b, N, T, D, H, scratch);
+  else lstm_forward__scalar<f64>(h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, b, N, T, D, H, scratch);
 }
-export function f32_lstm_backward(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize, dc: usize, dh: usize, h: usize, c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, h0: usize, Wx: usize, Wh: usize, N: i32, T: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) lstm_backward__wasmsimd<f32>(dx, dh0, dWx, dWh, db, da, dc, dh, h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, N, T, D, H);
-  else lstm_backward__scalar<f32>(dx, dh0, dWx, dWh, db, da, dc, dh, h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, N, T, D, H);
+export function f32_lstm_backward(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize, dc: usize, dh: usize, h: usize, c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, h0: usize, Wx: usize, Wh: usize, N: i32, T: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) lstm_backward__wasmsimd<f32>(dx, dh0, dWx, dWh, db, da, dc, dh, h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, N, T, D, H, scratch);
+  else lstm_backward__scalar<f32>(dx, dh0, dWx, dWh, db, da, dc, dh, h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, N, T, D, H, scratch);
 }
-export function f64_lstm_backward(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize, dc: usize, dh: usize, h: usize, c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, h0: usize, Wx: usize, Wh: usize, N: i32, T: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) lstm_backward__wasmsimd<f64>(dx, dh0, dWx, dWh, db, da, dc, dh, h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, N, T, D, H);
-  else lstm_backward__scalar<f64>(dx, dh0, dWx, dWh, db, da, dc, dh, h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, N, T, D, H);
+export function f64_lstm_backward(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize, dc: usize, dh: usize, h: usize, c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, h0: usize, Wx: usize, Wh: usize, N: i32, T: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) lstm_backward__wasmsimd<f64>(dx, dh0, dWx, dWh, db, da, dc, dh, h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, N, T, D, H, scratch);
+  else lstm_backward__scalar<f64>(dx, dh0, dWx, dWh, db, da, dc, dh, h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, N, T, D, H, scratch);
 }

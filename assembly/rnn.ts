@@ -73,17 +73,17 @@ export function rnn_da__wasmsimd<T>(da: usize, dh: usize, run: usize, has_run: b
 // x (N,D), prev_h (N,H), Wx (D,H), Wh (H,H), b (H) read. next_h may alias prev_h (a is formed
 // in dtanh); dtanh must not alias an input.
 export function rnn_step_forward__scalar<T>(next_h: usize, dtanh: usize, x: usize, prev_h: usize,
-    Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32): void {
+    Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32, scratch: usize = 0): void {
   bias_rows<T>(dtanh, b, N, H, H); // a is formed in dtanh, so next_h may alias prev_h
-  gemm_nn__scalar<T>(dtanh, x, Wx, N, H, D, D, H, H, 1);
-  gemm_nn__scalar<T>(dtanh, prev_h, Wh, N, H, H, H, H, H, 1);
+  gemm_nn__scalar<T>(dtanh, x, Wx, N, H, D, D, H, H, 1, scratch);
+  gemm_nn__scalar<T>(dtanh, prev_h, Wh, N, H, H, H, H, H, 1, scratch);
   tanh_rows<T>(next_h, dtanh, dtanh, N, H, H);
 }
 export function rnn_step_forward__wasmsimd<T>(next_h: usize, dtanh: usize, x: usize, prev_h: usize,
-    Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32): void {
+    Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32, scratch: usize = 0): void {
   bias_rows<T>(dtanh, b, N, H, H); // a is formed in dtanh, so next_h may alias prev_h
-  gemm_nn__wasmsimd<T>(dtanh, x, Wx, N, H, D, D, H, H, 1);
-  gemm_nn__wasmsimd<T>(dtanh, prev_h, Wh, N, H, H, H, H, H, 1);
+  gemm_nn__wasmsimd<T>(dtanh, x, Wx, N, H, D, D, H, H, 1, scratch);
+  gemm_nn__wasmsimd<T>(dtanh, prev_h, Wh, N, H, H, H, H, H, 1, scratch);
   tanh_rows<T>(next_h, dtanh, dtanh, N, H, H);
 }
 
@@ -92,22 +92,22 @@ export function rnn_step_forward__wasmsimd<T>(next_h: usize, dtanh: usize, x: us
 // dnext_h, dtanh, x, prev_h, Wx, Wh read. dprev_h may alias dnext_h (da is formed first).
 export function rnn_step_backward__scalar<T>(dx: usize, dprev_h: usize, dWx: usize, dWh: usize, db: usize,
     da: usize, dnext_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize,
-    N: i32, D: i32, H: i32): void {
+    N: i32, D: i32, H: i32, scratch: usize = 0): void {
   rnn_da__scalar<T>(da, dnext_h, 0, false, dtanh, N, H, H, H);
   gemm_nt__scalar<T>(dx, da, Wx, N, D, H, H, H, D, 0);
   gemm_nt__scalar<T>(dprev_h, da, Wh, N, H, H, H, H, H, 0);
-  gemm_tn__scalar<T>(dWx, x, da, D, H, N, D, H, H, 1);
-  gemm_tn__scalar<T>(dWh, prev_h, da, H, H, N, H, H, H, 1);
+  gemm_tn__scalar<T>(dWx, x, da, D, H, N, D, H, H, 1, scratch);
+  gemm_tn__scalar<T>(dWh, prev_h, da, H, H, N, H, H, H, 1, scratch);
   colsum_acc__scalar<T>(db, da, N, H, H);
 }
 export function rnn_step_backward__wasmsimd<T>(dx: usize, dprev_h: usize, dWx: usize, dWh: usize, db: usize,
     da: usize, dnext_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize,
-    N: i32, D: i32, H: i32): void {
+    N: i32, D: i32, H: i32, scratch: usize = 0): void {
   rnn_da__wasmsimd<T>(da, dnext_h, 0, false, dtanh, N, H, H, H);
   gemm_nt__wasmsimd<T>(dx, da, Wx, N, D, H, H, H, D, 0);
   gemm_nt__wasmsimd<T>(dprev_h, da, Wh, N, H, H, H, H, H, 0);
-  gemm_tn__wasmsimd<T>(dWx, x, da, D, H, N, D, H, H, 1);
-  gemm_tn__wasmsimd<T>(dWh, prev_h, da, H, H, N, H, H, H, 1);
+  gemm_tn__wasmsimd<T>(dWx, x, da, D, H, N, D, H, H, 1, scratch);
+  gemm_tn__wasmsimd<T>(dWh, prev_h, da, H, H, N, H, H, H, 1, scratch);
   colsum_acc__wasmsimd<T>(db, da, N, H, H);
 }
 
@@ -115,28 +115,28 @@ export function rnn_step_backward__wasmsimd<T>(dx: usize, dprev_h: usize, dWx: u
 // h (N,T,H) written; dtanh (N,T,H) written; x (N,T,D), h0 (N,H), Wx (D,H), Wh (H,H), b (H) read.
 // b + x·Wx for all N·T rows in one GEMM, then per step += h[:,t-1]·Wh (h[:,-1] = h0) and tanh.
 export function rnn_forward__scalar<T>(h: usize, dtanh: usize, x: usize, h0: usize, Wx: usize, Wh: usize,
-    b: usize, N: i32, T: i32, D: i32, H: i32): void {
+    b: usize, N: i32, T: i32, D: i32, H: i32, scratch: usize = 0): void {
   const S = alignof<T>();
   const TH = T * H;
   bias_rows<T>(h, b, N * T, H, H);
-  gemm_nn__scalar<T>(h, x, Wx, N * T, H, D, D, H, H, 1);
+  gemm_nn__scalar<T>(h, x, Wx, N * T, H, D, D, H, H, 1, scratch);
   for (let t = 0; t < T; t++) {
     const ot = <usize>t * <usize>H << S;
     const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
-    gemm_nn__scalar<T>(h + ot, prev, Wh, N, H, H, t == 0 ? H : TH, H, TH, 1);
+    gemm_nn__scalar<T>(h + ot, prev, Wh, N, H, H, t == 0 ? H : TH, H, TH, 1, scratch);
     tanh_rows<T>(h + ot, dtanh + ot, h + ot, N, H, TH);
   }
 }
 export function rnn_forward__wasmsimd<T>(h: usize, dtanh: usize, x: usize, h0: usize, Wx: usize, Wh: usize,
-    b: usize, N: i32, T: i32, D: i32, H: i32): void {
+    b: usize, N: i32, T: i32, D: i32, H: i32, scratch: usize = 0): void {
   const S = alignof<T>();
   const TH = T * H;
   bias_rows<T>(h, b, N * T, H, H);
-  gemm_nn__wasmsimd<T>(h, x, Wx, N * T, H, D, D, H, H, 1);
+  gemm_nn__wasmsimd<T>(h, x, Wx, N * T, H, D, D, H, H, 1, scratch);
   for (let t = 0; t < T; t++) {
     const ot = <usize>t * <usize>H << S;
     const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
-    gemm_nn__wasmsimd<T>(h + ot, prev, Wh, N, H, H, t == 0 ? H : TH, H, TH, 1);
+    gemm_nn__wasmsimd<T>(h + ot, prev, Wh, N, H, H, t == 0 ? H : TH, H, TH, 1, scratch);
     tanh_rows<T>(h + ot, dtanh + ot, h + ot, N, H, TH);
   }
 }
@@ -148,7 +148,7 @@ export function rnn_forward__wasmsimd<T>(h: usize, dtanh: usize, x: usize, h0: u
 // dWh += h_{t-1}ᵀ·da_t. Then dx = da·Wxᵀ, dWx += xᵀ·da, db += Σ da over all N·T rows.
 export function rnn_backward__scalar<T>(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize,
     dh: usize, dtanh: usize, x: usize, h0: usize, h: usize, Wx: usize, Wh: usize,
-    N: i32, T: i32, D: i32, H: i32): void {
+    N: i32, T: i32, D: i32, H: i32, scratch: usize = 0): void {
   const S = alignof<T>();
   const TH = T * H;
   if (T == 0) memory.fill(dh0, 0, <usize>N * <usize>H << S);
@@ -157,15 +157,15 @@ export function rnn_backward__scalar<T>(dx: usize, dh0: usize, dWx: usize, dWh: 
     rnn_da__scalar<T>(da + ot, dh + ot, dh0, t < T - 1, dtanh + ot, N, H, TH, H);
     gemm_nt__scalar<T>(dh0, da + ot, Wh, N, H, H, TH, H, H, 0);
     const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
-    gemm_tn__scalar<T>(dWh, prev, da + ot, H, H, N, t == 0 ? H : TH, TH, H, 1);
+    gemm_tn__scalar<T>(dWh, prev, da + ot, H, H, N, t == 0 ? H : TH, TH, H, 1, scratch);
   }
   gemm_nt__scalar<T>(dx, da, Wx, N * T, D, H, H, H, D, 0);
-  gemm_tn__scalar<T>(dWx, x, da, D, H, N * T, D, H, H, 1);
+  gemm_tn__scalar<T>(dWx, x, da, D, H, N * T, D, H, H, 1, scratch);
   colsum_acc__scalar<T>(db, da, N * T, H, H);
 }
 export function rnn_backward__wasmsimd<T>(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize,
     dh: usize, dtanh: usize, x: usize, h0: usize, h: usize, Wx: usize, Wh: usize,
-    N: i32, T: i32, D: i32, H: i32): void {
+    N: i32, T: i32, D: i32, H: i32, scratch: usize = 0): void {
   const S = alignof<T>();
   const TH = T * H;
   if (T == 0) memory.fill(dh0, 0, <usize>N * <usize>H << S);
@@ -174,43 +174,43 @@ export function rnn_backward__wasmsimd<T>(dx: usize, dh0: usize, dWx: usize, dWh
     rnn_da__wasmsimd<T>(da + ot, dh + ot, dh0, t < T - 1, dtanh + ot, N, H, TH, H);
     gemm_nt__wasmsimd<T>(dh0, da + ot, Wh, N, H, H, TH, H, H, 0);
     const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
-    gemm_tn__wasmsimd<T>(dWh, prev, da + ot, H, H, N, t == 0 ? H : TH, TH, H, 1);
+    gemm_tn__wasmsimd<T>(dWh, prev, da + ot, H, H, N, t == 0 ? H : TH, TH, H, 1, scratch);
   }
   gemm_nt__wasmsimd<T>(dx, da, Wx, N * T, D, H, H, H, D, 0);
-  gemm_tn__wasmsimd<T>(dWx, x, da, D, H, N * T, D, H, H, 1);
+  gemm_tn__wasmsimd<T>(dWx, x, da, D, H, N * T, D, H, H, 1, scratch);
   colsum_acc__wasmsimd<T>(db, da, N * T, H, H);
 }
 
 // ---------------------------------------------------------------------------------------------
-export function f32_rnn_step_forward(next_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) rnn_step_forward__wasmsimd<f32>(next_h, dtanh, x, prev_h, Wx, Wh, b, N, D, H);
-  else rnn_step_forward__scalar<f32>(next_h, dtanh, x, prev_h, Wx, Wh, b, N, D, H);
+export function f32_rnn_step_forward(next_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) rnn_step_forward__wasmsimd<f32>(next_h, dtanh, x, prev_h, Wx, Wh, b, N, D, H, scratch);
+  else rnn_step_forward__scalar<f32>(next_h, dtanh, x, prev_h, Wx, Wh, b, N, D, H, scratch);
 }
-export function f64_rnn_step_forward(next_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) rnn_step_forward__wasmsimd<f64>(next_h, dtanh, x, prev_h, Wx, Wh, b, N, D, H);
-  else rnn_step_forward__scalar<f64>(next_h, dtanh, x, prev_h, Wx, Wh, b, N, D, H);
+export function f64_rnn_step_forward(next_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) rnn_step_forward__wasmsimd<f64>(next_h, dtanh, x, prev_h, Wx, Wh, b, N, D, H, scratch);
+  else rnn_step_forward__scalar<f64>(next_h, dtanh, x, prev_h, Wx, Wh, b, N, D, H, scratch);
 }
-export function f32_rnn_step_backward(dx: usize, dprev_h: usize, dWx: usize, dWh: usize, db: usize, da: usize, dnext_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) rnn_step_backward__wasmsimd<f32>(dx, dprev_h, dWx, dWh, db, da, dnext_h, dtanh, x, prev_h, Wx, Wh, N, D, H);
-  else rnn_step_backward__scalar<f32>(dx, dprev_h, dWx, dWh, db, da, dnext_h, dtanh, x, prev_h, Wx, Wh, N, D, H);
+export function f32_rnn_step_backward(dx: usize, dprev_h: usize, dWx: usize, dWh: usize, db: usize, da: usize, dnext_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) rnn_step_backward__wasmsimd<f32>(dx, dprev_h, dWx, dWh, db, da, dnext_h, dtanh, x, prev_h, Wx, Wh, N, D, H, scratch);
+  else rnn_step_backward__scalar<f32>(dx, dprev_h, dWx, dWh, db, da, dnext_h, dtanh, x, prev_h, Wx, Wh, N, D, H, scratch);
 }
-export function f64_rnn_step_backward(dx: usize, dprev_h: usize, dWx: usize, dWh: usize, db: usize, da: usize, dnext_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) rnn_step_backward__wasmsimd<f64>(dx, dprev_h, dWx, dWh, db, da, dnext_h, dtanh, x, prev_h, Wx, Wh, N, D, H);
-  else rnn_step_backward__scalar<f64>(dx, dprev_h, dWx, dWh, db, da, dnext_h, dtanh, x, prev_h, Wx, Wh, N, D, H);
+export function f64_rnn_step_backward(dx: usize, dprev_h: usize, dWx: usize, dWh: usize, db: usize, da: usize, dnext_h: usize, dtanh: usize, x: usize, prev_h: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) rnn_step_backward__wasmsimd<f64>(dx, dprev_h, dWx, dWh, db, da, dnext_h, dtanh, x, prev_h, Wx, Wh, N, D, H, scratch);
+  else rnn_step_backward__scalar<f64>(dx, dprev_h, dWx, dWh, db, da, dnext_h, dtanh, x, prev_h, Wx, Wh, N, D, H, scratch);
 }
-export function f32_rnn_forward(h: usize, dtanh: usize, x: usize, h0: usize, Wx: usize, Wh: usize, b: usize, N: i32, T: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) rnn_forward__wasmsimd<f32>(h, dtanh, x, h0, Wx, Wh, b, N, T, D, H);
-  else rnn_forward__scalar<f32>(h, dtanh, x, h0, Wx, Wh, b, N, T, D, H);
+export function f32_rnn_forward(h: usize, dtanh: usize, x: usize, h0: usize, Wx: usize, Wh: usize, b: usize, N: i32, T: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) rnn_forward__wasmsimd<f32>(h, dtanh, x, h0, Wx, Wh, b, N, T, D, H, scratch);
+  else rnn_forward__scalar<f32>(h, dtanh, x, h0, Wx, Wh, b, N, T, D, H, scratch);
 }
-export function f64_rnn_forward(h: usize, dtanh: usize, x: usize, h0: usize, Wx: usize, Wh: usize, b: usize, N: i32, T: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) rnn_forward__wasmsimd<f64>(h, dtanh, x, h0, Wx, Wh, b, N, T, D, H);
-  else rnn_forward__scalar<f64>(h, dtanh, x, h0, Wx, Wh, b, N, T, D, H);
+export function f64_rnn_forward(h: usize, dtanh: usize, x: usize, h0: usize, Wx: usize, Wh: usize, b: usize, N: i32, T: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) rnn_forward__wasmsimd<f64>(h, dtanh, x, h0, Wx, Wh, b, N, T, D, H, scratch);
+  else rnn_forward__scalar<f64>(h, dtanh, x, h0, Wx, Wh, b, N, T, D, H, scratch);
 }
-export function f32_rnn_backward(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize, dh: usize, dtanh: usize, x: usize, h0: usize, h: usize, Wx: usize, Wh: usize, N: i32, T: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) rnn_backward__wasmsimd<f32>(dx, dh0, dWx, dWh, db, da, dh, dtanh, x, h0, h, Wx, Wh, N, T, D, H);
-  else rnn_backward__scalar<f32>(dx, dh0, dWx, dWh, db, da, dh, dtanh, x, h0, h, Wx, Wh, N, T, D, H);
+export function f32_rnn_backward(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize, dh: usize, dtanh: usize, x: usize, h0: usize, h: usize, Wx: usize, Wh: usize, N: i32, T: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) rnn_backward__wasmsimd<f32>(dx, dh0, dWx, dWh, db, da, dh, dtanh, x, h0, h, Wx, Wh, N, T, D, H, scratch);
+  else rnn_backward__scalar<f32>(dx, dh0, dWx, dWh, db, da, dh, dtanh, x, h0, h, Wx, Wh, N, T, D, H, scratch);
 }
-export function f64_rnn_backward(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize, dh: usize, dtanh: usize, x: usize, h0: usize, h: usize, Wx: usize, Wh: usize, N: i32, T: i32, D: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) rnn_backward__wasmsimd<f64>(dx, dh0, dWx, dWh, db, da, dh, dtanh, x, h0, h, Wx, Wh, N, T, D, H);
-  else rnn_backward__scalar<f64>(dx, dh0, dWx, dWh, db, da, dh, dtanh, x, h0, h, Wx, Wh, N, T, D, H);
+export function f64_rnn_backward(dx: usize, dh0: usize, dWx: usize, dWh: usize, db: usize, da: usize, dh: usize, dtanh: usize, x: usize, h0: usize, h: usize, Wx: usize, Wh: usize, N: i32, T: i32, D: i32, H: i32, scratch: usize): void {
+  if (ASC_FEATURE_SIMD) rnn_backward__wasmsimd<f64>(dx, dh0, dWx, dWh, db, da, dh, dtanh, x, h0, h, Wx, Wh, N, T, D, H, scratch);
+  else rnn_backward__scalar<f64>(dx, dh0, dWx, dWh, db, da, dh, dtanh, x, h0, h, Wx, Wh, N, T, D, H, scratch);
 }

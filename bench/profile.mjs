@@ -4,7 +4,7 @@
 // build/<kind>.wasm (no TS layer), plus sgemm GFLOP/s at the bench shapes.
 //
 //   node bench/profile.mjs [--wasm simd|scalar|relaxed] [--dtype f32|f64] [--cell lstm|rnn]
-//                          [--reps 5] [--gemm] [--only-gemm]
+//                          [--reps 5] [--gemm] [--only-gemm] [--parts] [--no-scratch]
 // Figures are medians over --reps repetitions after one warm-up; noisy on a busy machine.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,8 @@ function ibuf(n, hi) {
   return p;
 }
 const k = (name) => K[`${DT}_${name}`];
+// packing scratch (trailing argument of the gemm/affine/rnn/lstm kernels); --no-scratch passes 0
+const SCR = flag('no-scratch') || !K.scratch_bytes ? 0 : buf(K.scratch_bytes() / ES, 0);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 const now = () => performance.now();
 
@@ -61,7 +63,7 @@ if (flag('gemm') || flag('only-gemm')) {
     for (const form of ['nn', 'tn', 'nt']) {
       const lda = form === 'tn' ? M : Kd, ldb = form === 'nt' ? Kd : N;
       const g = k(`gemm_${form}`);
-      const run = () => g(c, a, b, M, N, Kd, lda, ldb, N, 0);
+      const run = () => g(c, a, b, M, N, Kd, lda, ldb, N, 0, SCR);
       run();
       let t0 = now(); run(); const one = now() - t0;
       const inner = Math.max(1, Math.ceil(30 / Math.max(one, 1e-3)));
@@ -93,7 +95,7 @@ if (flag('parts')) {
     const a = buf(M * Kd), b = buf(Kd * N), c = buf(M * N);
     const lda = form === 'tn' ? M : Kd, ldb = form === 'nt' ? Kd : N;
     const g = k(`gemm_${form}`);
-    const run = () => { for (let s = 0; s < times; s++) g(c, a, b, M, N, Kd, lda, ldb, N, 1); };
+    const run = () => { for (let s = 0; s < times; s++) g(c, a, b, M, N, Kd, lda, ldb, N, 1, SCR); };
     run();
     const ts = [];
     for (let r = 0; r < REPS; r++) { const t0 = now(); run(); ts.push(now() - t0); }
@@ -120,19 +122,19 @@ const B = {
   dh: buf(N * T * H), dx: buf(N * T * W), dh0: buf(N * H), da: buf(N * T * G), dc: buf(N * H), dfeatures: buf(N * D),
 };
 const calls = [
-  ['affine_forward proj', () => k('affine_forward')(B.h0, B.features, P.W_proj, P.b_proj, N, D, H)],
+  ['affine_forward proj', () => k('affine_forward')(B.h0, B.features, P.W_proj, P.b_proj, N, D, H, SCR)],
   ['embedding_forward', () => k('word_embedding_forward')(B.x, B.captionsIn, P.W_embed, N * T, V, W)],
   CELL === 'lstm'
-    ? ['lstm_forward', () => k('lstm_forward')(B.h, B.c, B.gates, B.dgates, B.tanhC, B.dtanhC, B.x, B.h0, P.Wx, P.Wh, P.b, N, T, W, H)]
-    : ['rnn_forward', () => k('rnn_forward')(B.h, B.dtanh, B.x, B.h0, P.Wx, P.Wh, P.b, N, T, W, H)],
-  ['affine_forward vocab', () => k('affine_forward')(B.scores, B.h, P.W_vocab, P.b_vocab, N * T, H, V)],
+    ? ['lstm_forward', () => k('lstm_forward')(B.h, B.c, B.gates, B.dgates, B.tanhC, B.dtanhC, B.x, B.h0, P.Wx, P.Wh, P.b, N, T, W, H, SCR)]
+    : ['rnn_forward', () => k('rnn_forward')(B.h, B.dtanh, B.x, B.h0, P.Wx, P.Wh, P.b, N, T, W, H, SCR)],
+  ['affine_forward vocab', () => k('affine_forward')(B.scores, B.h, P.W_vocab, P.b_vocab, N * T, H, V, SCR)],
   ['softmax_loss', () => k('temporal_softmax_loss')(B.dscores, B.scores, B.captionsOut, B.mask, N, T, V)],
-  ['affine_backward vocab', () => k('affine_backward')(B.dh, dP.W_vocab, dP.b_vocab, B.dscores, B.h, P.W_vocab, N * T, H, V)],
+  ['affine_backward vocab', () => k('affine_backward')(B.dh, dP.W_vocab, dP.b_vocab, B.dscores, B.h, P.W_vocab, N * T, H, V, SCR)],
   CELL === 'lstm'
-    ? ['lstm_backward', () => k('lstm_backward')(B.dx, B.dh0, dP.Wx, dP.Wh, dP.b, B.da, B.dc, B.dh, B.h, B.c, B.gates, B.dgates, B.tanhC, B.dtanhC, B.x, B.h0, P.Wx, P.Wh, N, T, W, H)]
-    : ['rnn_backward', () => k('rnn_backward')(B.dx, B.dh0, dP.Wx, dP.Wh, dP.b, B.da, B.dh, B.dtanh, B.x, B.h0, B.h, P.Wx, P.Wh, N, T, W, H)],
+    ? ['lstm_backward', () => k('lstm_backward')(B.dx, B.dh0, dP.Wx, dP.Wh, dP.b, B.da, B.dc, B.dh, B.h, B.c, B.gates, B.dgates, B.tanhC, B.dtanhC, B.x, B.h0, P.Wx, P.Wh, N, T, W, H, SCR)]
+    : ['rnn_backward', () => k('rnn_backward')(B.dx, B.dh0, dP.Wx, dP.Wh, dP.b, B.da, B.dh, B.dtanh, B.x, B.h0, B.h, P.Wx, P.Wh, N, T, W, H, SCR)],
   ['embedding_backward', () => k('word_embedding_backward')(dP.W_embed, B.dx, B.captionsIn, N * T, V, W)],
-  ['affine_backward proj', () => k('affine_backward')(B.dfeatures, dP.W_proj, dP.b_proj, B.dh0, B.features, P.W_proj, N, D, H)],
+  ['affine_backward proj', () => k('affine_backward')(B.dfeatures, dP.W_proj, dP.b_proj, B.dh0, B.features, P.W_proj, N, D, H, SCR)],
 ];
 // sampling: one step for N rows, 16 steps
 const S = {
@@ -142,9 +144,9 @@ const S = {
 const sampleCalls = [
   ['embedding_forward', () => k('word_embedding_forward')(S.x, S.words, P.W_embed, N, V, W)],
   CELL === 'lstm'
-    ? ['lstm_step_forward', () => k('lstm_step_forward')(S.hN, S.cN, S.gates, S.dgates, S.tanhC, S.dtanhC, S.x, S.h, S.c, P.Wx, P.Wh, P.b, N, W, H)]
-    : ['rnn_step_forward', () => k('rnn_step_forward')(S.hN, S.dtanh, S.x, S.h, P.Wx, P.Wh, P.b, N, W, H)],
-  ['affine_forward vocab', () => k('affine_forward')(S.scores, S.hN, P.W_vocab, P.b_vocab, N, H, V)],
+    ? ['lstm_step_forward', () => k('lstm_step_forward')(S.hN, S.cN, S.gates, S.dgates, S.tanhC, S.dtanhC, S.x, S.h, S.c, P.Wx, P.Wh, P.b, N, W, H, SCR)]
+    : ['rnn_step_forward', () => k('rnn_step_forward')(S.hN, S.dtanh, S.x, S.h, P.Wx, P.Wh, P.b, N, W, H, SCR)],
+  ['affine_forward vocab', () => k('affine_forward')(S.scores, S.hN, P.W_vocab, P.b_vocab, N, H, V, SCR)],
   ['argmax_rows', () => k('argmax_rows')(S.words, S.scores, N, V, V)],
 ];
 

@@ -200,7 +200,7 @@ const R = await import('../dist/index.js');
 await R.init({ wasm: 'simd' });
 const Solver = R.CaptioningSolver ?? (await import('../dist/solver.js')).CaptioningSolver;
 if (!R.CaptioningSolver) notes.push('CaptioningSolver is not exported from the package root yet; imported from dist/solver.js');
-const { kernels } = await import('../dist/runtime.js');
+const { kernels, scratch } = await import('../dist/runtime.js');
 const { WasmBuffer } = await import('../dist/memory.js');
 results.recap = { backend: R.backend(), threads: 1 };
 
@@ -243,7 +243,8 @@ for (const [M, N, K] of GEMM_SHAPES) {
     for (let i = 0; i < bLen; i++) bv[i] = Math.random() - 0.5;
     const lda = form === 'tn' ? M : K, ldb = form === 'nt' ? K : N;
     const gemm = ks[`f32_gemm_${form}`];
-    const recapRun = () => gemm(Cb.ptr, A.ptr, B.ptr, M, N, K, lda, ldb, N, 0);
+    const sp = scratch(); // the calling thread's packing scratch, as the model passes it
+    const recapRun = () => gemm(Cb.ptr, A.ptr, B.ptr, M, N, K, lda, ldb, N, 0, sp);
     // check a few entries against a plain dot product
     recapRun();
     let maxErr = 0;

@@ -4,7 +4,7 @@
 import { Dims, checkFinite, checkIds, checkMask, floatDType } from './check.js';
 import { RecapError, fail } from './errors.js';
 import { type Scratch, type WasmBuffer, kname, withScratch } from './memory.js';
-import { kernels } from './runtime.js';
+import { kernels, scratch } from './runtime.js';
 import { type FloatDType, Tensor, checkTensor, sizeOf } from './tensor.js';
 
 /** Opaque: what a backward pass needs from its forward pass. */
@@ -59,7 +59,7 @@ export function affineForward(x: Tensor, w: Tensor, b: Tensor): { out: Tensor; c
   const dtype = floats({ x, w, b });
   const result = call(dtype, (k, s) => {
     const o = s.alloc(dtype, N * M);
-    k('affine_forward')(o.ptr, s.from(x2).ptr, s.from(w).ptr, s.from(b).ptr, N, D, M);
+    k('affine_forward')(o.ptr, s.from(x2).ptr, s.from(w).ptr, s.from(b).ptr, N, D, M, scratch());
     return out(o, [N, M]);
   });
   return { out: result, cache: saved('affineForward', dtype, { x, w }, { N, D, M }) };
@@ -77,7 +77,7 @@ export function affineBackward(dout: Tensor, cache: Cache): { dx: Tensor; dw: Te
     const dx = s.alloc(c.dtype, N * D);
     const dw = s.alloc(c.dtype, D * M, true);
     const db = s.alloc(c.dtype, M, true);
-    k('affine_backward')(dx.ptr, dw.ptr, db.ptr, s.from(dout).ptr, s.from(c.t.x).ptr, s.from(c.t.w).ptr, N, D, M);
+    k('affine_backward')(dx.ptr, dw.ptr, db.ptr, s.from(dout).ptr, s.from(c.t.x).ptr, s.from(c.t.w).ptr, N, D, M, scratch());
     return { dx: out(dx, c.t.x.shape), dw: out(dw, [D, M]), db: out(db, [M]) };
   });
 }
@@ -97,7 +97,7 @@ export function rnnStepForward(x: Tensor, prevH: Tensor, Wx: Tensor, Wh: Tensor,
   const r = call(dtype, (k, s) => {
     const nextH = s.alloc(dtype, N * H);
     const dtanh = s.alloc(dtype, N * H);
-    k('rnn_step_forward')(nextH.ptr, dtanh.ptr, s.from(x).ptr, s.from(prevH).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, D, H);
+    k('rnn_step_forward')(nextH.ptr, dtanh.ptr, s.from(x).ptr, s.from(prevH).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, D, H, scratch());
     return { nextH: out(nextH, [N, H]), dtanh: out(dtanh, [N, H]) };
   });
   return { nextH: r.nextH, cache: saved('rnnStepForward', dtype, { x, prevH, Wx, Wh, dtanh: r.dtanh }, { N, D, H }) };
@@ -120,7 +120,7 @@ export function rnnStepBackward(dnextH: Tensor, cache: Cache): { dx: Tensor; dpr
     const db = s.alloc(c.dtype, H, true);
     const da = s.alloc(c.dtype, N * H);
     k('rnn_step_backward')(dx.ptr, dprevH.ptr, dWx.ptr, dWh.ptr, db.ptr, da.ptr, s.from(dnextH).ptr, s.from(t.dtanh).ptr,
-      s.from(t.x).ptr, s.from(t.prevH).ptr, s.from(t.Wx).ptr, s.from(t.Wh).ptr, N, D, H);
+      s.from(t.x).ptr, s.from(t.prevH).ptr, s.from(t.Wx).ptr, s.from(t.Wh).ptr, N, D, H, scratch());
     return { dx: out(dx, [N, D]), dprevH: out(dprevH, [N, H]), dWx: out(dWx, [D, H]), dWh: out(dWh, [H, H]), db: out(db, [H]) };
   });
 }
@@ -137,7 +137,7 @@ export function rnnForward(x: Tensor, h0: Tensor, Wx: Tensor, Wh: Tensor, b: Ten
   const r = call(dtype, (k, s) => {
     const h = s.alloc(dtype, N * T * H);
     const dtanh = s.alloc(dtype, N * T * H);
-    k('rnn_forward')(h.ptr, dtanh.ptr, s.from(x).ptr, s.from(h0).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, T, D, H);
+    k('rnn_forward')(h.ptr, dtanh.ptr, s.from(x).ptr, s.from(h0).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, T, D, H, scratch());
     return { h: out(h, [N, T, H]), dtanh: out(dtanh, [N, T, H]) };
   });
   return { h: r.h, cache: saved('rnnForward', dtype, { x, h0, Wx, Wh, h: r.h, dtanh: r.dtanh }, { N, T, D, H }) };
@@ -161,7 +161,7 @@ export function rnnBackward(dh: Tensor, cache: Cache): { dx: Tensor; dh0: Tensor
     const db = s.alloc(c.dtype, H, true);
     const da = s.alloc(c.dtype, N * T * H);
     k('rnn_backward')(dx.ptr, dh0.ptr, dWx.ptr, dWh.ptr, db.ptr, da.ptr, s.from(dh).ptr, s.from(t.dtanh).ptr,
-      s.from(t.x).ptr, s.from(t.h0).ptr, s.from(t.h).ptr, s.from(t.Wx).ptr, s.from(t.Wh).ptr, N, T, D, H);
+      s.from(t.x).ptr, s.from(t.h0).ptr, s.from(t.h).ptr, s.from(t.Wx).ptr, s.from(t.Wh).ptr, N, T, D, H, scratch());
     return { dx: out(dx, [N, T, D]), dh0: out(dh0, [N, H]), dWx: out(dWx, [D, H]), dWh: out(dWh, [H, H]), db: out(db, [H]) };
   });
 }
@@ -194,7 +194,7 @@ export function lstmStepForward(x: Tensor, prevH: Tensor, prevC: Tensor, Wx: Ten
     const tanhC = s.alloc(dtype, N * H);
     const dtanhC = s.alloc(dtype, N * H);
     k('lstm_step_forward')(nextH.ptr, nextC.ptr, gates.ptr, dgates.ptr, tanhC.ptr, dtanhC.ptr,
-      s.from(x).ptr, s.from(prevH).ptr, s.from(prevC).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, D, H);
+      s.from(x).ptr, s.from(prevH).ptr, s.from(prevC).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, D, H, scratch());
     return {
       nextH: out(nextH, [N, H]), nextC: out(nextC, [N, H]), gates: out(gates, [N, 4 * H]),
       dgates: out(dgates, [N, 4 * H]), tanhC: out(tanhC, [N, H]), dtanhC: out(dtanhC, [N, H]),
@@ -225,7 +225,7 @@ export function lstmStepBackward(dnextH: Tensor, dnextC: Tensor, cache: Cache): 
     const da = s.alloc(c.dtype, N * 4 * H);
     k('lstm_step_backward')(dx.ptr, dprevH.ptr, dprevC.ptr, dWx.ptr, dWh.ptr, db.ptr, da.ptr,
       s.from(dnextH).ptr, s.from(dnextC).ptr, s.from(t.gates).ptr, s.from(t.dgates).ptr, s.from(t.tanhC).ptr,
-      s.from(t.dtanhC).ptr, s.from(t.x).ptr, s.from(t.prevH).ptr, s.from(t.prevC).ptr, s.from(t.Wx).ptr, s.from(t.Wh).ptr, N, D, H);
+      s.from(t.dtanhC).ptr, s.from(t.x).ptr, s.from(t.prevH).ptr, s.from(t.prevC).ptr, s.from(t.Wx).ptr, s.from(t.Wh).ptr, N, D, H, scratch());
     return {
       dx: out(dx, [N, D]), dprevH: out(dprevH, [N, H]), dprevC: out(dprevC, [N, H]),
       dWx: out(dWx, [D, 4 * H]), dWh: out(dWh, [H, 4 * H]), db: out(db, [4 * H]),
@@ -248,7 +248,7 @@ export function lstmForward(x: Tensor, h0: Tensor, Wx: Tensor, Wh: Tensor, b: Te
     const tanhC = s.alloc(dtype, N * T * H);
     const dtanhC = s.alloc(dtype, N * T * H);
     k('lstm_forward')(h.ptr, c.ptr, gates.ptr, dgates.ptr, tanhC.ptr, dtanhC.ptr,
-      s.from(x).ptr, s.from(h0).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, T, D, H);
+      s.from(x).ptr, s.from(h0).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, T, D, H, scratch());
     return {
       h: out(h, [N, T, H]), c: out(c, [N, T, H]), gates: out(gates, [N, T, 4 * H]),
       dgates: out(dgates, [N, T, 4 * H]), tanhC: out(tanhC, [N, T, H]), dtanhC: out(dtanhC, [N, T, H]),
@@ -279,7 +279,7 @@ export function lstmBackward(dh: Tensor, cache: Cache): { dx: Tensor; dh0: Tenso
     const dc = s.alloc(c.dtype, N * H);
     k('lstm_backward')(dx.ptr, dh0.ptr, dWx.ptr, dWh.ptr, db.ptr, da.ptr, dc.ptr, s.from(dh).ptr,
       s.from(t.h).ptr, s.from(t.c).ptr, s.from(t.gates).ptr, s.from(t.dgates).ptr, s.from(t.tanhC).ptr,
-      s.from(t.dtanhC).ptr, s.from(t.x).ptr, s.from(t.h0).ptr, s.from(t.Wx).ptr, s.from(t.Wh).ptr, N, T, D, H);
+      s.from(t.dtanhC).ptr, s.from(t.x).ptr, s.from(t.h0).ptr, s.from(t.Wx).ptr, s.from(t.Wh).ptr, N, T, D, H, scratch());
     return {
       dx: out(dx, [N, T, D]), dh0: out(dh0, [N, H]), dWx: out(dWx, [D, 4 * H]),
       dWh: out(dWh, [H, 4 * H]), db: out(db, [4 * H]),
@@ -334,7 +334,7 @@ export function temporalAffineForward(x: Tensor, w: Tensor, b: Tensor): { out: T
   const dtype = floats({ x, w, b });
   const o = call(dtype, (k, s) => {
     const o = s.alloc(dtype, N * T * M);
-    k('affine_forward')(o.ptr, s.from(x).ptr, s.from(w).ptr, s.from(b).ptr, N * T, D, M);
+    k('affine_forward')(o.ptr, s.from(x).ptr, s.from(w).ptr, s.from(b).ptr, N * T, D, M, scratch());
     return out(o, [N, T, M]);
   });
   return { out: o, cache: saved('temporalAffineForward', dtype, { x, w }, { N, T, D, M }) };
@@ -353,7 +353,7 @@ export function temporalAffineBackward(dout: Tensor, cache: Cache): { dx: Tensor
     const dx = s.alloc(c.dtype, N * T * D);
     const dw = s.alloc(c.dtype, D * M, true);
     const db = s.alloc(c.dtype, M, true);
-    k('affine_backward')(dx.ptr, dw.ptr, db.ptr, s.from(dout).ptr, s.from(c.t.x).ptr, s.from(c.t.w).ptr, N * T, D, M);
+    k('affine_backward')(dx.ptr, dw.ptr, db.ptr, s.from(dout).ptr, s.from(c.t.x).ptr, s.from(c.t.w).ptr, N * T, D, M, scratch());
     return { dx: out(dx, [N, T, D]), dw: out(dw, [D, M]), db: out(db, [M]) };
   });
 }

@@ -7,7 +7,7 @@ import { Dims, checkFinite, checkIds, checkNumber, checkPositiveInt, checkMemory
 import { RecapError, fail } from './errors.js';
 import { WasmBuffer, kname } from './memory.js';
 import { LegacyRandom } from './rng.js';
-import { kernels, rt, type Kernels } from './runtime.js';
+import { kernels, rt, scratch, type Kernels } from './runtime.js';
 import { runCalls, type Call } from './parallel.js';
 import { type FloatDType, Tensor, checkTensor, sizeOf } from './tensor.js';
 
@@ -299,30 +299,31 @@ export class CaptioningRNN {
     const rows: Call[][] = [];
     const cols: Call[][] = [];
     for (let p = 0; p < P; p++) {
+      const sp = scratch(p); // this partition's packing scratch (partition p runs on thread p)
       const r0 = Math.floor((p * N) / P);
       const n = Math.floor(((p + 1) * N) / P) - r0;
       const c: Call[] = [];
       if (n > 0) {
         const at = (buf: WasmBuffer, perRow: number, size = e) => buf.ptr + r0 * perRow * size;
-        c.push([`${f}affine_forward`, at(b.h0, H), at(b.features, D), P_('W_proj'), P_('b_proj'), n, D, H]);
+        c.push([`${f}affine_forward`, at(b.h0, H), at(b.features, D), P_('W_proj'), P_('b_proj'), n, D, H, sp]);
         c.push([`${f}word_embedding_forward`, at(b.x, T * W), at(b.captionsIn, T, 4), P_('W_embed'), n * T, V, W]);
         if (cellType === 'rnn') {
-          c.push([`${f}rnn_forward`, at(b.h, T * H), at(b.dtanh, T * H), at(b.x, T * W), at(b.h0, H), P_('Wx'), P_('Wh'), P_('b'), n, T, W, H]);
+          c.push([`${f}rnn_forward`, at(b.h, T * H), at(b.dtanh, T * H), at(b.x, T * W), at(b.h0, H), P_('Wx'), P_('Wh'), P_('b'), n, T, W, H, sp]);
         } else {
           c.push([`${f}lstm_forward`, at(b.h, T * H), at(b.c, T * H), at(b.gates, T * G), at(b.dgates, T * G), at(b.tanhC, T * H),
-            at(b.dtanhC, T * H), at(b.x, T * W), at(b.h0, H), P_('Wx'), P_('Wh'), P_('b'), n, T, W, H]);
+            at(b.dtanhC, T * H), at(b.x, T * W), at(b.h0, H), P_('Wx'), P_('Wh'), P_('b'), n, T, W, H, sp]);
         }
-        c.push([`${f}affine_forward`, at(b.scores, T * V), at(b.h, T * H), P_('W_vocab'), P_('b_vocab'), n * T, H, V]);
+        c.push([`${f}affine_forward`, at(b.scores, T * V), at(b.h, T * H), P_('W_vocab'), P_('b_vocab'), n * T, H, V, sp]);
         c.push([`${f}temporal_softmax_loss_rows`, at(b.dscores, T * V), at(b.rowLoss, 1, 8), at(b.scores, T * V),
           at(b.captionsOut, T, 4), at(b.mask, T, 4), n, T, V, N]);
-        c.push([`${f}gemm_nt`, at(b.dh, T * H), at(b.dscores, T * V), P_('W_vocab'), n * T, H, V, V, V, H, 0]);
+        c.push([`${f}gemm_nt`, at(b.dh, T * H), at(b.dscores, T * V), P_('W_vocab'), n * T, H, V, V, V, H, 0, sp]);
         if (cellType === 'rnn') {
           c.push([`${f}rnn_backward_data`, at(b.dh0, H), at(b.da, T * G), at(b.dh, T * H), at(b.dtanh, T * H), P_('Wh'), n, T, H]);
         } else {
           c.push([`${f}lstm_backward_data`, at(b.dh0, H), at(b.da, T * G), at(b.dc, H), at(b.dh, T * H), at(b.c, T * H),
             at(b.gates, T * G), at(b.dgates, T * G), at(b.tanhC, T * H), at(b.dtanhC, T * H), P_('Wh'), n, T, H]);
         }
-        c.push([`${f}gemm_nt`, at(b.dx, T * W), at(b.da, T * G), P_('Wx'), n * T, W, G, G, G, W, 0]);
+        c.push([`${f}gemm_nt`, at(b.dx, T * W), at(b.da, T * G), P_('Wx'), n * T, W, G, G, G, W, 0, sp]);
       }
       rows.push(c);
 
@@ -331,23 +332,23 @@ export class CaptioningRNN {
       const span = (total: number) => [Math.floor((p * total) / P), Math.floor(((p + 1) * total) / P)];
       const [v0, v1] = span(V);
       if (v1 > v0) {
-        k.push([`${f}gemm_tn`, dP('W_vocab') + v0 * e, b.h.ptr, b.dscores.ptr + v0 * e, H, v1 - v0, N * T, H, V, V, 1]);
+        k.push([`${f}gemm_tn`, dP('W_vocab') + v0 * e, b.h.ptr, b.dscores.ptr + v0 * e, H, v1 - v0, N * T, H, V, V, 1, sp]);
         k.push([`${f}colsum`, dP('b_vocab') + v0 * e, b.dscores.ptr + v0 * e, N * T, v1 - v0, V]);
       }
       const [g0, g1] = span(G);
       if (g1 > g0) {
         for (let t = T - 1; t >= 0; t--) {
           const prev = t === 0 ? b.h0.ptr : b.h.ptr + (t - 1) * H * e;
-          k.push([`${f}gemm_tn`, dP('Wh') + g0 * e, prev, b.da.ptr + (t * G + g0) * e, H, g1 - g0, N, t === 0 ? H : T * H, T * G, G, 1]);
+          k.push([`${f}gemm_tn`, dP('Wh') + g0 * e, prev, b.da.ptr + (t * G + g0) * e, H, g1 - g0, N, t === 0 ? H : T * H, T * G, G, 1, sp]);
         }
-        k.push([`${f}gemm_tn`, dP('Wx') + g0 * e, b.x.ptr, b.da.ptr + g0 * e, W, g1 - g0, N * T, W, G, G, 1]);
+        k.push([`${f}gemm_tn`, dP('Wx') + g0 * e, b.x.ptr, b.da.ptr + g0 * e, W, g1 - g0, N * T, W, G, G, 1, sp]);
         k.push([`${f}colsum`, dP('b') + g0 * e, b.da.ptr + g0 * e, N * T, g1 - g0, G]);
       }
       const [w0, w1] = span(W);
       if (w1 > w0) k.push([`${f}word_embedding_backward_cols`, dP('W_embed') + w0 * e, b.dx.ptr + w0 * e, b.captionsIn.ptr, N * T, V, w1 - w0, W]);
       const [h0, h1] = span(H);
       if (h1 > h0) {
-        k.push([`${f}gemm_tn`, dP('W_proj') + h0 * e, b.features.ptr, b.dh0.ptr + h0 * e, D, h1 - h0, N, D, H, H, 1]);
+        k.push([`${f}gemm_tn`, dP('W_proj') + h0 * e, b.features.ptr, b.dh0.ptr + h0 * e, D, h1 - h0, N, D, H, H, 1, sp]);
         k.push([`${f}colsum`, dP('b_proj') + h0 * e, b.dh0.ptr + h0 * e, N, h1 - h0, H]);
       }
       cols.push(k);
@@ -421,7 +422,7 @@ export class CaptioningRNN {
       const row = features.data.subarray(n * D, (n + 1) * D);
       for (let r = 0; r < copies; r++) fv.set(row, (n * copies + r) * D);
     }
-    this.k('affine_forward')(s.bufs.h.ptr, s.bufs.features.ptr, this.addr('W_proj'), this.addr('b_proj'), N * copies, D, H);
+    this.k('affine_forward')(s.bufs.h.ptr, s.bufs.features.ptr, this.addr('W_proj'), this.addr('b_proj'), N * copies, D, H, scratch());
     s.bufs.c.zero();
   }
 
@@ -431,14 +432,14 @@ export class CaptioningRNN {
     const b = s.bufs;
     this.k('word_embedding_forward')(b.x.ptr, b.words.ptr, this.addr('W_embed'), rows, V, W);
     if (cellType === 'rnn') {
-      this.k('rnn_step_forward')(b.hNext.ptr, b.dtanh.ptr, b.x.ptr, b.h.ptr, this.addr('Wx'), this.addr('Wh'), this.addr('b'), rows, W, H);
+      this.k('rnn_step_forward')(b.hNext.ptr, b.dtanh.ptr, b.x.ptr, b.h.ptr, this.addr('Wx'), this.addr('Wh'), this.addr('b'), rows, W, H, scratch());
     } else {
       this.k('lstm_step_forward')(b.hNext.ptr, b.cNext.ptr, b.gates.ptr, b.dgates.ptr, b.tanhC.ptr, b.dtanhC.ptr,
-        b.x.ptr, b.h.ptr, b.c.ptr, this.addr('Wx'), this.addr('Wh'), this.addr('b'), rows, W, H);
+        b.x.ptr, b.h.ptr, b.c.ptr, this.addr('Wx'), this.addr('Wh'), this.addr('b'), rows, W, H, scratch());
       [b.c, b.cNext] = [b.cNext, b.c];
     }
     [b.h, b.hNext] = [b.hNext, b.h];
-    this.k('affine_forward')(b.scores.ptr, b.h.ptr, this.addr('W_vocab'), this.addr('b_vocab'), rows, H, V);
+    this.k('affine_forward')(b.scores.ptr, b.h.ptr, this.addr('W_vocab'), this.addr('b_vocab'), rows, H, V, scratch());
   }
 
   /** Temperature sampling: one uniform draw per row against the cumulative softmax. */

@@ -30,6 +30,12 @@ interface Runtime {
   /** Threads in use (1 = no workers). */
   threads: number;
   pool: Pool | null;
+  /**
+   * GEMM packing scratch, one region per thread (index = partition of a planned step, 0 = this
+   * thread), passed as the trailing argument of the gemm/affine/rnn/lstm kernels; 0 where the
+   * module has none (a custom build without `scratch_bytes`), which selects the unpacked path.
+   */
+  scratch: number[];
 }
 
 let runtime: Runtime | null = null;
@@ -130,7 +136,10 @@ async function load(options: InitOptions): Promise<void> {
       threads = 1;
     }
   }
-  runtime = { kind, kernels, memory, heap: new Heap(memory, base, shared ? MAX_SHARED_PAGES * PAGE : 4 * 1024 * 1024 * 1024), threads, pool };
+  const heap = new Heap(memory, base, shared ? MAX_SHARED_PAGES * PAGE : 4 * 1024 * 1024 * 1024);
+  const scratchBytes = typeof kernels.scratch_bytes === 'function' ? kernels.scratch_bytes() : 0;
+  const scratch = Array.from({ length: threads }, () => (scratchBytes > 0 ? heap.alloc(scratchBytes) : 0));
+  runtime = { kind, kernels, memory, heap, threads, pool, scratch };
 }
 
 /** Shared memory is reserved up front: 1 GiB (16384 pages) in threaded mode. */
@@ -191,6 +200,11 @@ export function dispose(): void {
   runtime = null;
   loading = null;
   loadingKind = null;
+}
+
+/** The GEMM packing scratch of thread `p` (0: the calling thread), or 0 where there is none. */
+export function scratch(p = 0): number {
+  return rt().scratch[p] ?? 0;
 }
 
 /** The kernel exports. */

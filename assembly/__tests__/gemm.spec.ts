@@ -8,10 +8,17 @@
 // the final C_old + s rounding. The scalar nt twin is bitwise equal to the naive loop.
 import { SIZES, srand, rand, alloc, free, copy, bitDiff, get, epsOf, rndInt } from "./helpers";
 import { gemm_nn__scalar, gemm_nn__wasmsimd, gemm_tn__scalar, gemm_tn__wasmsimd,
-         gemm_nt__scalar, gemm_nt__wasmsimd } from "../gemm";
+         gemm_nt__scalar, gemm_nt__wasmsimd, GEMM_SCRATCH_BYTES } from "../gemm";
 
 const NN = 0, TN = 1, NT = 2;
-const NAIVE = 0, SCALAR = 1, SIMD = 2;
+const NAIVE = 0, SCALAR = 1, SIMD = 2, PACKED = 3; // PACKED: the SIMD body with packing scratch
+
+// The packing scratch, refilled with garbage before every packed call: results must not depend
+// on what it held.
+const SCR = heap.alloc(GEMM_SCRATCH_BYTES);
+function poisonScratch(): void {
+  for (let o: usize = 0; o < <usize>GEMM_SCRATCH_BYTES; o += 8) store<u64>(SCR + o, 0x7ff8dead00000000 | <u64>(o * 2654435761));
+}
 
 // A(i,k), B(k,j) element offsets for each form
 // @ts-ignore: decorator
@@ -31,15 +38,17 @@ function naive<T>(form: i32, c: usize, a: usize, b: usize, M: i32, N: i32, K: i3
 function run<T>(form: i32, variant: i32, c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
                 lda: i32, ldb: i32, ldc: i32, acc: i32): void {
   if (variant == NAIVE) { naive<T>(form, c, a, b, M, N, K, lda, ldb, ldc, acc); return; }
+  let scr: usize = 0;
+  if (variant == PACKED) { poisonScratch(); scr = SCR; }
   if (form == NN) {
     if (variant == SCALAR) gemm_nn__scalar<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
-    else gemm_nn__wasmsimd<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+    else gemm_nn__wasmsimd<T>(c, a, b, M, N, K, lda, ldb, ldc, acc, scr);
   } else if (form == TN) {
     if (variant == SCALAR) gemm_tn__scalar<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
-    else gemm_tn__wasmsimd<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+    else gemm_tn__wasmsimd<T>(c, a, b, M, N, K, lda, ldb, ldc, acc, scr);
   } else {
     if (variant == SCALAR) gemm_nt__scalar<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
-    else gemm_nt__wasmsimd<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+    else gemm_nt__wasmsimd<T>(c, a, b, M, N, K, lda, ldb, ldc, acc, scr);
   }
 }
 
@@ -54,14 +63,17 @@ function check<T>(form: i32, M: i32, N: i32, K: i32, pad: i32, acc: i32): void {
   const ldc = N + (pad > 0 ? pad + 2 : 0);
   const aRows = form == TN ? K : M, bRows = form == NT ? N : K;
   const a = rand<T>(aRows * lda), b = rand<T>(bRows * ldb), c0 = rand<T>(M * ldc);
-  const cn = alloc<T>(M * ldc), cs = alloc<T>(M * ldc), cv = alloc<T>(M * ldc);
-  copy<T>(cn, c0, M * ldc); copy<T>(cs, c0, M * ldc); copy<T>(cv, c0, M * ldc);
+  const cn = alloc<T>(M * ldc), cs = alloc<T>(M * ldc), cv = alloc<T>(M * ldc), cp = alloc<T>(M * ldc);
+  copy<T>(cn, c0, M * ldc); copy<T>(cs, c0, M * ldc); copy<T>(cv, c0, M * ldc); copy<T>(cp, c0, M * ldc);
   run<T>(form, NAIVE, cn, a, b, M, N, K, lda, ldb, ldc, acc);
   run<T>(form, SCALAR, cs, a, b, M, N, K, lda, ldb, ldc, acc);
   run<T>(form, SIMD, cv, a, b, M, N, K, lda, ldb, ldc, acc);
+  run<T>(form, PACKED, cp, a, b, M, N, K, lda, ldb, ldc, acc);
   cases++;
   // scalar twin == naive bitwise for every form (includes the untouched padding)
   if (bitDiff<T>(cn, cs, M * ldc) != 0) failures++;
+  // packing only moves data: packed == unpacked SIMD bitwise, for every form and shape
+  if (bitDiff<T>(cv, cp, M * ldc) != 0) failures++;
   if (form != NT) {
     if (bitDiff<T>(cn, cv, M * ldc) != 0) failures++;
   } else {
@@ -77,7 +89,7 @@ function check<T>(form: i32, M: i32, N: i32, K: i32, pad: i32, acc: i32): void {
       if (abs(<f64>get<T>(cv, e) - <f64>get<T>(cs, e)) > bound) failures++;
     }
   }
-  free(a); free(b); free(c0); free(cn); free(cs); free(cv);
+  free(a); free(b); free(c0); free(cn); free(cs); free(cv); free(cp);
 }
 
 function sweep<T>(form: i32): void {
@@ -101,17 +113,32 @@ function sweep<T>(form: i32): void {
   }
 }
 
+/** Shapes that take the packed path (M >= 8, N >= 2 vectors): every row remainder (M mod 4),
+ *  one and several column blocks (N up to 200 > 64 f32 columns a block), the unpacked column
+ *  tail after the last sliver, and K past the scratch size (packing falls back). */
+function sweepPacked<T>(form: i32): void {
+  const Ms: StaticArray<i32> = [8, 9, 10, 11, 12, 13, 14, 15, 17, 30, 33];
+  const Ns: StaticArray<i32> = [8, 9, 16, 24, 63, 64, 65, 130, 200];
+  const Ks: StaticArray<i32> = [1, 7, 33];
+  for (let acc = 0; acc < 2; acc++) {
+    for (let m = 0; m < Ms.length; m++) for (let n = 0; n < Ns.length; n++) {
+      check<T>(form, Ms[m], Ns[n], Ks[(m + n) % 3], (m + n) % 3, acc);
+    }
+    check<T>(form, 8, 8, GEMM_SCRATCH_BYTES / 32 + 3, 0, acc); // K too long for one sliver: unpacked
+  }
+}
+
 /** Row-partition invariance: rows [0,r) and [r,M) in two calls == one call, bitwise. */
 function partition<T>(form: i32, M: i32, N: i32, K: i32): i32 {
   const lda = form == TN ? M : K, ldb = form == NT ? K : N, ldc = N;
   const a = rand<T>((form == TN ? K : M) * lda), b = rand<T>((form == NT ? N : K) * ldb);
   const c1 = alloc<T>(M * N), c2 = alloc<T>(M * N);
   let bad = 0;
-  run<T>(form, SIMD, c1, a, b, M, N, K, lda, ldb, ldc, 0);
+  run<T>(form, PACKED, c1, a, b, M, N, K, lda, ldb, ldc, 0);
   for (let r = 1; r < M; r += 2) {
     const aoff = <usize>(form == TN ? r : r * lda) << alignof<T>();
-    run<T>(form, SIMD, c2, a, b, r, N, K, lda, ldb, ldc, 0);
-    run<T>(form, SIMD, c2 + (<usize>(r * ldc) << alignof<T>()), a + aoff, b, M - r, N, K, lda, ldb, ldc, 0);
+    run<T>(form, r & 2 ? PACKED : SIMD, c2, a, b, r, N, K, lda, ldb, ldc, 0);
+    run<T>(form, PACKED, c2 + (<usize>(r * ldc) << alignof<T>()), a + aoff, b, M - r, N, K, lda, ldb, ldc, 0);
     bad += bitDiff<T>(c1, c2, M * N);
   }
   free(a); free(b); free(c1); free(c2);
@@ -135,6 +162,12 @@ describe("gemm", () => {
     sweep<f32>(NT); sweep<f64>(NT);
     expect(failures).toBe(0);
   });
+  it("packed path (scratch given): == unpacked SIMD bitwise, == naive for nn/tn, every remainder", () => {
+    srand(6); cases = 0; failures = 0;
+    for (let form = 0; form < 3; form++) { sweepPacked<f32>(form); sweepPacked<f64>(form); }
+    expect(failures).toBe(0);
+    expect(cases).toBe(3 * 2 * 2 * (11 * 9 + 1));
+  });
   it("row-partitioned calls are bit-identical to one call (thread contract)", () => {
     srand(4);
     for (let form = 0; form < 3; form++) {
@@ -142,6 +175,8 @@ describe("gemm", () => {
       expect(partition<f64>(form, 13, 11, 37)).toBe(0);
       expect(partition<f32>(form, 9, 33, 5)).toBe(0);
       expect(partition<f64>(form, 9, 33, 5)).toBe(0);
+      expect(partition<f32>(form, 29, 70, 19)).toBe(0);
+      expect(partition<f64>(form, 29, 70, 19)).toBe(0);
     }
   });
   it("the comparison catches a one-ulp change (negative control)", () => {
