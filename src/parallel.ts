@@ -65,6 +65,8 @@ export class Pool {
       pool.dispose();
       throw e;
     }
+    // an idle pool never keeps the process alive (unref after the 'message' listeners, which ref)
+    for (const w of pool.workers) w.unref?.();
     return pool;
   }
 
@@ -132,11 +134,10 @@ async function spawn(onMessage: (msg: { id: number; error?: string }) => void, o
   if (isNode) {
     const { Worker } = await import('node:worker_threads');
     const w = new Worker(url);
-    w.unref(); // idle workers never keep the process alive
     w.on('message', onMessage);
     w.on('error', (e: Error) => onError(e));
     w.on('exit', (code: number) => onError(new Error(`worker exited with code ${code}`)));
-    return w;
+    return w; // ref'd until the pool is ready (Pool.start), then only while a run computes
   }
   const w = new Worker(url, { type: 'module' });
   w.onmessage = (e: MessageEvent) => onMessage(e.data);
