@@ -11,7 +11,7 @@ const out = { impl, ...spec };
 
 if (impl === 'recap') {
   const R = await import('../dist/index.js');
-  await R.init();
+  await R.init({ threads: 1 }); // steps on the calling thread
   let Solver = R.CaptioningSolver;
   if (!Solver) Solver = (await import('../dist/solver.js')).CaptioningSolver;
   out.rssBeforeModelBytes = process.memoryUsage().rss;
@@ -22,7 +22,16 @@ if (impl === 'recap') {
     updateRule: 'adam', optimConfig: { learningRate: 1e-3 }, batchSize: N, numEpochs: 1000, verbose: false,
     sampler: (it) => batchRows(it, N, d.numCaptions),
   });
-  for (let i = 0; i < steps; i++) solver.step();
+  // RSS and wasm memory after warm-up (10 steps) and then every `every` steps: a flat run
+  // allocates nothing per step, so neither grows
+  const every = spec.every ?? 0;
+  out.samples = [];
+  for (let i = 1; i <= steps; i++) {
+    solver.step();
+    if (every && i >= 10 && (i === 10 || i % every === 0 || i === steps)) {
+      out.samples.push({ step: i, rssBytes: process.memoryUsage().rss, wasmBytes: R.memoryStats().memoryBytes });
+    }
+  }
   const ms = R.memoryStats();
   out.wasmMemoryBytes = ms.memoryBytes;
   out.wasmInUseBytes = ms.inUse;

@@ -26,9 +26,9 @@ const started = Date.now();
 
 const C = QUICK
   ? { peakReps: 5, peakMs: 30, gemmWarm: 1, gemmReps: 3, gemmMs: 10, stepWarm: 1, stepReps: 2, sampleWarm: 1, sampleReps: 3,
-    scaleWarm: 1, scaleReps: 2, scaleN: [50], scaleT: [32], scaleH: [1024], memSteps: 2 }
+    scaleWarm: 1, scaleReps: 2, scaleN: [50], scaleT: [32], scaleH: [1024], memSteps: 2, flatSteps: 100 }
   : { peakReps: 15, peakMs: 100, gemmWarm: 2, gemmReps: 9, gemmMs: 60, stepWarm: 2, stepReps: 9, sampleWarm: 2, sampleReps: 15,
-    scaleWarm: 1, scaleReps: 5, scaleN: [10, 50, 100], scaleT: [8, 32, 64], scaleH: [128, 256, 1024], memSteps: 10 };
+    scaleWarm: 1, scaleReps: 5, scaleN: [10, 50, 100], scaleT: [8, 32, 64], scaleH: [128, 256, 1024], memSteps: 10, flatSteps: 1000 };
 
 // the CS231n assignment-3 configuration
 const BASE = { N: 25, T: 16, D: 512, W: 256, H: 512, V: 1004 };
@@ -71,20 +71,17 @@ function machine() {
 
 // ------------------------------------------------------------------------ numpy subprocesses
 
-class NumpyWorker {
-  constructor(threads) {
-    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
-    // these two pin OpenBLAS to a slower kernel on this machine kind: unset them
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
-    this.threads = threads;
-    this.proc = spawn('python3', [join(HERE, 'numpy_model.py')], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+/** A child process answering one JSON line per request line (numpy_model.py, recap_child.mjs). */
+class LineWorker {
+  constructor(label, cmd, args, env = process.env) {
+    this.label = label;
+    this.proc = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.queue = [];
     this.stderr = '';
     this.dead = null;
     this.proc.stderr.on('data', (d) => { this.stderr += d; });
     this.proc.on('exit', (code) => {
-      this.dead = `python3 exited with ${code}: ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+      this.dead = `${label} exited with ${code}: ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`;
       for (const q of this.queue.splice(0)) q.reject(new Error(this.dead));
     });
     this.proc.on('error', (e) => { this.dead = String(e); });
@@ -92,7 +89,7 @@ class NumpyWorker {
       const q = this.queue.shift();
       if (!q) return;
       const res = JSON.parse(line);
-      if (res.error) q.reject(new Error(`numpy: ${res.error}`));
+      if (res.error) q.reject(new Error(`${this.label}: ${res.error}`));
       else q.resolve(res);
     });
   }
@@ -110,13 +107,21 @@ class NumpyWorker {
   }
 }
 
+function numpyWorker(threads) {
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+  // these two pin OpenBLAS to a slower kernel on this machine kind: unset them
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return new LineWorker('numpy', 'python3', [join(HERE, 'numpy_model.py')], env);
+}
+
 async function startNumpy() {
   try {
     execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
   } catch {
     return { note: 'python3 with numpy not found: numpy columns skipped', workers: {} };
   }
-  const workers = { 1: new NumpyWorker(1), 2: new NumpyWorker(2) };
+  const workers = { 1: numpyWorker(1), 2: numpyWorker(2) };
   const info = {};
   for (const t of [1, 2]) info[t] = await workers[t].request({ cmd: 'info' });
   return { workers, info };
@@ -197,7 +202,7 @@ if (!existsSync(join(ROOT, 'dist', 'index.js'))) {
   process.exit(1);
 }
 const R = await import('../dist/index.js');
-await R.init({ wasm: 'simd' });
+await R.init({ wasm: 'simd', threads: 1 }); // recap on 2 threads runs in its own process (RC2)
 const Solver = R.CaptioningSolver ?? (await import('../dist/solver.js')).CaptioningSolver;
 if (!R.CaptioningSolver) notes.push('CaptioningSolver is not exported from the package root yet; imported from dist/solver.js');
 const { kernels, scratch } = await import('../dist/runtime.js');
@@ -211,6 +216,9 @@ if (np.note) notes.push(np.note);
 results.numpy = np.info ?? null;
 const NP = np.workers;
 const haveNumpy = Boolean(NP[1]);
+// recap on 2 worker threads: one runtime per process, so a child (bench/recap_child.mjs)
+const RC2 = new LineWorker('recap 2t', process.execPath, [join(HERE, 'recap_child.mjs'), '2']);
+results.recap2 = await RC2.request({ cmd: 'info' });
 
 log(`recap bench ${QUICK ? '(--quick) ' : ''}on ${results.machine.cpu}, ${results.machine.logicalCores} logical cores, node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 log(`TF.js ${results.tfjs.version} backend ${results.tfjs.backend}, threads ${results.tfjs.threads}, SIMD ${results.tfjs.simd}, multithread support ${results.tfjs.multithread}`);
@@ -339,23 +347,25 @@ function makeTf(cfg, cell, variant) {
   };
 }
 let keyNo = 0;
-async function makeNp(t, cfg, cell, dtype) {
+/** A model in a child process (numpy on t threads, or recap on 2 threads). */
+async function makeChild(worker, cfg, cell, dtype) {
   const key = `m${keyNo++}`;
-  await NP[t].request({ cmd: 'setup', key, cell, dtype, ...cfg, seed: 0 });
+  await worker.request({ cmd: 'setup', key, cell, dtype, ...cfg, seed: 0 });
   const losses = [];
   let paramDtype = null;
   return {
-    step: async () => { const r = await NP[t].request({ cmd: 'step', key }); losses.push(r.loss); paramDtype = r.paramDtype; return r.seconds; },
-    sample: async () => (await NP[t].request({ cmd: 'sample', key, maxLength: SAMPLE_LEN })).seconds,
+    step: async () => { const r = await worker.request({ cmd: 'step', key }); losses.push(r.loss); paramDtype = r.paramDtype; return r.seconds; },
+    sample: async () => (await worker.request({ cmd: 'sample', key, maxLength: SAMPLE_LEN })).seconds,
     losses,
     get paramDtype() { return paramDtype; },
-    dispose: () => NP[t].request({ cmd: 'drop', key }),
+    dispose: () => worker.request({ cmd: 'drop', key }),
   };
 }
+const makeNp = (t, cfg, cell, dtype) => makeChild(NP[t], cfg, cell, dtype);
 
 for (const cell of ['lstm', 'rnn']) {
   for (const dtype of ['float32', 'float64']) {
-    const impls = { recap: makeRecap(BASE, cell, dtype) };
+    const impls = { recap: makeRecap(BASE, cell, dtype), recap2: await makeChild(RC2, BASE, cell, dtype) };
     if (dtype === 'float32') {
       impls.tfjsFlags = makeTf(BASE, cell, 'flags');
       impls.tfjsHand = makeTf(BASE, cell, 'hand');
@@ -368,7 +378,7 @@ for (const cell of ['lstm', 'rnn']) {
     const pick = (r, k) => (r[k] ? ms(r[k].median) : null);
     const rowOf = (r, reps, extra = {}) => {
       const row = {
-        cell, dtype, reps, recap: pick(r, 'recap'), recap2: null,
+        cell, dtype, reps, recap: pick(r, 'recap'), recap2: pick(r, 'recap2'),
         tfjsFlags: pick(r, 'tfjsFlags'), tfjsHand: pick(r, 'tfjsHand'), numpy1: pick(r, 'numpy1'), numpy2: pick(r, 'numpy2'), ...extra,
       };
       row.tfjs = row.tfjsFlags === null ? null : Math.min(row.tfjsFlags, row.tfjsHand);
@@ -376,6 +386,9 @@ for (const cell of ['lstm', 'rnn']) {
       row.speedupVsTfjs = row.tfjs === null ? null : row.tfjs / row.recap;
       row.speedupVsNumpy1 = row.numpy1 === null ? null : row.numpy1 / row.recap;
       row.speedupVsNumpy2 = row.numpy2 === null ? null : row.numpy2 / row.recap;
+      row.speedup2VsNumpy2 = row.numpy2 === null ? null : row.numpy2 / row.recap2; // both on 2 threads
+      row.speedup2VsTfjs = row.tfjs === null ? null : row.tfjs / row.recap2;
+      row.threadScaling = row.recap / row.recap2;
       return row;
     };
     const firstLoss = Object.fromEntries(names.map((n) => [n, impls[n].losses[0]]));
@@ -384,10 +397,10 @@ for (const cell of ['lstm', 'rnn']) {
     const sarow = rowOf(sa, C.sampleReps, { rawMs: raw(sa) });
     results.step.push(srow);
     results.sample.push(sarow);
-    log(`${cell} ${dtype} step   recap ${fmt(srow.recap)} ms | tfjs ${srow.tfjs === null ? 'n/a' : `${fmt(srow.tfjs)} ms (flags ${fmt(srow.tfjsFlags)}, hand ${fmt(srow.tfjsHand)})`}` +
+    log(`${cell} ${dtype} step   recap ${fmt(srow.recap)} ms, 2t ${fmt(srow.recap2)} ms | tfjs ${srow.tfjs === null ? 'n/a' : `${fmt(srow.tfjs)} ms (flags ${fmt(srow.tfjsFlags)}, hand ${fmt(srow.tfjsHand)})`}` +
       (haveNumpy ? ` | numpy 1t ${fmt(srow.numpy1)} 2t ${fmt(srow.numpy2)} ms` : '') +
       `  first-step loss: ${names.map((n) => `${n} ${fmt(firstLoss[n], 2)}`).join(', ')}`);
-    log(`${cell} ${dtype} sample recap ${fmt(sarow.recap)} ms | tfjs ${sarow.tfjs === null ? 'n/a' : `${fmt(sarow.tfjs)} ms (flags ${fmt(sarow.tfjsFlags)}, hand ${fmt(sarow.tfjsHand)})`}` +
+    log(`${cell} ${dtype} sample recap ${fmt(sarow.recap)} ms, 2t process ${fmt(sarow.recap2)} ms | tfjs ${sarow.tfjs === null ? 'n/a' : `${fmt(sarow.tfjs)} ms (flags ${fmt(sarow.tfjsFlags)}, hand ${fmt(sarow.tfjsHand)})`}` +
       (haveNumpy ? ` | numpy 1t ${fmt(sarow.numpy1)} 2t ${fmt(sarow.numpy2)} ms` : ''));
     for (const n of names) await impls[n].dispose();
   }
@@ -418,6 +431,7 @@ for (const pt of points) {
 }
 
 for (const t of [1, 2]) await NP[t]?.close();
+await RC2.close();
 
 // ---- peak memory (fresh processes)
 log('\n## peak memory of a training run (LSTM, CS231n config, fresh process each)');
@@ -444,6 +458,22 @@ if (haveNumpy) {
     memRuns.push(['numpy', dtype, () => runChild('python3', [join(HERE, 'numpy_model.py'), '--memrun', JSON.stringify({ ...memSpec, dtype })], env)]);
   }
 }
+// flat memory: one long recap run, RSS and wasm memory sampled after warm-up
+{
+  const r = runChild(process.execPath, [join(HERE, 'memrun.mjs'), 'recap', JSON.stringify({ ...memSpec, dtype: 'float32', steps: C.flatSteps, every: 50 })]);
+  if (r.error) results.flat = { error: r.error };
+  else {
+    const first = r.samples[0], last = r.samples[r.samples.length - 1];
+    const maxRss = Math.max(...r.samples.map((x) => x.rssBytes));
+    results.flat = { steps: C.flatSteps, samples: r.samples, rssGrowthMiB: (last.rssBytes - first.rssBytes) / 2 ** 20,
+      rssMaxOverWarmMiB: (maxRss - first.rssBytes) / 2 ** 20, wasmGrowthBytes: last.wasmBytes - first.wasmBytes };
+  }
+  log(results.flat.error ? `flat memory run failed: ${results.flat.error}` :
+    `flat memory, recap LSTM f32, ${C.flatSteps} steps: RSS ${fmt(first(results.flat).rssBytes / 2 ** 20)} MiB at step 10 → ${fmt(lastOf(results.flat).rssBytes / 2 ** 20)} MiB at step ${C.flatSteps} (growth ${fmt(results.flat.rssGrowthMiB, 1)} MiB), wasm memory growth ${results.flat.wasmGrowthBytes} B`);
+}
+function first(f) { return f.samples[0]; }
+function lastOf(f) { return f.samples[f.samples.length - 1]; }
+
 for (const [impl, dtype, run] of memRuns) {
   const r = run();
   const row = { impl, dtype, steps: C.memSteps, maxRssMiB: r.maxRssBytes / 2 ** 20, rssBeforeModelMiB: r.rssBeforeModelBytes / 2 ** 20,
@@ -466,10 +496,16 @@ for (const [M, N, K] of GEMM_SHAPES) {
   targets.push({ target: `sgemm (${M},${N},${K}): Aᵀ·B and A·Bᵀ within 15% of A·B (each ≥ 85% of A·B GFLOP/s)`, value: `slowest transposed form at ${fmt(100 * worst, 0)}% of A·B`, ok: worst >= 0.85 });
 }
 const lstm32 = results.step.find((r) => r.cell === 'lstm' && r.dtype === 'float32');
-targets.push({ target: 'LSTM step f32 ≥ 4x faster than TF.js wasm (its faster variant)', value: `${fmt(lstm32.speedupVsTfjs, 2)}x (${fmt(lstm32.recap)} vs ${fmt(lstm32.tfjs)} ms)`, ok: lstm32.speedupVsTfjs >= 4 });
+targets.push({ target: 'LSTM step f32 ≥ 4x faster than TF.js wasm (its faster variant), both 1 thread', value: `${fmt(lstm32.speedupVsTfjs, 2)}x (${fmt(lstm32.recap)} vs ${fmt(lstm32.tfjs)} ms); recap on 2 threads: ${fmt(lstm32.speedup2VsTfjs, 2)}x`, ok: lstm32.speedupVsTfjs >= 4 });
 targets.push({ target: 'LSTM step f32 within 1.3x of numpy 1 thread (recap ≤ 1.3 × numpy)', value: lstm32.numpy1 === null ? 'numpy n/a' : `recap/numpy = ${fmt(lstm32.recap / lstm32.numpy1, 2)} (${fmt(lstm32.recap)} vs ${fmt(lstm32.numpy1)} ms)`, ok: lstm32.numpy1 === null ? null : lstm32.recap <= 1.3 * lstm32.numpy1 });
+targets.push({ target: 'LSTM step f32 on 2 threads faster than numpy on 2 threads', value: lstm32.numpy2 === null ? 'numpy n/a' : `recap 2t/numpy 2t = ${fmt(lstm32.recap2 / lstm32.numpy2, 2)} (${fmt(lstm32.recap2)} vs ${fmt(lstm32.numpy2)} ms)`, ok: lstm32.numpy2 === null ? null : lstm32.recap2 < lstm32.numpy2 });
+targets.push({ target: 'LSTM step f32: 2 threads ≥ 1.7x the 1-thread throughput', value: `${fmt(lstm32.threadScaling, 2)}x (${fmt(lstm32.recap)} → ${fmt(lstm32.recap2)} ms)`, ok: lstm32.threadScaling >= 1.7 });
 const samp32 = results.sample.find((r) => r.cell === 'lstm' && r.dtype === 'float32');
 targets.push({ target: 'greedy sampling LSTM f32 N=25 at least as fast as numpy 1 thread', value: samp32.numpy1 === null ? 'numpy n/a' : `recap/numpy = ${fmt(samp32.recap / samp32.numpy1, 2)} (${fmt(samp32.recap)} vs ${fmt(samp32.numpy1)} ms)`, ok: samp32.numpy1 === null ? null : samp32.recap <= samp32.numpy1 });
+const fl = results.flat;
+targets.push({ target: `resident memory flat after warm-up over a ${C.flatSteps}-step training run (RSS growth < 8 MiB, wasm memory unchanged)`,
+  value: fl.error ? `failed: ${fl.error}` : `RSS growth ${fmt(fl.rssGrowthMiB, 1)} MiB (max ${fmt(fl.rssMaxOverWarmMiB, 1)} MiB over step 10), wasm memory growth ${fl.wasmGrowthBytes} B`,
+  ok: fl.error ? false : fl.rssGrowthMiB < 8 && fl.wasmGrowthBytes === 0 });
 for (const t of targets) t.verdict = verdict(t.ok);
 results.targets = targets;
 results.loadavgEnd = os.loadavg();
@@ -490,7 +526,7 @@ md.push(`Latest run of \`npm run bench${QUICK ? ' -- --quick' : ''}\` (${QUICK ?
 md.push(`- Date: ${results.date}`);
 md.push(`- Machine: ${m.cpu} (${m.cpuFlags}), ${m.logicalCores} logical cores, ${m.memGiB} GiB; ${m.platform}`);
 md.push(`- Load average at start / end: ${results.loadavgStart.map((x) => x.toFixed(2)).join(' ')} / ${results.loadavgEnd.map((x) => x.toFixed(2)).join(' ')}`);
-md.push(`- Node ${m.node} (V8 ${m.v8}); recap ${results.recap.backend} build, 1 thread`);
+md.push(`- Node ${m.node} (V8 ${m.v8}); recap ${results.recap.backend} build, 1 thread in the bench process, and ${results.recap2.threads} threads (${results.recap2.backend} build on shared memory) in a child process (bench/recap_child.mjs) for the "recap 2t" columns`);
 md.push(`- TF.js ${results.tfjs.version}, backend ${results.tfjs.backend}, threads ${results.tfjs.threads} (setThreadsCount(1)), SIMD ${results.tfjs.simd}, multithread support ${results.tfjs.multithread}`);
 if (haveNumpy) {
   const i1 = np.info[1], i2 = np.info[2];
@@ -518,16 +554,17 @@ md.push(`N=${BASE.N}, T=${BASE.T}, D=${BASE.D}, W=${BASE.W}, H=${BASE.H}, V=${BA
 md.push('| cell | dtype | recap 1t | recap 2t | TF.js (flags / hand) | numpy 1t | numpy 2t | vs TF.js | vs numpy 1t | vs numpy 2t | first-step loss (recap / TF.js / numpy) |', '|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results.step) {
   const fl = r.firstLoss;
-  md.push(`| ${r.cell} | ${r.dtype} | ${fmt(r.recap)} | n/a | ${r.tfjs === null ? 'n/a (no float64 in TF.js)' : `**${fmt(r.tfjs)}** (${fmt(r.tfjsFlags)} / ${fmt(r.tfjsHand)})`} | ${fmt(r.numpy1)} | ${fmt(r.numpy2)} | ${r.speedupVsTfjs === null ? 'n/a' : fmt(r.speedupVsTfjs, 2) + 'x'} | ${r.speedupVsNumpy1 === null ? 'n/a' : fmt(r.speedupVsNumpy1, 2) + 'x'} | ${r.speedupVsNumpy2 === null ? 'n/a' : fmt(r.speedupVsNumpy2, 2) + 'x'} | ${fmt(fl.recap, 2)} / ${fl.tfjsFlags === undefined ? 'n/a' : fmt(fl.tfjsFlags, 2)} / ${fl.numpy1 === undefined ? 'n/a' : fmt(fl.numpy1, 2)} |`);
+  md.push(`| ${r.cell} | ${r.dtype} | ${fmt(r.recap)} | ${fmt(r.recap2)} | ${r.tfjs === null ? 'n/a (no float64 in TF.js)' : `**${fmt(r.tfjs)}** (${fmt(r.tfjsFlags)} / ${fmt(r.tfjsHand)})`} | ${fmt(r.numpy1)} | ${fmt(r.numpy2)} | ${r.speedupVsTfjs === null ? 'n/a' : fmt(r.speedupVsTfjs, 2) + 'x'} | ${r.speedupVsNumpy1 === null ? 'n/a' : fmt(r.speedupVsNumpy1, 2) + 'x'} | ${r.speedupVsNumpy2 === null ? 'n/a' : fmt(r.speedupVsNumpy2, 2) + 'x'} | ${fmt(fl.recap, 2)} / ${fl.tfjsFlags === undefined ? 'n/a' : fmt(fl.tfjsFlags, 2)} / ${fl.numpy1 === undefined ? 'n/a' : fmt(fl.numpy1, 2)} |`);
 }
-md.push('', 'recap 2 threads: n/a — `init({ threads })` is reserved and recap runs 1 thread today. TF.js 2 threads: n/a — the Node build of the wasm backend has no multithread support (reported above). The first-step loss is a sanity check only: each implementation draws its own random data and weights from the same distributions, so the values agree only roughly (≈ log V per unmasked word).', '');
+md.push('', 'recap 2t: `init({ threads: 2 })` and `CaptioningSolver.stepAsync()` in a child process: batch rows, then weight-gradient columns, split over the two threads (bit-identical to 1 thread); its "vs numpy 2t" figure is numpy 2t ÷ recap 2t: ' +
+  results.step.map((r) => `${r.cell} ${r.dtype} ${r.speedup2VsNumpy2 === null ? 'n/a' : fmt(r.speedup2VsNumpy2, 2) + 'x'}`).join(', ') + '. TF.js 2 threads: n/a — the Node build of the wasm backend has no multithread support (reported above). The first-step loss is a sanity check only: each implementation draws its own random data and weights from the same distributions, so the values agree only roughly (≈ log V per unmasked word).', '');
 md.push('## Greedy sampling, ms', '');
 md.push(`${SAMPLE_LEN} steps (maxLength ${SAMPLE_LEN}, argmax, no early stop) for N=${BASE.N} images, CS231n config. recap: \`model.sample(features, { maxLength: ${SAMPLE_LEN} })\`. Median of ${C.sampleReps} repetitions. Reference: ${REFERENCE.sample}.`, '');
 md.push('| cell | dtype | recap 1t | recap 2t | TF.js (flags / hand) | numpy 1t | numpy 2t | vs TF.js | vs numpy 1t | vs numpy 2t |', '|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results.sample) {
-  md.push(`| ${r.cell} | ${r.dtype} | ${fmt(r.recap)} | n/a | ${r.tfjs === null ? 'n/a' : `**${fmt(r.tfjs)}** (${fmt(r.tfjsFlags)} / ${fmt(r.tfjsHand)})`} | ${fmt(r.numpy1)} | ${fmt(r.numpy2)} | ${r.speedupVsTfjs === null ? 'n/a' : fmt(r.speedupVsTfjs, 2) + 'x'} | ${r.speedupVsNumpy1 === null ? 'n/a' : fmt(r.speedupVsNumpy1, 2) + 'x'} | ${r.speedupVsNumpy2 === null ? 'n/a' : fmt(r.speedupVsNumpy2, 2) + 'x'} |`);
+  md.push(`| ${r.cell} | ${r.dtype} | ${fmt(r.recap)} | ${fmt(r.recap2)} | ${r.tfjs === null ? 'n/a' : `**${fmt(r.tfjs)}** (${fmt(r.tfjsFlags)} / ${fmt(r.tfjsHand)})`} | ${fmt(r.numpy1)} | ${fmt(r.numpy2)} | ${r.speedupVsTfjs === null ? 'n/a' : fmt(r.speedupVsTfjs, 2) + 'x'} | ${r.speedupVsNumpy1 === null ? 'n/a' : fmt(r.speedupVsNumpy1, 2) + 'x'} | ${r.speedupVsNumpy2 === null ? 'n/a' : fmt(r.speedupVsNumpy2, 2) + 'x'} |`);
 }
-md.push('', '(Sampling does the same matmuls in both TF.js variants; they differ only by noise.)', '');
+md.push('', '(Sampling does the same matmuls in both TF.js variants; they differ only by noise. recap 2t: sampling in the 2-thread child process, on its calling thread.)', '');
 md.push('## Scaling of the LSTM float32 step time', '');
 md.push(`One dimension varied at a time from the CS231n config; recap and numpy 1 thread interleaved, median of ${C.scaleReps} repetitions. "GFLOP/s" = matmul flops of the step (forward once, backward twice) ÷ recap's time.`, '');
 md.push('| varied | N | T | H | recap ms | recap ÷ base | recap GFLOP/s | numpy 1t ms | numpy ÷ base |', '|---|---|---|---|---|---|---|---|---|');
@@ -538,6 +575,10 @@ for (const r of results.scaling) {
 md.push('');
 md.push('## Peak memory of a training run', '');
 md.push(`LSTM at the CS231n config, ${C.memSteps} solver steps, each implementation in a fresh process (bench/memrun.mjs; numpy_model.py --memrun). Peak RSS = getrusage max RSS of that process (Node's includes V8 and the runtime; "before model" is the RSS after loading the library). Wasm memory = the linear memory's size at the end (it never shrinks), and for recap the bytes its allocator has handed out.`, '');
+if (!results.flat.error) {
+  md.push(`Flat memory: one recap run of ${C.flatSteps} steps (LSTM f32, CS231n config), RSS and wasm memory sampled from step 10 on: ` +
+    results.flat.samples.filter((x, i, a) => i === 0 || i === a.length - 1 || x.step % 250 === 0).map((x) => `step ${x.step}: ${fmt(x.rssBytes / 2 ** 20, 1)} MiB RSS, ${fmt(x.wasmBytes / 2 ** 20, 1)} MiB wasm`).join('; ') + '.', '');
+}
 md.push('| implementation | dtype | peak RSS MiB | RSS before model MiB | wasm memory MiB | wasm allocated MiB |', '|---|---|---|---|---|---|');
 for (const r of results.memory) {
   md.push(r.error ? `| ${r.impl} | ${r.dtype} | failed: ${r.error} | | | |` :
