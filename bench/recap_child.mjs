@@ -4,7 +4,7 @@
 //   node bench/recap_child.mjs THREADS
 //   {"cmd":"info"} {"cmd":"setup","key",cell,dtype,N,T,D,W,H,V} {"cmd":"step","key"}
 //   {"cmd":"sample","key","maxLength"} {"cmd":"drop","key"} {"cmd":"quit"}
-// Steps run on the threads (solver.stepAsync); sampling runs on the calling thread.
+// Steps run on the threads (solver.stepAsync), and so does greedy sampling (model.sampleAsync).
 import { createInterface } from 'node:readline';
 import { syntheticData, makeVocab, recapData, batchRows, sampleFeatures } from './common.mjs';
 
@@ -37,7 +37,7 @@ async function handle(req) {
     case 'sample': {
       const m = models.get(req.key);
       const t0 = now();
-      m.model.sample(m.feats, { maxLength: req.maxLength });
+      await m.model.sampleAsync(m.feats, { maxLength: req.maxLength });
       return { seconds: (now() - t0) / 1e3 };
     }
     case 'drop': {

@@ -564,7 +564,7 @@ md.push('| cell | dtype | recap 1t | recap 2t | TF.js (flags / hand) | numpy 1t 
 for (const r of results.sample) {
   md.push(`| ${r.cell} | ${r.dtype} | ${fmt(r.recap)} | ${fmt(r.recap2)} | ${r.tfjs === null ? 'n/a' : `**${fmt(r.tfjs)}** (${fmt(r.tfjsFlags)} / ${fmt(r.tfjsHand)})`} | ${fmt(r.numpy1)} | ${fmt(r.numpy2)} | ${r.speedupVsTfjs === null ? 'n/a' : fmt(r.speedupVsTfjs, 2) + 'x'} | ${r.speedupVsNumpy1 === null ? 'n/a' : fmt(r.speedupVsNumpy1, 2) + 'x'} | ${r.speedupVsNumpy2 === null ? 'n/a' : fmt(r.speedupVsNumpy2, 2) + 'x'} |`);
 }
-md.push('', '(Sampling does the same matmuls in both TF.js variants; they differ only by noise. recap 2t: sampling in the 2-thread child process, on its calling thread.)', '');
+md.push('', '(Sampling does the same matmuls in both TF.js variants; they differ only by noise. recap 2t: `model.sampleAsync` in the 2-thread child process (batch rows split over the threads).)', '');
 md.push('## Scaling of the LSTM float32 step time', '');
 md.push(`One dimension varied at a time from the CS231n config; recap and numpy 1 thread interleaved, median of ${C.scaleReps} repetitions. "GFLOP/s" = matmul flops of the step (forward once, backward twice) ÷ recap's time.`, '');
 md.push('| varied | N | T | H | recap ms | recap ÷ base | recap GFLOP/s | numpy 1t ms | numpy ÷ base |', '|---|---|---|---|---|---|---|---|---|');

@@ -68,6 +68,8 @@ export class CaptioningRNN {
   readonly layout: Record<ParamName, { offset: number; shape: number[] }>;
   private ws: Workspace | null = null;
   private sampleWs: Workspace | null = null;
+  /** Greedy decoding's step-major tokens, int32 ((maxLength+1)·N), grown when needed. */
+  private tokens: WasmBuffer | null = null;
   private disposed = false;
 
   constructor(options: CaptioningRNNOptions) {
@@ -361,6 +363,45 @@ export class CaptioningRNN {
    * Greedy argmax by default (runs maxLength steps, no early stop, as CS231n).
    */
   sample(features: Tensor, options: SampleOptions = {}): Tensor {
+    const { N, maxLength, beamSize, temperature, seed } = this.checkSample(features, options);
+    if (beamSize > 1) return this.beamSearch(features, N, maxLength, beamSize).captions;
+    if (temperature === 0) {
+      const plan = this.planGreedy(features, N, maxLength, 1);
+      runCalls(kernels(), plan.parts[0]);
+      return plan.result();
+    }
+    const rows = N;
+    const s = this.stepBuffers(rows);
+    this.project(s, features, N, 1);
+    const words = s.bufs.words.view() as Int32Array;
+    words.fill(this.startIdx!); // checked by checkSample
+    const out = new Int32Array(N * maxLength);
+    const rng = new LegacyRandom(seed);
+    for (let t = 0; t < maxLength; t++) {
+      this.step(s, rows);
+      this.drawWords(s, rows, temperature, rng);
+      const w = s.bufs.words.view() as Int32Array;
+      for (let n = 0; n < N; n++) out[n * maxLength + t] = w[n];
+    }
+    return new Tensor(out, [N, maxLength]);
+  }
+
+  /**
+   * `sample` with greedy decoding split over the runtime's threads (batch rows; each row's
+   * numbers are independent of the others), bit-identical to `sample` for any thread count.
+   * Beam search and temperature sampling run on the calling thread, as in `sample`.
+   */
+  async sampleAsync(features: Tensor, options: SampleOptions = {}): Promise<Tensor> {
+    const { N, maxLength, temperature, beamSize } = this.checkSample(features, options);
+    const { pool, threads } = rt();
+    if (!pool || temperature !== 0 || beamSize > 1) return this.sample(features, options);
+    const plan = this.planGreedy(features, N, maxLength, threads);
+    await pool.run(kernels(), plan.parts);
+    return plan.result();
+  }
+
+  /** Validates the arguments of sample / sampleAsync. */
+  private checkSample(features: Tensor, options: SampleOptions): Required<SampleOptions> & { N: number } {
     this.alive();
     const { maxLength = 30, beamSize = 1, temperature = 0, seed = 0 } = options ?? {};
     const N = this.checkFeatures(features, new Dims());
@@ -369,25 +410,65 @@ export class CaptioningRNN {
     checkNumber('temperature', temperature, 0, 1e6);
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail('seed', 'an integer in [0, 2^32)', seed);
     if (this.startIdx === null) fail('wordToIdx', "a vocabulary containing '<START>' (needed by sample)", 'none');
-    if (beamSize > 1) {
-      if (this.endIdx === null) fail('wordToIdx', "a vocabulary containing '<END>' (needed by beam search)", 'none');
-      return this.beamSearch(features, N, maxLength, beamSize).captions;
+    if (beamSize > 1 && this.endIdx === null) fail('wordToIdx', "a vocabulary containing '<END>' (needed by beam search)", 'none');
+    return { N, maxLength, beamSize, temperature, seed };
+  }
+
+  /**
+   * Greedy decoding as kernel calls for P partitions of the batch rows: partition p projects
+   * its rows' features to h0, then per step embeds the previous words, advances h (and c),
+   * scores the vocabulary and takes the argmax into column t+1 of a step-major token buffer
+   * (column 0 = <START>). `result()` reads the (N, maxLength) captions back.
+   */
+  private planGreedy(features: Tensor, N: number, maxLength: number, P: number): { parts: Call[][]; result: () => Tensor } {
+    const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype, cellType } = this.config;
+    const G = (cellType === 'lstm' ? 4 : 1) * H;
+    const e = dtype === 'float64' ? 8 : 4;
+    const f = dtype === 'float64' ? 'f64_' : 'f32_';
+    checkMemory('maxLength', (maxLength + 1) * N * 4);
+    const s = this.stepBuffers(N);
+    const b = s.bufs;
+    b.features.view().set(features.data);
+    b.c.zero();
+    if (!this.tokens || this.tokens.length < (maxLength + 1) * N) {
+      this.tokens?.free();
+      this.tokens = new WasmBuffer('int32', (maxLength + 1) * N);
     }
-    const rows = N;
-    const s = this.stepBuffers(rows);
-    this.project(s, features, N, 1);
-    const words = s.bufs.words.view() as Int32Array;
-    words.fill(this.startIdx);
-    const out = new Int32Array(N * maxLength);
-    const rng = temperature > 0 ? new LegacyRandom(seed) : null;
-    for (let t = 0; t < maxLength; t++) {
-      this.step(s, rows);
-      if (rng) this.drawWords(s, rows, temperature, rng);
-      else this.k('argmax_rows')(s.bufs.words.ptr, s.bufs.scores.ptr, rows, this.config.vocabSize, this.config.vocabSize);
-      const w = s.bufs.words.view() as Int32Array;
-      for (let n = 0; n < N; n++) out[n * maxLength + t] = w[n];
+    const tokens = this.tokens;
+    (tokens.view() as Int32Array).fill(this.startIdx!, 0, N);
+    const A = (name: ParamName) => this.addr(name);
+    const parts: Call[][] = [];
+    for (let p = 0; p < P; p++) {
+      const r0 = Math.floor((p * N) / P);
+      const n = Math.floor(((p + 1) * N) / P) - r0;
+      const c: Call[] = [];
+      parts.push(c);
+      if (n === 0) continue;
+      const sp = scratch(p);
+      const at = (buf: WasmBuffer, perRow: number) => buf.ptr + r0 * perRow * e;
+      let [h, hNext, cc, cNext] = [b.h, b.hNext, b.c, b.cNext];
+      c.push([`${f}affine_forward`, at(h, H), at(b.features, D), A('W_proj'), A('b_proj'), n, D, H, sp]);
+      for (let t = 0; t < maxLength; t++) {
+        c.push([`${f}word_embedding_forward`, at(b.x, W), tokens.at(t * N + r0), A('W_embed'), n, V, W]);
+        if (cellType === 'rnn') {
+          c.push([`${f}rnn_step_forward`, at(hNext, H), at(b.dtanh, H), at(b.x, W), at(h, H), A('Wx'), A('Wh'), A('b'), n, W, H, sp]);
+        } else {
+          c.push([`${f}lstm_step_forward`, at(hNext, H), at(cNext, H), at(b.gates, G), at(b.dgates, G), at(b.tanhC, H), at(b.dtanhC, H),
+            at(b.x, W), at(h, H), at(cc, H), A('Wx'), A('Wh'), A('b'), n, W, H, sp]);
+          [cc, cNext] = [cNext, cc];
+        }
+        [h, hNext] = [hNext, h];
+        c.push([`${f}affine_forward`, at(b.scores, V), at(h, H), A('W_vocab'), A('b_vocab'), n, H, V, sp]);
+        c.push([`${f}argmax_rows`, tokens.at((t + 1) * N + r0), at(b.scores, V), n, V, V]);
+      }
     }
-    return new Tensor(out, [N, maxLength]);
+    const result = () => {
+      const tv = tokens.view() as Int32Array;
+      const out = new Int32Array(N * maxLength);
+      for (let t = 0; t < maxLength; t++) for (let n = 0; n < N; n++) out[n * maxLength + t] = tv[(t + 1) * N + n];
+      return new Tensor(out, [N, maxLength]);
+    };
+    return { parts, result };
   }
 
   private k(name: string): (...a: number[]) => number {
@@ -566,8 +647,10 @@ export class CaptioningRNN {
     this.disposed = true;
     this.freeWorkspace(this.ws);
     this.freeWorkspace(this.sampleWs);
+    this.tokens?.free();
     this.ws = null;
     this.sampleWs = null;
+    this.tokens = null;
     this.params.free();
     this.grads.free();
   }
