@@ -10,40 +10,84 @@
 //   da = [(dc·g)·di, (dc·prev_c)·df, (dnext_h·tanh_c)·do, (dc·i)·dg],  dprev_c = dc·f
 // lstm_forward at t = 0 uses prev_c = 0 (f·0 + i·g, bit-identical to a zero prev_c buffer).
 
-import { lanes, sigmoid_exp, sigmoid_e, dsigmoid_e, tanh_exp, tanh_e, dtanh_e } from "./math";
+import { lanes, sigmoid_exp, sigmoid_e, dsigmoid_e, tanh_exp, tanh_e, dtanh_e,
+         vsigmoid_exp, vsigmoid_e, vdsigmoid_e, vtanh_exp, vtanh_e, vdtanh_e } from "./math";
 import { gemm_nn__scalar, gemm_nn__wasmsimd, gemm_tn__scalar, gemm_tn__wasmsimd,
          gemm_nt__scalar, gemm_nt__wasmsimd } from "./gemm";
 import { bias_rows, colsum_acc__scalar, colsum_acc__wasmsimd } from "./affine";
 
+// One cell at row offsets oh (H arrays) and oi (gate i; f, o, g follow H apart), scalar.
+// @ts-ignore: decorator
+@inline function lstm_cell_elem<T>(next_h: usize, next_c: usize, gates: usize, dgates: usize, tanh_c: usize,
+                                   dtanh_c: usize, prev_c: usize, has_prev_c: bool, oh: usize, oi: usize, HB: usize): void {
+  const ofg = oi + HB, oo = ofg + HB, og = oo + HB;
+  const ai = load<T>(gates + oi), af = load<T>(gates + ofg);
+  const ao = load<T>(gates + oo), ag = load<T>(gates + og);
+  const ei = sigmoid_exp<T>(ai), ef = sigmoid_exp<T>(af), eo = sigmoid_exp<T>(ao), eg = tanh_exp<T>(ag);
+  const i = sigmoid_e<T>(ai, ei), f = sigmoid_e<T>(af, ef), o = sigmoid_e<T>(ao, eo), g = tanh_e<T>(ag, eg);
+  store<T>(gates + oi, i); store<T>(gates + ofg, f); store<T>(gates + oo, o); store<T>(gates + og, g);
+  store<T>(dgates + oi, dsigmoid_e<T>(ei)); store<T>(dgates + ofg, dsigmoid_e<T>(ef));
+  store<T>(dgates + oo, dsigmoid_e<T>(eo)); store<T>(dgates + og, dtanh_e<T>(eg));
+  const fc = has_prev_c ? f * load<T>(prev_c + oh) : f * <T>0;
+  const c = fc + i * g;
+  const ec = tanh_exp<T>(c);
+  const tc = tanh_e<T>(c, ec);
+  store<T>(next_c + oh, c);
+  store<T>(tanh_c + oh, tc);
+  store<T>(dtanh_c + oh, dtanh_e<T>(ec));
+  store<T>(next_h + oh, o * tc);
+}
+
 // gates (R,4H) row stride ldg: read as a, written = activations; dgates (R,4H) ldg written;
 // next_h, next_c, tanh_c, dtanh_c (R,H) row stride ldh written; prev_c (R,H) row stride ldh
-// read when has_prev_c (else taken as 0). Transcendental-bound: shared by both twins.
-function lstm_cell_forward<T>(next_h: usize, next_c: usize, gates: usize, dgates: usize,
-                              tanh_c: usize, dtanh_c: usize, prev_c: usize, has_prev_c: bool,
-                              R: i32, H: i32, ldh: i32, ldg: i32): void {
+// read when has_prev_c (else taken as 0). The SIMD twin does the same operations on lanes
+// (math.ts vexp_neg and friends), so the two agree bitwise.
+function lstm_cell_forward__scalar<T>(next_h: usize, next_c: usize, gates: usize, dgates: usize,
+                                      tanh_c: usize, dtanh_c: usize, prev_c: usize, has_prev_c: bool,
+                                      R: i32, H: i32, ldh: i32, ldg: i32): void {
   const S = alignof<T>();
   const HB = <usize>H << S;
   for (let r = 0; r < R; r++) {
     const rh = <usize>r * <usize>ldh << S;
     const rg = <usize>r * <usize>ldg << S;
     for (let j = 0; j < H; j++) {
-      const oh = rh + (<usize>j << S);
-      const oi = rg + (<usize>j << S), ofg = oi + HB, oo = ofg + HB, og = oo + HB;
-      const ai = load<T>(gates + oi), af = load<T>(gates + ofg);
-      const ao = load<T>(gates + oo), ag = load<T>(gates + og);
-      const ei = sigmoid_exp<T>(ai), ef = sigmoid_exp<T>(af), eo = sigmoid_exp<T>(ao), eg = tanh_exp<T>(ag);
-      const i = sigmoid_e<T>(ai, ei), f = sigmoid_e<T>(af, ef), o = sigmoid_e<T>(ao, eo), g = tanh_e<T>(ag, eg);
-      store<T>(gates + oi, i); store<T>(gates + ofg, f); store<T>(gates + oo, o); store<T>(gates + og, g);
-      store<T>(dgates + oi, dsigmoid_e<T>(ei)); store<T>(dgates + ofg, dsigmoid_e<T>(ef));
-      store<T>(dgates + oo, dsigmoid_e<T>(eo)); store<T>(dgates + og, dtanh_e<T>(eg));
-      const fc = has_prev_c ? f * load<T>(prev_c + oh) : f * <T>0;
-      const c = fc + i * g;
-      const ec = tanh_exp<T>(c);
-      const tc = tanh_e<T>(c, ec);
-      store<T>(next_c + oh, c);
-      store<T>(tanh_c + oh, tc);
-      store<T>(dtanh_c + oh, dtanh_e<T>(ec));
-      store<T>(next_h + oh, o * tc);
+      const oj = <usize>j << S;
+      lstm_cell_elem<T>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, has_prev_c, rh + oj, rg + oj, HB);
+    }
+  }
+}
+function lstm_cell_forward__wasmsimd<T>(next_h: usize, next_c: usize, gates: usize, dgates: usize,
+                                        tanh_c: usize, dtanh_c: usize, prev_c: usize, has_prev_c: bool,
+                                        R: i32, H: i32, ldh: i32, ldg: i32): void {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  const HB = <usize>H << S;
+  for (let r = 0; r < R; r++) {
+    const rh = <usize>r * <usize>ldh << S;
+    const rg = <usize>r * <usize>ldg << S;
+    let j = 0;
+    for (; j + L <= H; j += L) {
+      const oj = <usize>j << S;
+      const oh = rh + oj, oi = rg + oj, ofg = oi + HB, oo = ofg + HB, og = oo + HB;
+      const ai = v128.load(gates + oi), af = v128.load(gates + ofg);
+      const ao = v128.load(gates + oo), ag = v128.load(gates + og);
+      const ei = vsigmoid_exp<T>(ai), ef = vsigmoid_exp<T>(af), eo = vsigmoid_exp<T>(ao), eg = vtanh_exp<T>(ag);
+      const i = vsigmoid_e<T>(ai, ei), f = vsigmoid_e<T>(af, ef), o = vsigmoid_e<T>(ao, eo), g = vtanh_e<T>(ag, eg);
+      v128.store(gates + oi, i); v128.store(gates + ofg, f); v128.store(gates + oo, o); v128.store(gates + og, g);
+      v128.store(dgates + oi, vdsigmoid_e<T>(ei)); v128.store(dgates + ofg, vdsigmoid_e<T>(ef));
+      v128.store(dgates + oo, vdsigmoid_e<T>(eo)); v128.store(dgates + og, vdtanh_e<T>(eg));
+      const fc = has_prev_c ? v128.mul<T>(f, v128.load(prev_c + oh)) : v128.mul<T>(f, v128.splat<T>(0));
+      const c = v128.add<T>(fc, v128.mul<T>(i, g));
+      const ec = vtanh_exp<T>(c);
+      const tc = vtanh_e<T>(c, ec);
+      v128.store(next_c + oh, c);
+      v128.store(tanh_c + oh, tc);
+      v128.store(dtanh_c + oh, vdtanh_e<T>(ec));
+      v128.store(next_h + oh, v128.mul<T>(o, tc));
+    }
+    for (; j < H; j++) {
+      const oj = <usize>j << S;
+      lstm_cell_elem<T>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, has_prev_c, rh + oj, rg + oj, HB);
     }
   }
 }
@@ -136,7 +180,7 @@ export function lstm_step_forward__scalar<T>(next_h: usize, next_c: usize, gates
   bias_rows<T>(gates, b, N, H4, H4);
   gemm_nn__scalar<T>(gates, x, Wx, N, H4, D, D, H4, H4, 1, scratch);
   gemm_nn__scalar<T>(gates, prev_h, Wh, N, H4, H, H, H4, H4, 1, scratch);
-  lstm_cell_forward<T>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, H4);
+  lstm_cell_forward__scalar<T>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, H4);
 }
 export function lstm_step_forward__wasmsimd<T>(next_h: usize, next_c: usize, gates: usize, dgates: usize,
     tanh_c: usize, dtanh_c: usize, x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, b: usize,
@@ -145,7 +189,7 @@ export function lstm_step_forward__wasmsimd<T>(next_h: usize, next_c: usize, gat
   bias_rows<T>(gates, b, N, H4, H4);
   gemm_nn__wasmsimd<T>(gates, x, Wx, N, H4, D, D, H4, H4, 1, scratch);
   gemm_nn__wasmsimd<T>(gates, prev_h, Wh, N, H4, H, H, H4, H4, 1, scratch);
-  lstm_cell_forward<T>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, H4);
+  lstm_cell_forward__wasmsimd<T>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, H4);
 }
 
 // da (N,4H) scratch written; dx (N,D), dprev_h (N,H), dprev_c (N,H) written;
@@ -190,7 +234,7 @@ export function lstm_forward__scalar<T>(h: usize, c: usize, gates: usize, dgates
     const ot = <usize>t * <usize>H << S, og = <usize>t * <usize>H4 << S;
     const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
     gemm_nn__scalar<T>(gates + og, prev, Wh, N, H4, H, t == 0 ? H : TH, H4, TH4, 1, scratch);
-    lstm_cell_forward<T>(h + ot, c + ot, gates + og, dgates + og, tanh_c + ot, dtanh_c + ot,
+    lstm_cell_forward__scalar<T>(h + ot, c + ot, gates + og, dgates + og, tanh_c + ot, dtanh_c + ot,
                          c + ot - (<usize>H << S), t > 0, N, H, TH, TH4);
   }
 }
@@ -204,7 +248,7 @@ export function lstm_forward__wasmsimd<T>(h: usize, c: usize, gates: usize, dgat
     const ot = <usize>t * <usize>H << S, og = <usize>t * <usize>H4 << S;
     const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
     gemm_nn__wasmsimd<T>(gates + og, prev, Wh, N, H4, H, t == 0 ? H : TH, H4, TH4, 1, scratch);
-    lstm_cell_forward<T>(h + ot, c + ot, gates + og, dgates + og, tanh_c + ot, dtanh_c + ot,
+    lstm_cell_forward__wasmsimd<T>(h + ot, c + ot, gates + og, dgates + og, tanh_c + ot, dtanh_c + ot,
                          c + ot - (<usize>H << S), t > 0, N, H, TH, TH4);
   }
 }

@@ -1,5 +1,6 @@
 // Shared @inline helpers for the kernels: element addressing, lane counts, exp in the kernel's
-// dtype, the stable sigmoid/tanh forms and the multiply-add used by the GEMMs.
+// dtype, the stable sigmoid/tanh forms (scalar and SIMD twins) and the multiply-add used by
+// the GEMMs.
 // Nothing here touches memory except `ld`/`st` (one element at p + i·sizeof<T>).
 //
 // Stable forms (README contract):
@@ -28,6 +29,98 @@
 @inline export function exp_t<T>(x: T): T {
   if (sizeof<T>() == 4) return <T>Mathf.exp(<f32>x);
   return <T>Math.exp(<f64>x);
+}
+
+// ---- exp(x) for x <= 0, the gates' exp: one algorithm in scalar and SIMD form, so both twins
+// give the same bits. Cody-Waite reduction x = n·ln2 + r (|r| <= ln2/2, ln2 split hi+lo as in
+// fdlibm, n·ln2_hi exact), e^r by its Taylor polynomial in Horner form (degree 13 for f64,
+// truncation < 0.03 ulp; degree 7 for f32, < 0.1 ulp), times 2^n built from the exponent bits.
+// x is clamped to [XMIN, 0] so 2^n stays a normal number (exp(XMIN) ~ 1e-308 / 1e-38: the gates
+// saturate long before). Separate mul and add throughout, never fused, in every build.
+
+const LOG2E_64: f64 = 1.4426950408889634;
+const LN2_HI_64: f64 = 6.93147180369123816490e-01; // 0x3fe62e42fee00000
+const LN2_LO_64: f64 = 1.90821492927058770002e-10; // 0x3dea39ef35793c76
+const XMIN_64: f64 = -708.0;
+const LOG2E_32: f32 = 1.44269504;
+const LN2_HI_32: f32 = 6.9314575195e-01; // 0x3f317200
+const LN2_LO_32: f32 = 1.4286067653e-06; // 0x35bfbe8e
+const XMIN_32: f32 = -87.0;
+
+/** e^r ≈ Σ_k r^k/k! in Horner form (coefficients 1/k! rounded once to T), scalar. */
+// @ts-ignore: decorator
+@inline function exp_poly<T>(r: T): T {
+  let p: T;
+  if (sizeof<T>() == 8) {
+    p = <T>(1.0 / 6227020800.0);
+    p = p * r + <T>(1.0 / 479001600.0);
+    p = p * r + <T>(1.0 / 39916800.0);
+    p = p * r + <T>(1.0 / 3628800.0);
+    p = p * r + <T>(1.0 / 362880.0);
+    p = p * r + <T>(1.0 / 40320.0);
+    p = p * r + <T>(1.0 / 5040.0);
+  } else {
+    p = <T>(1.0 / 5040.0);
+  }
+  p = p * r + <T>(1.0 / 720.0);
+  p = p * r + <T>(1.0 / 120.0);
+  p = p * r + <T>(1.0 / 24.0);
+  p = p * r + <T>(1.0 / 6.0);
+  p = p * r + <T>0.5;
+  p = p * r + <T>1;
+  return p * r + <T>1;
+}
+
+/** exp_poly on each lane: the same coefficients and order. */
+// @ts-ignore: decorator
+@inline function vexp_poly<T>(r: v128): v128 {
+  let p: v128;
+  if (sizeof<T>() == 8) {
+    p = v128.splat<T>(<T>(1.0 / 6227020800.0));
+    p = v128.add<T>(v128.mul<T>(p, r), v128.splat<T>(<T>(1.0 / 479001600.0)));
+    p = v128.add<T>(v128.mul<T>(p, r), v128.splat<T>(<T>(1.0 / 39916800.0)));
+    p = v128.add<T>(v128.mul<T>(p, r), v128.splat<T>(<T>(1.0 / 3628800.0)));
+    p = v128.add<T>(v128.mul<T>(p, r), v128.splat<T>(<T>(1.0 / 362880.0)));
+    p = v128.add<T>(v128.mul<T>(p, r), v128.splat<T>(<T>(1.0 / 40320.0)));
+    p = v128.add<T>(v128.mul<T>(p, r), v128.splat<T>(<T>(1.0 / 5040.0)));
+  } else {
+    p = v128.splat<T>(<T>(1.0 / 5040.0));
+  }
+  p = v128.add<T>(v128.mul<T>(p, r), v128.splat<T>(<T>(1.0 / 720.0)));
+  p = v128.add<T>(v128.mul<T>(p, r), v128.splat<T>(<T>(1.0 / 120.0)));
+  p = v128.add<T>(v128.mul<T>(p, r), v128.splat<T>(<T>(1.0 / 24.0)));
+  p = v128.add<T>(v128.mul<T>(p, r), v128.splat<T>(<T>(1.0 / 6.0)));
+  p = v128.add<T>(v128.mul<T>(p, r), v128.splat<T>(<T>0.5));
+  p = v128.add<T>(v128.mul<T>(p, r), v128.splat<T>(<T>1));
+  return v128.add<T>(v128.mul<T>(p, r), v128.splat<T>(<T>1));
+}
+
+/** exp(x) for x <= 0 (see above); the scalar twin of vexp_neg, lane for lane the same bits. */
+// @ts-ignore: decorator
+@inline export function exp_neg<T>(v: T): T {
+  const x = min<T>(max<T>(v, sizeof<T>() == 8 ? <T>XMIN_64 : <T>XMIN_32), <T>0);
+  const nf = nearest<T>(x * (sizeof<T>() == 8 ? <T>LOG2E_64 : <T>LOG2E_32));
+  const r = (x - nf * (sizeof<T>() == 8 ? <T>LN2_HI_64 : <T>LN2_HI_32)) - nf * (sizeof<T>() == 8 ? <T>LN2_LO_64 : <T>LN2_LO_32);
+  const p = exp_poly<T>(r);
+  const n = <i32>nf; // integral, in [-1022, 0] / [-126, 0] (nontrapping conversion: NaN -> 0)
+  if (sizeof<T>() == 8) return <T>(<f64>p * reinterpret<f64>(<i64>(n + 1023) << 52));
+  return <T>(<f32>p * reinterpret<f32>((n + 127) << 23));
+}
+
+/** exp(x) on each lane, x <= 0: the SIMD twin of exp_neg. */
+// @ts-ignore: decorator
+@inline export function vexp_neg<T>(v: v128): v128 {
+  const x = v128.min<T>(v128.max<T>(v, v128.splat<T>(sizeof<T>() == 8 ? <T>XMIN_64 : <T>XMIN_32)), v128.splat<T>(0));
+  const nf = v128.nearest<T>(v128.mul<T>(x, v128.splat<T>(sizeof<T>() == 8 ? <T>LOG2E_64 : <T>LOG2E_32)));
+  const r = v128.sub<T>(v128.sub<T>(x, v128.mul<T>(nf, v128.splat<T>(sizeof<T>() == 8 ? <T>LN2_HI_64 : <T>LN2_HI_32))),
+                        v128.mul<T>(nf, v128.splat<T>(sizeof<T>() == 8 ? <T>LN2_LO_64 : <T>LN2_LO_32)));
+  const p = vexp_poly<T>(r);
+  if (sizeof<T>() == 8) {
+    const n = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(nf));
+    return v128.mul<T>(p, i64x2.shl(i64x2.add(n, i64x2.splat(1023)), 52));
+  }
+  const n = i32x4.trunc_sat_f32x4_s(nf);
+  return v128.mul<T>(p, i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23));
 }
 
 /** σ(a) given e = exp(-|a|). */
@@ -60,11 +153,49 @@
 
 /** e = exp(-|a|) for the sigmoid. */
 // @ts-ignore: decorator
-@inline export function sigmoid_exp<T>(a: T): T { return exp_t<T>(-abs<T>(a)); }
+@inline export function sigmoid_exp<T>(a: T): T { return exp_neg<T>(-abs<T>(a)); }
 
 /** e = exp(-2|a|) for tanh. */
 // @ts-ignore: decorator
-@inline export function tanh_exp<T>(a: T): T { return exp_t<T>(<T>-2 * abs<T>(a)); }
+@inline export function tanh_exp<T>(a: T): T { return exp_neg<T>(<T>-2 * abs<T>(a)); }
+
+// SIMD twins of the stable forms: the same operations on each lane.
+
+/** e = exp(-|a|) on each lane. */
+// @ts-ignore: decorator
+@inline export function vsigmoid_exp<T>(a: v128): v128 { return vexp_neg<T>(v128.neg<T>(v128.abs<T>(a))); }
+
+/** e = exp(-2|a|) on each lane. */
+// @ts-ignore: decorator
+@inline export function vtanh_exp<T>(a: v128): v128 { return vexp_neg<T>(v128.mul<T>(v128.splat<T>(-2), v128.abs<T>(a))); }
+
+/** σ(a) given e, on each lane: a >= 0 ? 1/(1+e) : e/(1+e). */
+// @ts-ignore: decorator
+@inline export function vsigmoid_e<T>(a: v128, e: v128): v128 {
+  const d = v128.add<T>(v128.splat<T>(1), e);
+  return v128.bitselect(v128.div<T>(v128.splat<T>(1), d), v128.div<T>(e, d), v128.ge<T>(a, v128.splat<T>(0)));
+}
+
+/** σ'(a) = e/(1+e)² given e, on each lane. */
+// @ts-ignore: decorator
+@inline export function vdsigmoid_e<T>(e: v128): v128 {
+  const d = v128.add<T>(v128.splat<T>(1), e);
+  return v128.div<T>(e, v128.mul<T>(d, d));
+}
+
+/** tanh(a) given e, on each lane: a < 0 ? -t : t, t = (1-e)/(1+e). */
+// @ts-ignore: decorator
+@inline export function vtanh_e<T>(a: v128, e: v128): v128 {
+  const t = v128.div<T>(v128.sub<T>(v128.splat<T>(1), e), v128.add<T>(v128.splat<T>(1), e));
+  return v128.bitselect(v128.neg<T>(t), t, v128.lt<T>(a, v128.splat<T>(0)));
+}
+
+/** tanh'(a) = 4e/(1+e)² given e, on each lane. */
+// @ts-ignore: decorator
+@inline export function vdtanh_e<T>(e: v128): v128 {
+  const d = v128.add<T>(v128.splat<T>(1), e);
+  return v128.div<T>(v128.mul<T>(v128.splat<T>(4), e), v128.mul<T>(d, d));
+}
 
 /**
  * acc + x·y on T lanes. Plain build: separate mul then add (bit-identical to the scalar twin).

@@ -7,26 +7,43 @@
 // The step and sequence kernels perform the same operations in the same order, so T step calls
 // reproduce rnn_forward bit for bit.
 
-import { lanes, tanh_exp, tanh_e, dtanh_e } from "./math";
+import { lanes, tanh_exp, tanh_e, dtanh_e, vtanh_exp, vtanh_e, vdtanh_e } from "./math";
 import { gemm_nn__scalar, gemm_nn__wasmsimd, gemm_tn__scalar, gemm_tn__wasmsimd,
          gemm_nt__scalar, gemm_nt__wasmsimd } from "./gemm";
 import { bias_rows, colsum_acc__scalar, colsum_acc__wasmsimd } from "./affine";
 
 // a (R,H) row stride ld read; h (R,H) ld written = tanh(a); dtanh (R,H) ld written = tanh'(a).
 // a may be the same buffer as h or as dtanh (each element is read before it is written).
-// Transcendental-bound, so the SIMD bodies share this scalar loop.
-function tanh_rows<T>(h: usize, dtanh: usize, a: usize, R: i32, H: i32, ld: i32): void {
+// The SIMD twin does the same operations on lanes (math.ts), so the two agree bitwise.
+function tanh_rows__scalar<T>(h: usize, dtanh: usize, a: usize, R: i32, H: i32, ld: i32): void {
   const S = alignof<T>();
   for (let r = 0; r < R; r++) {
     const ro = <usize>r * <usize>ld << S;
-    for (let j = 0; j < H; j++) {
-      const o = ro + (<usize>j << S);
-      const v = load<T>(a + o);
-      const e = tanh_exp<T>(v);
-      store<T>(h + o, tanh_e<T>(v, e));
-      store<T>(dtanh + o, dtanh_e<T>(e));
-    }
+    for (let j = 0; j < H; j++) tanh_elem<T>(h, dtanh, a, ro + (<usize>j << S));
   }
+}
+function tanh_rows__wasmsimd<T>(h: usize, dtanh: usize, a: usize, R: i32, H: i32, ld: i32): void {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  for (let r = 0; r < R; r++) {
+    const ro = <usize>r * <usize>ld << S;
+    let j = 0;
+    for (; j + L <= H; j += L) {
+      const o = ro + (<usize>j << S);
+      const v = v128.load(a + o);
+      const e = vtanh_exp<T>(v);
+      v128.store(h + o, vtanh_e<T>(v, e));
+      v128.store(dtanh + o, vdtanh_e<T>(e));
+    }
+    for (; j < H; j++) tanh_elem<T>(h, dtanh, a, ro + (<usize>j << S));
+  }
+}
+// @ts-ignore: decorator
+@inline function tanh_elem<T>(h: usize, dtanh: usize, a: usize, o: usize): void {
+  const v = load<T>(a + o);
+  const e = tanh_exp<T>(v);
+  store<T>(h + o, tanh_e<T>(v, e));
+  store<T>(dtanh + o, dtanh_e<T>(e));
 }
 
 // da (R,H) written = (dh + run) ⊙ dtanh when has_run, else dh ⊙ dtanh.
@@ -77,14 +94,14 @@ export function rnn_step_forward__scalar<T>(next_h: usize, dtanh: usize, x: usiz
   bias_rows<T>(dtanh, b, N, H, H); // a is formed in dtanh, so next_h may alias prev_h
   gemm_nn__scalar<T>(dtanh, x, Wx, N, H, D, D, H, H, 1, scratch);
   gemm_nn__scalar<T>(dtanh, prev_h, Wh, N, H, H, H, H, H, 1, scratch);
-  tanh_rows<T>(next_h, dtanh, dtanh, N, H, H);
+  tanh_rows__scalar<T>(next_h, dtanh, dtanh, N, H, H);
 }
 export function rnn_step_forward__wasmsimd<T>(next_h: usize, dtanh: usize, x: usize, prev_h: usize,
     Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32, scratch: usize = 0): void {
   bias_rows<T>(dtanh, b, N, H, H); // a is formed in dtanh, so next_h may alias prev_h
   gemm_nn__wasmsimd<T>(dtanh, x, Wx, N, H, D, D, H, H, 1, scratch);
   gemm_nn__wasmsimd<T>(dtanh, prev_h, Wh, N, H, H, H, H, H, 1, scratch);
-  tanh_rows<T>(next_h, dtanh, dtanh, N, H, H);
+  tanh_rows__wasmsimd<T>(next_h, dtanh, dtanh, N, H, H);
 }
 
 // da (N,H) scratch written = dnext_h ⊙ dtanh; dx (N,D) written = da·Wxᵀ; dprev_h (N,H) written
@@ -124,7 +141,7 @@ export function rnn_forward__scalar<T>(h: usize, dtanh: usize, x: usize, h0: usi
     const ot = <usize>t * <usize>H << S;
     const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
     gemm_nn__scalar<T>(h + ot, prev, Wh, N, H, H, t == 0 ? H : TH, H, TH, 1, scratch);
-    tanh_rows<T>(h + ot, dtanh + ot, h + ot, N, H, TH);
+    tanh_rows__scalar<T>(h + ot, dtanh + ot, h + ot, N, H, TH);
   }
 }
 export function rnn_forward__wasmsimd<T>(h: usize, dtanh: usize, x: usize, h0: usize, Wx: usize, Wh: usize,
@@ -137,7 +154,7 @@ export function rnn_forward__wasmsimd<T>(h: usize, dtanh: usize, x: usize, h0: u
     const ot = <usize>t * <usize>H << S;
     const prev = t == 0 ? h0 : h + ot - (<usize>H << S);
     gemm_nn__wasmsimd<T>(h + ot, prev, Wh, N, H, H, t == 0 ? H : TH, H, TH, 1, scratch);
-    tanh_rows<T>(h + ot, dtanh + ot, h + ot, N, H, TH);
+    tanh_rows__wasmsimd<T>(h + ot, dtanh + ot, h + ot, N, H, TH);
   }
 }
 
