@@ -17,14 +17,20 @@ interface Saved extends Cache {
   readonly dims: Record<string, number>;
 }
 
+/** Caches made by this module: a look-alike object is refused rather than half-trusted. */
+const genuine = new WeakSet<object>();
+
 function saved(kind: string, dtype: FloatDType, t: Record<string, Tensor>, dims: Record<string, number>): Cache {
-  return Object.freeze({ kind, dtype, t, dims }) as Saved;
+  const c = Object.freeze({ kind, dtype, t, dims }) as Saved;
+  genuine.add(c);
+  return c;
 }
 
 function open(cache: unknown, kind: string): Saved {
   if (!cache || typeof cache !== 'object' || (cache as Saved).kind !== kind) {
-    fail('cache', `the cache returned by ${kind}`, cache && typeof cache === 'object' ? `a cache of ${(cache as Saved).kind ?? 'unknown'}` : typeof cache);
+    fail('cache', `the cache returned by ${kind}`, cache && typeof cache === 'object' ? `a cache of ${String((cache as Saved).kind ?? 'unknown')}` : typeof cache);
   }
+  if (!genuine.has(cache)) fail('cache', `the cache returned by ${kind}`, 'an object made elsewhere (caches are opaque)');
   return cache as Saved;
 }
 
