@@ -75,8 +75,12 @@ export class CaptioningRNN {
     const { wordToIdx, inputDim = 512, wordvecDim = 128, hiddenDim = 128, cellType = 'rnn', dtype = 'float32', seed = 0 } = options;
     if (!wordToIdx || typeof wordToIdx !== 'object') fail('wordToIdx', 'an object mapping words to ids', wordToIdx);
     const V = Object.keys(wordToIdx).length;
+    const seen = new Map<number, string>();
     for (const [w, i] of Object.entries(wordToIdx)) {
-      if (!Number.isInteger(i) || i < 0) fail(`wordToIdx[${JSON.stringify(w)}]`, 'a non-negative integer id', i);
+      // ids index the rows of W_embed and W_vocab's columns: exactly 0..V-1, each once
+      if (!Number.isInteger(i) || i < 0 || i >= V) fail(`wordToIdx[${JSON.stringify(w)}]`, `an integer id in [0, ${V}) (V = number of words)`, i);
+      if (seen.has(i)) fail(`wordToIdx[${JSON.stringify(w)}]`, `an id no other word has (${JSON.stringify(seen.get(i))} is ${i})`, i);
+      seen.set(i, w);
     }
     if (!('<NULL>' in wordToIdx)) fail('wordToIdx', "a vocabulary containing '<NULL>'", `${V} words without it`);
     checkPositiveInt('inputDim', inputDim, 1 << 20);
@@ -109,7 +113,12 @@ export class CaptioningRNN {
     checkMemory('model', total * (dtype === 'float64' ? 8 : 4) * 4);
     this.layout = layout;
     this.params = new WasmBuffer(dtype, total);
-    this.grads = new WasmBuffer(dtype, total);
+    try {
+      this.grads = new WasmBuffer(dtype, total);
+    } catch (e) {
+      this.params.free();
+      throw e;
+    }
 
     // CS231n init order and scales: W_embed/100, W_proj/√D, Wx/√W, Wh/√H, W_vocab/√H, biases 0.
     const rng = new LegacyRandom(seed);
@@ -207,7 +216,6 @@ export class CaptioningRNN {
   /** @internal the activation buffers for (N, T), grown when needed */
   workspace(N: number, T: number): Workspace {
     if (this.ws && this.ws.N === N && this.ws.T === T) return this.ws;
-    this.freeWorkspace(this.ws);
     const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype, cellType } = this.config;
     const G = (cellType === 'lstm' ? 4 : 1) * H;
     const f = dtype;
@@ -223,9 +231,11 @@ export class CaptioningRNN {
     let bytes = 0;
     for (const [dt, n] of Object.values(sizes)) bytes += n * (dt === 'float64' ? 8 : 4);
     checkMemory('captions', bytes);
-    const bufs: Record<string, WasmBuffer> = {};
-    for (const [name, [dt, n]] of Object.entries(sizes)) bufs[name] = new WasmBuffer(dt, n);
-    this.ws = { N, T, bufs };
+    // the old workspace goes only once the new one is allocated: a refused batch changes nothing
+    const old = this.ws;
+    this.ws = null;
+    this.freeWorkspace(old);
+    this.ws = { N, T, bufs: allocAll(sizes) };
     return this.ws;
   }
 
@@ -396,7 +406,6 @@ export class CaptioningRNN {
   /** Buffers for stepping `rows` sequences one word at a time. */
   private stepBuffers(rows: number): Workspace {
     if (this.sampleWs && this.sampleWs.N === rows) return this.sampleWs;
-    this.freeWorkspace(this.sampleWs);
     const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype: f, cellType } = this.config;
     const G = (cellType === 'lstm' ? 4 : 1) * H;
     const sizes: Record<string, [FloatDType | 'int32', number]> = {
@@ -407,9 +416,10 @@ export class CaptioningRNN {
     let bytes = 0;
     for (const [dt, n] of Object.values(sizes)) bytes += n * (dt === 'float64' ? 8 : 4);
     checkMemory('features', bytes);
-    const bufs: Record<string, WasmBuffer> = {};
-    for (const [name, [dt, n]] of Object.entries(sizes)) bufs[name] = new WasmBuffer(dt, n);
-    this.sampleWs = { N: rows, T: 1, bufs };
+    const old = this.sampleWs;
+    this.sampleWs = null;
+    this.freeWorkspace(old);
+    this.sampleWs = { N: rows, T: 1, bufs: allocAll(sizes) };
     return this.sampleWs;
   }
 
@@ -473,6 +483,8 @@ export class CaptioningRNN {
     const end = this.endIdx!;
     const nul = this.nullIdx;
     const rows = N * k;
+    // the beams' sequences (JS) and candidates (k·V per image) on top of the step buffers
+    checkMemory('features', rows * maxLength * 4 * 3 + k * V * 48, 'memory for beam search');
     const s = this.stepBuffers(rows);
     this.project(s, features, N, k);
     const H = this.config.hiddenDim;
@@ -549,7 +561,7 @@ export class CaptioningRNN {
   /** Beam search returning the top-k captions per image with their log-probability scores. */
   sampleTopK(features: Tensor, options: { maxLength?: number; beamSize?: number } = {}): { captions: Tensor; scores: Tensor } {
     this.alive();
-    const { maxLength = 30, beamSize = 3 } = options;
+    const { maxLength = 30, beamSize = 3 } = options ?? {};
     const N = this.checkFeatures(features, new Dims());
     checkPositiveInt('maxLength', maxLength, 10000);
     checkPositiveInt('beamSize', beamSize, 1000);
@@ -570,6 +582,18 @@ export class CaptioningRNN {
     this.params.free();
     this.grads.free();
   }
+}
+
+/** Allocates every buffer of a size table, or none (a refused allocation frees the others). */
+function allocAll(sizes: Record<string, [FloatDType | 'int32' | 'float64', number]>): Record<string, WasmBuffer> {
+  const bufs: Record<string, WasmBuffer> = {};
+  try {
+    for (const [name, [dt, n]] of Object.entries(sizes)) bufs[name] = new WasmBuffer(dt, n);
+  } catch (e) {
+    for (const b of Object.values(bufs)) b.free();
+    throw e;
+  }
+  return bufs;
 }
 
 export { RecapError };
