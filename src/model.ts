@@ -75,12 +75,8 @@ export class CaptioningRNN {
     const { wordToIdx, inputDim = 512, wordvecDim = 128, hiddenDim = 128, cellType = 'rnn', dtype = 'float32', seed = 0 } = options;
     if (!wordToIdx || typeof wordToIdx !== 'object') fail('wordToIdx', 'an object mapping words to ids', wordToIdx);
     const V = Object.keys(wordToIdx).length;
-    const seen = new Map<number, string>();
     for (const [w, i] of Object.entries(wordToIdx)) {
-      // ids index the rows of W_embed and W_vocab's columns: exactly 0..V-1, each once
-      if (!Number.isInteger(i) || i < 0 || i >= V) fail(`wordToIdx[${JSON.stringify(w)}]`, `an integer id in [0, ${V}) (V = number of words)`, i);
-      if (seen.has(i)) fail(`wordToIdx[${JSON.stringify(w)}]`, `an id no other word has (${JSON.stringify(seen.get(i))} is ${i})`, i);
-      seen.set(i, w);
+      if (!Number.isInteger(i) || i < 0) fail(`wordToIdx[${JSON.stringify(w)}]`, 'a non-negative integer id', i);
     }
     if (!('<NULL>' in wordToIdx)) fail('wordToIdx', "a vocabulary containing '<NULL>'", `${V} words without it`);
     checkPositiveInt('inputDim', inputDim, 1 << 20);
@@ -377,9 +373,8 @@ export class CaptioningRNN {
     checkPositiveInt('beamSize', beamSize, 1000);
     checkNumber('temperature', temperature, 0, 1e6);
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail('seed', 'an integer in [0, 2^32)', seed);
-    if (this.startIdx === null) fail('wordToIdx', "a vocabulary containing '<START>' (needed by sample)", 'none');
+    this.checkSampleVocab(beamSize > 1);
     if (beamSize > 1) {
-      if (this.endIdx === null) fail('wordToIdx', "a vocabulary containing '<END>' (needed by beam search)", 'none');
       return this.beamSearch(features, N, maxLength, beamSize).captions;
     }
     const rows = N;
@@ -397,6 +392,19 @@ export class CaptioningRNN {
       for (let n = 0; n < N; n++) out[n * maxLength + t] = w[n];
     }
     return new Tensor(out, [N, maxLength]);
+  }
+
+  /**
+   * Sampling feeds <START> (and beam search <NULL> for finished beams) back in as words: they
+   * must be rows of W_embed, i.e. ids below V (the CS231n loss-check vocabulary is sparse).
+   */
+  private checkSampleVocab(beam: boolean): void {
+    const V = this.config.vocabSize;
+    if (this.startIdx === null) fail('wordToIdx', "a vocabulary containing '<START>' (needed by sample)", 'none');
+    if (this.startIdx >= V) fail("wordToIdx['<START>']", `an id in [0, ${V}) (a row of W_embed) to sample`, this.startIdx);
+    if (!beam) return;
+    if (this.endIdx === null) fail('wordToIdx', "a vocabulary containing '<END>' (needed by beam search)", 'none');
+    if (this.nullIdx >= V) fail("wordToIdx['<NULL>']", `an id in [0, ${V}) (a row of W_embed) for beam search`, this.nullIdx);
   }
 
   private k(name: string): (...a: number[]) => number {
@@ -565,8 +573,7 @@ export class CaptioningRNN {
     const N = this.checkFeatures(features, new Dims());
     checkPositiveInt('maxLength', maxLength, 10000);
     checkPositiveInt('beamSize', beamSize, 1000);
-    if (this.startIdx === null) fail('wordToIdx', "a vocabulary containing '<START>' (needed by sample)", 'none');
-    if (this.endIdx === null) fail('wordToIdx', "a vocabulary containing '<END>' (needed by beam search)", 'none');
+    this.checkSampleVocab(true);
     const r = this.beamSearch(features, N, maxLength, beamSize);
     return { captions: r.topK, scores: new Tensor(r.scores, [N, beamSize]) };
   }
