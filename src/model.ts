@@ -212,6 +212,24 @@ export class CaptioningRNN {
   /** @internal the activation buffers for (N, T), grown when needed */
   workspace(N: number, T: number): Workspace {
     if (this.ws && this.ws.N === N && this.ws.T === T) return this.ws;
+    const sizes = this.workspaceSizes(N, T);
+    checkMemory('captions', this.workspaceBytes(N, T));
+    // the old workspace goes only once the new one is allocated: a refused batch changes nothing
+    const old = this.ws;
+    this.ws = null;
+    this.freeWorkspace(old);
+    this.ws = { N, T, bufs: allocAll(sizes) };
+    return this.ws;
+  }
+
+  /** @internal bytes of wasm memory a training step on a (N, T) batch needs */
+  workspaceBytes(N: number, T: number): number {
+    let bytes = 0;
+    for (const [dt, n] of Object.values(this.workspaceSizes(N, T))) bytes += n * (dt === 'float64' ? 8 : 4);
+    return bytes;
+  }
+
+  private workspaceSizes(N: number, T: number): Record<string, [FloatDType | 'int32' | 'float64', number]> {
     const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype, cellType } = this.config;
     const G = (cellType === 'lstm' ? 4 : 1) * H;
     const f = dtype;
@@ -224,15 +242,7 @@ export class CaptioningRNN {
       dgates: [f, cellType === 'lstm' ? N * T * G : 0], tanhC: [f, cellType === 'lstm' ? N * T * H : 0],
       dtanhC: [f, cellType === 'lstm' ? N * T * H : 0], dc: [f, cellType === 'lstm' ? N * H : 0],
     };
-    let bytes = 0;
-    for (const [dt, n] of Object.values(sizes)) bytes += n * (dt === 'float64' ? 8 : 4);
-    checkMemory('captions', bytes);
-    // the old workspace goes only once the new one is allocated: a refused batch changes nothing
-    const old = this.ws;
-    this.ws = null;
-    this.freeWorkspace(old);
-    this.ws = { N, T, bufs: allocAll(sizes) };
-    return this.ws;
+    return sizes;
   }
 
   private freeWorkspace(ws: Workspace | null): void {
@@ -381,7 +391,7 @@ export class CaptioningRNN {
     const s = this.stepBuffers(rows);
     this.project(s, features, N, 1);
     const words = s.bufs.words.view() as Int32Array;
-    words.fill(this.startIdx);
+    words.fill(this.startIdx!);
     const out = new Int32Array(N * maxLength);
     const rng = temperature > 0 ? new LegacyRandom(seed) : null;
     for (let t = 0; t < maxLength; t++) {
