@@ -94,9 +94,9 @@ export function checkNumber(name: string, v: unknown, min = -Infinity, max = Inf
 }
 
 /** Refuses calls whose wasm working set would not fit the 4 GiB address space. */
-export function checkMemory(what: string, bytes: number, of = 'wasm memory'): void {
+export function checkMemory(what: string, bytes: number, of = 'wasm memory', detail?: string): void {
   if (!(bytes <= MEMORY_LIMIT)) {
-    throw new RecapError(what, `a working set under 3.5 GiB of ${of}`, `${formatBytes(bytes)} needed`);
+    throw new RecapError(what, `a working set under 3.5 GiB of ${of}`, `${formatBytes(bytes)} needed`, detail);
   }
 }
 

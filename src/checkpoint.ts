@@ -244,14 +244,14 @@ function checkHeader(name: string, h: unknown): asserts h is Header {
   if (!isObj(h.lossHistory)) bad('lossHistory must be a section');
   if (h.meta !== undefined && !isObj(h.meta)) bad('meta must be an object');
   if (h.solver === null || h.solver === undefined) return;
-  const s = h.solver;
+  const s = h.solver as Record<string, unknown>;
   if (!isObj(s)) bad('solver must be an object or null');
   if (typeof s.updateRule !== 'string') bad('solver.updateRule must be a string');
   if (!isObj(s.optimConfig) || !Object.values(s.optimConfig).every((v) => typeof v === 'number' && Number.isFinite(v))) bad('solver.optimConfig must map names to finite numbers');
   if (typeof s.lrDecay !== 'number' || !Number.isFinite(s.lrDecay)) bad('solver.lrDecay must be a finite number');
   for (const k of ['batchSize', 'numEpochs', 'seed', 'iteration', 'epoch'] as const) if (!isInt(s[k])) bad(`solver.${k} must be a non-negative integer`);
   if (typeof s.samplerKind !== 'string' || !SAMPLER_KINDS.includes(s.samplerKind)) bad(`solver.samplerKind must be one of ${SAMPLER_KINDS.join(', ')}`);
-  const rng = s.rng;
+  const rng = s.rng as Record<string, unknown>;
   if (!isObj(rng) || !isObj(rng.key) || !isInt(rng.pos) || typeof rng.hasGauss !== 'boolean' || typeof rng.gauss !== 'number' || !Number.isFinite(rng.gauss)) {
     bad('solver.rng must hold key (a section), pos, hasGauss and gauss');
   }
