@@ -49,6 +49,13 @@ export class Tensor {
   /** A number for a 0-d tensor, nested arrays otherwise. */
   toArray(): number | NestedArray {
     if (this.shape.length === 0) return this.data[0];
+    if (this.size === 0) {
+      // an empty tensor of shape [2^32, 0] would still need 2^32 empty arrays
+      let arrays = 0;
+      let p = 1;
+      for (let d = 0; d < this.shape.length - 1 && p > 0; d++) arrays += p *= this.shape[d];
+      if (arrays > 2 ** 24) fail('tensor', 'at most 2^24 nested arrays for toArray() of an empty tensor', `shape [${this.shape.join(', ')}]`);
+    }
     const build = (dim: number, offset: number): NestedArray => {
       const len = this.shape[dim];
       if (dim === this.shape.length - 1) return Array.from(this.data.subarray(offset, offset + len));
@@ -89,6 +96,10 @@ function checkShape(name: string, shape: unknown): asserts shape is readonly num
   if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     fail(name, 'an array of non-negative integers', Array.isArray(shape) ? shape : describeValue(shape));
   }
+  // even an empty tensor's other dimensions must describe a size a tensor could have
+  let p = 1;
+  for (const d of shape) if (d > 0) p *= d;
+  if (p > MAX_ELEMENTS) fail(name, `dimensions whose product (zeros aside) is at most ${MAX_ELEMENTS}`, shape);
 }
 
 function describeValue(v: unknown): string {

@@ -159,6 +159,7 @@ describe('fuzz: loadCheckpoint', () => {
       [['model', 'params'], null],
       [['solver', 'rng'], null],
       [['solver', 'blocks'], 3],
+      [['solver', 'updateRule'], 'x'], // loaded, then refused by new CaptioningSolver (seed 12345)
     ];
     for (const [path, v] of cases) expect(() => loadCheckpoint(reseal(bytes, edit(h, path, v, false))), path.join('.')).toThrow(FormatError);
   });

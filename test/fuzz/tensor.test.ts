@@ -88,5 +88,9 @@ describe('fuzz: tensor()', () => {
     expect(() => new Tensor(new Float32Array(2), [-1, -2])).toThrow(RecapError);
     expect(() => tensor({ length: -1 } as never)).toThrow(RecapError);
     expect(() => tensor({ length: 2 ** 40 } as never)).toThrow(RecapError);
+    // an empty tensor of shape [2^32, 0] crashed the process in toArray() (out of memory)
+    expect(() => tensor([], [2 ** 32, 0])).toThrow(RecapError);
+    expect(() => tensor([], [2 ** 20, 2 ** 20, 0]).toArray()).toThrow(RecapError);
+    expect(tensor([], [3, 0, 2]).toArray()).toEqual([[], [], []]);
   });
 });
