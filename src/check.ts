@@ -94,8 +94,15 @@ export function checkNumber(name: string, v: unknown, min = -Infinity, max = Inf
 }
 
 /** Refuses calls whose wasm working set would not fit the 4 GiB address space. */
-export function checkMemory(what: string, bytes: number): void {
-  if (bytes > 3.5 * 2 ** 30) {
-    throw new RecapError(what, 'a working set under 3.5 GiB of wasm memory', `${(bytes / 2 ** 30).toFixed(2)} GiB needed`);
+export function checkMemory(what: string, bytes: number, of = 'wasm memory', detail?: string): void {
+  if (!(bytes <= MEMORY_LIMIT)) {
+    throw new RecapError(what, `a working set under 3.5 GiB of ${of}`, `${formatBytes(bytes)} needed`, detail);
   }
+}
+
+/** The most one call may ask of the (at most 4 GiB) wasm address space. */
+export const MEMORY_LIMIT = 3.5 * 2 ** 30;
+
+export function formatBytes(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }

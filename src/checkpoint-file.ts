@@ -1,7 +1,7 @@
 // Checkpoint files (Node): written atomically, so a crash mid-save never destroys the previous
 // checkpoint — bytes go to a temporary file in the same directory, are fsynced, then renamed
 // over the target (rename is atomic on POSIX), and the directory entry is fsynced.
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import { FormatError } from './errors.js';
@@ -36,6 +36,36 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     await d.close();
   } catch {
     // directory fsync is best effort
+  }
+  await removeStaleTemps(dir, basename(path));
+}
+
+/**
+ * Temp files left by a process killed mid-save (`.NAME.tmp-PID-N` of a PID that no longer
+ * runs) are removed after the next successful save; those of live processes are left alone.
+ */
+async function removeStaleTemps(dir: string, base: string): Promise<void> {
+  const prefix = `.${base}.tmp-`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;
+    await unlink(join(dir, name)).catch(() => {});
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
   }
 }
 

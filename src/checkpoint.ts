@@ -131,15 +131,19 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordT
   if (magic !== MAGIC) throw new FormatError(name, `not a recap checkpoint (magic ${JSON.stringify(magic)}, expected "${MAGIC}")`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const version = dv.getUint32(8, true);
-  if (version > CHECKPOINT_VERSION) {
-    throw new FormatError(name, `format version ${version} is newer than this recap reads (${CHECKPOINT_VERSION}); upgrade recap to load it`);
-  }
-  if (version < 1) throw new FormatError(name, `unknown format version ${version}`);
   const stored = dv.getUint32(buf.length - 4, true);
   const actual = crc32(buf.subarray(0, buf.length - 4));
-  if (stored !== actual) {
+  const crcOk = stored === actual;
+  // a damaged version field must not pass for a newer format (nor a newer file for a damaged one)
+  if (version > CHECKPOINT_VERSION) {
+    throw new FormatError(name, crcOk
+      ? `format version ${version} is newer than this recap reads (${CHECKPOINT_VERSION}); upgrade recap to load it`
+      : `format version ${version} is newer than this recap reads (${CHECKPOINT_VERSION}), and the checksum does not match (stored ${hex(stored)}, computed ${hex(actual)}): the file is corrupt, or was written by a newer recap`);
+  }
+  if (!crcOk) {
     throw new FormatError(name, `checksum mismatch (stored ${hex(stored)}, computed ${hex(actual)}): the file is truncated or corrupt`);
   }
+  if (version < 1) throw new FormatError(name, `unknown format version ${version}`);
   const headerLength = dv.getUint32(12, true);
   if (16 + headerLength > buf.length - 4) throw new FormatError(name, 'truncated header');
   let header: Header;
@@ -148,11 +152,11 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordT
   } catch (e) {
     throw new FormatError(name, `unreadable header (${(e as Error).message})`);
   }
-  if (header?.format !== 'recap-checkpoint' || !header.model?.config) throw new FormatError(name, 'header is not a recap checkpoint header');
+  checkHeader(name, header);
   const dataStart = Math.ceil((16 + headerLength) / 8) * 8;
   const dataEnd = buf.length - 4;
   const read = (s: Section, what: string): Arr => {
-    if (!s || !(s.dtype in BYTES) || !Number.isInteger(s.offset) || !Number.isInteger(s.length) || s.offset < 0 || s.length < 0) {
+    if (!s || typeof s !== 'object' || typeof s.dtype !== 'string' || !Object.hasOwn(BYTES, s.dtype) || !Number.isInteger(s.offset) || !Number.isInteger(s.length) || s.offset < 0 || s.length < 0) {
       throw new FormatError(name, `bad section descriptor for ${what}`);
     }
     const start = dataStart + s.offset;
@@ -214,6 +218,46 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordT
     throw new FormatError(name, `parameters do not fit the model: ${(e as Error).message}`);
   }
   return { model, solverState, lossHistory, meta: header.meta ?? {}, version };
+}
+
+const SAMPLER_KINDS = ['replacement', 'shuffle', 'function'];
+const UPDATE_RULES = ['sgd', 'sgd_momentum', 'rmsprop', 'adam', 'adam_a2'];
+
+/** The header's structure (types of every field the loader reads); values are checked later. */
+function checkHeader(name: string, h: unknown): asserts h is Header {
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const bad = (what: string): never => {
+    throw new FormatError(name, `malformed header: ${what}`);
+  };
+  const isInt = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (!isObj(h) || h.format !== 'recap-checkpoint' || !isObj(h.model) || !isObj(h.model.config)) {
+    throw new FormatError(name, 'header is not a recap checkpoint header');
+  }
+  const m = h.model;
+  if (!isObj(m.wordToIdx)) bad('model.wordToIdx must be an object');
+  if (!isObj(m.params)) bad('model.params must be an object');
+  const params = m.params as Record<string, unknown>;
+  for (const p of PARAM_NAMES) {
+    const e = params[p];
+    if (e === undefined) throw new FormatError(name, `parameter ${p} is missing`);
+    if (!isObj(e) || !isObj(e.section) || !Array.isArray(e.shape) || !e.shape.every(isInt)) bad(`parameter ${p} needs a shape (non-negative integers) and a section`);
+  }
+  if (!isObj(h.lossHistory)) bad('lossHistory must be a section');
+  if (h.meta !== undefined && !isObj(h.meta)) bad('meta must be an object');
+  if (h.solver === null || h.solver === undefined) return;
+  const s = h.solver as Record<string, unknown>;
+  if (!isObj(s)) bad('solver must be an object or null');
+  if (typeof s.updateRule !== 'string' || !UPDATE_RULES.includes(s.updateRule)) bad(`solver.updateRule must be one of ${UPDATE_RULES.join(', ')}`);
+  if (!isObj(s.optimConfig) || !Object.values(s.optimConfig).every((v) => typeof v === 'number' && Number.isFinite(v))) bad('solver.optimConfig must map names to finite numbers');
+  if (typeof s.lrDecay !== 'number' || !Number.isFinite(s.lrDecay)) bad('solver.lrDecay must be a finite number');
+  for (const k of ['batchSize', 'numEpochs', 'seed', 'iteration', 'epoch'] as const) if (!isInt(s[k])) bad(`solver.${k} must be a non-negative integer`);
+  if (typeof s.samplerKind !== 'string' || !SAMPLER_KINDS.includes(s.samplerKind)) bad(`solver.samplerKind must be one of ${SAMPLER_KINDS.join(', ')}`);
+  const rng = s.rng as Record<string, unknown>;
+  if (!isObj(rng) || !isObj(rng.key) || !isInt(rng.pos) || typeof rng.hasGauss !== 'boolean' || typeof rng.gauss !== 'number' || !Number.isFinite(rng.gauss)) {
+    bad('solver.rng must hold key (a section), pos, hasGauss and gauss');
+  }
+  if (!isObj(s.blocks) || !Object.values(s.blocks).every(isObj)) bad('solver.blocks must map names to sections');
+  if (s.order !== null && !isObj(s.order)) bad('solver.order must be a section or null');
 }
 
 /** The vocabularies must map the same words to the same ids. */

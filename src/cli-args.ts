@@ -262,7 +262,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
     if (first === 'help' && rest.length > 0) {
-      if (rest.length > 1 || !(rest[0] in COMMANDS)) throw new UsageError(`help: unknown command ${JSON.stringify(rest.join(' '))}`);
+      if (rest.length > 1 || !Object.hasOwn(COMMANDS, rest[0])) throw new UsageError(`help: unknown command ${JSON.stringify(rest.join(' '))}`);
       return { command: 'help', topic: rest[0] as CommandName };
     }
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])} after ${first}`);
@@ -273,7 +273,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     return { command: 'version' };
   }
   if (first.startsWith('-')) throw new UsageError(`expected a command (train, sample or eval) before ${first}`);
-  if (!(first in COMMANDS)) {
+  if (!Object.hasOwn(COMMANDS, first)) {
     const near = nearest(first, Object.keys(COMMANDS));
     throw new UsageError(`unknown command ${JSON.stringify(first)}: expected train, sample or eval${near ? ` (did you mean ${near}?)` : ''}`);
   }

@@ -1,7 +1,7 @@
 // layers.*: the functions of CS231n `rnn_layers.py`, one wasm kernel call each.
 // Shapes: N batch, T time, D input, H hidden, V vocab, M output. Inputs are copied into wasm
 // memory, the kernel runs, outputs are copied out into tensors the caller owns.
-import { Dims, checkFinite, checkIds, checkMask, floatDType } from './check.js';
+import { Dims, checkFinite, checkIds, checkMask, checkMemory, floatDType } from './check.js';
 import { RecapError, fail } from './errors.js';
 import { type Scratch, type WasmBuffer, kname, withScratch } from './memory.js';
 import { kernels, scratch } from './runtime.js';
@@ -17,14 +17,20 @@ interface Saved extends Cache {
   readonly dims: Record<string, number>;
 }
 
+/** Caches made by this module: a look-alike object is refused rather than half-trusted. */
+const genuine = new WeakSet<object>();
+
 function saved(kind: string, dtype: FloatDType, t: Record<string, Tensor>, dims: Record<string, number>): Cache {
-  return Object.freeze({ kind, dtype, t, dims }) as Saved;
+  const c = Object.freeze({ kind, dtype, t, dims }) as Saved;
+  genuine.add(c);
+  return c;
 }
 
 function open(cache: unknown, kind: string): Saved {
   if (!cache || typeof cache !== 'object' || (cache as Saved).kind !== kind) {
-    fail('cache', `the cache returned by ${kind}`, cache && typeof cache === 'object' ? `a cache of ${(cache as Saved).kind ?? 'unknown'}` : typeof cache);
+    fail('cache', `the cache returned by ${kind}`, cache && typeof cache === 'object' ? `a cache of ${String((cache as Saved).kind ?? 'unknown')}` : typeof cache);
   }
+  if (!genuine.has(cache)) fail('cache', `the cache returned by ${kind}`, 'an object made elsewhere (caches are opaque)');
   return cache as Saved;
 }
 
@@ -35,8 +41,13 @@ function floats(args: Record<string, Tensor>): FloatDType {
   return dtype;
 }
 
-/** Runs `body` with the kernel-name function for `dtype` and a scratch scope. */
-function call<R>(dtype: FloatDType, body: (k: (name: string) => (...a: number[]) => number, s: Scratch) => R): R {
+/**
+ * Runs `body` with the kernel-name function for `dtype` and a scratch scope. `elements` is how
+ * many values the call copies into and allocates in wasm memory: a call that cannot fit is
+ * refused up front, saying how much it needs.
+ */
+function call<R>(fn: string, dtype: FloatDType, elements: number, body: (k: (name: string) => (...a: number[]) => number, s: Scratch) => R): R {
+  checkMemory(fn, elements * (dtype === 'float64' ? 8 : 4), 'wasm memory', 'inputs, outputs and scratch of the call');
   const ks = kernels();
   return withScratch((s) => body((name) => ks[kname(dtype, name)], s));
 }
@@ -57,7 +68,7 @@ export function affineForward(x: Tensor, w: Tensor, b: Tensor): { out: Tensor; c
   dims.bind('b', b, ['M']);
   const M = dims.get('M');
   const dtype = floats({ x, w, b });
-  const result = call(dtype, (k, s) => {
+  const result = call('affineForward', dtype, x.size + w.size + b.size + N * M, (k, s) => {
     const o = s.alloc(dtype, N * M);
     k('affine_forward')(o.ptr, s.from(x2).ptr, s.from(w).ptr, s.from(b).ptr, N, D, M, scratch());
     return out(o, [N, M]);
@@ -73,7 +84,7 @@ export function affineBackward(dout: Tensor, cache: Cache): { dx: Tensor; dw: Te
   dims.set('M', M, 'cache');
   dims.bind('dout', dout, ['N', 'M']);
   floats({ dout, x: c.t.x });
-  return call(c.dtype, (k, s) => {
+  return call('affineBackward', c.dtype, 2 * N * D + 2 * D * M + M + N * M, (k, s) => {
     const dx = s.alloc(c.dtype, N * D);
     const dw = s.alloc(c.dtype, D * M, true);
     const db = s.alloc(c.dtype, M, true);
@@ -94,7 +105,7 @@ export function rnnStepForward(x: Tensor, prevH: Tensor, Wx: Tensor, Wh: Tensor,
   dims.bind('b', b, ['H']);
   const [N, D, H] = ['N', 'D', 'H'].map((l) => dims.get(l));
   const dtype = floats({ x, prevH, Wx, Wh, b });
-  const r = call(dtype, (k, s) => {
+  const r = call('rnnStepForward', dtype, N * D + 3 * N * H + D * H + H * H + H, (k, s) => {
     const nextH = s.alloc(dtype, N * H);
     const dtanh = s.alloc(dtype, N * H);
     k('rnn_step_forward')(nextH.ptr, dtanh.ptr, s.from(x).ptr, s.from(prevH).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, D, H, scratch());
@@ -112,7 +123,7 @@ export function rnnStepBackward(dnextH: Tensor, cache: Cache): { dx: Tensor; dpr
   dims.bind('dnextH', dnextH, ['N', 'H']);
   floats({ dnextH, x: c.t.x });
   const t = c.t;
-  return call(c.dtype, (k, s) => {
+  return call('rnnStepBackward', c.dtype, 2 * N * D + 5 * N * H + 2 * D * H + 2 * H * H + H, (k, s) => {
     const dx = s.alloc(c.dtype, N * D);
     const dprevH = s.alloc(c.dtype, N * H);
     const dWx = s.alloc(c.dtype, D * H, true);
@@ -134,7 +145,7 @@ export function rnnForward(x: Tensor, h0: Tensor, Wx: Tensor, Wh: Tensor, b: Ten
   dims.bind('b', b, ['H']);
   const [N, T, D, H] = ['N', 'T', 'D', 'H'].map((l) => dims.get(l));
   const dtype = floats({ x, h0, Wx, Wh, b });
-  const r = call(dtype, (k, s) => {
+  const r = call('rnnForward', dtype, N * T * D + 2 * N * T * H + N * H + D * H + H * H + H, (k, s) => {
     const h = s.alloc(dtype, N * T * H);
     const dtanh = s.alloc(dtype, N * T * H);
     k('rnn_forward')(h.ptr, dtanh.ptr, s.from(x).ptr, s.from(h0).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, T, D, H, scratch());
@@ -153,7 +164,7 @@ export function rnnBackward(dh: Tensor, cache: Cache): { dx: Tensor; dh0: Tensor
   dims.bind('dh', dh, ['N', 'T', 'H']);
   floats({ dh, x: c.t.x });
   const t = c.t;
-  return call(c.dtype, (k, s) => {
+  return call('rnnBackward', c.dtype, 2 * N * T * D + 4 * N * T * H + 2 * N * H + 2 * D * H + 2 * H * H + H, (k, s) => {
     const dx = s.alloc(c.dtype, N * T * D);
     const dh0 = s.alloc(c.dtype, N * H);
     const dWx = s.alloc(c.dtype, D * H, true);
@@ -186,7 +197,7 @@ export function lstmStepForward(x: Tensor, prevH: Tensor, prevC: Tensor, Wx: Ten
   lstmWeights(dims, Wx, Wh, b);
   const [N, D, H] = ['N', 'D', 'H'].map((l) => dims.get(l));
   const dtype = floats({ x, prevH, prevC, Wx, Wh, b });
-  const r = call(dtype, (k, s) => {
+  const r = call('lstmStepForward', dtype, N * D + 8 * N * H + 8 * N * H + 4 * D * H + 4 * H * H + 4 * H, (k, s) => {
     const nextH = s.alloc(dtype, N * H);
     const nextC = s.alloc(dtype, N * H);
     const gates = s.alloc(dtype, N * 4 * H);
@@ -215,7 +226,7 @@ export function lstmStepBackward(dnextH: Tensor, dnextC: Tensor, cache: Cache): 
   dims.bind('dnextC', dnextC, ['N', 'H']);
   floats({ dnextH, dnextC, x: c.t.x });
   const t = c.t;
-  return call(c.dtype, (k, s) => {
+  return call('lstmStepBackward', c.dtype, 2 * N * D + 18 * N * H + 8 * D * H + 8 * H * H + 4 * H, (k, s) => {
     const dx = s.alloc(c.dtype, N * D);
     const dprevH = s.alloc(c.dtype, N * H);
     const dprevC = s.alloc(c.dtype, N * H);
@@ -240,7 +251,7 @@ export function lstmForward(x: Tensor, h0: Tensor, Wx: Tensor, Wh: Tensor, b: Te
   lstmWeights(dims, Wx, Wh, b);
   const [N, T, D, H] = ['N', 'T', 'D', 'H'].map((l) => dims.get(l));
   const dtype = floats({ x, h0, Wx, Wh, b });
-  const r = call(dtype, (k, s) => {
+  const r = call('lstmForward', dtype, N * T * D + 12 * N * T * H + N * H + 4 * D * H + 4 * H * H + 4 * H, (k, s) => {
     const h = s.alloc(dtype, N * T * H);
     const c = s.alloc(dtype, N * T * H);
     const gates = s.alloc(dtype, N * T * 4 * H);
@@ -269,7 +280,7 @@ export function lstmBackward(dh: Tensor, cache: Cache): { dx: Tensor; dh0: Tenso
   dims.bind('dh', dh, ['N', 'T', 'H']);
   floats({ dh, x: c.t.x });
   const t = c.t;
-  return call(c.dtype, (k, s) => {
+  return call('lstmBackward', c.dtype, 2 * N * T * D + 17 * N * T * H + 3 * N * H + 8 * D * H + 8 * H * H + 4 * H, (k, s) => {
     const dx = s.alloc(c.dtype, N * T * D);
     const dh0 = s.alloc(c.dtype, N * H);
     const dWx = s.alloc(c.dtype, D * 4 * H, true);
@@ -297,7 +308,7 @@ export function wordEmbeddingForward(x: Tensor, W: Tensor): { out: Tensor; cache
   const [N, T, V, D] = ['N', 'T', 'V', 'D'].map((l) => dims.get(l));
   const dtype = floats({ W });
   checkIds('x', x, V);
-  const o = call(dtype, (k, s) => {
+  const o = call('wordEmbeddingForward', dtype, N * T + V * D + N * T * D, (k, s) => {
     const o = s.alloc(dtype, N * T * D);
     k('word_embedding_forward')(o.ptr, s.from(x).ptr, s.from(W).ptr, N * T, V, D);
     return out(o, [N, T, D]);
@@ -315,7 +326,7 @@ export function wordEmbeddingBackward(dout: Tensor, cache: Cache): { dW: Tensor 
   dims.bind('dout', dout, ['N', 'T', 'D']);
   if (dout.dtype !== c.dtype) fail('dout', `dtype ${c.dtype} (as W)`, dout.dtype);
   floats({ dout });
-  return call(c.dtype, (k, s) => {
+  return call('wordEmbeddingBackward', c.dtype, V * D + N * T * D + N * T, (k, s) => {
     const dW = s.alloc(c.dtype, V * D, true);
     k('word_embedding_backward')(dW.ptr, s.from(dout).ptr, s.from(c.t.x).ptr, N * T, V, D);
     return { dW: out(dW, [V, D]) };
@@ -332,7 +343,7 @@ export function temporalAffineForward(x: Tensor, w: Tensor, b: Tensor): { out: T
   dims.bind('b', b, ['M']);
   const [N, T, D, M] = ['N', 'T', 'D', 'M'].map((l) => dims.get(l));
   const dtype = floats({ x, w, b });
-  const o = call(dtype, (k, s) => {
+  const o = call('temporalAffineForward', dtype, N * T * D + D * M + M + N * T * M, (k, s) => {
     const o = s.alloc(dtype, N * T * M);
     k('affine_forward')(o.ptr, s.from(x).ptr, s.from(w).ptr, s.from(b).ptr, N * T, D, M, scratch());
     return out(o, [N, T, M]);
@@ -349,7 +360,7 @@ export function temporalAffineBackward(dout: Tensor, cache: Cache): { dx: Tensor
   dims.set('M', M, 'cache');
   dims.bind('dout', dout, ['N', 'T', 'M']);
   floats({ dout, x: c.t.x });
-  return call(c.dtype, (k, s) => {
+  return call('temporalAffineBackward', c.dtype, 2 * N * T * D + 2 * D * M + M + N * T * M, (k, s) => {
     const dx = s.alloc(c.dtype, N * T * D);
     const dw = s.alloc(c.dtype, D * M, true);
     const db = s.alloc(c.dtype, M, true);
@@ -367,7 +378,7 @@ export function temporalSoftmaxLoss(x: Tensor, y: Tensor, mask: Tensor): { loss:
   const dtype = floats({ x });
   checkIds('y', y, V);
   checkMask('mask', mask);
-  return call(dtype, (k, s) => {
+  return call('temporalSoftmaxLoss', dtype, 2 * N * T * V + 2 * N * T, (k, s) => {
     const dx = s.alloc(dtype, N * T * V);
     const loss = k('temporal_softmax_loss')(dx.ptr, s.from(x).ptr, s.from(y).ptr, s.from(mask).ptr, N, T, V);
     return { loss, dx: out(dx, [N, T, V]) };

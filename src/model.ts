@@ -111,7 +111,12 @@ export class CaptioningRNN {
     checkMemory('model', total * (dtype === 'float64' ? 8 : 4) * 4);
     this.layout = layout;
     this.params = new WasmBuffer(dtype, total);
-    this.grads = new WasmBuffer(dtype, total);
+    try {
+      this.grads = new WasmBuffer(dtype, total);
+    } catch (e) {
+      this.params.free();
+      throw e;
+    }
 
     // CS231n init order and scales: W_embed/100, W_proj/√D, Wx/√W, Wh/√H, W_vocab/√H, biases 0.
     const rng = new LegacyRandom(seed);
@@ -209,7 +214,24 @@ export class CaptioningRNN {
   /** @internal the activation buffers for (N, T), grown when needed */
   workspace(N: number, T: number): Workspace {
     if (this.ws && this.ws.N === N && this.ws.T === T) return this.ws;
-    this.freeWorkspace(this.ws);
+    const sizes = this.workspaceSizes(N, T);
+    checkMemory('captions', this.workspaceBytes(N, T));
+    // the old workspace goes only once the new one is allocated: a refused batch changes nothing
+    const old = this.ws;
+    this.ws = null;
+    this.freeWorkspace(old);
+    this.ws = { N, T, bufs: allocAll(sizes) };
+    return this.ws;
+  }
+
+  /** @internal bytes of wasm memory a training step on a (N, T) batch needs */
+  workspaceBytes(N: number, T: number): number {
+    let bytes = 0;
+    for (const [dt, n] of Object.values(this.workspaceSizes(N, T))) bytes += n * (dt === 'float64' ? 8 : 4);
+    return bytes;
+  }
+
+  private workspaceSizes(N: number, T: number): Record<string, [FloatDType | 'int32' | 'float64', number]> {
     const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype, cellType } = this.config;
     const G = (cellType === 'lstm' ? 4 : 1) * H;
     const f = dtype;
@@ -222,13 +244,7 @@ export class CaptioningRNN {
       dgates: [f, cellType === 'lstm' ? N * T * G : 0], tanhC: [f, cellType === 'lstm' ? N * T * H : 0],
       dtanhC: [f, cellType === 'lstm' ? N * T * H : 0], dc: [f, cellType === 'lstm' ? N * H : 0],
     };
-    let bytes = 0;
-    for (const [dt, n] of Object.values(sizes)) bytes += n * (dt === 'float64' ? 8 : 4);
-    checkMemory('captions', bytes);
-    const bufs: Record<string, WasmBuffer> = {};
-    for (const [name, [dt, n]] of Object.entries(sizes)) bufs[name] = new WasmBuffer(dt, n);
-    this.ws = { N, T, bufs };
-    return this.ws;
+    return sizes;
   }
 
   private freeWorkspace(ws: Workspace | null): void {
@@ -409,8 +425,7 @@ export class CaptioningRNN {
     checkPositiveInt('beamSize', beamSize, 1000);
     checkNumber('temperature', temperature, 0, 1e6);
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail('seed', 'an integer in [0, 2^32)', seed);
-    if (this.startIdx === null) fail('wordToIdx', "a vocabulary containing '<START>' (needed by sample)", 'none');
-    if (beamSize > 1 && this.endIdx === null) fail('wordToIdx', "a vocabulary containing '<END>' (needed by beam search)", 'none');
+    this.checkSampleVocab(beamSize > 1);
     return { N, maxLength, beamSize, temperature, seed };
   }
 
@@ -431,8 +446,9 @@ export class CaptioningRNN {
     b.features.view().set(features.data);
     b.c.zero();
     if (!this.tokens || this.tokens.length < (maxLength + 1) * N) {
+      const grown = new WasmBuffer('int32', (maxLength + 1) * N); // the old one goes once this one exists
       this.tokens?.free();
-      this.tokens = new WasmBuffer('int32', (maxLength + 1) * N);
+      this.tokens = grown;
     }
     const tokens = this.tokens;
     (tokens.view() as Int32Array).fill(this.startIdx!, 0, N);
@@ -471,6 +487,19 @@ export class CaptioningRNN {
     return { parts, result };
   }
 
+  /**
+   * Sampling feeds <START> (and beam search <NULL> for finished beams) back in as words: they
+   * must be rows of W_embed, i.e. ids below V (the CS231n loss-check vocabulary is sparse).
+   */
+  private checkSampleVocab(beam: boolean): void {
+    const V = this.config.vocabSize;
+    if (this.startIdx === null) fail('wordToIdx', "a vocabulary containing '<START>' (needed by sample)", 'none');
+    if (this.startIdx >= V) fail("wordToIdx['<START>']", `an id in [0, ${V}) (a row of W_embed) to sample`, this.startIdx);
+    if (!beam) return;
+    if (this.endIdx === null) fail('wordToIdx', "a vocabulary containing '<END>' (needed by beam search)", 'none');
+    if (this.nullIdx >= V) fail("wordToIdx['<NULL>']", `an id in [0, ${V}) (a row of W_embed) for beam search`, this.nullIdx);
+  }
+
   private k(name: string): (...a: number[]) => number {
     return kernels()[kname(this.config.dtype, name)];
   }
@@ -478,7 +507,6 @@ export class CaptioningRNN {
   /** Buffers for stepping `rows` sequences one word at a time. */
   private stepBuffers(rows: number): Workspace {
     if (this.sampleWs && this.sampleWs.N === rows) return this.sampleWs;
-    this.freeWorkspace(this.sampleWs);
     const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype: f, cellType } = this.config;
     const G = (cellType === 'lstm' ? 4 : 1) * H;
     const sizes: Record<string, [FloatDType | 'int32', number]> = {
@@ -489,9 +517,10 @@ export class CaptioningRNN {
     let bytes = 0;
     for (const [dt, n] of Object.values(sizes)) bytes += n * (dt === 'float64' ? 8 : 4);
     checkMemory('features', bytes);
-    const bufs: Record<string, WasmBuffer> = {};
-    for (const [name, [dt, n]] of Object.entries(sizes)) bufs[name] = new WasmBuffer(dt, n);
-    this.sampleWs = { N: rows, T: 1, bufs };
+    const old = this.sampleWs;
+    this.sampleWs = null;
+    this.freeWorkspace(old);
+    this.sampleWs = { N: rows, T: 1, bufs: allocAll(sizes) };
     return this.sampleWs;
   }
 
@@ -555,6 +584,8 @@ export class CaptioningRNN {
     const end = this.endIdx!;
     const nul = this.nullIdx;
     const rows = N * k;
+    // the beams' sequences (JS) and candidates (k·V per image) on top of the step buffers
+    checkMemory('features', rows * maxLength * 4 * 3 + k * V * 48, 'memory for beam search');
     const s = this.stepBuffers(rows);
     this.project(s, features, N, k);
     const H = this.config.hiddenDim;
@@ -631,12 +662,11 @@ export class CaptioningRNN {
   /** Beam search returning the top-k captions per image with their log-probability scores. */
   sampleTopK(features: Tensor, options: { maxLength?: number; beamSize?: number } = {}): { captions: Tensor; scores: Tensor } {
     this.alive();
-    const { maxLength = 30, beamSize = 3 } = options;
+    const { maxLength = 30, beamSize = 3 } = options ?? {};
     const N = this.checkFeatures(features, new Dims());
     checkPositiveInt('maxLength', maxLength, 10000);
     checkPositiveInt('beamSize', beamSize, 1000);
-    if (this.startIdx === null) fail('wordToIdx', "a vocabulary containing '<START>' (needed by sample)", 'none');
-    if (this.endIdx === null) fail('wordToIdx', "a vocabulary containing '<END>' (needed by beam search)", 'none');
+    this.checkSampleVocab(true);
     const r = this.beamSearch(features, N, maxLength, beamSize);
     return { captions: r.topK, scores: new Tensor(r.scores, [N, beamSize]) };
   }
@@ -654,6 +684,18 @@ export class CaptioningRNN {
     this.params.free();
     this.grads.free();
   }
+}
+
+/** Allocates every buffer of a size table, or none (a refused allocation frees the others). */
+function allocAll(sizes: Record<string, [FloatDType | 'int32' | 'float64', number]>): Record<string, WasmBuffer> {
+  const bufs: Record<string, WasmBuffer> = {};
+  try {
+    for (const [name, [dt, n]] of Object.entries(sizes)) bufs[name] = new WasmBuffer(dt, n);
+  } catch (e) {
+    for (const b of Object.values(bufs)) b.free();
+    throw e;
+  }
+  return bufs;
 }
 
 export { RecapError };

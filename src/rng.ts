@@ -127,8 +127,20 @@ export class LegacyRandom {
     return { key: this.mt.slice(), pos: this.mti, hasGauss: this.hasGauss, gauss: this.gauss };
   }
 
+  /** Throws RecapError unless `s` is a state from getState(). */
+  static checkState(s: unknown, name = 'state'): void {
+    const o = s as { key: unknown; pos: unknown; hasGauss: unknown; gauss: unknown };
+    if (!o || typeof o !== 'object') fail(name, 'an MT19937 state { key, pos, hasGauss, gauss }', o);
+    if (!(o.key instanceof Uint32Array) || o.key.length !== N) {
+      fail(`${name}.key`, `a Uint32Array of ${N} words`, o.key instanceof Uint32Array ? `${o.key.length} words` : o.key);
+    }
+    if (!Number.isInteger(o.pos) || (o.pos as number) < 0 || (o.pos as number) > N) fail(`${name}.pos`, `an integer in [0, ${N}]`, o.pos);
+    if (typeof o.hasGauss !== 'boolean') fail(`${name}.hasGauss`, 'a boolean', o.hasGauss);
+    if (typeof o.gauss !== 'number' || !Number.isFinite(o.gauss)) fail(`${name}.gauss`, 'a finite number', o.gauss);
+  }
+
   setState(s: { key: Uint32Array; pos: number; hasGauss: boolean; gauss: number }): void {
-    if (s.key.length !== N) fail('state.key', `${N} words`, s.key.length);
+    LegacyRandom.checkState(s);
     this.mt.set(s.key);
     this.mti = s.pos;
     this.hasGauss = s.hasGauss;

@@ -1,7 +1,7 @@
 // CaptioningSolver: the CS231n training loop (captioning_solver.py), asynchronous so a page
 // stays responsive. Minibatches are written straight into the model's wasm workspace; the
 // update is one flat loop over the parameter block per optimizer state block.
-import { checkNumber, checkPositiveInt } from './check.js';
+import { checkFinite, checkMemory, checkNumber, checkPositiveInt } from './check.js';
 import { DivergenceError, RecapError, fail } from './errors.js';
 import { WasmBuffer, kname } from './memory.js';
 import { CaptioningRNN } from './model.js';
@@ -113,12 +113,12 @@ export class CaptioningSolver {
       updateRule = 'sgd', optimConfig = {}, lrDecay = 1, batchSize = 100, numEpochs = 10, printEvery = 10,
       verbose = true, seed = 0, sampler = 'replacement', gradClip, onStep, signal, log,
     } = options;
-    if (!(updateRule in STATE_BLOCKS)) fail('updateRule', "'sgd', 'sgd_momentum', 'rmsprop', 'adam' or 'adam_a2'", updateRule);
+    if (typeof updateRule !== 'string' || !Object.hasOwn(STATE_BLOCKS, updateRule)) fail('updateRule', "'sgd', 'sgd_momentum', 'rmsprop', 'adam' or 'adam_a2'", updateRule);
     const rule = updateRule === 'adam_a2' ? 'adam' : updateRule;
     if (!optimConfig || typeof optimConfig !== 'object') fail('optimConfig', 'an object', optimConfig);
     const cfg: Record<string, number> = { ...OPTIM_DEFAULTS[rule] };
     for (const [k, v] of Object.entries(optimConfig)) {
-      if (!(k in cfg)) fail('optimConfig', `keys among ${Object.keys(cfg).join(', ')} for ${updateRule}`, k);
+      if (!Object.hasOwn(cfg, k)) fail('optimConfig', `keys among ${Object.keys(cfg).join(', ')} for ${updateRule}`, k);
       cfg[k] = checkNumber(`optimConfig.${k}`, v, k === 't' ? 0 : -Infinity);
     }
     checkNumber('lrDecay', lrDecay, 0);
@@ -131,6 +131,11 @@ export class CaptioningSolver {
     }
     if (gradClip !== undefined) checkNumber('gradClip', gradClip, Number.MIN_VALUE);
     if (onStep !== undefined && typeof onStep !== 'function') fail('onStep', 'a function', typeof onStep);
+
+    // the minibatch workspace (and the optimizer blocks) must fit before anything is allocated
+    const L = data.trainCaptions.shape[1];
+    const paramBytes = model.params.length * (model.config.dtype === 'float64' ? 8 : 4);
+    checkMemory('batchSize', model.workspaceBytes(batchSize, L - 1) + paramBytes * (1 + STATE_BLOCKS[updateRule].length) + batchSize * 4);
 
     this.model = model;
     this.data = data;
@@ -312,12 +317,35 @@ export class CaptioningSolver {
 
   /** Restores a snapshot taken from a solver with the same rule, model shapes and data size. */
   setState(s: SolverState): void {
+    // every field is checked before any is written: a refused snapshot changes nothing
+    if (!s || typeof s !== 'object') fail('state', 'a SolverState (from getState or a checkpoint)', s);
     if (s.updateRule !== this.updateRule) fail('state.updateRule', this.updateRule, s.updateRule);
+    const n = this.model.params.length;
+    const Block = this.model.config.dtype === 'float64' ? Float64Array : Float32Array;
+    if (!s.blocks || typeof s.blocks !== 'object') fail('state.blocks', 'an object of optimizer blocks', s.blocks);
     for (const name of STATE_BLOCKS[this.updateRule]) {
       const blk = s.blocks[name];
-      if (!blk || blk.length !== this.model.params.length) fail(`state.blocks.${name}`, `${this.model.params.length} values`, blk ? blk.length : 'missing');
+      if (!(blk instanceof Float32Array || blk instanceof Float64Array) || blk.length !== n) {
+        fail(`state.blocks.${name}`, `${n} values (a ${Block.name})`, blk && typeof blk === 'object' && 'length' in blk ? `${(blk as ArrayLike<number>).length} values` : blk);
+      }
+      for (let i = 0; i < n; i++) if (!Number.isFinite(blk[i])) fail(`state.blocks.${name}[${i}]`, 'a finite number', blk[i]);
     }
-    if (s.iteration > this.numIterations) fail('state.iteration', `at most ${this.numIterations}`, s.iteration);
+    if (!Number.isInteger(s.iteration) || s.iteration < 0 || s.iteration > this.numIterations) {
+      fail('state.iteration', `an integer in [0, ${this.numIterations}]`, s.iteration);
+    }
+    if (!Number.isInteger(s.epoch) || s.epoch < 0) fail('state.epoch', 'a non-negative integer', s.epoch);
+    if (!Array.isArray(s.lossHistory) || s.lossHistory.some((v) => typeof v !== 'number')) fail('state.lossHistory', 'an array of numbers', typeof s.lossHistory);
+    if (!s.optimConfig || typeof s.optimConfig !== 'object') fail('state.optimConfig', 'an object', s.optimConfig);
+    for (const [k, v] of Object.entries(s.optimConfig)) {
+      if (!Object.hasOwn(this.optimConfig, k)) fail('state.optimConfig', `keys among ${Object.keys(this.optimConfig).join(', ')}`, k);
+      checkNumber(`state.optimConfig.${k}`, v, k === 't' ? 0 : -Infinity);
+    }
+    LegacyRandom.checkState(s.rng, 'state.rng');
+    if (s.order !== null && s.order !== undefined) {
+      if (!(s.order instanceof Int32Array) || s.order.length !== this.numTrain || s.order.some((v) => v < 0 || v >= this.numTrain)) {
+        fail('state.order', `null or an Int32Array permutation of ${this.numTrain} rows`, s.order instanceof Int32Array ? `${s.order.length} rows` : s.order);
+      }
+    }
     Object.assign(this.optimConfig, s.optimConfig);
     this.iteration = s.iteration;
     this.epoch = s.epoch;
@@ -355,6 +383,7 @@ export function checkCaptionData(data: CaptionData, model: CaptioningRNN): void 
     if (feats.dtype === 'int32' || feats.shape.length !== 2 || feats.shape[1] !== model.config.inputDim) {
       fail(`data.${split}Features`, `float (Ni, ${model.config.inputDim})`, `${feats.dtype} [${feats.shape.join(', ')}]`);
     }
+    checkFinite(`data.${split}Features`, feats);
     const V = model.config.vocabSize;
     const c = caps.data;
     for (let i = 0; i < c.length; i++) if (c[i] < 0 || c[i] >= V) fail(`data.${split}Captions`, `token ids in [0, ${V})`, `${c[i]} at flat index ${i}`);

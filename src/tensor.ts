@@ -31,6 +31,10 @@ export class Tensor {
 
   /** Wraps `data` (not copied) with `shape`; the length must match. */
   constructor(data: TypedArray, shape: readonly number[]) {
+    if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array)) {
+      fail('data', 'a Float32Array, Float64Array or Int32Array', describeValue(data));
+    }
+    checkShape('shape', shape);
     const n = sizeOf(shape);
     if (data.length !== n) fail('data', `${n} elements for shape [${shape.join(', ')}]`, `${data.length}`);
     this.data = data;
@@ -45,6 +49,13 @@ export class Tensor {
   /** A number for a 0-d tensor, nested arrays otherwise. */
   toArray(): number | NestedArray {
     if (this.shape.length === 0) return this.data[0];
+    if (this.size === 0) {
+      // an empty tensor of shape [2^32, 0] would still need 2^32 empty arrays
+      let arrays = 0;
+      let p = 1;
+      for (let d = 0; d < this.shape.length - 1 && p > 0; d++) arrays += p *= this.shape[d];
+      if (arrays > 2 ** 24) fail('tensor', 'at most 2^24 nested arrays for toArray() of an empty tensor', `shape [${this.shape.join(', ')}]`);
+    }
     const build = (dim: number, offset: number): NestedArray => {
       const len = this.shape[dim];
       if (dim === this.shape.length - 1) return Array.from(this.data.subarray(offset, offset + len));
@@ -58,6 +69,7 @@ export class Tensor {
 
   /** A deep copy (same dtype unless given). */
   clone(dtype: DType = this.dtype): Tensor {
+    checkDType(dtype);
     const data = allocTyped(dtype, this.size);
     data.set(this.data);
     return new Tensor(data, this.shape);
@@ -71,6 +83,32 @@ export class Tensor {
   toString(): string {
     return `Tensor(${this.dtype}, [${this.shape.join(', ')}])`;
   }
+}
+
+/** Most elements one tensor may hold (wasm memory is at most 4 GiB anyway). */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+function checkDType(dtype: unknown): asserts dtype is DType {
+  if (typeof dtype !== 'string' || !Object.hasOwn(ctors, dtype)) fail('dtype', "'float32', 'float64' or 'int32'", describeValue(dtype));
+}
+
+function checkShape(name: string, shape: unknown): asserts shape is readonly number[] {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    fail(name, 'an array of non-negative integers', Array.isArray(shape) ? shape : describeValue(shape));
+  }
+  // even an empty tensor's other dimensions must describe a size a tensor could have
+  let p = 1;
+  for (const d of shape) if (d > 0) p *= d;
+  if (p > MAX_ELEMENTS) fail(name, `dimensions whose product (zeros aside) is at most ${MAX_ELEMENTS}`, shape);
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (ArrayBuffer.isView(v)) return v.constructor.name;
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'symbol' || typeof v === 'function' || typeof v === 'object') return typeof v;
+  return String(v);
 }
 
 function inferShape(data: unknown, shape: number[] = []): number[] {
@@ -99,13 +137,14 @@ function flattenInto(data: unknown, shape: number[], dim: number, out: number[],
  * `dtype` defaults to 'float32' (or the typed array's own dtype). The data is copied.
  */
 export function tensor(data: ArrayLike<number> | NestedArray | number, shape?: number[], dtype?: DType): Tensor {
-  if (dtype !== undefined && !(dtype in ctors)) fail('dtype', "'float32', 'float64' or 'int32'", dtype);
+  if (dtype !== undefined) checkDType(dtype);
   let flat: ArrayLike<number>;
   let inferred: number[];
   if (typeof data === 'number') {
     flat = [data];
     inferred = [];
   } else if (ArrayBuffer.isView(data)) {
+    if (data instanceof DataView) fail('data', 'an array, typed array or number', 'a DataView');
     flat = data as unknown as ArrayLike<number>;
     inferred = [flat.length];
     if (dtype === undefined && (data instanceof Float64Array || data instanceof Int32Array)) dtype = dtypeOf(data);
@@ -118,13 +157,14 @@ export function tensor(data: ArrayLike<number> | NestedArray | number, shape?: n
     flat = data as ArrayLike<number>;
     inferred = [flat.length];
   } else {
-    return fail('data', 'an array, typed array or number', typeof data);
+    return fail('data', 'an array, typed array or number', describeValue(data));
+  }
+  if (!Number.isSafeInteger(flat.length) || flat.length < 0 || flat.length > MAX_ELEMENTS) {
+    fail('data.length', `an integer in [0, ${MAX_ELEMENTS}]`, flat.length);
   }
   const dt = dtype ?? 'float32';
   if (shape !== undefined) {
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      fail('shape', 'an array of non-negative integers', shape);
-    }
+    checkShape('shape', shape);
     if (sizeOf(shape) !== flat.length) fail('shape', `a shape with ${flat.length} elements`, shape);
   }
   const out = allocTyped(dt, flat.length);

@@ -1,7 +1,10 @@
 // Caption utilities with the semantics of CS231n's coco_utils.py: decode_captions and
 // sample_coco_minibatch.
 import { fail } from '../errors.js';
+import { checkMemory } from '../check.js';
 import { LegacyRandom } from '../rng.js';
+
+const BYTES = { float32: 4, float64: 8, int32: 4 } as const;
 import { allocTyped, Tensor } from '../tensor.js';
 import type { CaptionData } from './types.js';
 
@@ -72,10 +75,10 @@ export interface Minibatch {
  * features[imageIdxs[mask]], urls[imageIdxs[mask]].
  */
 export function sampleCocoMinibatch(data: CaptionData, options: MinibatchOptions = {}): Minibatch {
-  const { batchSize = 100, split = 'train', seed = 0 } = options;
+  const { batchSize = 100, split = 'train', seed = 0 } = options ?? {};
   if (split !== 'train' && split !== 'val') fail('options.split', "'train' or 'val'", split);
   if (!Number.isInteger(batchSize) || batchSize < 1) fail('options.batchSize', 'a positive integer', batchSize);
-  if (options.rng !== undefined && !(options.rng instanceof LegacyRandom)) fail('options.rng', 'a LegacyRandom', typeof options.rng);
+  if (options?.rng !== undefined && !(options.rng instanceof LegacyRandom)) fail('options.rng', 'a LegacyRandom', typeof options.rng);
   const captions = split === 'train' ? data?.trainCaptions : data?.valCaptions;
   const imageIdxs = split === 'train' ? data?.trainImageIdxs : data?.valImageIdxs;
   const features = split === 'train' ? data?.trainFeatures : data?.valFeatures;
@@ -88,7 +91,8 @@ export function sampleCocoMinibatch(data: CaptionData, options: MinibatchOptions
   const [Nc, T] = captions.shape;
   const [Ni, D] = features.shape;
   if (Nc < 1) fail(`data.${split}Captions`, 'at least one caption', Nc);
-  const rng = options.rng ?? new LegacyRandom(seed);
+  checkMemory('options.batchSize', batchSize * (T * BYTES[captions.dtype] + D * BYTES[features.dtype]), 'memory (the minibatch)');
+  const rng = options?.rng ?? new LegacyRandom(seed);
 
   const outCaptions = allocTyped(captions.dtype, batchSize * T);
   const outFeatures = allocTyped(features.dtype, batchSize * D);

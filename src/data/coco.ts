@@ -9,6 +9,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FormatError, RecapError, describe } from '../errors.js';
+import { checkMemory } from '../check.js';
 import { LegacyRandom } from '../rng.js';
 import { Tensor } from '../tensor.js';
 import type { CaptionData } from './types.js';
@@ -397,6 +398,8 @@ export async function loadCocoData(baseDir: string, options: LoadCocoOptions = {
   if (maxTrain !== undefined) {
     const [numTrain, T] = trainCaptions.shape;
     if (numTrain === 0) throw new RecapError('maxTrain', 'undefined (the training split has no captions)', String(maxTrain));
+    // refused before the draw: the sub-sampled captions and image indices must fit in memory
+    checkMemory('maxTrain', maxTrain * (T + 2) * 4, 'memory (the sub-sampled captions)');
     const mask = new LegacyRandom(seed).randintArray(numTrain, maxTrain);
     const caps = trainCaptions.data as Int32Array;
     const idxs = trainImageIdxs.data as Int32Array;
