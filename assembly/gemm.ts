@@ -222,12 +222,23 @@ function gemm_xn__scalar<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32
 
 /**
  * Packing scratch of the SIMD nn/tn GEMMs, in bytes (per thread): B is copied in slivers of
- * K rows x 2 vectors (32 bytes a row), up to 8 slivers at a time, and for tn the 4-row block of
- * A into K x 4 contiguous T. Packing only moves data: every C element is still one sequential
+ * K rows x 2 vectors (32 bytes a row), up to 8 slivers at a time, and for tn the 4-row blocks of
+ * A into K x 4 contiguous T (all of them once when they fit, else one block at a time).
+ * Packing only moves data: every C element is still one sequential
  * sum over k, so results do not depend on whether (or how much) was packed.
  */
-export const GEMM_SCRATCH_BYTES: i32 = 256 * 1024;
+export const GEMM_SCRATCH_BYTES: i32 = 1024 * 1024;
 const PACK_SLIVERS_MAX = 8; // 64 f32 / 32 f64 columns of B per packed block
+
+/** Packs A(i..i+3, k) of tn (4 contiguous T at src + k·ak) into dst + k·4·sizeof<T>, k < K. */
+// @ts-ignore: decorator
+@inline function pack_a4<T>(dst: usize, src: usize, K: i32, ak: usize): void {
+  for (let k = 0; k < K; k++) {
+    v128.store(dst, v128.load(src));
+    if (sizeof<T>() == 8) v128.store(dst, v128.load(src, 16), 16);
+    src += ak; dst += 4 * sizeof<T>();
+  }
+}
 
 // Unpacked body: C rows [0,M) x columns [0,N). A(i,k) at a + i·ar + k·ak (bytes).
 function gemm_xn_direct__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
@@ -267,16 +278,22 @@ function gemm_xn__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i
   const SL = <usize>K << 5;                      // bytes of one packed sliver
   const packA = aks != 1;                        // tn: A(i..i+3, k) is one 4-element run per k
   const PA = packA ? <usize>K << (S + 2) : 0;    // bytes of the packed 4-row A block
+  const rem = M & 3;
+  const M4 = rem == 1 ? M - 5 : M - rem;         // rows in 4-row blocks (when M ≥ 8)
+  // tn: all 4-row A blocks packed once up front when they fit beside a sliver, else one at a time
+  const allA = packA && <usize>(M4 >> 2) * PA + SL <= <usize>GEMM_SCRATCH_BYTES;
+  const PAT = allA ? <usize>(M4 >> 2) * PA : PA;  // bytes of packed A in the scratch
   let NB = 0;
-  if (scratch != 0 && M >= 8 && K > 0 && PA + SL <= <usize>GEMM_SCRATCH_BYTES) {
-    NB = min<i32>(PACK_SLIVERS_MAX, <i32>((<usize>GEMM_SCRATCH_BYTES - PA) / SL));
+  if (scratch != 0 && M >= 8 && K > 0 && PAT + SL <= <usize>GEMM_SCRATCH_BYTES) {
+    NB = min<i32>(PACK_SLIVERS_MAX, <i32>((<usize>GEMM_SCRATCH_BYTES - PAT) / SL));
   }
   const Nv = N - N % (2 * L);                    // columns covered by whole slivers
   if (NB < 1 || Nv == 0) {
     gemm_xn_direct__wasmsimd<T>(c, a, b, M, N, K, ar, ak, bk, cr, acc);
     return;
   }
-  const pA = scratch, pB = scratch + PA;
+  const pA = scratch, pB = scratch + PAT;
+  if (allA) for (let i = 0; i < M4; i += 4) pack_a4<T>(pA + <usize>(i >> 2) * PA, a + <usize>i * ar, K, ak);
   for (let j0 = 0; j0 < Nv; j0 += NB * 2 * L) {
     const ns = min<i32>(NB, (Nv - j0) / (2 * L));
     // pack slivers s = 0..ns-1: pB + s·SL holds B[0..K, j0 + s·2L ..+2L] as K rows of 32 bytes
@@ -292,20 +309,13 @@ function gemm_xn__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i
       src += bk; dst += 32;
     }
     const cj = c + (<usize>j0 << S);
-    const rem = M & 3;
-    const M4 = rem == 1 ? M - 5 : M - rem; // rows in 4-row blocks (M ≥ 8 here)
     let i = 0;
     for (; i < M4; i += 4) {
       let pa = a + <usize>i * ar, par = ar, pak = ak;
       if (packA) {
-        // A(i..i+3, k) → pA + k·4·sizeof<T>
-        let src = pa, dst = pA;
-        for (let k = 0; k < K; k++) {
-          v128.store(dst, v128.load(src));
-          if (sizeof<T>() == 8) v128.store(dst, v128.load(src, 16), 16);
-          src += ak; dst += 4 * sizeof<T>();
-        }
-        pa = pA; par = sizeof<T>(); pak = 4 * sizeof<T>();
+        if (allA) pa = pA + <usize>(i >> 2) * PA;
+        else { pack_a4<T>(pA, pa, K, ak); pa = pA; }
+        par = sizeof<T>(); pak = 4 * sizeof<T>();
       }
       const ci = cj + <usize>i * cr;
       for (let s = 0; s < ns; s++) {
@@ -425,8 +435,21 @@ export function gemm_nt__scalar<T>(c: usize, a: usize, b: usize, M: i32, N: i32,
   store<T>(p, acc ? load<T>(p) + s : s);
 }
 
+// B rows (columns of C) are taken in blocks of about NT_BLOCK_BYTES, and every 4-row block of
+// A sweeps one B block before the next, so B streams from L2 once instead of once per row block
+// of A. Blocking only reorders whole C elements: results equal the unblocked sweep bitwise.
+const NT_BLOCK_BYTES: usize = 128 * 1024;
 export function gemm_nt__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
                                      lda: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize = 0): void {
+  const S = alignof<T>();
+  const jb = K > 0 ? max<i32>(2, <i32>(NT_BLOCK_BYTES / (<usize>K << S)) & ~1) : N;
+  for (let j0 = 0; j0 < N; j0 += jb) {
+    gemm_nt_block__wasmsimd<T>(c + (<usize>j0 << S), a, b + (<usize>j0 * <usize>ldb << S), M, min<i32>(jb, N - j0), K,
+                               lda, ldb, ldc, acc);
+  }
+}
+function gemm_nt_block__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+                                    lda: i32, ldb: i32, ldc: i32, acc: i32): void {
   const L = lanes<T>();
   const S = alignof<T>();
   const ar = <usize>lda << S;

@@ -115,7 +115,8 @@ function sweep<T>(form: i32): void {
 
 /** Shapes that take the packed path (M >= 8, N >= 2 vectors): every row remainder (M mod 4),
  *  one and several column blocks (N up to 200 > 64 f32 columns a block), the unpacked column
- *  tail after the last sliver, and K past the scratch size (packing falls back). */
+ *  tail after the last sliver, K past the scratch size (packing falls back), and for tn both
+ *  ways of packing A (all 4-row blocks up front, or one at a time when they do not fit). */
 function sweepPacked<T>(form: i32): void {
   const Ms: StaticArray<i32> = [8, 9, 10, 11, 12, 13, 14, 15, 17, 30, 33];
   const Ns: StaticArray<i32> = [8, 9, 16, 24, 63, 64, 65, 130, 200];
@@ -125,6 +126,8 @@ function sweepPacked<T>(form: i32): void {
       check<T>(form, Ms[m], Ns[n], Ks[(m + n) % 3], (m + n) % 3, acc);
     }
     check<T>(form, 8, 8, GEMM_SCRATCH_BYTES / 32 + 3, 0, acc); // K too long for one sliver: unpacked
+    check<T>(form, 33, 8, 7000, 1, acc); // tn: the A blocks do not all fit, packed one at a time
+    check<T>(form, 9, 11, 20000, 2, acc); // nt: B rows in L2 blocks of 2, an odd last block
   }
 }
 
@@ -166,7 +169,7 @@ describe("gemm", () => {
     srand(6); cases = 0; failures = 0;
     for (let form = 0; form < 3; form++) { sweepPacked<f32>(form); sweepPacked<f64>(form); }
     expect(failures).toBe(0);
-    expect(cases).toBe(3 * 2 * 2 * (11 * 9 + 1));
+    expect(cases).toBe(3 * 2 * 2 * (11 * 9 + 3));
   });
   it("row-partitioned calls are bit-identical to one call (thread contract)", () => {
     srand(4);
