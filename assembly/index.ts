@@ -23,6 +23,7 @@ export {
 } from "./softmax";
 export {
   f32_lstm_backward_data, f64_lstm_backward_data, f32_rnn_backward_data, f64_rnn_backward_data, f32_colsum, f64_colsum,
+  f32_prev_h_rows, f64_prev_h_rows,
 } from "./partition";
 export {
   f32_sgd, f64_sgd, f32_sgd_momentum, f64_sgd_momentum, f32_rmsprop, f64_rmsprop,

@@ -91,3 +91,23 @@ export function f32_colsum(db: usize, x: usize, R: i32, C: i32, ldx: i32): void 
 export function f64_colsum(db: usize, x: usize, R: i32, C: i32, ldx: i32): void {
   if (ASC_FEATURE_SIMD) colsum_acc__wasmsimd<f64>(db, x, R, C, ldx); else colsum_acc__scalar<f64>(db, x, R, C, ldx);
 }
+
+// hprev (N,T,H) written: the hidden state each step consumed (h0 at t = 0, h at t-1 after), so
+// the recurrent weight gradient dWh = Σ_{n,t} hprev(n,t)ᵀ·da(n,t) is ONE Aᵀ·B GEMM over all N·T
+// rows instead of T GEMMs of N rows. h (N,T,H), h0 (N,H) read. Data movement only.
+// @ts-ignore: decorator
+@inline function prev_h_rows<T>(hprev: usize, h: usize, h0: usize, N: i32, T: i32, H: i32): void {
+  const S = alignof<T>();
+  const HB = <usize>H << S, TH = <usize>T * HB;
+  for (let n = 0; n < N; n++) {
+    const dst = hprev + <usize>n * TH;
+    memory.copy(dst, h0 + <usize>n * HB, HB);
+    if (T > 1) memory.copy(dst + HB, h + <usize>n * TH, TH - HB);
+  }
+}
+export function f32_prev_h_rows(hprev: usize, h: usize, h0: usize, N: i32, T: i32, H: i32): void {
+  prev_h_rows<f32>(hprev, h, h0, N, T, H);
+}
+export function f64_prev_h_rows(hprev: usize, h: usize, h0: usize, N: i32, T: i32, H: i32): void {
+  prev_h_rows<f64>(hprev, h, h0, N, T, H);
+}

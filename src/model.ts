@@ -238,7 +238,7 @@ export class CaptioningRNN {
     const sizes: Record<string, [FloatDType | 'int32' | 'float64', number]> = {
       features: [f, N * D], captionsIn: ['int32', N * T], captionsOut: ['int32', N * T], mask: ['int32', N * T],
       h0: [f, N * H], x: [f, N * T * W], h: [f, N * T * H], scores: [f, N * T * V], dscores: [f, N * T * V],
-      dh: [f, N * T * H], dx: [f, N * T * W], dh0: [f, N * H], da: [f, N * T * G], rowLoss: ['float64', N],
+      dh: [f, N * T * H], hprev: [f, N * T * H], dx: [f, N * T * W], dh0: [f, N * H], da: [f, N * T * G], rowLoss: ['float64', N],
       dtanh: [f, cellType === 'rnn' ? N * T * H : 0],
       c: [f, cellType === 'lstm' ? N * T * H : 0], gates: [f, cellType === 'lstm' ? N * T * G : 0],
       dgates: [f, cellType === 'lstm' ? N * T * G : 0], tanhC: [f, cellType === 'lstm' ? N * T * H : 0],
@@ -331,6 +331,7 @@ export class CaptioningRNN {
           c.push([`${f}lstm_forward`, at(b.h, T * H), at(b.c, T * H), at(b.gates, T * G), at(b.dgates, T * G), at(b.tanhC, T * H),
             at(b.dtanhC, T * H), at(b.x, T * W), at(b.h0, H), P_('Wx'), P_('Wh'), P_('b'), n, T, W, H, sp]);
         }
+        c.push([`${f}prev_h_rows`, at(b.hprev, T * H), at(b.h, T * H), at(b.h0, H), n, T, H]);
         c.push([`${f}affine_forward`, at(b.scores, T * V), at(b.h, T * H), P_('W_vocab'), P_('b_vocab'), n * T, H, V, sp]);
         c.push([`${f}temporal_softmax_loss_rows`, at(b.dscores, T * V), at(b.rowLoss, 1, 8), at(b.scores, T * V),
           at(b.captionsOut, T, 4), at(b.mask, T, 4), n, T, V, N]);
@@ -345,7 +346,8 @@ export class CaptioningRNN {
       }
       rows.push(c);
 
-      // weight gradients, by column ranges; the order of the sums matches the whole-batch kernels
+      // weight gradients, by column ranges, each element summed over the N·T rows in row order
+      // (dWh as one GEMM over the hprev rows; the whole-batch kernels sum it step by step)
       const k: Call[] = [];
       const span = (total: number) => [Math.floor((p * total) / P), Math.floor(((p + 1) * total) / P)];
       const [v0, v1] = span(V);
@@ -355,10 +357,7 @@ export class CaptioningRNN {
       }
       const [g0, g1] = span(G);
       if (g1 > g0) {
-        for (let t = T - 1; t >= 0; t--) {
-          const prev = t === 0 ? b.h0.ptr : b.h.ptr + (t - 1) * H * e;
-          k.push([`${f}gemm_tn`, dP('Wh') + g0 * e, prev, b.da.ptr + (t * G + g0) * e, H, g1 - g0, N, t === 0 ? H : T * H, T * G, G, 1, sp]);
-        }
+        k.push([`${f}gemm_tn`, dP('Wh') + g0 * e, b.hprev.ptr, b.da.ptr + g0 * e, H, g1 - g0, N * T, H, G, G, 1, sp]);
         k.push([`${f}gemm_tn`, dP('Wx') + g0 * e, b.x.ptr, b.da.ptr + g0 * e, W, g1 - g0, N * T, W, G, G, 1, sp]);
         k.push([`${f}colsum`, dP('b') + g0 * e, b.da.ptr + g0 * e, N * T, g1 - g0, G]);
       }
