@@ -14,7 +14,7 @@
 // Only the package's public API is used (imported from the built package the server exposes).
 import {
   CaptioningRNN, CaptioningSolver, FEATURE_DIM, backend, decodeCaptions, init, loadCheckpoint, saveCheckpoint,
-  shapesData, tensor,
+  shapesData, tensor, threads,
 } from '/recap/index.js';
 
 // The default model and schedule (scripts/pretrain.mjs trains the shipped checkpoint with these).
@@ -22,7 +22,9 @@ const MODEL = { cellType: 'lstm', inputDim: FEATURE_DIM, wordvecDim: 128, hidden
 const SOLVER = { updateRule: 'adam', optimConfig: { learningRate: 5e-3 }, lrDecay: 0.8, batchSize: 50, numEpochs: 6 };
 const GALLERY = 8; // val images shown
 const MAX_WORDS = 16;
-const THREADS = 1; // recap is single-threaded today; the page shows this number
+// Threads the runtime runs (init's default: every core when the page is cross-origin isolated,
+// else 1); training steps split over them, bit-identical to 1 thread. The page shows the number.
+let THREADS = 1;
 
 let data = null; // ShapesData
 let galleryFeatures = null; // Tensor (GALLERY, FEATURE_DIM)
@@ -162,7 +164,8 @@ const handlers = {
   async init(msg) {
     pretrainedUrl = msg.pretrainedUrl;
     const t0 = performance.now();
-    await init({ threads: THREADS });
+    await init();
+    THREADS = threads();
     data = shapesData({ seed: 0 });
     // a fixed mix of val images: the first GALLERY of them
     galleryIdx = Array.from({ length: GALLERY }, (_, i) => i);

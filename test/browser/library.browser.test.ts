@@ -10,7 +10,7 @@ import lstmSeq from '../fixtures/lstm_seq.json';
 import rnnSeq from '../fixtures/rnn_seq.json';
 import sampleCases from '../fixtures/sample.json';
 
-interface RunResult { variant: string; backend: string; steps: number; firstLoss: number; lastLoss: number; lossHash: string; paramHash: string; paramHashes: Record<string, string>; sampleHash: string }
+interface RunResult { variant: string; threads: number; backend: string; steps: number; firstLoss: number; lastLoss: number; lossHash: string; paramHash: string; paramHashes: Record<string, string>; sampleHash: string }
 declare module 'vitest/browser' {
   interface BrowserCommands {
     nodeSeededRun: (variant: number) => Promise<RunResult>;
@@ -102,7 +102,14 @@ describe('seeded training run: Chromium and Node bit-identical', () => {
       expect(browser.steps).toBeGreaterThanOrEqual(24);
       expect(browser.lastLoss).toBeLessThan(browser.firstLoss); // it trained
       expect(browser.backend).toBe(node.backend);
+      expect(browser.threads).toBe(variant.threads); // really on worker threads, no silent fallback
       expect(browser).toEqual(node); // every hash, and the first and last loss exactly
+      if (index > 0) {
+        // and the same numbers as one thread
+        const one = await commands.nodeSeededRun(0);
+        const strip = ({ variant: _v, threads: _t, ...rest }: RunResult) => rest;
+        expect(strip(browser)).toEqual(strip(one));
+      }
     });
   });
 });

@@ -4,10 +4,14 @@
 //
 // Each variant runs in a fresh context (a Node child process, a browser Web Worker): recap loads
 // one wasm build per context, with its thread count fixed by init(). A threads variant is one
-// more entry in VARIANTS once recap has threads; it must give the same hashes as threads: 1.
+// more entry in VARIANTS: worker threads on one shared memory (Node worker_threads, browser Web
+// Workers, which need crossOriginIsolated); it must give the same hashes as threads: 1.
 
-/** The variants both sides run; today recap is single-threaded. */
-export const VARIANTS = [{ name: 'simd, 1 thread', wasm: 'simd', threads: 1 }];
+/** The variants both sides run. */
+export const VARIANTS = [
+  { name: 'simd, 1 thread', wasm: 'simd', threads: 1 },
+  { name: 'simd, 2 threads', wasm: 'simd', threads: 2 },
+];
 
 /** The run: a small LSTM on a small shapes world, Adam, a few dozen steps. */
 export const RUN = {
@@ -47,9 +51,10 @@ export async function seededRun(recap, variant = VARIANTS[0]) {
     paramHashes[name] = hex(fnv1a(b));
     all = fnv1a(b, all);
   }
-  const samples = model.sample(data.valFeatures, { maxLength: 12 });
+  const samples = await model.sampleAsync(data.valFeatures, { maxLength: 12 }); // on the threads
   const result = {
     variant: variant.name,
+    threads: recap.threads(),
     backend: recap.backend(),
     steps: losses.length,
     firstLoss: losses[0],
@@ -61,5 +66,6 @@ export async function seededRun(recap, variant = VARIANTS[0]) {
   };
   solver.dispose();
   model.dispose();
+  recap.dispose(); // ends the worker threads
   return result;
 }
