@@ -109,3 +109,7 @@ export function f64_affine_backward(dx: usize, dw: usize, db: usize, dout: usize
   if (ASC_FEATURE_SIMD) affine_backward__wasmsimd<f64>(dx, dw, db, dout, x, w, N, D, M, scratch);
   else affine_backward__scalar<f64>(dx, dw, db, dout, x, w, N, D, M, scratch);
 }
+
+// out (R,C) row stride ldo written = b (C) in every row (the bias start of a step's sums).
+export function f32_bias_rows(out: usize, b: usize, R: i32, C: i32, ldo: i32): void { bias_rows<f32>(out, b, R, C, ldo); }
+export function f64_bias_rows(out: usize, b: usize, R: i32, C: i32, ldo: i32): void { bias_rows<f64>(out, b, R, C, ldo); }

@@ -230,6 +230,37 @@ function gemm_xn__scalar<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32
 export const GEMM_SCRATCH_BYTES: i32 = 1024 * 1024;
 const PACK_SLIVERS_MAX = 8; // 64 f32 / 32 f64 columns of B per packed block
 
+/**
+ * Copies B[0..K, 0..ns·2 vectors) (rows bk bytes apart) into ns slivers at dst, sliver s at
+ * dst + s·K·32 holding K rows of 32 bytes; each row of B is read as one contiguous run.
+ */
+// @ts-ignore: decorator
+@inline function pack_slivers(dst: usize, src: usize, K: i32, ns: i32, bk: usize): void {
+  const SL = <usize>K << 5;
+  for (let k = 0; k < K; k++) {
+    let q = dst;
+    for (let s = 0; s < ns; s++) {
+      const p = src + (<usize>s << 5);
+      v128.store(q, v128.load(p)); v128.store(q, v128.load(p, 16), 16);
+      q += SL;
+    }
+    src += bk; dst += 32;
+  }
+}
+
+/** The last `rows` (1, 2, 3 or 5 = 3 + 2) rows of a sliver sweep: C rows at pc, A rows at ai. */
+// @ts-ignore: decorator
+@inline function tail_rows_2v<T>(rows: i32, pc: usize, ai: usize, pb: usize, K: i32, ar: usize, ak: usize,
+                                 cr: usize, acc: i32): void {
+  if (rows == 5) {
+    tile_rx2v<T>(3, pc, ai, pb, K, ar, ak, 32, cr, acc);
+    tile_rx2v<T>(2, pc + 3 * cr, ai + 3 * ar, pb, K, ar, ak, 32, cr, acc);
+  }
+  else if (rows == 3) tile_rx2v<T>(3, pc, ai, pb, K, ar, ak, 32, cr, acc);
+  else if (rows == 2) tile_rx2v<T>(2, pc, ai, pb, K, ar, ak, 32, cr, acc);
+  else if (rows == 1) tile_1x2v<T>(pc, ai, pb, K, ak, 32, acc);
+}
+
 /** Packs A(i..i+3, k) of tn (4 contiguous T at src + k·ak) into dst + k·4·sizeof<T>, k < K. */
 // @ts-ignore: decorator
 @inline function pack_a4<T>(dst: usize, src: usize, K: i32, ak: usize): void {
@@ -296,18 +327,7 @@ function gemm_xn__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i
   if (allA) for (let i = 0; i < M4; i += 4) pack_a4<T>(pA + <usize>(i >> 2) * PA, a + <usize>i * ar, K, ak);
   for (let j0 = 0; j0 < Nv; j0 += NB * 2 * L) {
     const ns = min<i32>(NB, (Nv - j0) / (2 * L));
-    // pack slivers s = 0..ns-1: pB + s·SL holds B[0..K, j0 + s·2L ..+2L] as K rows of 32 bytes
-    // (row by row, so each row of B is read as one contiguous run)
-    let src = b + (<usize>j0 << S), dst = pB;
-    for (let k = 0; k < K; k++) {
-      let q = dst;
-      for (let s = 0; s < ns; s++) {
-        const p = src + (<usize>s << 5);
-        v128.store(q, v128.load(p)); v128.store(q, v128.load(p, 16), 16);
-        q += SL;
-      }
-      src += bk; dst += 32;
-    }
+    pack_slivers(pB, b + (<usize>j0 << S), K, ns, bk);
     const cj = c + (<usize>j0 << S);
     let i = 0;
     for (; i < M4; i += 4) {
@@ -325,20 +345,78 @@ function gemm_xn__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32, K: i
     if (rem != 0) {
       // the last 5 (as 3 + 2), 2 or 3 rows, A unpacked
       const ai = a + <usize>i * ar, ci = cj + <usize>i * cr;
-      for (let s = 0; s < ns; s++) {
-        const pc = ci + (<usize>(s * 2 * L) << S), pb = pB + <usize>s * SL;
-        if (rem == 1) {
-          tile_rx2v<T>(3, pc, ai, pb, K, ar, ak, 32, cr, acc);
-          tile_rx2v<T>(2, pc + 3 * cr, ai + 3 * ar, pb, K, ar, ak, 32, cr, acc);
-        }
-        else if (rem == 2) tile_rx2v<T>(2, pc, ai, pb, K, ar, ak, 32, cr, acc);
-        else tile_rx2v<T>(3, pc, ai, pb, K, ar, ak, 32, cr, acc);
-      }
+      for (let s = 0; s < ns; s++) tail_rows_2v<T>(M - i, ci + (<usize>(s * 2 * L) << S), ai, pB + <usize>s * SL, K, ar, ak, cr, acc);
     }
   }
   if (Nv < N) {
     gemm_xn_direct__wasmsimd<T>(c + (<usize>Nv << S), a, b + (<usize>Nv << S), M, N - Nv, K, ar, ak, bk, cr, acc);
   }
+}
+
+// ---- A·B with B packed once and reused (the weights of a sampling step, 16+ calls a caption):
+// bp holds B's whole slivers (columns [0, N - N mod 2·lanes)) in the packed layout above, from
+// pack_b; the remaining columns are read from b. Any M. Bit-identical to gemm_nn.
+
+/** Bytes pack_b writes for a (K,N) B of T: K · (N - N mod 2·lanes) · sizeof<T>. */
+// @ts-ignore: decorator
+@inline export function packed_b_bytes<T>(K: i32, N: i32): usize {
+  const L2 = 2 * lanes<T>();
+  return <usize>K * <usize>(N - N % L2) * sizeof<T>();
+}
+
+// bp (packed_b_bytes) written from b (K,N) row stride ldb, read.
+export function pack_b__scalar<T>(bp: usize, b: usize, K: i32, N: i32, ldb: i32): void {
+  const L2 = 2 * lanes<T>();
+  const S = alignof<T>();
+  const ns = N / L2, SL = <usize>K * <usize>L2 << S;
+  for (let s = 0; s < ns; s++) {
+    for (let k = 0; k < K; k++) {
+      for (let l = 0; l < L2; l++) {
+        store<T>(bp + <usize>s * SL + (<usize>(k * L2 + l) << S), load<T>(b + (<usize>(k * ldb + s * L2 + l) << S)));
+      }
+    }
+  }
+}
+export function pack_b__wasmsimd<T>(bp: usize, b: usize, K: i32, N: i32, ldb: i32): void {
+  const L2 = 2 * lanes<T>();
+  const ns = N / L2, bk = <usize>ldb << alignof<T>();
+  for (let s0 = 0; s0 < ns; s0 += PACK_SLIVERS_MAX) {
+    const n = min<i32>(PACK_SLIVERS_MAX, ns - s0);
+    pack_slivers(bp + <usize>s0 * (<usize>K << 5), b + (<usize>(s0 * L2) << alignof<T>()), K, n, bk);
+  }
+}
+
+// c (M,N) written or accumulated = a (M,K) · b (K,N), B's slivers read from bp (pack_b of b).
+export function gemm_nn_packed__scalar<T>(c: usize, a: usize, bp: usize, b: usize, M: i32, N: i32, K: i32,
+                                          lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  gemm_xn__scalar<T>(c, a, b, M, N, K, lda, 1, ldb, ldc, acc);
+}
+export function gemm_nn_packed__wasmsimd<T>(c: usize, a: usize, bp: usize, b: usize, M: i32, N: i32, K: i32,
+                                            lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  const ar = <usize>lda << S, ak = sizeof<T>(), bk = <usize>ldb << S, cr = <usize>ldc << S;
+  const SL = <usize>K << 5;
+  const ns = N / (2 * L), Nv = ns * 2 * L;
+  const rem = M & 3;
+  const M4 = rem == 1 && M >= 5 ? M - 5 : M - rem;
+  if (K > 0) {
+    // PACK_SLIVERS_MAX slivers at a time, swept by every row block while they are in cache
+    for (let s0 = 0; s0 < ns; s0 += PACK_SLIVERS_MAX) {
+      const n = min<i32>(PACK_SLIVERS_MAX, ns - s0);
+      const cj = c + (<usize>(s0 * 2 * L) << S), pB = bp + <usize>s0 * SL;
+      // sliver by sliver, every row block sweeping it while it is in L1
+      for (let s = 0; s < n; s++) {
+        const cs = cj + (<usize>(s * 2 * L) << S), ps = pB + <usize>s * SL;
+        let i = 0;
+        for (; i < M4; i += 4) tile_4x2v<T>(cs + <usize>i * cr, a + <usize>i * ar, ps, K, ar, ak, 32, cr, acc);
+        if (i < M) tail_rows_2v<T>(M - i, cs + <usize>i * cr, a + <usize>i * ar, ps, K, ar, ak, cr, acc);
+      }
+    }
+  } else if (Nv > 0) {
+    gemm_xn_direct__wasmsimd<T>(c, a, b, M, Nv, K, ar, ak, bk, cr, acc); // K = 0: C = 0 or unchanged
+  }
+  if (Nv < N) gemm_xn_direct__wasmsimd<T>(c + (<usize>Nv << S), a, b + (<usize>Nv << S), M, N - Nv, K, ar, ak, bk, cr, acc);
 }
 
 // c (M,N) written (acc = 0) or accumulated (acc ≠ 0) = a (M,K) · b (K,N); a, b read.
@@ -521,6 +599,24 @@ function gemm_nt_block__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32
 
 /** Bytes of packing scratch each thread passes as the trailing `scratch` argument. */
 export function scratch_bytes(): i32 { return GEMM_SCRATCH_BYTES; }
+
+/** Bytes of the packed B of f32_pack_b / f64_pack_b for a (K,N) B. */
+export function f32_packed_b_bytes(K: i32, N: i32): usize { return packed_b_bytes<f32>(K, N); }
+export function f64_packed_b_bytes(K: i32, N: i32): usize { return packed_b_bytes<f64>(K, N); }
+export function f32_pack_b(bp: usize, b: usize, K: i32, N: i32, ldb: i32): void {
+  if (ASC_FEATURE_SIMD) pack_b__wasmsimd<f32>(bp, b, K, N, ldb); else pack_b__scalar<f32>(bp, b, K, N, ldb);
+}
+export function f64_pack_b(bp: usize, b: usize, K: i32, N: i32, ldb: i32): void {
+  if (ASC_FEATURE_SIMD) pack_b__wasmsimd<f64>(bp, b, K, N, ldb); else pack_b__scalar<f64>(bp, b, K, N, ldb);
+}
+export function f32_gemm_nn_packed(c: usize, a: usize, bp: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  if (ASC_FEATURE_SIMD) gemm_nn_packed__wasmsimd<f32>(c, a, bp, b, M, N, K, lda, ldb, ldc, acc);
+  else gemm_nn_packed__scalar<f32>(c, a, bp, b, M, N, K, lda, ldb, ldc, acc);
+}
+export function f64_gemm_nn_packed(c: usize, a: usize, bp: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  if (ASC_FEATURE_SIMD) gemm_nn_packed__wasmsimd<f64>(c, a, bp, b, M, N, K, lda, ldb, ldc, acc);
+  else gemm_nn_packed__scalar<f64>(c, a, bp, b, M, N, K, lda, ldb, ldc, acc);
+}
 
 export function f32_gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32, scratch: usize): void {
   if (ASC_FEATURE_SIMD) gemm_nn__wasmsimd<f32>(c, a, b, M, N, K, lda, ldb, ldc, acc, scratch);

@@ -2,15 +2,18 @@
 // Every kernel is exported as f32_<name> and f64_<name>; each picks its SIMD or scalar body at
 // compile time (ASC_FEATURE_SIMD), so the scalar build contains no v128 instruction.
 
-export { f32_gemm_nn, f64_gemm_nn, f32_gemm_tn, f64_gemm_tn, f32_gemm_nt, f64_gemm_nt, scratch_bytes } from "./gemm";
-export { f32_affine_forward, f64_affine_forward, f32_affine_backward, f64_affine_backward } from "./affine";
+export {
+  f32_gemm_nn, f64_gemm_nn, f32_gemm_tn, f64_gemm_tn, f32_gemm_nt, f64_gemm_nt, scratch_bytes,
+  f32_packed_b_bytes, f64_packed_b_bytes, f32_pack_b, f64_pack_b, f32_gemm_nn_packed, f64_gemm_nn_packed,
+} from "./gemm";
+export { f32_affine_forward, f64_affine_forward, f32_affine_backward, f64_affine_backward, f32_bias_rows, f64_bias_rows } from "./affine";
 export {
   f32_rnn_step_forward, f64_rnn_step_forward, f32_rnn_step_backward, f64_rnn_step_backward,
-  f32_rnn_forward, f64_rnn_forward, f32_rnn_backward, f64_rnn_backward,
+  f32_rnn_forward, f64_rnn_forward, f32_rnn_backward, f64_rnn_backward, f32_tanh_forward, f64_tanh_forward,
 } from "./rnn";
 export {
   f32_lstm_step_forward, f64_lstm_step_forward, f32_lstm_step_backward, f64_lstm_step_backward,
-  f32_lstm_forward, f64_lstm_forward, f32_lstm_backward, f64_lstm_backward,
+  f32_lstm_forward, f64_lstm_forward, f32_lstm_backward, f64_lstm_backward, f32_lstm_cell_forward, f64_lstm_cell_forward,
 } from "./lstm";
 export {
   f32_word_embedding_forward, f64_word_embedding_forward,

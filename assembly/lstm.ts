@@ -327,3 +327,16 @@ export function f64_lstm_backward(dx: usize, dh0: usize, dWx: usize, dWh: usize,
   if (ASC_FEATURE_SIMD) lstm_backward__wasmsimd<f64>(dx, dh0, dWx, dWh, db, da, dc, dh, h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, N, T, D, H, scratch);
   else lstm_backward__scalar<f64>(dx, dh0, dWx, dWh, db, da, dc, dh, h, c, gates, dgates, tanh_c, dtanh_c, x, h0, Wx, Wh, N, T, D, H, scratch);
 }
+
+// The cell alone, for callers that formed a = b + x·Wx + prev_h·Wh in gates themselves (greedy
+// sampling with packed weights): lstm_step_forward = bias_rows, two nn GEMMs, then this.
+// next_h, next_c, tanh_c, dtanh_c (N,H) written; gates (N,4H) read as a, written; dgates
+// (N,4H) written; prev_c (N,H) read.
+export function f32_lstm_cell_forward(next_h: usize, next_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, prev_c: usize, N: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) lstm_cell_forward__wasmsimd<f32>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, 4 * H);
+  else lstm_cell_forward__scalar<f32>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, 4 * H);
+}
+export function f64_lstm_cell_forward(next_h: usize, next_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, prev_c: usize, N: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) lstm_cell_forward__wasmsimd<f64>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, 4 * H);
+  else lstm_cell_forward__scalar<f64>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, 4 * H);
+}

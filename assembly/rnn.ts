@@ -231,3 +231,12 @@ export function f64_rnn_backward(dx: usize, dh0: usize, dWx: usize, dWh: usize, 
   if (ASC_FEATURE_SIMD) rnn_backward__wasmsimd<f64>(dx, dh0, dWx, dWh, db, da, dh, dtanh, x, h0, h, Wx, Wh, N, T, D, H, scratch);
   else rnn_backward__scalar<f64>(dx, dh0, dWx, dWh, db, da, dh, dtanh, x, h0, h, Wx, Wh, N, T, D, H, scratch);
 }
+
+// The nonlinearity alone (rnn_step_forward = bias_rows, two nn GEMMs into a, then this):
+// h (N,H) written = tanh(a), dtanh (N,H) written = tanh'(a); a (N,H) read (may alias either).
+export function f32_tanh_forward(h: usize, dtanh: usize, a: usize, N: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) tanh_rows__wasmsimd<f32>(h, dtanh, a, N, H, H); else tanh_rows__scalar<f32>(h, dtanh, a, N, H, H);
+}
+export function f64_tanh_forward(h: usize, dtanh: usize, a: usize, N: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) tanh_rows__wasmsimd<f64>(h, dtanh, a, N, H, H); else tanh_rows__scalar<f64>(h, dtanh, a, N, H, H);
+}

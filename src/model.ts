@@ -70,6 +70,8 @@ export class CaptioningRNN {
   private sampleWs: Workspace | null = null;
   /** Greedy decoding's step-major tokens, int32 ((maxLength+1)·N), grown when needed. */
   private tokens: WasmBuffer | null = null;
+  /** Wx, Wh, W_vocab in the packed-B layout of gemm_nn_packed (refreshed by every greedy call). */
+  private packed: Record<'Wx' | 'Wh' | 'W_vocab', WasmBuffer> | null = null;
   private disposed = false;
 
   constructor(options: CaptioningRNNOptions) {
@@ -382,6 +384,7 @@ export class CaptioningRNN {
     if (beamSize > 1) return this.beamSearch(features, N, maxLength, beamSize).captions;
     if (temperature === 0) {
       const plan = this.planGreedy(features, N, maxLength, 1);
+      runCalls(kernels(), plan.pack);
       runCalls(kernels(), plan.parts[0]);
       return plan.result();
     }
@@ -411,6 +414,7 @@ export class CaptioningRNN {
     const { pool, threads } = rt();
     if (!pool || temperature !== 0 || beamSize > 1) return this.sample(features, options);
     const plan = this.planGreedy(features, N, maxLength, threads);
+    runCalls(kernels(), plan.pack);
     await pool.run(kernels(), plan.parts);
     return plan.result();
   }
@@ -432,9 +436,12 @@ export class CaptioningRNN {
    * Greedy decoding as kernel calls for P partitions of the batch rows: partition p projects
    * its rows' features to h0, then per step embeds the previous words, advances h (and c),
    * scores the vocabulary and takes the argmax into column t+1 of a step-major token buffer
-   * (column 0 = <START>). `result()` reads the (N, maxLength) captions back.
+   * (column 0 = <START>). The step's weights are packed once (`pack`, run first on the calling
+   * thread) and every step's GEMMs read them packed: the same sums as lstm_step_forward /
+   * rnn_step_forward and affine_forward, bit for bit. `result()` reads the (N, maxLength)
+   * captions back.
    */
-  private planGreedy(features: Tensor, N: number, maxLength: number, P: number): { parts: Call[][]; result: () => Tensor } {
+  private planGreedy(features: Tensor, N: number, maxLength: number, P: number): { pack: Call[]; parts: Call[][]; result: () => Tensor } {
     const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype, cellType } = this.config;
     const G = (cellType === 'lstm' ? 4 : 1) * H;
     const e = dtype === 'float64' ? 8 : 4;
@@ -452,6 +459,24 @@ export class CaptioningRNN {
     const tokens = this.tokens;
     (tokens.view() as Int32Array).fill(this.startIdx!, 0, N);
     const A = (name: ParamName) => this.addr(name);
+    const ks = kernels();
+    if (!this.packed) {
+      const bytes = (K: number, M: number) => ks[`${f}packed_b_bytes`](K, M) / e;
+      const wx = new WasmBuffer(dtype, bytes(W, G));
+      let wh: WasmBuffer | null = null;
+      try {
+        wh = new WasmBuffer(dtype, bytes(H, G));
+        this.packed = { Wx: wx, Wh: wh, W_vocab: new WasmBuffer(dtype, bytes(H, V)) };
+      } catch (err) {
+        wx.free(); wh?.free();
+        throw err;
+      }
+    }
+    const pk = this.packed;
+    const pack: Call[] = [
+      [`${f}pack_b`, pk.Wx.ptr, A('Wx'), W, G, G], [`${f}pack_b`, pk.Wh.ptr, A('Wh'), H, G, G],
+      [`${f}pack_b`, pk.W_vocab.ptr, A('W_vocab'), H, V, V],
+    ];
     const parts: Call[][] = [];
     for (let p = 0; p < P; p++) {
       const r0 = Math.floor((p * N) / P);
@@ -465,15 +490,20 @@ export class CaptioningRNN {
       c.push([`${f}affine_forward`, at(h, H), at(b.features, D), A('W_proj'), A('b_proj'), n, D, H, sp]);
       for (let t = 0; t < maxLength; t++) {
         c.push([`${f}word_embedding_forward`, at(b.x, W), tokens.at(t * N + r0), A('W_embed'), n, V, W]);
+        // a = b + x·Wx + h·Wh, formed in gates (LSTM) or dtanh (RNN), then the cell
+        const a = cellType === 'rnn' ? at(b.dtanh, H) : at(b.gates, G);
+        c.push([`${f}bias_rows`, a, A('b'), n, G, G]);
+        c.push([`${f}gemm_nn_packed`, a, at(b.x, W), pk.Wx.ptr, A('Wx'), n, G, W, W, G, G, 1]);
+        c.push([`${f}gemm_nn_packed`, a, at(h, H), pk.Wh.ptr, A('Wh'), n, G, H, H, G, G, 1]);
         if (cellType === 'rnn') {
-          c.push([`${f}rnn_step_forward`, at(hNext, H), at(b.dtanh, H), at(b.x, W), at(h, H), A('Wx'), A('Wh'), A('b'), n, W, H, sp]);
+          c.push([`${f}tanh_forward`, at(hNext, H), a, a, n, H]);
         } else {
-          c.push([`${f}lstm_step_forward`, at(hNext, H), at(cNext, H), at(b.gates, G), at(b.dgates, G), at(b.tanhC, H), at(b.dtanhC, H),
-            at(b.x, W), at(h, H), at(cc, H), A('Wx'), A('Wh'), A('b'), n, W, H, sp]);
+          c.push([`${f}lstm_cell_forward`, at(hNext, H), at(cNext, H), a, at(b.dgates, G), at(b.tanhC, H), at(b.dtanhC, H), at(cc, H), n, H]);
           [cc, cNext] = [cNext, cc];
         }
         [h, hNext] = [hNext, h];
-        c.push([`${f}affine_forward`, at(b.scores, V), at(h, H), A('W_vocab'), A('b_vocab'), n, H, V, sp]);
+        c.push([`${f}bias_rows`, at(b.scores, V), A('b_vocab'), n, V, V]);
+        c.push([`${f}gemm_nn_packed`, at(b.scores, V), at(h, H), pk.W_vocab.ptr, A('W_vocab'), n, V, H, H, V, V, 1]);
         c.push([`${f}argmax_rows`, tokens.at((t + 1) * N + r0), at(b.scores, V), n, V, V]);
       }
     }
@@ -483,7 +513,7 @@ export class CaptioningRNN {
       for (let t = 0; t < maxLength; t++) for (let n = 0; n < N; n++) out[n * maxLength + t] = tv[(t + 1) * N + n];
       return new Tensor(out, [N, maxLength]);
     };
-    return { parts, result };
+    return { pack, parts, result };
   }
 
   /**
@@ -677,6 +707,8 @@ export class CaptioningRNN {
     this.freeWorkspace(this.ws);
     this.freeWorkspace(this.sampleWs);
     this.tokens?.free();
+    if (this.packed) for (const buf of Object.values(this.packed)) buf.free();
+    this.packed = null;
     this.ws = null;
     this.sampleWs = null;
     this.tokens = null;

@@ -8,7 +8,8 @@
 // the final C_old + s rounding. The scalar nt twin is bitwise equal to the naive loop.
 import { SIZES, srand, rand, alloc, free, copy, bitDiff, get, epsOf, rndInt } from "./helpers";
 import { gemm_nn__scalar, gemm_nn__wasmsimd, gemm_tn__scalar, gemm_tn__wasmsimd,
-         gemm_nt__scalar, gemm_nt__wasmsimd, GEMM_SCRATCH_BYTES } from "../gemm";
+         gemm_nt__scalar, gemm_nt__wasmsimd, GEMM_SCRATCH_BYTES, packed_b_bytes, pack_b__scalar, pack_b__wasmsimd,
+         gemm_nn_packed__scalar, gemm_nn_packed__wasmsimd } from "../gemm";
 
 const NN = 0, TN = 1, NT = 2;
 const NAIVE = 0, SCALAR = 1, SIMD = 2, PACKED = 3; // PACKED: the SIMD body with packing scratch
@@ -131,6 +132,26 @@ function sweepPacked<T>(form: i32): void {
   }
 }
 
+/** A·B with B packed once (pack_b): SIMD and scalar == naive bitwise, both pack layouts equal. */
+function checkPrepacked<T>(M: i32, N: i32, K: i32, pad: i32, acc: i32): void {
+  const lda = K + pad, ldb = N + pad, ldc = N + 2 * pad;
+  const a = rand<T>(M * lda), b = rand<T>(max(K, 1) * ldb), c0 = rand<T>(M * ldc);
+  const nb = <i32>(packed_b_bytes<T>(K, N) >> alignof<T>());
+  const ps = alloc<T>(nb), pv = alloc<T>(nb);
+  pack_b__scalar<T>(ps, b, K, N, ldb);
+  pack_b__wasmsimd<T>(pv, b, K, N, ldb);
+  if (bitDiff<T>(ps, pv, nb) != 0) failures++;
+  const cn = alloc<T>(M * ldc), cs = alloc<T>(M * ldc), cv = alloc<T>(M * ldc);
+  copy<T>(cn, c0, M * ldc); copy<T>(cs, c0, M * ldc); copy<T>(cv, c0, M * ldc);
+  naive<T>(NN, cn, a, b, M, N, K, lda, ldb, ldc, acc);
+  gemm_nn_packed__scalar<T>(cs, a, ps, b, M, N, K, lda, ldb, ldc, acc);
+  gemm_nn_packed__wasmsimd<T>(cv, a, pv, b, M, N, K, lda, ldb, ldc, acc);
+  cases++;
+  if (bitDiff<T>(cn, cs, M * ldc) != 0) failures++;
+  if (bitDiff<T>(cn, cv, M * ldc) != 0) failures++;
+  free(a); free(b); free(c0); free(ps); free(pv); free(cn); free(cs); free(cv);
+}
+
 /** Row-partition invariance: rows [0,r) and [r,M) in two calls == one call, bitwise. */
 function partition<T>(form: i32, M: i32, N: i32, K: i32): i32 {
   const lda = form == TN ? M : K, ldb = form == NT ? K : N, ldc = N;
@@ -170,6 +191,19 @@ describe("gemm", () => {
     for (let form = 0; form < 3; form++) { sweepPacked<f32>(form); sweepPacked<f64>(form); }
     expect(failures).toBe(0);
     expect(cases).toBe(3 * 2 * 2 * (11 * 9 + 3));
+  });
+  it("prepacked A·B (pack_b + gemm_nn_packed): == naive bitwise for any M, every column tail, K = 0", () => {
+    srand(7); cases = 0; failures = 0;
+    const Ms: StaticArray<i32> = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 25, 33];
+    const Ns: StaticArray<i32> = [1, 3, 4, 7, 8, 9, 16, 63, 64, 65, 130, 200];
+    const Ks: StaticArray<i32> = [1, 5, 33, 0];
+    for (let acc = 0; acc < 2; acc++) for (let m = 0; m < Ms.length; m++) for (let n = 0; n < Ns.length; n++) {
+      const K = Ks[(m + 2 * n + acc) % 4];
+      checkPrepacked<f32>(Ms[m], Ns[n], K, (m + n) % 3, acc);
+      checkPrepacked<f64>(Ms[m], Ns[n], K, (m + n) % 3, acc);
+    }
+    expect(failures).toBe(0);
+    expect(cases).toBe(2 * 2 * 12 * 12);
   });
   it("row-partitioned calls are bit-identical to one call (thread contract)", () => {
     srand(4);
