@@ -11,7 +11,7 @@
 // lstm_forward at t = 0 uses prev_c = 0 (f·0 + i·g, bit-identical to a zero prev_c buffer).
 
 import { lanes, sigmoid_exp, sigmoid_e, dsigmoid_e, tanh_exp, tanh_e, dtanh_e,
-         vsigmoid_exp, vsigmoid_e, vdsigmoid_e, vtanh_exp, vtanh_e, vdtanh_e } from "./math";
+         vsigmoid_exp, vsigmoid_e, vdsigmoid_e, vtanh_exp, vtanh_e, vdtanh_e, ftz, vftz } from "./math";
 import { gemm_nn__scalar, gemm_nn__wasmsimd, gemm_tn__scalar, gemm_tn__wasmsimd,
          gemm_nt__scalar, gemm_nt__wasmsimd } from "./gemm";
 import { bias_rows, colsum_acc__scalar, colsum_acc__wasmsimd } from "./affine";
@@ -95,7 +95,8 @@ function lstm_cell_forward__wasmsimd<T>(next_h: usize, next_c: usize, gates: usi
 // da (R,4H) row stride ldg written; dprev_c (R,H) row stride lds written (may alias dnext_c);
 // dnext_h (R,H) ldh read (+ run (R,H) lds when has_run); dnext_c (R,H) lds read when has_dnc
 // (else 0); gates, dgates (R,4H) ldg, tanh_c, dtanh_c (R,H) ldh, prev_c (R,H) ldh (when
-// has_pc, else 0) read. Element-wise with no transcendental: SIMD == scalar bitwise.
+// has_pc, else 0) read. Element-wise with no transcendental: SIMD == scalar bitwise. da and
+// dprev_c are flushed to zero below 2^-100 (math.ts ftz: saturated gates).
 export function lstm_cell_backward__scalar<T>(da: usize, dprev_c: usize, dnext_h: usize, run: usize, has_run: bool,
     dnext_c: usize, has_dnc: bool, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize,
     prev_c: usize, has_pc: bool, R: i32, H: i32, ldh: i32, ldg: i32, lds: i32): void {
@@ -115,11 +116,11 @@ export function lstm_cell_backward__scalar<T>(da: usize, dprev_c: usize, dnext_h
       const pc = has_pc ? load<T>(prev_c + oh) : <T>0;
       const i = load<T>(gates + oi), f = load<T>(gates + ofg), o = load<T>(gates + oo), g = load<T>(gates + og);
       const dc = dnc + (dnh * o) * load<T>(dtanh_c + oh);
-      store<T>(da + oi, (dc * g) * load<T>(dgates + oi));
-      store<T>(da + ofg, (dc * pc) * load<T>(dgates + ofg));
-      store<T>(da + oo, (dnh * load<T>(tanh_c + oh)) * load<T>(dgates + oo));
-      store<T>(da + og, (dc * i) * load<T>(dgates + og));
-      store<T>(dprev_c + os, dc * f);
+      store<T>(da + oi, ftz<T>((dc * g) * load<T>(dgates + oi)));
+      store<T>(da + ofg, ftz<T>((dc * pc) * load<T>(dgates + ofg)));
+      store<T>(da + oo, ftz<T>((dnh * load<T>(tanh_c + oh)) * load<T>(dgates + oo)));
+      store<T>(da + og, ftz<T>((dc * i) * load<T>(dgates + og)));
+      store<T>(dprev_c + os, ftz<T>(dc * f));
     }
   }
 }
@@ -144,11 +145,11 @@ export function lstm_cell_backward__wasmsimd<T>(da: usize, dprev_c: usize, dnext
       const pc = has_pc ? v128.load(prev_c + oh) : v128.splat<T>(0);
       const dc = v128.add<T>(dnc, v128.mul<T>(v128.mul<T>(dnh, v128.load(gates + oo)), v128.load(dtanh_c + oh)));
       const f = v128.load(gates + ofg);
-      v128.store(da + oi, v128.mul<T>(v128.mul<T>(dc, v128.load(gates + og)), v128.load(dgates + oi)));
-      v128.store(da + ofg, v128.mul<T>(v128.mul<T>(dc, pc), v128.load(dgates + ofg)));
-      v128.store(da + oo, v128.mul<T>(v128.mul<T>(dnh, v128.load(tanh_c + oh)), v128.load(dgates + oo)));
-      v128.store(da + og, v128.mul<T>(v128.mul<T>(dc, v128.load(gates + oi)), v128.load(dgates + og)));
-      v128.store(dprev_c + os, v128.mul<T>(dc, f));
+      v128.store(da + oi, vftz<T>(v128.mul<T>(v128.mul<T>(dc, v128.load(gates + og)), v128.load(dgates + oi))));
+      v128.store(da + ofg, vftz<T>(v128.mul<T>(v128.mul<T>(dc, pc), v128.load(dgates + ofg))));
+      v128.store(da + oo, vftz<T>(v128.mul<T>(v128.mul<T>(dnh, v128.load(tanh_c + oh)), v128.load(dgates + oo))));
+      v128.store(da + og, vftz<T>(v128.mul<T>(v128.mul<T>(dc, v128.load(gates + oi)), v128.load(dgates + og))));
+      v128.store(dprev_c + os, vftz<T>(v128.mul<T>(dc, f)));
     }
     for (; j < H; j++) {
       const oj = <usize>j << S;
@@ -160,11 +161,11 @@ export function lstm_cell_backward__wasmsimd<T>(da: usize, dprev_c: usize, dnext
       const pc = has_pc ? load<T>(prev_c + oh) : <T>0;
       const i = load<T>(gates + oi), f = load<T>(gates + ofg), o = load<T>(gates + oo), g = load<T>(gates + og);
       const dc = dnc + (dnh * o) * load<T>(dtanh_c + oh);
-      store<T>(da + oi, (dc * g) * load<T>(dgates + oi));
-      store<T>(da + ofg, (dc * pc) * load<T>(dgates + ofg));
-      store<T>(da + oo, (dnh * load<T>(tanh_c + oh)) * load<T>(dgates + oo));
-      store<T>(da + og, (dc * i) * load<T>(dgates + og));
-      store<T>(dprev_c + os, dc * f);
+      store<T>(da + oi, ftz<T>((dc * g) * load<T>(dgates + oi)));
+      store<T>(da + ofg, ftz<T>((dc * pc) * load<T>(dgates + ofg)));
+      store<T>(da + oo, ftz<T>((dnh * load<T>(tanh_c + oh)) * load<T>(dgates + oo)));
+      store<T>(da + og, ftz<T>((dc * i) * load<T>(dgates + og)));
+      store<T>(dprev_c + os, ftz<T>(dc * f));
     }
   }
 }

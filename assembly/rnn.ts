@@ -7,7 +7,7 @@
 // The step and sequence kernels perform the same operations in the same order, so T step calls
 // reproduce rnn_forward bit for bit.
 
-import { lanes, tanh_exp, tanh_e, dtanh_e, vtanh_exp, vtanh_e, vdtanh_e } from "./math";
+import { lanes, tanh_exp, tanh_e, dtanh_e, vtanh_exp, vtanh_e, vdtanh_e, ftz, vftz } from "./math";
 import { gemm_nn__scalar, gemm_nn__wasmsimd, gemm_tn__scalar, gemm_tn__wasmsimd,
          gemm_nt__scalar, gemm_nt__wasmsimd } from "./gemm";
 import { bias_rows, colsum_acc__scalar, colsum_acc__wasmsimd } from "./affine";
@@ -46,7 +46,8 @@ function tanh_rows__wasmsimd<T>(h: usize, dtanh: usize, a: usize, R: i32, H: i32
   store<T>(dtanh + o, dtanh_e<T>(e));
 }
 
-// da (R,H) written = (dh + run) ⊙ dtanh when has_run, else dh ⊙ dtanh.
+// da (R,H) written = (dh + run) ⊙ dtanh when has_run, else dh ⊙ dtanh, flushed to zero below
+// 2^-100 (math.ts ftz).
 // da, dh, dtanh have row stride ld; run has row stride ldr. SIMD == scalar bitwise.
 export function rnn_da__scalar<T>(da: usize, dh: usize, run: usize, has_run: bool, dtanh: usize,
                            R: i32, H: i32, ld: i32, ldr: i32): void {
@@ -58,7 +59,7 @@ export function rnn_da__scalar<T>(da: usize, dh: usize, run: usize, has_run: boo
       const o = ro + (<usize>j << S);
       let g = load<T>(dh + o);
       if (has_run) g = g + load<T>(rr + (<usize>j << S));
-      store<T>(da + o, g * load<T>(dtanh + o));
+      store<T>(da + o, ftz<T>(g * load<T>(dtanh + o)));
     }
   }
 }
@@ -74,13 +75,13 @@ export function rnn_da__wasmsimd<T>(da: usize, dh: usize, run: usize, has_run: b
       const o = ro + (<usize>j << S);
       let g = v128.load(dh + o);
       if (has_run) g = v128.add<T>(g, v128.load(rr + (<usize>j << S)));
-      v128.store(da + o, v128.mul<T>(g, v128.load(dtanh + o)));
+      v128.store(da + o, vftz<T>(v128.mul<T>(g, v128.load(dtanh + o))));
     }
     for (; j < H; j++) {
       const o = ro + (<usize>j << S);
       let g = load<T>(dh + o);
       if (has_run) g = g + load<T>(rr + (<usize>j << S));
-      store<T>(da + o, g * load<T>(dtanh + o));
+      store<T>(da + o, ftz<T>(g * load<T>(dtanh + o)));
     }
   }
 }

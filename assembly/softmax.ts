@@ -6,7 +6,7 @@
 // in f64. The SIMD bodies vectorise the max and the final scaling; the exp/sum loop is scalar in
 // both, so SIMD == scalar bitwise.
 
-import { lanes, exp_t } from "./math";
+import { lanes, exp_t, ftz, vftz } from "./math";
 
 // Row maximum of x[0..V) (V ≥ 1); wasm f32/f64.max semantics.
 // @ts-ignore: decorator
@@ -57,7 +57,8 @@ import { lanes, exp_t } from "./math";
 // dividing by norm) are also written to row_loss (N) f64, so a caller that splits the batch
 // into row ranges and adds the row sums in order gets the same total. norm is the full batch
 // size (N when the call covers the whole batch). Masked steps contribute nothing and get dx = 0.
-// dx_j = (e_j / s − [j = y]) / norm with s rounded to T once.
+// dx_j = (e_j / s − [j = y]) / norm with s rounded to T once, flushed to zero below 2^-100
+// (math.ts ftz: the probabilities of confident predictions underflow).
 export function temporal_softmax_loss__scalar<T>(dx: usize, row_loss: usize, x: usize, y: usize, mask: usize,
                                                  N: i32, T: i32, V: i32, norm: i32): f64 {
   const S = alignof<T>();
@@ -76,7 +77,7 @@ export function temporal_softmax_loss__scalar<T>(dx: usize, row_loss: usize, x: 
     const sT = <T>s;
     for (let j = 0; j < V; j++) {
       const o = <usize>j << S;
-      store<T>(dr + o, (load<T>(dr + o) / sT) / nT);
+      store<T>(dr + o, ftz<T>((load<T>(dr + o) / sT) / nT));
     }
     const oy = <usize>yr << S;
     const ey = exp_t<T>(load<T>(xr + oy) - m);
@@ -109,11 +110,11 @@ export function temporal_softmax_loss__wasmsimd<T>(dx: usize, row_loss: usize, x
     let j = 0;
     for (; j + L <= V; j += L) {
       const o = <usize>j << S;
-      v128.store(dr + o, v128.div<T>(v128.div<T>(v128.load(dr + o), vs), vn));
+      v128.store(dr + o, vftz<T>(v128.div<T>(v128.div<T>(v128.load(dr + o), vs), vn)));
     }
     for (; j < V; j++) {
       const o = <usize>j << S;
-      store<T>(dr + o, (load<T>(dr + o) / sT) / nT);
+      store<T>(dr + o, ftz<T>((load<T>(dr + o) / sT) / nT));
     }
     const oy = <usize>yr << S;
     const ey = exp_t<T>(load<T>(xr + oy) - m);

@@ -1,7 +1,7 @@
 // The gates' exp (math.ts exp_neg / vexp_neg): accuracy against libm's Math.exp, and the SIMD
 // twin equal to the scalar one bitwise on every lane, including the clamp, -0, 0 and NaN.
 import { rnd, srand } from "./helpers";
-import { exp_neg, vexp_neg } from "../math";
+import { exp_neg, vexp_neg, ftz, vftz } from "../math";
 
 /** |exp_neg(x) - exp(x)| / exp(x), the reference in f64 (libm; ~0.5 ulp for f64). */
 function relErr<T>(x: f64): f64 {
@@ -76,5 +76,33 @@ describe("exp_neg (the gates' exp)", () => {
   it("the twin comparison sees a one-ulp difference (negative control)", () => {
     const a = exp_neg<f64>(-1.5), b = reinterpret<f64>(reinterpret<u64>(a) ^ 1);
     expect(reinterpret<u64>(a) != reinterpret<u64>(b)).toBe(true);
+  });
+});
+
+describe("ftz (flush of underflowing gradients)", () => {
+  it("zeroes |v| < 2^-100 (f32) / ~2^-996 (f64), keeps the rest, NaN and Inf; SIMD twin bitwise", () => {
+    const xs = new StaticArray<f64>(16);
+    xs[0] = 1e-31; xs[1] = -1e-31; xs[2] = 1e-40; xs[3] = 8e-31; xs[4] = -2e-30; xs[5] = NaN; xs[6] = Infinity;
+    xs[7] = -0.0; xs[8] = 1e-301; xs[9] = 1e-299; xs[10] = 0.5; xs[11] = -1e-20; xs[12] = 5e-324; xs[13] = -Infinity;
+    xs[14] = 1e-38; xs[15] = 7e-31;
+    let bad = 0;
+    for (let i = 0; i < 16; i += 4) {
+      v128.store(TMP, vftz<f32>(f32x4(<f32>xs[i], <f32>xs[i + 1], <f32>xs[i + 2], <f32>xs[i + 3])));
+      for (let l = 0; l < 4; l++) if (reinterpret<u32>(load<f32>(TMP + <usize>l * 4)) != reinterpret<u32>(ftz<f32>(<f32>xs[i + l]))) bad++;
+    }
+    for (let i = 0; i < 16; i += 2) {
+      v128.store(TMP, vftz<f64>(f64x2(xs[i], xs[i + 1])));
+      for (let l = 0; l < 2; l++) if (reinterpret<u64>(load<f64>(TMP + <usize>l * 8)) != reinterpret<u64>(ftz<f64>(xs[i + l]))) bad++;
+    }
+    expect(bad).toBe(0);
+    expect(ftz<f32>(<f32>1e-31)).toBe(<f32>0);
+    expect(ftz<f32>(<f32>-2e-30)).toBe(<f32>-2e-30);
+    expect(ftz<f32>(<f32>1e-40)).toBe(<f32>0);
+    expect(isNaN(ftz<f32>(<f32>NaN))).toBe(true);
+    expect(ftz<f32>(<f32>Infinity)).toBe(<f32>Infinity);
+    expect(ftz<f64>(1e-301)).toBe(0.0);
+    expect(ftz<f64>(1e-299)).toBe(1e-299);
+    expect(ftz<f64>(1e-31)).toBe(1e-31);
+    expect(isNaN(ftz<f64>(NaN))).toBe(true);
   });
 });
