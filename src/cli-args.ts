@@ -60,7 +60,7 @@ export const TRAIN_FLAGS = {
   lrDecay: { kind: 'number', min: 0, minExclusive: true, max: 1, default: 0.95, metavar: 'X', help: 'learning-rate factor applied after each epoch' },
   epochs: { kind: 'int', min: 1, max: 1e6, default: 5, metavar: 'N', help: 'epochs (an epoch is floor(captions / batch) iterations)' },
   batch: { kind: 'int', min: 1, max: 1e5, default: 50, metavar: 'N', help: 'minibatch size (captions)' },
-  threads: { kind: 'int', min: 1, max: 256, default: 1, metavar: 'N', help: 'threads for the wasm kernels (passed to init)' },
+  threads: { kind: 'int', min: 1, max: 256, metavar: 'N', help: 'threads for the wasm kernels (default: every core; any count gives the same bits)' },
   seed: { kind: 'int', min: 0, max: U32_MAX, default: 0, metavar: 'N', help: 'seed of the weight init and the minibatch draws' },
   out: { kind: 'string', default: 'out', metavar: 'DIR', help: 'output directory (model.recap, loss.svg, samples.html)' },
   resume: { kind: 'switch', help: 'continue the run saved in --out DIR/model.recap (bit-identical)' },

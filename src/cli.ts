@@ -16,7 +16,7 @@ import {
 import {
   CaptioningRNN, CaptioningSolver, DivergenceError, FormatError, LegacyRandom, RecapError, Tensor,
   checkSameVocabulary, corpusBleu, decodeCaptions, describesSingleObject, init, meanCs231nBleu, renderScene,
-  sampleCocoMinibatch, shapesData, stripSpecialTokens,
+  sampleCocoMinibatch, shapesData, stripSpecialTokens, threads,
   type CaptionData, type Checkpoint, type ShapesData, type StepInfo,
 } from './index.js';
 import * as recap from './index.js';
@@ -349,7 +349,7 @@ const RESUMABLE_CHANGES = new Set(['out', 'resume', 'epochs', 'threads', 'help']
 function runOptionsFrom(flags: TrainOptions, data: DataChoice): RunOptions {
   return {
     ...data, cell: flags.cell, hidden: flags.hidden, wordvec: flags.wordvec, update: flags.update, lr: flags.lr,
-    lrDecay: flags.lrDecay, epochs: flags.epochs, batch: flags.batch, threads: flags.threads, seed: flags.seed, out: flags.out,
+    lrDecay: flags.lrDecay, epochs: flags.epochs, batch: flags.batch, threads: threads(), seed: flags.seed, out: flags.out,
   };
 }
 
@@ -390,7 +390,7 @@ async function train(flags: TrainOptions, given: ReadonlySet<string>, io: CliIO,
   } else {
     opts = runOptionsFrom(flags, chooseData(flags, given, null, 'train'));
   }
-  opts.threads = flags.threads;
+  opts.threads = threads(); // what init chose (every core unless --threads says)
   await mkdir(outDir, { recursive: true });
 
   const tLoad = performance.now();
@@ -425,7 +425,7 @@ async function train(flags: TrainOptions, given: ReadonlySet<string>, io: CliIO,
     solver.setState(ckpt.solverState!);
     o.err(`resuming ${ckptPath} at iteration ${solver.iteration}/${solver.numIterations}\n`);
   }
-  o.err(`model: ${opts.cell.toUpperCase()} H=${opts.hidden} W=${opts.wordvec}, ${model.params.length} parameters; ${opts.update} lr=${opts.lr} decay=${opts.lrDecay}, batch ${opts.batch}, ${opts.epochs} epochs = ${solver.numIterations} iterations\n`);
+  o.err(`model: ${opts.cell.toUpperCase()} H=${opts.hidden} W=${opts.wordvec}, ${model.params.length} parameters; ${opts.update} lr=${opts.lr} decay=${opts.lrDecay}, batch ${opts.batch}, ${opts.epochs} epochs = ${solver.numIterations} iterations; ${opts.threads} thread${opts.threads > 1 ? "s" : ""}\n`);
 
   let interrupts = 0;
   const onSigint = () => {
