@@ -137,7 +137,7 @@ export class CaptioningRNN {
   }
 
   private alive(): Kernels {
-    if (this.disposed) throw new Error('recap: this CaptioningRNN has been disposed');
+    if (this.disposed) throw new RecapError('model', 'a live CaptioningRNN', 'one that has been disposed (dispose() frees its memory)');
     return kernels();
   }
 

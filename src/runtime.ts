@@ -176,7 +176,7 @@ export function isInitialized(): boolean {
 
 /** The loaded runtime; throws a clear error before `init()` has resolved. */
 export function rt(): Runtime {
-  if (!runtime) throw new Error('recap: call `await init()` before using the library');
+  if (!runtime) throw new RecapError('recap', 'a loaded runtime: call `await init()` before using the library', 'none loaded');
   return runtime;
 }
 

@@ -7,6 +7,7 @@ it('every entry point throws a clear error before init()', () => {
   const x = tensor([[1, 2]], undefined, 'float64');
   expect(() => layers.affineForward(x, tensor([[1], [2]], undefined, 'float64'), tensor([0], undefined, 'float64'))).toThrow(/await init\(\)/);
   expect(() => new CaptioningRNN({ wordToIdx: { '<NULL>': 0 } })).toThrow(/await init\(\)/);
+  expect(() => new CaptioningRNN({ wordToIdx: { '<NULL>': 0 } })).toThrow(RecapError); // typed, like every argument error
 });
 
 it('concurrent init() calls share one load; a different build later is refused', async () => {

@@ -1,7 +1,7 @@
 // CaptioningRNN against the reference: the two notebook losses to all printed digits, every
 // model case's loss and 8 gradients, greedy samples, CS231n initialisation and determinism.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CaptioningRNN, LegacyRandom, PARAM_NAMES, init, tensor, type DType, type Tensor } from '../src/index.js';
+import { CaptioningRNN, LegacyRandom, PARAM_NAMES, RecapError, init, tensor, type DType, type Tensor } from '../src/index.js';
 import { arr, expectClose, f32Tol, loadCases, type Case } from './helpers.js';
 
 beforeAll(() => init());
@@ -138,5 +138,6 @@ describe('parameters', () => {
     expect(m.getParams().W_proj.data[0]).toBe(123);
     m.dispose();
     expect(() => m.getParams()).toThrow(/disposed/);
+    expect(() => m.getParams()).toThrow(RecapError);
   });
 });
