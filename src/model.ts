@@ -68,6 +68,8 @@ export class CaptioningRNN {
   readonly layout: Record<ParamName, { offset: number; shape: number[] }>;
   private ws: Workspace | null = null;
   private sampleWs: Workspace | null = null;
+  /** The first compacted scored step of each batch row (compactScored), N+1 entries. */
+  private scoredStart = new Int32Array(1);
   /** Greedy decoding's step-major tokens, int32 ((maxLength+1)·N), grown when needed. */
   private tokens: WasmBuffer | null = null;
   /** Wx, Wh, W_vocab in the packed-B layout of gemm_nn_packed (refreshed by every greedy call). */
@@ -223,6 +225,8 @@ export class CaptioningRNN {
     this.ws = null;
     this.freeWorkspace(old);
     this.ws = { N, T, bufs: allocAll(sizes) };
+    (this.ws.bufs.ones.view() as Int32Array).fill(1);
+    this.ws.bufs.zeros.zero();
     return this.ws;
   }
 
@@ -240,7 +244,10 @@ export class CaptioningRNN {
     const sizes: Record<string, [FloatDType | 'int32' | 'float64', number]> = {
       features: [f, N * D], captionsIn: ['int32', N * T], captionsOut: ['int32', N * T], mask: ['int32', N * T],
       h0: [f, N * H], x: [f, N * T * W], h: [f, N * T * H], scores: [f, N * T * V], dscores: [f, N * T * V],
-      dh: [f, N * T * H], hprev: [f, N * T * H], dx: [f, N * T * W], dh0: [f, N * H], da: [f, N * T * G], rowLoss: ['float64', N],
+      dh: [f, N * T * H], hprev: [f, N * T * H], dx: [f, N * T * W], dh0: [f, N * H], da: [f, N * T * G],
+      // the scored (unmasked) steps, compacted: their row of (N·T), target, h, dh, loss term
+      rowIdx: ['int32', N * T], yC: ['int32', N * T], ones: ['int32', N * T], hc: [f, N * T * H], dhc: [f, N * T * H],
+      zeros: [f, H], rowLoss: ['float64', N * T],
       dtanh: [f, cellType === 'rnn' ? N * T * H : 0],
       c: [f, cellType === 'lstm' ? N * T * H : 0], gates: [f, cellType === 'lstm' ? N * T * G : 0],
       dgates: [f, cellType === 'lstm' ? N * T * G : 0], tanhC: [f, cellType === 'lstm' ? N * T * H : 0],
@@ -293,12 +300,42 @@ export class CaptioningRNN {
     return this.totalLoss(N);
   }
 
-  /** Σ of the per-row losses in row order, / N (as the whole-batch softmax kernel sums). */
+  /**
+   * The loss as the whole-batch softmax kernel sums it: per batch row, 0 − term of each scored
+   * step in order (rowLoss holds 0 − term per compacted step), then the rows in order, / N.
+   */
   private totalLoss(N: number): number {
-    const rows = this.ws!.bufs.rowLoss.view();
+    const terms = this.ws!.bufs.rowLoss.view();
+    const start = this.scoredStart;
     let loss = 0;
-    for (let n = 0; n < N; n++) loss += rows[n];
+    for (let n = 0; n < N; n++) {
+      let rl = 0;
+      for (let c = start[n]; c < start[n + 1]; c++) rl += terms[c];
+      loss += rl;
+    }
     return loss / N;
+  }
+
+  /**
+   * Compacts the scored steps (mask ≠ 0) of the workspace batch: rowIdx[c] = n·T + t and
+   * yC[c] = the target, in row order; scoredStart[n] = the first compacted step of batch row n.
+   * Returns the number of scored steps. Masked steps add nothing to the loss or any gradient,
+   * so the vocabulary projection, softmax and their backward run on these rows only.
+   */
+  private compactScored(N: number, T: number): number {
+    const b = this.ws!.bufs;
+    const mask = b.mask.view() as Int32Array, out = b.captionsOut.view() as Int32Array;
+    const idx = b.rowIdx.view() as Int32Array, yC = b.yC.view() as Int32Array;
+    if (this.scoredStart.length < N + 1) this.scoredStart = new Int32Array(N + 1);
+    let c = 0;
+    for (let n = 0; n < N; n++) {
+      this.scoredStart[n] = c;
+      for (let r = n * T; r < (n + 1) * T; r++) {
+        if (mask[r] !== 0) { idx[c] = r; yC[c] = out[r]; c++; }
+      }
+    }
+    this.scoredStart[N] = c;
+    return c;
   }
 
   /**
@@ -316,12 +353,15 @@ export class CaptioningRNN {
     const b = this.ws!.bufs;
     const P_ = (name: ParamName) => this.addr(name);
     const dP = (name: ParamName) => this.addr(name, this.grads);
+    const R = this.compactScored(N, T); // scored steps of the batch
+    const NT = N * T;
     const rows: Call[][] = [];
     const cols: Call[][] = [];
     for (let p = 0; p < P; p++) {
       const sp = scratch(p); // this partition's packing scratch (partition p runs on thread p)
       const r0 = Math.floor((p * N) / P);
       const n = Math.floor(((p + 1) * N) / P) - r0;
+      const c0 = this.scoredStart[r0], rc = this.scoredStart[r0 + n] - c0; // its scored steps
       const c: Call[] = [];
       if (n > 0) {
         const at = (buf: WasmBuffer, perRow: number, size = e) => buf.ptr + r0 * perRow * size;
@@ -334,10 +374,17 @@ export class CaptioningRNN {
             at(b.dtanhC, T * H), at(b.x, T * W), at(b.h0, H), P_('Wx'), P_('Wh'), P_('b'), n, T, W, H, sp]);
         }
         c.push([`${f}prev_h_rows`, at(b.hprev, T * H), at(b.h, T * H), at(b.h0, H), n, T, H]);
-        c.push([`${f}affine_forward`, at(b.scores, T * V), at(b.h, T * H), P_('W_vocab'), P_('b_vocab'), n * T, H, V, sp]);
-        c.push([`${f}temporal_softmax_loss_rows`, at(b.dscores, T * V), at(b.rowLoss, 1, 8), at(b.scores, T * V),
-          at(b.captionsOut, T, 4), at(b.mask, T, 4), n, T, V, N]);
-        c.push([`${f}gemm_nt`, at(b.dh, T * H), at(b.dscores, T * V), P_('W_vocab'), n * T, H, V, V, V, H, 0, sp]);
+        // scores, loss and dh on the scored steps only: gather h, project, softmax, back to dh
+        const cp = (buf: WasmBuffer, perRow: number, size = e) => buf.ptr + c0 * perRow * size;
+        c.push([`${f}bias_rows`, at(b.dh, T * H), b.zeros.ptr, n * T, H, H]); // masked steps: dh = 0
+        if (rc > 0) {
+          c.push([`${f}word_embedding_forward`, cp(b.hc, H), cp(b.rowIdx, 1, 4), b.h.ptr, rc, NT, H]);
+          c.push([`${f}affine_forward`, cp(b.scores, V), cp(b.hc, H), P_('W_vocab'), P_('b_vocab'), rc, H, V, sp]);
+          c.push([`${f}temporal_softmax_loss_rows`, cp(b.dscores, V), cp(b.rowLoss, 1, 8), cp(b.scores, V),
+            cp(b.yC, 1, 4), b.ones.ptr, rc, 1, V, N]);
+          c.push([`${f}gemm_nt`, cp(b.dhc, H), cp(b.dscores, V), P_('W_vocab'), rc, H, V, V, V, H, 0, sp]);
+          c.push([`${f}word_embedding_backward`, b.dh.ptr, cp(b.dhc, H), cp(b.rowIdx, 1, 4), rc, NT, H]);
+        }
         if (cellType === 'rnn') {
           c.push([`${f}rnn_backward_data`, at(b.dh0, H), at(b.da, T * G), at(b.dh, T * H), at(b.dtanh, T * H), P_('Wh'), n, T, H]);
         } else {
@@ -353,9 +400,9 @@ export class CaptioningRNN {
       const k: Call[] = [];
       const span = (total: number) => [Math.floor((p * total) / P), Math.floor(((p + 1) * total) / P)];
       const [v0, v1] = span(V);
-      if (v1 > v0) {
-        k.push([`${f}gemm_tn`, dP('W_vocab') + v0 * e, b.h.ptr, b.dscores.ptr + v0 * e, H, v1 - v0, N * T, H, V, V, 1, sp]);
-        k.push([`${f}colsum`, dP('b_vocab') + v0 * e, b.dscores.ptr + v0 * e, N * T, v1 - v0, V]);
+      if (v1 > v0 && R > 0) {
+        k.push([`${f}gemm_tn`, dP('W_vocab') + v0 * e, b.hc.ptr, b.dscores.ptr + v0 * e, H, v1 - v0, R, H, V, V, 1, sp]);
+        k.push([`${f}colsum`, dP('b_vocab') + v0 * e, b.dscores.ptr + v0 * e, R, v1 - v0, V]);
       }
       const [g0, g1] = span(G);
       if (g1 > g0) {
