@@ -140,4 +140,22 @@ describe('parameters', () => {
     expect(() => m.getParams()).toThrow(/disposed/);
     expect(() => m.getParams()).toThrow(RecapError);
   });
+
+  it('masked steps cost nothing and count for nothing: all-<NULL> targets give loss 0 and zero vocabulary gradients; the scored steps alone give the same loss as the full batch', () => {
+    const wordToIdx = { '<NULL>': 0, '<START>': 1, a: 2, b: 3 };
+    const m = new CaptioningRNN({ wordToIdx, inputDim: 3, wordvecDim: 4, hiddenDim: 5, cellType: 'lstm', dtype: 'float64', seed: 1 });
+    const f = tensor([[0.1, -0.2, 0.3], [0.5, 0.1, -0.4]], [2, 3], 'float64');
+    const none = m.loss(f, tensor([[1, 0, 0, 0], [1, 0, 0, 0]], [2, 4], 'int32'));
+    expect(none.loss).toBe(0);
+    expect(Array.from(none.grads.W_vocab.data).every((v) => v === 0)).toBe(true);
+    expect(Array.from(none.grads.b_vocab.data).every((v) => v === 0)).toBe(true);
+    expect(Array.from(none.grads.Wx.data).every((v) => v === 0)).toBe(true);
+    // row 0 scores 3 steps, row 1 one step; the loss is the mean over rows of their summed terms
+    const both = m.loss(f, tensor([[1, 2, 3, 2], [1, 3, 0, 0]], [2, 4], 'int32'));
+    const r0 = m.loss(f.reshape([2, 3]), tensor([[1, 2, 3, 2], [1, 0, 0, 0]], [2, 4], 'int32'));
+    const r1 = m.loss(f, tensor([[1, 0, 0, 0], [1, 3, 0, 0]], [2, 4], 'int32'));
+    expect(both.loss).toBeCloseTo(r0.loss + r1.loss, 14);
+    expect(both.loss).toBeGreaterThan(0);
+    m.dispose();
+  });
 });
