@@ -157,6 +157,9 @@ async function threadCount(requested: number | undefined, kind: Runtime['kind'])
   }
   const canShare = typeof SharedArrayBuffer !== 'undefined' && (isNode || g.crossOriginIsolated === true);
   const wanted = requested ?? (isNode || canShare ? cores : 1);
+  if (requested === undefined && !canShare && cores > 1) {
+    console.info(`recap: 1 thread (this page is not cross-origin isolated; serve it with COOP/COEP headers to train on ${cores} threads)`);
+  }
   if (wanted <= 1) return 1;
   if (kind !== 'simd') {
     if (requested !== undefined) console.warn(`recap: threads need the 'simd' build (running '${kind}'); using 1 thread`);

@@ -62,12 +62,17 @@ it('vite build of an app importing recap runs in Chromium with no extra configur
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
+    const notes: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => { if (m.text().startsWith('recap:')) notes.push(m.text()); });
     await page.goto(`http://127.0.0.1:${server.port}/`);
     await page.waitForFunction(() => (window as never as { __recapResult?: unknown }).__recapResult, null, { timeout: 30_000 });
     const result = await page.evaluate(() => (window as never as { __recapResult: { loss: number; backend: string } }).__recapResult);
     expect(errors).toEqual([]);
     expect(result.backend).toBe('simd');
+    // not isolated: one thread, and one line that says so and how to get more
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(notes).toEqual(cores > 1 ? [expect.stringMatching(/^recap: 1 thread \(this page is not cross-origin isolated; serve it with COOP\/COEP/)] : []);
 
     // The same computation in Node with the same built package: the same number, bit for bit.
     const recap = await import(join(root, 'dist', 'index.js'));
