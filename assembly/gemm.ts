@@ -400,21 +400,16 @@ export function gemm_nn_packed__wasmsimd<T>(c: usize, a: usize, bp: usize, b: us
   const ns = N / (2 * L), Nv = ns * 2 * L;
   const rem = M & 3;
   const M4 = rem == 1 && M >= 5 ? M - 5 : M - rem;
-  if (K > 0) {
-    // PACK_SLIVERS_MAX slivers at a time, swept by every row block while they are in cache
-    for (let s0 = 0; s0 < ns; s0 += PACK_SLIVERS_MAX) {
-      const n = min<i32>(PACK_SLIVERS_MAX, ns - s0);
-      const cj = c + (<usize>(s0 * 2 * L) << S), pB = bp + <usize>s0 * SL;
-      // sliver by sliver, every row block sweeping it while it is in L1
-      for (let s = 0; s < n; s++) {
-        const cs = cj + (<usize>(s * 2 * L) << S), ps = pB + <usize>s * SL;
-        let i = 0;
-        for (; i < M4; i += 4) tile_4x2v<T>(cs + <usize>i * cr, a + <usize>i * ar, ps, K, ar, ak, 32, cr, acc);
-        if (i < M) tail_rows_2v<T>(M - i, cs + <usize>i * cr, a + <usize>i * ar, ps, K, ar, ak, cr, acc);
-      }
-    }
-  } else if (Nv > 0) {
-    gemm_xn_direct__wasmsimd<T>(c, a, b, M, Nv, K, ar, ak, bk, cr, acc); // K = 0: C = 0 or unchanged
+  if (K == 0) { // C = 0 or unchanged
+    gemm_xn_direct__wasmsimd<T>(c, a, b, M, N, K, ar, ak, bk, cr, acc);
+    return;
+  }
+  // sliver by sliver, every row block sweeping it while it is in L1
+  for (let s = 0; s < ns; s++) {
+    const cs = c + (<usize>(s * 2 * L) << S), ps = bp + <usize>s * SL;
+    let i = 0;
+    for (; i < M4; i += 4) tile_4x2v<T>(cs + <usize>i * cr, a + <usize>i * ar, ps, K, ar, ak, 32, cr, acc);
+    if (i < M) tail_rows_2v<T>(M - i, cs + <usize>i * cr, a + <usize>i * ar, ps, K, ar, ak, cr, acc);
   }
   if (Nv < N) gemm_xn_direct__wasmsimd<T>(c + (<usize>Nv << S), a, b + (<usize>Nv << S), M, N - Nv, K, ar, ak, bk, cr, acc);
 }

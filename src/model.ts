@@ -508,16 +508,8 @@ export class CaptioningRNN {
     const A = (name: ParamName) => this.addr(name);
     const ks = kernels();
     if (!this.packed) {
-      const bytes = (K: number, M: number) => ks[`${f}packed_b_bytes`](K, M) / e;
-      const wx = new WasmBuffer(dtype, bytes(W, G));
-      let wh: WasmBuffer | null = null;
-      try {
-        wh = new WasmBuffer(dtype, bytes(H, G));
-        this.packed = { Wx: wx, Wh: wh, W_vocab: new WasmBuffer(dtype, bytes(H, V)) };
-      } catch (err) {
-        wx.free(); wh?.free();
-        throw err;
-      }
+      const size = (K: number, M: number): [FloatDType, number] => [dtype, ks[`${f}packed_b_bytes`](K, M) / e];
+      this.packed = allocAll({ Wx: size(W, G), Wh: size(H, G), W_vocab: size(H, V) }) as Record<'Wx' | 'Wh' | 'W_vocab', WasmBuffer>;
     }
     const pk = this.packed;
     const pack: Call[] = [
