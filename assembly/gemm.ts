@@ -18,8 +18,8 @@
 // The relaxed build (ASC_FEATURE_RELAXED_SIMD) uses relaxed_madd in the vector loops.
 //
 // Tiles (XNNPACK naming): nn/tn 4x(2 vectors) = 4x8 f32 / 4x4 f64, then 1-row and 1-vector and
-// scalar-column remainders; nt 4x2 dot products (4 rows of A against 2 rows of B) with
-// 1x1 remainders. No packing yet.
+// scalar-column remainders; nt 4x2 dot products (4 rows of A against 2 rows of B), the last
+// M mod 4 rows as 2x4 / 1x4 dot tiles, then single dot products.
 
 import { lanes, vmadd, hsum } from "./math";
 
@@ -578,12 +578,62 @@ function gemm_nt_block__wasmsimd<T>(c: usize, a: usize, b: usize, M: i32, N: i32
       store_acc<T>(c3 + o, dot_nt__wasmsimd<T>(a3, bj, K), acc);
     }
   }
-  for (; i < M; i++) {
-    const ai = a + (<usize>i * <usize>lda << S);
-    const ci = c + (<usize>i * <usize>ldc << S);
-    for (let j = 0; j < N; j++) {
-      store_acc<T>(ci + (<usize>j << S), dot_nt__wasmsimd<T>(ai, b + (<usize>j * <usize>ldb << S), K), acc);
+  // the last M mod 4 rows: 2 (or 1) rows against 4 B rows at a time, so the remainder still
+  // keeps 8 (or 4) independent accumulators instead of one latency-bound dot product
+  for (; i < M; i += 2) {
+    const MR = M - i >= 2 ? 2 : 1;
+    const a0 = a + (<usize>i * <usize>lda << S), a1 = a0 + ar;
+    const c0 = c + (<usize>i * <usize>ldc << S), c1 = c0 + cr;
+    let j = 0;
+    for (; j + 4 <= N; j += 4) {
+      if (MR == 2) tile_nt_rx4<T>(2, c0 + (<usize>j << S), a0, b + (<usize>j * <usize>ldb << S), K, Kv, ar, br, cr, acc);
+      else tile_nt_rx4<T>(1, c0 + (<usize>j << S), a0, b + (<usize>j * <usize>ldb << S), K, Kv, ar, br, cr, acc);
     }
+    for (; j < N; j++) {
+      const bj = b + (<usize>j * <usize>ldb << S);
+      store_acc<T>(c0 + (<usize>j << S), dot_nt__wasmsimd<T>(a0, bj, K), acc);
+      if (MR == 2) store_acc<T>(c1 + (<usize>j << S), dot_nt__wasmsimd<T>(a1, bj, K), acc);
+    }
+  }
+}
+
+// MR (1 or 2, a constant after inlining) rows of A against 4 rows of B, each element with the
+// nt schedule of dot_nt__wasmsimd (lanes over [0, Kv), fixed hsum, sequential tail).
+// @ts-ignore: decorator
+@inline function tile_nt_rx4<T>(MR: i32, pc: usize, a0: usize, b0: usize, K: i32, Kv: i32,
+                                ar: usize, br: usize, cr: usize, acc: i32): void {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  const a1 = a0 + ar, b1 = b0 + br, b2 = b1 + br, b3 = b2 + br;
+  let v00 = v128.splat<T>(0), v01 = v128.splat<T>(0), v02 = v128.splat<T>(0), v03 = v128.splat<T>(0);
+  let v10 = v128.splat<T>(0), v11 = v128.splat<T>(0), v12 = v128.splat<T>(0), v13 = v128.splat<T>(0);
+  for (let k = 0; k < Kv; k += L) {
+    const o = <usize>k << S;
+    const y0 = v128.load(b0 + o), y1 = v128.load(b1 + o), y2 = v128.load(b2 + o), y3 = v128.load(b3 + o);
+    const x0 = v128.load(a0 + o);
+    v00 = vmadd<T>(v00, x0, y0); v01 = vmadd<T>(v01, x0, y1); v02 = vmadd<T>(v02, x0, y2); v03 = vmadd<T>(v03, x0, y3);
+    if (MR == 2) {
+      const x1 = v128.load(a1 + o);
+      v10 = vmadd<T>(v10, x1, y0); v11 = vmadd<T>(v11, x1, y1); v12 = vmadd<T>(v12, x1, y2); v13 = vmadd<T>(v13, x1, y3);
+    }
+  }
+  let s00 = hsum<T>(v00), s01 = hsum<T>(v01), s02 = hsum<T>(v02), s03 = hsum<T>(v03);
+  let s10 = hsum<T>(v10), s11 = hsum<T>(v11), s12 = hsum<T>(v12), s13 = hsum<T>(v13);
+  for (let k = Kv; k < K; k++) {
+    const o = <usize>k << S;
+    const y0 = load<T>(b0 + o), y1 = load<T>(b1 + o), y2 = load<T>(b2 + o), y3 = load<T>(b3 + o);
+    const x0 = load<T>(a0 + o);
+    s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+    if (MR == 2) {
+      const x1 = load<T>(a1 + o);
+      s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+    }
+  }
+  const E = sizeof<T>();
+  store_acc<T>(pc, s00, acc); store_acc<T>(pc + E, s01, acc); store_acc<T>(pc + 2 * E, s02, acc); store_acc<T>(pc + 3 * E, s03, acc);
+  if (MR == 2) {
+    const p1 = pc + cr;
+    store_acc<T>(p1, s10, acc); store_acc<T>(p1 + E, s11, acc); store_acc<T>(p1 + 2 * E, s12, acc); store_acc<T>(p1 + 3 * E, s13, acc);
   }
 }
 
