@@ -396,22 +396,105 @@ export function gemm_nn_packed__wasmsimd<T>(c: usize, a: usize, bp: usize, b: us
   const L = lanes<T>();
   const S = alignof<T>();
   const ar = <usize>lda << S, ak = sizeof<T>(), bk = <usize>ldb << S, cr = <usize>ldc << S;
-  const SL = <usize>K << 5;
-  const ns = N / (2 * L), Nv = ns * 2 * L;
-  const rem = M & 3;
-  const M4 = rem == 1 && M >= 5 ? M - 5 : M - rem;
+  const Nv = N - N % (2 * L);
   if (K == 0) { // C = 0 or unchanged
     gemm_xn_direct__wasmsimd<T>(c, a, b, M, N, K, ar, ak, bk, cr, acc);
     return;
   }
-  // sliver by sliver, every row block sweeping it while it is in L1
+  sweep_packed<T>(c, a, bp, M, Nv / (2 * L), K, ar, cr, acc);
+  if (Nv < N) gemm_xn_direct__wasmsimd<T>(c + (<usize>Nv << S), a, b + (<usize>Nv << S), M, N - Nv, K, ar, ak, bk, cr, acc);
+}
+
+// C columns [0, ns·2·lanes) from ns packed slivers at bp, sliver by sliver, every row block
+// sweeping it while it is in L1. A (M,K) rows ar bytes apart, C rows cr bytes apart.
+// @ts-ignore: decorator
+@inline function sweep_packed<T>(c: usize, a: usize, bp: usize, M: i32, ns: i32, K: i32, ar: usize, cr: usize, acc: i32): void {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  const ak = sizeof<T>();
+  const SL = <usize>K << 5;
+  const rem = M & 3;
+  const M4 = rem == 1 && M >= 5 ? M - 5 : M - rem;
   for (let s = 0; s < ns; s++) {
     const cs = c + (<usize>(s * 2 * L) << S), ps = bp + <usize>s * SL;
     let i = 0;
     for (; i < M4; i += 4) tile_4x2v<T>(cs + <usize>i * cr, a + <usize>i * ar, ps, K, ar, ak, 32, cr, acc);
     if (i < M) tail_rows_2v<T>(M - i, cs + <usize>i * cr, a + <usize>i * ar, ps, K, ar, ak, cr, acc);
   }
-  if (Nv < N) gemm_xn_direct__wasmsimd<T>(c + (<usize>Nv << S), a, b + (<usize>Nv << S), M, N - Nv, K, ar, ak, bk, cr, acc);
+}
+
+// ---- A·Bᵀ with B packed once (the recurrent weights in a training step's backward, one call
+// per time step): pack_bt writes b stored (N,K) as the slivers of its transpose (K,N), the
+// layout of pack_b, so gemm_nt_packed runs the nn tiles on them. Columns in whole slivers get
+// the nn schedule (k sequential, SIMD == scalar bitwise); the N mod 2·lanes tail columns are
+// dot products with the nt schedule. The schedule of a column never depends on M.
+
+// bp (packed_b_bytes(K, N)) written from b (N,K) row stride ldb, read.
+export function pack_bt__scalar<T>(bp: usize, b: usize, K: i32, N: i32, ldb: i32): void {
+  const L2 = 2 * lanes<T>();
+  const S = alignof<T>();
+  const ns = N / L2, SL = <usize>K * <usize>L2 << S;
+  for (let s = 0; s < ns; s++) {
+    for (let k = 0; k < K; k++) {
+      for (let l = 0; l < L2; l++) {
+        store<T>(bp + <usize>s * SL + (<usize>(k * L2 + l) << S), load<T>(b + (<usize>((s * L2 + l) * ldb + k) << S)));
+      }
+    }
+  }
+}
+// 4x4 (f32) / 2x2 (f64) register transposes of the sliver's rows of b, then the K tail.
+export function pack_bt__wasmsimd<T>(bp: usize, b: usize, K: i32, N: i32, ldb: i32): void {
+  const L = lanes<T>(), L2 = 2 * L;
+  const S = alignof<T>();
+  const ns = N / L2, SL = <usize>K << 5, br = <usize>ldb << S;
+  const Kv = K - K % L;
+  for (let s = 0; s < ns; s++) {
+    const src = b + <usize>(s * L2) * br, dst = bp + <usize>s * SL;
+    for (let k = 0; k < Kv; k += L) {
+      const o = <usize>k << S, q = dst + (<usize>k << 5);
+      if (sizeof<T>() == 4) {
+        for (let h = 0; h < 2; h++) { // B rows 4h..4h+3 -> lanes 4h..4h+3 of output rows k..k+3
+          const p = src + <usize>(4 * h) * br + o;
+          const r0 = v128.load(p), r1 = v128.load(p + br), r2 = v128.load(p + 2 * br), r3 = v128.load(p + 3 * br);
+          const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+          const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          const qh = q + (<usize>h << 4);
+          v128.store(qh, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+          v128.store(qh + 32, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+          v128.store(qh + 64, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+          v128.store(qh + 96, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+        }
+      } else {
+        for (let h = 0; h < 2; h++) { // B rows 2h, 2h+1 -> lanes 2h, 2h+1 of output rows k, k+1
+          const p = src + <usize>(2 * h) * br + o;
+          const r0 = v128.load(p), r1 = v128.load(p + br);
+          const qh = q + (<usize>h << 4);
+          v128.store(qh, v128.shuffle<f64>(r0, r1, 0, 2));
+          v128.store(qh + 32, v128.shuffle<f64>(r0, r1, 1, 3));
+        }
+      }
+    }
+    for (let k = Kv; k < K; k++) {
+      for (let l = 0; l < L2; l++) {
+        store<T>(dst + (<usize>k << 5) + (<usize>l << S), load<T>(src + <usize>l * br + (<usize>k << S)));
+      }
+    }
+  }
+}
+
+// c (M,N) written or accumulated = a (M,K) · bᵀ, b stored (N,K); its slivers read from bp
+// (pack_bt of b), the tail columns from b.
+export function gemm_nt_packed__scalar<T>(c: usize, a: usize, bp: usize, b: usize, M: i32, N: i32, K: i32,
+                                          lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  gemm_nt__scalar<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+}
+export function gemm_nt_packed__wasmsimd<T>(c: usize, a: usize, bp: usize, b: usize, M: i32, N: i32, K: i32,
+                                            lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  const Nv = K == 0 ? 0 : N - N % (2 * L);
+  sweep_packed<T>(c, a, bp, M, Nv / (2 * L), K, <usize>lda << S, <usize>ldc << S, acc);
+  if (Nv < N) gemm_nt__wasmsimd<T>(c + (<usize>Nv << S), a, b + (<usize>Nv * <usize>ldb << S), M, N - Nv, K, lda, ldb, ldc, acc);
 }
 
 // c (M,N) written (acc = 0) or accumulated (acc ≠ 0) = a (M,K) · b (K,N); a, b read.
@@ -653,6 +736,20 @@ export function f32_pack_b(bp: usize, b: usize, K: i32, N: i32, ldb: i32): void 
 }
 export function f64_pack_b(bp: usize, b: usize, K: i32, N: i32, ldb: i32): void {
   if (ASC_FEATURE_SIMD) pack_b__wasmsimd<f64>(bp, b, K, N, ldb); else pack_b__scalar<f64>(bp, b, K, N, ldb);
+}
+export function f32_pack_bt(bp: usize, b: usize, K: i32, N: i32, ldb: i32): void {
+  if (ASC_FEATURE_SIMD) pack_bt__wasmsimd<f32>(bp, b, K, N, ldb); else pack_bt__scalar<f32>(bp, b, K, N, ldb);
+}
+export function f64_pack_bt(bp: usize, b: usize, K: i32, N: i32, ldb: i32): void {
+  if (ASC_FEATURE_SIMD) pack_bt__wasmsimd<f64>(bp, b, K, N, ldb); else pack_bt__scalar<f64>(bp, b, K, N, ldb);
+}
+export function f32_gemm_nt_packed(c: usize, a: usize, bp: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  if (ASC_FEATURE_SIMD) gemm_nt_packed__wasmsimd<f32>(c, a, bp, b, M, N, K, lda, ldb, ldc, acc);
+  else gemm_nt_packed__scalar<f32>(c, a, bp, b, M, N, K, lda, ldb, ldc, acc);
+}
+export function f64_gemm_nt_packed(c: usize, a: usize, bp: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+  if (ASC_FEATURE_SIMD) gemm_nt_packed__wasmsimd<f64>(c, a, bp, b, M, N, K, lda, ldb, ldc, acc);
+  else gemm_nt_packed__scalar<f64>(c, a, bp, b, M, N, K, lda, ldb, ldc, acc);
 }
 export function f32_gemm_nn_packed(c: usize, a: usize, bp: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
   if (ASC_FEATURE_SIMD) gemm_nn_packed__wasmsimd<f32>(c, a, bp, b, M, N, K, lda, ldb, ldc, acc);

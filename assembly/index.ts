@@ -5,15 +5,18 @@
 export {
   f32_gemm_nn, f64_gemm_nn, f32_gemm_tn, f64_gemm_tn, f32_gemm_nt, f64_gemm_nt, scratch_bytes,
   f32_packed_b_bytes, f64_packed_b_bytes, f32_pack_b, f64_pack_b, f32_gemm_nn_packed, f64_gemm_nn_packed,
+  f32_pack_bt, f64_pack_bt, f32_gemm_nt_packed, f64_gemm_nt_packed,
 } from "./gemm";
 export { f32_affine_forward, f64_affine_forward, f32_affine_backward, f64_affine_backward, f32_bias_rows, f64_bias_rows } from "./affine";
 export {
   f32_rnn_step_forward, f64_rnn_step_forward, f32_rnn_step_backward, f64_rnn_step_backward,
   f32_rnn_forward, f64_rnn_forward, f32_rnn_backward, f64_rnn_backward, f32_tanh_forward, f64_tanh_forward,
+  f32_rnn_da, f64_rnn_da,
 } from "./rnn";
 export {
   f32_lstm_step_forward, f64_lstm_step_forward, f32_lstm_step_backward, f64_lstm_step_backward,
   f32_lstm_forward, f64_lstm_forward, f32_lstm_backward, f64_lstm_backward, f32_lstm_cell_forward, f64_lstm_cell_forward,
+  f32_lstm_cell_backward, f64_lstm_cell_backward,
 } from "./lstm";
 export {
   f32_word_embedding_forward, f64_word_embedding_forward,
@@ -25,8 +28,7 @@ export {
   f32_log_softmax_rows, f64_log_softmax_rows, f32_temporal_softmax_loss_rows, f64_temporal_softmax_loss_rows,
 } from "./softmax";
 export {
-  f32_lstm_backward_data, f64_lstm_backward_data, f32_rnn_backward_data, f64_rnn_backward_data, f32_colsum, f64_colsum,
-  f32_prev_h_rows, f64_prev_h_rows,
+  f32_colsum, f64_colsum, f32_copy_rows, f64_copy_rows,
 } from "./partition";
 export {
   f32_sgd, f64_sgd, f32_sgd_momentum, f64_sgd_momentum, f32_rmsprop, f64_rmsprop,

@@ -330,14 +330,26 @@ export function f64_lstm_backward(dx: usize, dh0: usize, dWx: usize, dWh: usize,
 }
 
 // The cell alone, for callers that formed a = b + x·Wx + prev_h·Wh in gates themselves (greedy
-// sampling with packed weights): lstm_step_forward = bias_rows, two nn GEMMs, then this.
-// next_h, next_c, tanh_c, dtanh_c (N,H) written; gates (N,4H) read as a, written; dgates
-// (N,4H) written; prev_c (N,H) read.
-export function f32_lstm_cell_forward(next_h: usize, next_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, prev_c: usize, N: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) lstm_cell_forward__wasmsimd<f32>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, 4 * H);
-  else lstm_cell_forward__scalar<f32>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, 4 * H);
+// sampling and the length-sorted training step, with packed weights): lstm_step_forward =
+// bias_rows, two nn GEMMs, then this. next_h, next_c, tanh_c, dtanh_c (N,H) written; gates
+// (N,4H) read as a, written; dgates (N,4H) written; prev_c (N,H) read when has_prev_c (else
+// taken as 0, the t = 0 of lstm_forward).
+export function f32_lstm_cell_forward(next_h: usize, next_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, prev_c: usize, has_prev_c: i32, N: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) lstm_cell_forward__wasmsimd<f32>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, has_prev_c != 0, N, H, H, 4 * H);
+  else lstm_cell_forward__scalar<f32>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, has_prev_c != 0, N, H, H, 4 * H);
 }
-export function f64_lstm_cell_forward(next_h: usize, next_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, prev_c: usize, N: i32, H: i32): void {
-  if (ASC_FEATURE_SIMD) lstm_cell_forward__wasmsimd<f64>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, 4 * H);
-  else lstm_cell_forward__scalar<f64>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, 4 * H);
+export function f64_lstm_cell_forward(next_h: usize, next_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, prev_c: usize, has_prev_c: i32, N: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) lstm_cell_forward__wasmsimd<f64>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, has_prev_c != 0, N, H, H, 4 * H);
+  else lstm_cell_forward__scalar<f64>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, has_prev_c != 0, N, H, H, 4 * H);
+}
+// Its backward for rows stored contiguously (lstm_cell_backward above with ldh = lds = H,
+// ldg = 4H): da (N,4H), dprev_c (N,H) written; dnext_h (N,H) read, plus run (N,H) when has_run;
+// dnext_c (N,H) when has_dnc; gates, dgates, tanh_c, dtanh_c, and prev_c when has_pc, read.
+export function f32_lstm_cell_backward(da: usize, dprev_c: usize, dnext_h: usize, run: usize, has_run: i32, dnext_c: usize, has_dnc: i32, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, prev_c: usize, has_pc: i32, N: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) lstm_cell_backward__wasmsimd<f32>(da, dprev_c, dnext_h, run, has_run != 0, dnext_c, has_dnc != 0, gates, dgates, tanh_c, dtanh_c, prev_c, has_pc != 0, N, H, H, 4 * H, H);
+  else lstm_cell_backward__scalar<f32>(da, dprev_c, dnext_h, run, has_run != 0, dnext_c, has_dnc != 0, gates, dgates, tanh_c, dtanh_c, prev_c, has_pc != 0, N, H, H, 4 * H, H);
+}
+export function f64_lstm_cell_backward(da: usize, dprev_c: usize, dnext_h: usize, run: usize, has_run: i32, dnext_c: usize, has_dnc: i32, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, prev_c: usize, has_pc: i32, N: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) lstm_cell_backward__wasmsimd<f64>(da, dprev_c, dnext_h, run, has_run != 0, dnext_c, has_dnc != 0, gates, dgates, tanh_c, dtanh_c, prev_c, has_pc != 0, N, H, H, 4 * H, H);
+  else lstm_cell_backward__scalar<f64>(da, dprev_c, dnext_h, run, has_run != 0, dnext_c, has_dnc != 0, gates, dgates, tanh_c, dtanh_c, prev_c, has_pc != 0, N, H, H, 4 * H, H);
 }

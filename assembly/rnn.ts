@@ -241,3 +241,13 @@ export function f32_tanh_forward(h: usize, dtanh: usize, a: usize, N: i32, H: i3
 export function f64_tanh_forward(h: usize, dtanh: usize, a: usize, N: i32, H: i32): void {
   if (ASC_FEATURE_SIMD) tanh_rows__wasmsimd<f64>(h, dtanh, a, N, H, H); else tanh_rows__scalar<f64>(h, dtanh, a, N, H, H);
 }
+// da (N,H) written = (dh + run)·dtanh (run when has_run), rows contiguous: the per-step
+// backward of the length-sorted training step. dh, run, dtanh (N,H) read.
+export function f32_rnn_da(da: usize, dh: usize, run: usize, has_run: i32, dtanh: usize, N: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) rnn_da__wasmsimd<f32>(da, dh, run, has_run != 0, dtanh, N, H, H, H);
+  else rnn_da__scalar<f32>(da, dh, run, has_run != 0, dtanh, N, H, H, H);
+}
+export function f64_rnn_da(da: usize, dh: usize, run: usize, has_run: i32, dtanh: usize, N: i32, H: i32): void {
+  if (ASC_FEATURE_SIMD) rnn_da__wasmsimd<f64>(da, dh, run, has_run != 0, dtanh, N, H, H, H);
+  else rnn_da__scalar<f64>(da, dh, run, has_run != 0, dtanh, N, H, H, H);
+}

@@ -68,12 +68,19 @@ export class CaptioningRNN {
   readonly layout: Record<ParamName, { offset: number; shape: number[] }>;
   private ws: Workspace | null = null;
   private sampleWs: Workspace | null = null;
-  /** The first compacted scored step of each batch row (compactScored), N+1 entries. */
+  /** The first compacted scored step of each sorted batch row (compactScored), N+1 entries. */
   private scoredStart = new Int32Array(1);
+  /**
+   * The length-sorted batch of the workspace (splitCaptions): rank[n] = the workspace row of
+   * batch row n, len[s] = the steps workspace row s runs (1 + its last scored step, 0 if none),
+   * active[t] = the rows still running at step t (a prefix), off[t] = the first packed row of
+   * step t (T+1 entries). Grown only when a larger batch arrives.
+   */
+  private seq = { rank: new Int32Array(1), len: new Int32Array(1), active: new Int32Array(1), off: new Int32Array(2), count: new Int32Array(1) };
   /** Greedy decoding's step-major tokens, int32 ((maxLength+1)·N), grown when needed. */
   private tokens: WasmBuffer | null = null;
-  /** Wx, Wh, W_vocab in the packed-B layout of gemm_nn_packed (refreshed by every greedy call). */
-  private packed: Record<'Wx' | 'Wh' | 'W_vocab', WasmBuffer> | null = null;
+  /** Wx, Wh, W_vocab in the packed-B layout of gemm_nn_packed and Whᵀ in that of gemm_nt_packed (refreshed by every step and greedy call). */
+  private packed: Record<'Wx' | 'Wh' | 'WhT' | 'W_vocab', WasmBuffer> | null = null;
   private disposed = false;
 
   constructor(options: CaptioningRNNOptions) {
@@ -196,8 +203,10 @@ export class CaptioningRNN {
     this.alive();
     const { N, T } = this.checkBatch(features, captions);
     const ws = this.workspace(N, T);
-    ws.bufs.features.view().set(features.data);
-    this.splitCaptions(ws, captions.data as Int32Array, 0, N, T);
+    const rank = this.splitCaptions(ws, captions.data as Int32Array, 0, N, T);
+    const D = this.config.inputDim;
+    const fv = ws.bufs.features.view();
+    for (let n = 0; n < N; n++) fv.set(features.data.subarray(n * D, (n + 1) * D), rank[n] * D);
     const loss = this.forwardBackward(N, T);
     return { loss, grads: this.copyBlock(this.grads) };
   }
@@ -243,6 +252,7 @@ export class CaptioningRNN {
     const f = dtype;
     const sizes: Record<string, [FloatDType | 'int32' | 'float64', number]> = {
       features: [f, N * D], captionsIn: ['int32', N * T], captionsOut: ['int32', N * T], mask: ['int32', N * T],
+      tokens: ['int32', N * T], // captionsIn of the running steps, in packed order
       h0: [f, N * H], x: [f, N * T * W], h: [f, N * T * H], scores: [f, N * T * V], dscores: [f, N * T * V],
       dh: [f, N * T * H], hprev: [f, N * T * H], dx: [f, N * T * W], dh0: [f, N * H], da: [f, N * T * G],
       // the scored (unmasked) steps, compacted: their row of (N·T), target, h, dh, loss term
@@ -260,22 +270,60 @@ export class CaptioningRNN {
     if (ws) for (const b of Object.values(ws.bufs)) b.free();
   }
 
-  /** @internal splits caption rows [row0, row0+N) of a (*, T+1) array into in/out/mask */
-  splitCaptions(ws: Workspace, captions: Int32Array, row0: number, N: number, T: number, rows?: ArrayLike<number>): void {
+  /**
+   * @internal Splits caption rows [row0, row0+N) (or `rows`) of a (*, T+1) array into in/out/mask
+   * and sorts the batch by length for the step. A row runs len = 1 + its last scored step
+   * (mask = out ≠ <NULL>): later steps add nothing to the loss or any gradient, so they are not
+   * computed (the packed sequences of cuDNN and PyTorch). Workspace row s is the s-th longest
+   * batch row (ties in batch order), so the rows still running at step t are a prefix, and
+   * the per-step buffers are packed time-major: step t holds rows [off[t], off[t] + active[t]).
+   * Returns rank: the workspace row of each batch row (where its features go).
+   */
+  splitCaptions(ws: Workspace, captions: Int32Array, row0: number, N: number, T: number, rows?: ArrayLike<number>): Int32Array {
     const cin = ws.bufs.captionsIn.view() as Int32Array;
     const cout = ws.bufs.captionsOut.view() as Int32Array;
     const mask = ws.bufs.mask.view() as Int32Array;
+    const tokens = ws.bufs.tokens.view() as Int32Array;
     const L = T + 1;
     const nul = this.nullIdx;
+    const q = this.seq;
+    if (q.rank.length < N) { q.rank = new Int32Array(N); q.len = new Int32Array(N); }
+    if (q.active.length < T) { q.active = new Int32Array(T); q.off = new Int32Array(T + 1); q.count = new Int32Array(T + 1); }
+    // lengths, then a stable counting sort by length, longest first
+    const { rank, len, active, off, count } = q;
+    count.fill(0, 0, T + 1);
     for (let n = 0; n < N; n++) {
+      const src = (rows ? rows[n] : row0 + n) * L;
+      let l = 0;
+      for (let t = T - 1; t >= 0; t--) if (captions[src + t + 1] !== nul) { l = t + 1; break; }
+      rank[n] = l; // the length, until the sort below replaces it
+      count[l]++;
+    }
+    let first = 0;
+    for (let l = T; l >= 0; l--) { const c = count[l]; count[l] = first; first += c; }
+    active.fill(0, 0, T);
+    for (let n = 0; n < N; n++) {
+      const l = rank[n];
+      rank[n] = count[l]++;
+      len[rank[n]] = l;
+      for (let t = 0; t < l; t++) active[t]++;
+    }
+    for (let n = 0; n < N; n++) {
+      const s = rank[n];
       const src = (rows ? rows[n] : row0 + n) * L;
       for (let t = 0; t < T; t++) {
         const o = captions[src + t + 1];
-        cin[n * T + t] = captions[src + t];
-        cout[n * T + t] = o;
-        mask[n * T + t] = o !== nul ? 1 : 0;
+        cin[s * T + t] = captions[src + t];
+        cout[s * T + t] = o;
+        mask[s * T + t] = o !== nul ? 1 : 0;
       }
     }
+    off[0] = 0;
+    for (let t = 0; t < T; t++) {
+      off[t + 1] = off[t] + active[t];
+      for (let s = 0; s < active[t]; s++) tokens[off[t] + s] = cin[s * T + t];
+    }
+    return rank;
   }
 
   /** @internal forward and backward over the workspace batch on this thread; writes the gradient block */
@@ -283,6 +331,7 @@ export class CaptioningRNN {
     const ks = this.alive();
     const plan = this.planStep(N, T, 1);
     this.grads.zero();
+    runCalls(ks, plan.pack);
     runCalls(ks, plan.rows[0]);
     runCalls(ks, plan.cols[0]);
     return this.totalLoss(N);
@@ -295,6 +344,7 @@ export class CaptioningRNN {
     if (!pool) return this.forwardBackward(N, T);
     const plan = this.planStep(N, T, threads);
     this.grads.zero();
+    runCalls(ks, plan.pack);
     await pool.run(ks, plan.rows);
     await pool.run(ks, plan.cols);
     return this.totalLoss(N);
@@ -302,36 +352,41 @@ export class CaptioningRNN {
 
   /**
    * The loss as the whole-batch softmax kernel sums it: per batch row, 0 − term of each scored
-   * step in order (rowLoss holds 0 − term per compacted step), then the rows in order, / N.
+   * step in order (rowLoss holds 0 − term per compacted step), then the rows in batch order, / N.
    */
   private totalLoss(N: number): number {
     const terms = this.ws!.bufs.rowLoss.view();
     const start = this.scoredStart;
+    const rank = this.seq.rank;
     let loss = 0;
     for (let n = 0; n < N; n++) {
+      const s = rank[n];
       let rl = 0;
-      for (let c = start[n]; c < start[n + 1]; c++) rl += terms[c];
+      for (let c = start[s]; c < start[s + 1]; c++) rl += terms[c];
       loss += rl;
     }
     return loss / N;
   }
 
   /**
-   * Compacts the scored steps (mask ≠ 0) of the workspace batch: rowIdx[c] = n·T + t and
-   * yC[c] = the target, in row order; scoredStart[n] = the first compacted step of batch row n.
-   * Returns the number of scored steps. Masked steps add nothing to the loss or any gradient,
-   * so the vocabulary projection, softmax and their backward run on these rows only.
+   * Compacts the scored steps (mask ≠ 0) of the workspace batch: rowIdx[c] = the packed row of
+   * (s, t) and yC[c] = the target, by workspace row s then t; scoredStart[s] = the first
+   * compacted step of row s. Returns the number of scored steps. Masked steps add nothing to
+   * the loss or any gradient, so the vocabulary projection, softmax and their backward run on
+   * these rows only.
    */
   private compactScored(N: number, T: number): number {
     const b = this.ws!.bufs;
     const mask = b.mask.view() as Int32Array, out = b.captionsOut.view() as Int32Array;
     const idx = b.rowIdx.view() as Int32Array, yC = b.yC.view() as Int32Array;
+    const off = this.seq.off;
     if (this.scoredStart.length < N + 1) this.scoredStart = new Int32Array(N + 1);
     let c = 0;
-    for (let n = 0; n < N; n++) {
-      this.scoredStart[n] = c;
-      for (let r = n * T; r < (n + 1) * T; r++) {
-        if (mask[r] !== 0) { idx[c] = r; yC[c] = out[r]; c++; }
+    for (let s = 0; s < N; s++) {
+      this.scoredStart[s] = c;
+      for (let t = 0; t < T; t++) {
+        const r = s * T + t;
+        if (mask[r] !== 0) { idx[c] = off[t] + s; yC[c] = out[r]; c++; }
       }
     }
     this.scoredStart[N] = c;
@@ -339,79 +394,120 @@ export class CaptioningRNN {
   }
 
   /**
-   * @internal The kernel calls of one training step for P partitions. Phase `rows`: partition p
-   * takes batch rows [p·N/P, (p+1)·N/P) through the forward pass, the loss and the backward
-   * pass down to da, dh0 and dx (every row's numbers are independent of the others). Phase
-   * `cols`: partition p computes its share of the COLUMNS of every weight gradient, each a sum
-   * over all rows in one fixed order. Any P gives bit-identical results.
+   * @internal The kernel calls of one training step for P partitions. Phase `pack`: the
+   * recurrent weights in the packed layouts of gemm_nn_packed / gemm_nt_packed (once a step,
+   * on the calling thread). Phase `rows`: partition p takes the length-sorted workspace rows
+   * [S_p, S_{p+1}) — about equal shares of the running steps — through the forward pass, step
+   * by step on its running rows, the loss, and the recurrent backward down to da and dh0 (every
+   * row's numbers are independent of the others). Phase `cols`: partition p computes its share
+   * of the COLUMNS of dx and of every weight gradient, each a sum over all packed rows in one
+   * fixed order. Any P gives bit-identical results.
    */
-  planStep(N: number, T: number, P: number): { rows: Call[][]; cols: Call[][] } {
+  planStep(N: number, T: number, P: number): { pack: Call[]; rows: Call[][]; cols: Call[][] } {
     const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype, cellType } = this.config;
-    const G = (cellType === 'lstm' ? 4 : 1) * H;
+    const lstm = cellType === 'lstm';
+    const G = (lstm ? 4 : 1) * H;
     const e = dtype === 'float64' ? 8 : 4;
     const f = dtype === 'float64' ? 'f64_' : 'f32_';
     const b = this.ws!.bufs;
     const P_ = (name: ParamName) => this.addr(name);
     const dP = (name: ParamName) => this.addr(name, this.grads);
-    const R = this.compactScored(N, T); // scored steps of the batch
-    const NT = N * T;
+    const Rs = this.compactScored(N, T); // scored steps of the batch
+    const { len, active, off } = this.seq;
+    const R = off[T]; // running (packed) rows
+    const pk = this.packedWeights();
+    const pack: Call[] = [
+      [`${f}pack_b`, pk.Wx.ptr, P_('Wx'), W, G, G], [`${f}pack_b`, pk.Wh.ptr, P_('Wh'), H, G, G],
+      [`${f}pack_bt`, pk.WhT.ptr, P_('Wh'), G, H, G],
+    ];
+    const row = (buf: WasmBuffer, r: number, perRow: number, size = e) => buf.ptr + r * perRow * size;
+    // partition bounds: the first row at which the running steps before it reach p/P of R
+    const bounds = [0];
+    for (let p = 1, s = 0, run = 0; p < P; p++) {
+      while (s < N && run * P < p * R) run += len[s++];
+      bounds.push(s);
+    }
+    bounds.push(N);
     const rows: Call[][] = [];
     const cols: Call[][] = [];
     for (let p = 0; p < P; p++) {
       const sp = scratch(p); // this partition's packing scratch (partition p runs on thread p)
-      const r0 = Math.floor((p * N) / P);
-      const n = Math.floor(((p + 1) * N) / P) - r0;
-      const c0 = this.scoredStart[r0], rc = this.scoredStart[r0 + n] - c0; // its scored steps
+      const s0 = bounds[p], s1 = bounds[p + 1], n = s1 - s0;
+      const c0 = this.scoredStart[s0], rc = this.scoredStart[s1] - c0; // its scored steps
+      const mAt = (t: number) => (t < T ? Math.max(0, Math.min(s1, active[t]) - s0) : 0); // its running rows at t
+      let tp = 0; // its running steps
+      while (tp < T && mAt(tp) > 0) tp++;
       const c: Call[] = [];
       if (n > 0) {
-        const at = (buf: WasmBuffer, perRow: number, size = e) => buf.ptr + r0 * perRow * size;
-        c.push([`${f}affine_forward`, at(b.h0, H), at(b.features, D), P_('W_proj'), P_('b_proj'), n, D, H, sp]);
-        c.push([`${f}word_embedding_forward`, at(b.x, T * W), at(b.captionsIn, T, 4), P_('W_embed'), n * T, V, W]);
-        if (cellType === 'rnn') {
-          c.push([`${f}rnn_forward`, at(b.h, T * H), at(b.dtanh, T * H), at(b.x, T * W), at(b.h0, H), P_('Wx'), P_('Wh'), P_('b'), n, T, W, H, sp]);
-        } else {
-          c.push([`${f}lstm_forward`, at(b.h, T * H), at(b.c, T * H), at(b.gates, T * G), at(b.dgates, T * G), at(b.tanhC, T * H),
-            at(b.dtanhC, T * H), at(b.x, T * W), at(b.h0, H), P_('Wx'), P_('Wh'), P_('b'), n, T, W, H, sp]);
+        c.push([`${f}affine_forward`, row(b.h0, s0, H), row(b.features, s0, D), P_('W_proj'), P_('b_proj'), n, D, H, sp]);
+        for (let t = 0; t < tp; t++) {
+          // a = b + x·Wx + prev_h·Wh on the running rows, then the cell; dh = 0 until the scores' gradient lands
+          const m = mAt(t), r = off[t] + s0;
+          const prevH = t === 0 ? row(b.h0, s0, H) : row(b.h, off[t - 1] + s0, H);
+          const a = lstm ? row(b.gates, r, G) : row(b.dtanh, r, H);
+          c.push([`${f}word_embedding_forward`, row(b.x, r, W), row(b.tokens, r, 1, 4), P_('W_embed'), m, V, W]);
+          c.push([`${f}bias_rows`, a, P_('b'), m, G, G]);
+          c.push([`${f}gemm_nn_packed`, a, row(b.x, r, W), pk.Wx.ptr, P_('Wx'), m, G, W, W, G, G, 1]);
+          c.push([`${f}gemm_nn_packed`, a, prevH, pk.Wh.ptr, P_('Wh'), m, G, H, H, G, G, 1]);
+          c.push([`${f}copy_rows`, row(b.hprev, r, H), prevH, m, H]);
+          if (lstm) {
+            c.push([`${f}lstm_cell_forward`, row(b.h, r, H), row(b.c, r, H), a, row(b.dgates, r, G), row(b.tanhC, r, H),
+              row(b.dtanhC, r, H), t === 0 ? 0 : row(b.c, off[t - 1] + s0, H), t === 0 ? 0 : 1, m, H]);
+          } else {
+            c.push([`${f}tanh_forward`, row(b.h, r, H), a, a, m, H]);
+          }
+          c.push([`${f}bias_rows`, row(b.dh, r, H), b.zeros.ptr, m, H, H]);
         }
-        c.push([`${f}prev_h_rows`, at(b.hprev, T * H), at(b.h, T * H), at(b.h0, H), n, T, H]);
         // scores, loss and dh on the scored steps only: gather h, project, softmax, back to dh
-        const cp = (buf: WasmBuffer, perRow: number, size = e) => buf.ptr + c0 * perRow * size;
-        c.push([`${f}bias_rows`, at(b.dh, T * H), b.zeros.ptr, n * T, H, H]); // masked steps: dh = 0
         if (rc > 0) {
-          c.push([`${f}word_embedding_forward`, cp(b.hc, H), cp(b.rowIdx, 1, 4), b.h.ptr, rc, NT, H]);
-          c.push([`${f}affine_forward`, cp(b.scores, V), cp(b.hc, H), P_('W_vocab'), P_('b_vocab'), rc, H, V, sp]);
-          c.push([`${f}temporal_softmax_loss_rows`, cp(b.dscores, V), cp(b.rowLoss, 1, 8), cp(b.scores, V),
-            cp(b.yC, 1, 4), b.ones.ptr, rc, 1, V, N]);
-          c.push([`${f}gemm_nt`, cp(b.dhc, H), cp(b.dscores, V), P_('W_vocab'), rc, H, V, V, V, H, 0, sp]);
-          c.push([`${f}word_embedding_backward`, b.dh.ptr, cp(b.dhc, H), cp(b.rowIdx, 1, 4), rc, NT, H]);
+          c.push([`${f}word_embedding_forward`, row(b.hc, c0, H), row(b.rowIdx, c0, 1, 4), b.h.ptr, rc, R, H]);
+          c.push([`${f}affine_forward`, row(b.scores, c0, V), row(b.hc, c0, H), P_('W_vocab'), P_('b_vocab'), rc, H, V, sp]);
+          c.push([`${f}temporal_softmax_loss_rows`, row(b.dscores, c0, V), row(b.rowLoss, c0, 1, 8), row(b.scores, c0, V),
+            row(b.yC, c0, 1, 4), b.ones.ptr, rc, 1, V, N]);
+          c.push([`${f}gemm_nt`, row(b.dhc, c0, H), row(b.dscores, c0, V), P_('W_vocab'), rc, H, V, V, V, H, 0, sp]);
+          c.push([`${f}word_embedding_backward`, b.dh.ptr, row(b.dhc, c0, H), row(b.rowIdx, c0, 1, 4), rc, R, H]);
         }
-        if (cellType === 'rnn') {
-          c.push([`${f}rnn_backward_data`, at(b.dh0, H), at(b.da, T * G), at(b.dh, T * H), at(b.dtanh, T * H), P_('Wh'), n, T, H]);
-        } else {
-          c.push([`${f}lstm_backward_data`, at(b.dh0, H), at(b.da, T * G), at(b.dc, H), at(b.dh, T * H), at(b.c, T * H),
-            at(b.gates, T * G), at(b.dgates, T * G), at(b.tanhC, T * H), at(b.dtanhC, T * H), P_('Wh'), n, T, H]);
+        // backward through time on the running rows; a row's running dnext_h (dh0) and
+        // dnext_c (dc) start at 0 on its last step
+        for (let t = tp - 1; t >= 0; t--) {
+          const m = mAt(t), mNext = mAt(t + 1), r = off[t] + s0;
+          if (m > mNext) {
+            c.push([`${f}bias_rows`, row(b.dh0, s0 + mNext, H), b.zeros.ptr, m - mNext, H, H]);
+            if (lstm) c.push([`${f}bias_rows`, row(b.dc, s0 + mNext, H), b.zeros.ptr, m - mNext, H, H]);
+          }
+          if (lstm) {
+            c.push([`${f}lstm_cell_backward`, row(b.da, r, G), row(b.dc, s0, H), row(b.dh, r, H), row(b.dh0, s0, H), 1,
+              row(b.dc, s0, H), 1, row(b.gates, r, G), row(b.dgates, r, G), row(b.tanhC, r, H), row(b.dtanhC, r, H),
+              t === 0 ? 0 : row(b.c, off[t - 1] + s0, H), t === 0 ? 0 : 1, m, H]);
+          } else {
+            c.push([`${f}rnn_da`, row(b.da, r, G), row(b.dh, r, H), row(b.dh0, s0, H), 1, row(b.dtanh, r, H), m, H]);
+          }
+          c.push([`${f}gemm_nt_packed`, row(b.dh0, s0, H), row(b.da, r, G), pk.WhT.ptr, P_('Wh'), m, H, G, G, G, H, 0]);
         }
-        c.push([`${f}gemm_nt`, at(b.dx, T * W), at(b.da, T * G), P_('Wx'), n * T, W, G, G, G, W, 0, sp]);
+        const m0 = mAt(0); // rows with no scored step: no gradient into h0
+        if (m0 < n) c.push([`${f}bias_rows`, row(b.dh0, s0 + m0, H), b.zeros.ptr, n - m0, H, H]);
       }
       rows.push(c);
 
-      // weight gradients, by column ranges, each element summed over the N·T rows in row order
-      // (dWh as one GEMM over the hprev rows; the whole-batch kernels sum it step by step)
+      // dx and the weight gradients, by column ranges, each element summed over the packed rows in order
       const k: Call[] = [];
       const span = (total: number) => [Math.floor((p * total) / P), Math.floor(((p + 1) * total) / P)];
       const [v0, v1] = span(V);
-      if (v1 > v0 && R > 0) {
-        k.push([`${f}gemm_tn`, dP('W_vocab') + v0 * e, b.hc.ptr, b.dscores.ptr + v0 * e, H, v1 - v0, R, H, V, V, 1, sp]);
-        k.push([`${f}colsum`, dP('b_vocab') + v0 * e, b.dscores.ptr + v0 * e, R, v1 - v0, V]);
+      if (v1 > v0 && Rs > 0) {
+        k.push([`${f}gemm_tn`, dP('W_vocab') + v0 * e, b.hc.ptr, b.dscores.ptr + v0 * e, H, v1 - v0, Rs, H, V, V, 1, sp]);
+        k.push([`${f}colsum`, dP('b_vocab') + v0 * e, b.dscores.ptr + v0 * e, Rs, v1 - v0, V]);
       }
       const [g0, g1] = span(G);
-      if (g1 > g0) {
-        k.push([`${f}gemm_tn`, dP('Wh') + g0 * e, b.hprev.ptr, b.da.ptr + g0 * e, H, g1 - g0, N * T, H, G, G, 1, sp]);
-        k.push([`${f}gemm_tn`, dP('Wx') + g0 * e, b.x.ptr, b.da.ptr + g0 * e, W, g1 - g0, N * T, W, G, G, 1, sp]);
-        k.push([`${f}colsum`, dP('b') + g0 * e, b.da.ptr + g0 * e, N * T, g1 - g0, G]);
+      if (g1 > g0 && R > 0) {
+        k.push([`${f}gemm_tn`, dP('Wh') + g0 * e, b.hprev.ptr, b.da.ptr + g0 * e, H, g1 - g0, R, H, G, G, 1, sp]);
+        k.push([`${f}gemm_tn`, dP('Wx') + g0 * e, b.x.ptr, b.da.ptr + g0 * e, W, g1 - g0, R, W, G, G, 1, sp]);
+        k.push([`${f}colsum`, dP('b') + g0 * e, b.da.ptr + g0 * e, R, g1 - g0, G]);
       }
       const [w0, w1] = span(W);
-      if (w1 > w0) k.push([`${f}word_embedding_backward_cols`, dP('W_embed') + w0 * e, b.dx.ptr + w0 * e, b.captionsIn.ptr, N * T, V, w1 - w0, W]);
+      if (w1 > w0 && R > 0) {
+        k.push([`${f}gemm_nt`, b.dx.ptr + w0 * e, b.da.ptr, P_('Wx') + w0 * G * e, R, w1 - w0, G, G, G, W, 0, sp]);
+        k.push([`${f}word_embedding_backward_cols`, dP('W_embed') + w0 * e, b.dx.ptr + w0 * e, b.tokens.ptr, R, V, w1 - w0, W]);
+      }
       const [h0, h1] = span(H);
       if (h1 > h0) {
         k.push([`${f}gemm_tn`, dP('W_proj') + h0 * e, b.features.ptr, b.dh0.ptr + h0 * e, D, h1 - h0, N, D, H, H, 1, sp]);
@@ -419,7 +515,7 @@ export class CaptioningRNN {
       }
       cols.push(k);
     }
-    return { rows, cols };
+    return { pack, rows, cols };
   }
 
   /**
@@ -506,12 +602,7 @@ export class CaptioningRNN {
     const tokens = this.tokens;
     (tokens.view() as Int32Array).fill(this.startIdx!, 0, N);
     const A = (name: ParamName) => this.addr(name);
-    const ks = kernels();
-    if (!this.packed) {
-      const size = (K: number, M: number): [FloatDType, number] => [dtype, ks[`${f}packed_b_bytes`](K, M) / e];
-      this.packed = allocAll({ Wx: size(W, G), Wh: size(H, G), W_vocab: size(H, V) }) as Record<'Wx' | 'Wh' | 'W_vocab', WasmBuffer>;
-    }
-    const pk = this.packed;
+    const pk = this.packedWeights();
     const pack: Call[] = [
       [`${f}pack_b`, pk.Wx.ptr, A('Wx'), W, G, G], [`${f}pack_b`, pk.Wh.ptr, A('Wh'), H, G, G],
       [`${f}pack_b`, pk.W_vocab.ptr, A('W_vocab'), H, V, V],
@@ -537,7 +628,7 @@ export class CaptioningRNN {
         if (cellType === 'rnn') {
           c.push([`${f}tanh_forward`, at(hNext, H), a, a, n, H]);
         } else {
-          c.push([`${f}lstm_cell_forward`, at(hNext, H), at(cNext, H), a, at(b.dgates, G), at(b.tanhC, H), at(b.dtanhC, H), at(cc, H), n, H]);
+          c.push([`${f}lstm_cell_forward`, at(hNext, H), at(cNext, H), a, at(b.dgates, G), at(b.tanhC, H), at(b.dtanhC, H), at(cc, H), 1, n, H]);
           [cc, cNext] = [cNext, cc];
         }
         [h, hNext] = [hNext, h];
@@ -553,6 +644,18 @@ export class CaptioningRNN {
       return new Tensor(out, [N, maxLength]);
     };
     return { pack, parts, result };
+  }
+
+  /** The packed-weight buffers (allocated once; their contents are refreshed by every step or greedy call). */
+  private packedWeights(): Record<'Wx' | 'Wh' | 'WhT' | 'W_vocab', WasmBuffer> {
+    if (!this.packed) {
+      const { wordvecDim: W, hiddenDim: H, vocabSize: V, dtype, cellType } = this.config;
+      const G = (cellType === 'lstm' ? 4 : 1) * H;
+      const bytes = kernels()[`${dtype === 'float64' ? 'f64_' : 'f32_'}packed_b_bytes`];
+      const size = (K: number, M: number): [FloatDType, number] => [dtype, bytes(K, M) / (dtype === 'float64' ? 8 : 4)];
+      this.packed = allocAll({ Wx: size(W, G), Wh: size(H, G), WhT: size(G, H), W_vocab: size(H, V) }) as Record<'Wx' | 'Wh' | 'WhT' | 'W_vocab', WasmBuffer>;
+    }
+    return this.packed;
   }
 
   /**

@@ -221,15 +221,15 @@ export class CaptioningSolver {
     const L = this.data.trainCaptions.shape[1];
     const T = L - 1;
     const ws = model.workspace(N, T);
+    const rank = model.splitCaptions(ws, this.data.trainCaptions.data as Int32Array, 0, N, T, rows);
     const D = model.config.inputDim;
     const feats = ws.bufs.features.view();
     const src = this.data.trainFeatures.data;
     const imageIdxs = this.data.trainImageIdxs.data;
     for (let n = 0; n < N; n++) {
       const img = imageIdxs[rows[n]];
-      feats.set(src.subarray(img * D, (img + 1) * D), n * D);
+      feats.set(src.subarray(img * D, (img + 1) * D), rank[n] * D); // the workspace row of batch row n
     }
-    model.splitCaptions(ws, this.data.trainCaptions.data as Int32Array, 0, N, T, rows);
     return { N, T };
   }
 

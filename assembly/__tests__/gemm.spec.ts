@@ -9,6 +9,7 @@
 import { SIZES, srand, rand, alloc, free, copy, bitDiff, get, epsOf, rndInt } from "./helpers";
 import { gemm_nn__scalar, gemm_nn__wasmsimd, gemm_tn__scalar, gemm_tn__wasmsimd,
          gemm_nt__scalar, gemm_nt__wasmsimd, GEMM_SCRATCH_BYTES, packed_b_bytes, pack_b__scalar, pack_b__wasmsimd,
+         pack_bt__scalar, pack_bt__wasmsimd, gemm_nt_packed__scalar, gemm_nt_packed__wasmsimd,
          gemm_nn_packed__scalar, gemm_nn_packed__wasmsimd } from "../gemm";
 
 const NN = 0, TN = 1, NT = 2;
@@ -152,6 +153,39 @@ function checkPrepacked<T>(M: i32, N: i32, K: i32, pad: i32, acc: i32): void {
   free(a); free(b); free(c0); free(ps); free(pv); free(cn); free(cs); free(cv);
 }
 
+/**
+ * pack_bt + gemm_nt_packed: the packed Bᵀ equals pack_b of the transposed B (both twins); the
+ * scalar twin equals the naive nt bitwise; the SIMD twin equals naive on the whole-sliver
+ * columns and the unpacked SIMD nt on the tail columns, bitwise.
+ */
+function checkPrepackedT<T>(M: i32, N: i32, K: i32, pad: i32, acc: i32): void {
+  const S = alignof<T>();
+  const lda = K + pad, ldb = K + pad, ldc = N + 2 * pad;
+  const a = rand<T>(M * lda), b = rand<T>(N * ldb), c0 = rand<T>(M * ldc);
+  const bt = alloc<T>(max(K, 1) * N); // b transposed, (K,N)
+  for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) store<T>(bt + (<usize>(k * N + j) << S), get<T>(b, j * ldb + k));
+  const nb = <i32>(packed_b_bytes<T>(K, N) >> S);
+  const pn = alloc<T>(nb), ps = alloc<T>(nb), pv = alloc<T>(nb);
+  pack_b__scalar<T>(pn, bt, K, N, N);
+  pack_bt__scalar<T>(ps, b, K, N, ldb);
+  pack_bt__wasmsimd<T>(pv, b, K, N, ldb);
+  if (bitDiff<T>(pn, ps, nb) != 0) failures++;
+  if (bitDiff<T>(pn, pv, nb) != 0) failures++;
+  const L2 = 2 * <i32>(16 / sizeof<T>());
+  const Nv = K == 0 ? 0 : N - N % L2;
+  const ce = alloc<T>(M * ldc), cs = alloc<T>(M * ldc), cv = alloc<T>(M * ldc), cn = alloc<T>(M * ldc);
+  copy<T>(ce, c0, M * ldc); copy<T>(cs, c0, M * ldc); copy<T>(cv, c0, M * ldc); copy<T>(cn, c0, M * ldc);
+  naive<T>(NT, cn, a, b, M, N, K, lda, ldb, ldc, acc);
+  naive<T>(NT, ce, a, b, M, Nv, K, lda, ldb, ldc, acc);
+  gemm_nt__wasmsimd<T>(ce + (<usize>Nv << S), a, b + (<usize>(Nv * ldb) << S), M, N - Nv, K, lda, ldb, ldc, acc);
+  gemm_nt_packed__scalar<T>(cs, a, ps, b, M, N, K, lda, ldb, ldc, acc);
+  gemm_nt_packed__wasmsimd<T>(cv, a, pv, b, M, N, K, lda, ldb, ldc, acc);
+  cases++;
+  if (bitDiff<T>(cn, cs, M * ldc) != 0) failures++;
+  if (bitDiff<T>(ce, cv, M * ldc) != 0) failures++;
+  free(a); free(b); free(c0); free(bt); free(pn); free(ps); free(pv); free(ce); free(cs); free(cv); free(cn);
+}
+
 /** Row-partition invariance: rows [0,r) and [r,M) in two calls == one call, bitwise. */
 function partition<T>(form: i32, M: i32, N: i32, K: i32): i32 {
   const lda = form == TN ? M : K, ldb = form == NT ? K : N, ldc = N;
@@ -204,6 +238,19 @@ describe("gemm", () => {
     }
     expect(failures).toBe(0);
     expect(cases).toBe(2 * 2 * 12 * 12);
+  });
+  it("prepacked A·Bᵀ (pack_bt + gemm_nt_packed): pack_bt(B) == pack_b(Bᵀ); slivers == naive, tail == SIMD nt, bitwise", () => {
+    srand(8); cases = 0; failures = 0;
+    const Ms: StaticArray<i32> = [1, 2, 3, 4, 5, 7, 9, 13, 25];
+    const Ns: StaticArray<i32> = [1, 3, 4, 8, 9, 16, 65, 130];
+    const Ks: StaticArray<i32> = [1, 6, 33, 0, 64];
+    for (let acc = 0; acc < 2; acc++) for (let m = 0; m < Ms.length; m++) for (let n = 0; n < Ns.length; n++) {
+      const K = Ks[(m + 2 * n + acc) % 5];
+      checkPrepackedT<f32>(Ms[m], Ns[n], K, (m + n) % 3, acc);
+      checkPrepackedT<f64>(Ms[m], Ns[n], K, (m + n) % 3, acc);
+    }
+    expect(failures).toBe(0);
+    expect(cases).toBe(2 * 2 * 9 * 8);
   });
   it("row-partitioned calls are bit-identical to one call (thread contract)", () => {
     srand(4);
