@@ -69,3 +69,43 @@ export function f32_word_embedding_backward_cols(dW: usize, dout: usize, x: usiz
 export function f64_word_embedding_backward_cols(dW: usize, dout: usize, x: usize, NT: i32, V: i32, D: i32, ld: i32): void {
   if (ASC_FEATURE_SIMD) word_embedding_backward__wasmsimd<f64>(dW, dout, x, NT, V, D, ld); else word_embedding_backward__scalar<f64>(dW, dout, x, NT, V, D, ld);
 }
+
+// out (NT,D) accumulated: out[k] += W[x[k]] for k = 0..NT-1, rows contiguous; x (NT) i32,
+// W (V,D) read. Element-wise adds: SIMD == scalar bitwise. Greedy decoding adds a row of the
+// folded table W_embed·Wx (one row per word) instead of running x·Wx.
+export function word_embedding_add__scalar<T>(out: usize, x: usize, W: usize, NT: i32, V: i32, D: i32): void {
+  const S = alignof<T>();
+  const row = <usize>D << S;
+  for (let k = 0; k < NT; k++) {
+    const id = load<i32>(x + (<usize>k << 2));
+    const p = out + <usize>k * row, q = W + <usize>id * row;
+    for (let j = 0; j < D; j++) {
+      const o = <usize>j << S;
+      store<T>(p + o, load<T>(p + o) + load<T>(q + o));
+    }
+  }
+}
+export function word_embedding_add__wasmsimd<T>(out: usize, x: usize, W: usize, NT: i32, V: i32, D: i32): void {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  const row = <usize>D << S;
+  for (let k = 0; k < NT; k++) {
+    const id = load<i32>(x + (<usize>k << 2));
+    const p = out + <usize>k * row, q = W + <usize>id * row;
+    let j = 0;
+    for (; j + L <= D; j += L) {
+      const o = <usize>j << S;
+      v128.store(p + o, v128.add<T>(v128.load(p + o), v128.load(q + o)));
+    }
+    for (; j < D; j++) {
+      const o = <usize>j << S;
+      store<T>(p + o, load<T>(p + o) + load<T>(q + o));
+    }
+  }
+}
+export function f32_word_embedding_add(out: usize, x: usize, W: usize, NT: i32, V: i32, D: i32): void {
+  if (ASC_FEATURE_SIMD) word_embedding_add__wasmsimd<f32>(out, x, W, NT, V, D); else word_embedding_add__scalar<f32>(out, x, W, NT, V, D);
+}
+export function f64_word_embedding_add(out: usize, x: usize, W: usize, NT: i32, V: i32, D: i32): void {
+  if (ASC_FEATURE_SIMD) word_embedding_add__wasmsimd<f64>(out, x, W, NT, V, D); else word_embedding_add__scalar<f64>(out, x, W, NT, V, D);
+}

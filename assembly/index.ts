@@ -21,7 +21,7 @@ export {
 export {
   f32_word_embedding_forward, f64_word_embedding_forward,
   f32_word_embedding_backward, f64_word_embedding_backward,
-  f32_word_embedding_backward_cols, f64_word_embedding_backward_cols,
+  f32_word_embedding_backward_cols, f64_word_embedding_backward_cols, f32_word_embedding_add, f64_word_embedding_add,
 } from "./embedding";
 export {
   f32_temporal_softmax_loss, f64_temporal_softmax_loss, f32_argmax_rows, f64_argmax_rows,

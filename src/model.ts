@@ -12,6 +12,8 @@ import { runCalls, type Call } from './parallel.js';
 import { type FloatDType, Tensor, checkTensor, sizeOf } from './tensor.js';
 
 export type CellType = 'rnn' | 'lstm';
+/** Largest folded input projection E = W_embed·Wx greedy decoding keeps (bytes). */
+const FOLD_MAX_BYTES = 64 * 2 ** 20;
 export const PARAM_NAMES = ['W_proj', 'b_proj', 'W_embed', 'Wx', 'Wh', 'b', 'W_vocab', 'b_vocab'] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
 
@@ -82,6 +84,16 @@ export class CaptioningRNN {
   /** Wx, Wh, W_vocab in the packed-B layout of gemm_nn_packed and Whᵀ in that of gemm_nt_packed (refreshed by every step and greedy call). */
   private packed: Record<'Wx' | 'Wh' | 'WhT' | 'W_vocab', WasmBuffer> | null = null;
   private disposed = false;
+  /** Bumped by every write of the parameters (setParams, the solver's updates): the caches below are for one version. */
+  private paramsVersion = 0;
+  /**
+   * Greedy decoding's caches for the parameters of `version`: whether the packed Wx / Wh /
+   * W_vocab hold them, and the folded input projection E = W_embed·Wx (V, G), whose row w is
+   * x·Wx for word w — built once `rows` decoded with these parameters reach V, so it costs at
+   * most what computing x·Wx directly would have.
+   */
+  private decode = { version: -1, packedWx: false, packedRest: false, folded: false, rows: 0 };
+  private folded: WasmBuffer | null = null;
 
   constructor(options: CaptioningRNNOptions) {
     if (!options || typeof options !== 'object') fail('options', 'an options object with wordToIdx', options);
@@ -184,6 +196,12 @@ export class CaptioningRNN {
     }
     const p = this.params.view();
     for (const [name, t] of Object.entries(params) as [ParamName, Tensor][]) p.set(t.data, this.layout[name].offset);
+    this.paramsChanged();
+  }
+
+  /** @internal every writer of the parameter block calls this (the decoding caches are per version) */
+  paramsChanged(): void {
+    this.paramsVersion++;
   }
 
   /** Checks features (N, D) and returns N. Float32 and float64 are both accepted. */
@@ -415,7 +433,7 @@ export class CaptioningRNN {
     const Rs = this.compactScored(N, T); // scored steps of the batch
     const { len, active, off } = this.seq;
     const R = off[T]; // running (packed) rows
-    const pk = this.packedWeights();
+    const pk = this.packedWeights(); // the current parameters: what greedy decoding's cache holds, or will after the update
     const pack: Call[] = [
       [`${f}pack_b`, pk.Wx.ptr, P_('Wx'), W, G, G], [`${f}pack_b`, pk.Wh.ptr, P_('Wh'), H, G, G],
       [`${f}pack_bt`, pk.WhT.ptr, P_('Wh'), G, H, G],
@@ -528,6 +546,7 @@ export class CaptioningRNN {
     if (temperature === 0) {
       const plan = this.planGreedy(features, N, maxLength, 1);
       runCalls(kernels(), plan.pack);
+      runCalls(kernels(), plan.fold[0]);
       runCalls(kernels(), plan.parts[0]);
       return plan.result();
     }
@@ -558,6 +577,7 @@ export class CaptioningRNN {
     if (!pool || temperature !== 0 || beamSize > 1) return this.sample(features, options);
     const plan = this.planGreedy(features, N, maxLength, threads);
     runCalls(kernels(), plan.pack);
+    if (plan.fold.some((c) => c.length > 0)) await pool.run(kernels(), plan.fold);
     await pool.run(kernels(), plan.parts);
     return plan.result();
   }
@@ -584,7 +604,7 @@ export class CaptioningRNN {
    * rnn_step_forward and affine_forward, bit for bit. `result()` reads the (N, maxLength)
    * captions back.
    */
-  private planGreedy(features: Tensor, N: number, maxLength: number, P: number): { pack: Call[]; parts: Call[][]; result: () => Tensor } {
+  private planGreedy(features: Tensor, N: number, maxLength: number, P: number): { pack: Call[]; fold: Call[][]; parts: Call[][]; result: () => Tensor } {
     const { inputDim: D, wordvecDim: W, hiddenDim: H, vocabSize: V, dtype, cellType } = this.config;
     const G = (cellType === 'lstm' ? 4 : 1) * H;
     const e = dtype === 'float64' ? 8 : 4;
@@ -603,10 +623,24 @@ export class CaptioningRNN {
     (tokens.view() as Int32Array).fill(this.startIdx!, 0, N);
     const A = (name: ParamName) => this.addr(name);
     const pk = this.packedWeights();
-    const pack: Call[] = [
-      [`${f}pack_b`, pk.Wx.ptr, A('Wx'), W, G, G], [`${f}pack_b`, pk.Wh.ptr, A('Wh'), H, G, G],
-      [`${f}pack_b`, pk.W_vocab.ptr, A('W_vocab'), H, V, V],
-    ];
+    // the weights, packed (and E folded) only when the parameters changed since they last were
+    const dc = this.decode;
+    if (dc.version !== this.paramsVersion) Object.assign(dc, { version: this.paramsVersion, packedWx: false, packedRest: false, folded: false, rows: 0 });
+    const pack: Call[] = [];
+    if (!dc.packedRest) pack.push([`${f}pack_b`, pk.Wh.ptr, A('Wh'), H, G, G], [`${f}pack_b`, pk.W_vocab.ptr, A('W_vocab'), H, V, V]);
+    dc.packedRest = true;
+    dc.rows += N * maxLength;
+    const fold: Call[][] = Array.from({ length: P }, () => []);
+    if (!dc.folded && dc.rows >= V && V * G * e <= FOLD_MAX_BYTES && this.foldBuffer(V * G)) {
+      for (let p = 0; p < P; p++) { // rows of E split over the threads (rows are independent)
+        const v0 = Math.floor((p * V) / P), v1 = Math.floor(((p + 1) * V) / P);
+        if (v1 > v0) fold[p].push([`${f}gemm_nn`, this.folded!.ptr + v0 * G * e, A('W_embed') + v0 * W * e, A('Wx'), v1 - v0, G, W, W, G, G, 0, scratch(p)]);
+      }
+      dc.folded = true;
+    }
+    const useFold = dc.folded;
+    if (!useFold && !dc.packedWx) pack.push([`${f}pack_b`, pk.Wx.ptr, A('Wx'), W, G, G]);
+    dc.packedWx ||= !useFold;
     const parts: Call[][] = [];
     for (let p = 0; p < P; p++) {
       const r0 = Math.floor((p * N) / P);
@@ -619,11 +653,16 @@ export class CaptioningRNN {
       let [h, hNext, cc, cNext] = [b.h, b.hNext, b.c, b.cNext];
       c.push([`${f}affine_forward`, at(h, H), at(b.features, D), A('W_proj'), A('b_proj'), n, D, H, sp]);
       for (let t = 0; t < maxLength; t++) {
-        c.push([`${f}word_embedding_forward`, at(b.x, W), tokens.at(t * N + r0), A('W_embed'), n, V, W]);
-        // a = b + x·Wx + h·Wh, formed in gates (LSTM) or dtanh (RNN), then the cell
+        // a = b + x·Wx + h·Wh, formed in gates (LSTM) or dtanh (RNN), then the cell; x·Wx is
+        // the word's row of E once E is folded (the same sum, so the same bits)
         const a = cellType === 'rnn' ? at(b.dtanh, H) : at(b.gates, G);
         c.push([`${f}bias_rows`, a, A('b'), n, G, G]);
-        c.push([`${f}gemm_nn_packed`, a, at(b.x, W), pk.Wx.ptr, A('Wx'), n, G, W, W, G, G, 1]);
+        if (useFold) {
+          c.push([`${f}word_embedding_add`, a, tokens.at(t * N + r0), this.folded!.ptr, n, V, G]);
+        } else {
+          c.push([`${f}word_embedding_forward`, at(b.x, W), tokens.at(t * N + r0), A('W_embed'), n, V, W]);
+          c.push([`${f}gemm_nn_packed`, a, at(b.x, W), pk.Wx.ptr, A('Wx'), n, G, W, W, G, G, 1]);
+        }
         c.push([`${f}gemm_nn_packed`, a, at(h, H), pk.Wh.ptr, A('Wh'), n, G, H, H, G, G, 1]);
         if (cellType === 'rnn') {
           c.push([`${f}tanh_forward`, at(hNext, H), a, a, n, H]);
@@ -643,7 +682,20 @@ export class CaptioningRNN {
       for (let t = 0; t < maxLength; t++) for (let n = 0; n < N; n++) out[n * maxLength + t] = tv[(t + 1) * N + n];
       return new Tensor(out, [N, maxLength]);
     };
-    return { pack, parts, result };
+    return { pack, fold, parts, result };
+  }
+
+  /** The folded table's buffer, allocated once; false (decode without it) when memory cannot grow that far. */
+  private foldBuffer(n: number): boolean {
+    if (!this.folded) {
+      try {
+        this.folded = new WasmBuffer(this.config.dtype, n);
+      } catch (e) {
+        if (e instanceof RecapError) return false;
+        throw e;
+      }
+    }
+    return true;
   }
 
   /** The packed-weight buffers (allocated once; their contents are refreshed by every step or greedy call). */
@@ -851,6 +903,8 @@ export class CaptioningRNN {
     this.tokens?.free();
     if (this.packed) for (const buf of Object.values(this.packed)) buf.free();
     this.packed = null;
+    this.folded?.free();
+    this.folded = null;
     this.ws = null;
     this.sampleWs = null;
     this.tokens = null;

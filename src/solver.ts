@@ -266,6 +266,7 @@ export class CaptioningSolver {
         k(this.updateRule)(w, b.m.ptr, b.v.ptr, dw, n, lr, c.beta1, c.beta2, c.epsilon, c.t);
         break;
     }
+    model.paramsChanged();
     if (!k('all_finite')(w, n)) {
       mem.copyWithin(model.params.ptr, this.backup.ptr, this.backup.ptr + bytes);
       throw new DivergenceError(t, 'the updated parameters (learning rate too high?)');

@@ -14,6 +14,7 @@ describe.each([['lstm', 'float32'], ['rnn', 'float64']])('%s %s greedy sampling'
     expect(one.sync.length).toBe(23);
     expect(one.sync[0].length).toBe(9);
     expect(one.par).toEqual(one.sync);
+    expect(one.parFirst).toEqual(one.sync);
     expect(one.again).toEqual(one.sync.map((r: number[]) => r.slice(0, 5)));
     // not all one word: the comparison can tell captions apart
     expect(new Set(one.sync.flat()).size).toBeGreaterThan(1);
@@ -22,6 +23,7 @@ describe.each([['lstm', 'float32'], ['rnn', 'float64']])('%s %s greedy sampling'
       expect(r.threads).toBe(t);
       expect(r.sync).toEqual(one.sync);
       expect(r.par).toEqual(one.sync);
+      expect(r.parFirst).toEqual(one.sync); // the folded table built on t threads
       expect(r.again).toEqual(one.again);
     }
   });

@@ -1,7 +1,8 @@
 // Word embedding: forward copies rows exactly; backward accumulates in token order with repeated
 // ids (checked against a hand loop); SIMD == scalar bitwise over every tail of D.
 import { SIZES, srand, rand, alloc, free, clone, bitDiff, get, set, rndInt } from "./helpers";
-import { word_embedding_forward, word_embedding_backward__scalar, word_embedding_backward__wasmsimd } from "../embedding";
+import { word_embedding_forward, word_embedding_backward__scalar, word_embedding_backward__wasmsimd,
+         word_embedding_add__scalar, word_embedding_add__wasmsimd } from "../embedding";
 
 function check<T>(NT: i32, V: i32, D: i32): i32 {
   let bad = 0;
@@ -22,12 +23,21 @@ function check<T>(NT: i32, V: i32, D: i32): i32 {
     for (let j = 0; j < D; j++) set<T>(dR, id * D + j, get<T>(dR, id * D + j) + get<T>(dout, k * D + j));
   }
   bad += bitDiff<T>(dS, dR, V * D) + bitDiff<T>(dV, dR, V * D);
-  free(W); free(x); free(out); free(dout); free(dW0); free(dS); free(dV); free(dR);
+  // add: out[k] += W[x[k]] (the folded-table rows of greedy decoding)
+  const aS = clone<T>(dout, NT * D), aV = clone<T>(dout, NT * D), aR = clone<T>(dout, NT * D);
+  word_embedding_add__scalar<T>(aS, x, W, NT, V, D);
+  word_embedding_add__wasmsimd<T>(aV, x, W, NT, V, D);
+  for (let k = 0; k < NT; k++) {
+    const id = load<i32>(x + (<usize>k << 2));
+    for (let j = 0; j < D; j++) set<T>(aR, k * D + j, get<T>(aR, k * D + j) + get<T>(W, id * D + j));
+  }
+  bad += bitDiff<T>(aS, aR, NT * D) + bitDiff<T>(aV, aR, NT * D);
+  free(W); free(x); free(out); free(dout); free(dW0); free(dS); free(dV); free(dR); free(aS); free(aV); free(aR);
   return bad;
 }
 
 describe("word embedding", () => {
-  it("forward rows and backward accumulation, SIMD == scalar == hand loop, every tail", () => {
+  it("forward rows, backward accumulation and row adds, SIMD == scalar == hand loop, every tail", () => {
     srand(41);
     for (let s = 0; s < SIZES.length; s++) {
       const n = SIZES[s];
