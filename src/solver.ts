@@ -7,7 +7,8 @@ import { WasmBuffer, kname } from './memory.js';
 import { CaptioningRNN } from './model.js';
 import { OPTIM_DEFAULTS } from './optim.js';
 import { LegacyRandom } from './rng.js';
-import { kernels } from './runtime.js';
+import { kernels, rt } from './runtime.js';
+import { runCalls, type Call } from './parallel.js';
 import type { CaptionData } from './data/types.js';
 import { Tensor, checkTensor } from './tensor.js';
 
@@ -209,7 +210,7 @@ export class CaptioningSolver {
   /** The same iteration with the loss and gradients computed on the runtime's threads (bit-identical). */
   async stepAsync(): Promise<{ loss: number; gradNorm: number; learningRate: number }> {
     const { N, T } = this.loadBatch();
-    return this.update(await this.model.forwardBackwardAsync(N, T));
+    return this.updateAsync(await this.model.forwardBackwardAsync(N, T));
   }
 
   /** Writes the next minibatch into the model's workspace. */
@@ -235,6 +236,22 @@ export class CaptioningSolver {
 
   /** Checks the loss and gradients, clips, applies the update rule, and advances the counters. */
   private update(loss: number): { loss: number; gradNorm: number; learningRate: number } {
+    const u = this.beginUpdate(loss, 1);
+    runCalls(kernels(), u.parts[0]);
+    return this.endUpdate(loss, u.gradNorm, u.lr);
+  }
+
+  /** `update` with the update rule split over the runtime's threads by element ranges (element-wise: bit-identical). */
+  private async updateAsync(loss: number): Promise<{ loss: number; gradNorm: number; learningRate: number }> {
+    const { pool, threads } = rt();
+    if (!pool) return this.update(loss);
+    const u = this.beginUpdate(loss, threads);
+    await pool.run(kernels(), u.parts);
+    return this.endUpdate(loss, u.gradNorm, u.lr);
+  }
+
+  /** The checks, clipping and backup before an update; returns the update rule's calls on P element ranges. */
+  private beginUpdate(loss: number, P: number): { gradNorm: number; lr: number; parts: Call[][] } {
     const t = this.iteration;
     const model = this.model;
     const ks = kernels();
@@ -248,27 +265,40 @@ export class CaptioningSolver {
       if (gradNorm > this.gradClip) k('clip_scale')(model.grads.ptr, n, this.gradClip / gradNorm);
     }
     // keep the last good parameters: an update that overflows is rolled back
-    const bytes = model.params.length * (model.config.dtype === 'float64' ? 8 : 4);
+    const e = model.config.dtype === 'float64' ? 8 : 4;
     const mem = new Uint8Array(model.params.view().buffer);
-    mem.copyWithin(this.backup.ptr, model.params.ptr, model.params.ptr + bytes);
+    mem.copyWithin(this.backup.ptr, model.params.ptr, model.params.ptr + n * e);
     const c = this.optimConfig;
     const lr = c.learningRate;
-    const w = model.params.ptr;
-    const dw = model.grads.ptr;
+    if (this.updateRule === 'adam' || this.updateRule === 'adam_a2') c.t += 1;
+    const name = kname(model.config.dtype, this.updateRule);
     const b = this.blocks;
-    switch (this.updateRule) {
-      case 'sgd': k('sgd')(w, dw, n, lr); break;
-      case 'sgd_momentum': k('sgd_momentum')(w, b.velocity.ptr, dw, n, lr, c.momentum); break;
-      case 'rmsprop': k('rmsprop')(w, b.cache.ptr, dw, n, lr, c.decayRate, c.epsilon); break;
-      case 'adam':
-      case 'adam_a2':
-        c.t += 1;
-        k(this.updateRule)(w, b.m.ptr, b.v.ptr, dw, n, lr, c.beta1, c.beta2, c.epsilon, c.t);
-        break;
+    const parts: Call[][] = [];
+    for (let p = 0; p < P; p++) {
+      const lo = Math.floor((p * n) / P), len = Math.floor(((p + 1) * n) / P) - lo;
+      const at = (buf: WasmBuffer) => buf.ptr + lo * e;
+      const w = at(model.params), dw = at(model.grads);
+      if (len === 0) { parts.push([]); continue; }
+      switch (this.updateRule) {
+        case 'sgd': parts.push([[name, w, dw, len, lr]]); break;
+        case 'sgd_momentum': parts.push([[name, w, at(b.velocity), dw, len, lr, c.momentum]]); break;
+        case 'rmsprop': parts.push([[name, w, at(b.cache), dw, len, lr, c.decayRate, c.epsilon]]); break;
+        default: parts.push([[name, w, at(b.m), at(b.v), dw, len, lr, c.beta1, c.beta2, c.epsilon, c.t]]);
+      }
     }
+    return { gradNorm, lr, parts };
+  }
+
+  /** After the update rule: rolls back parameters that overflowed, else records the step. */
+  private endUpdate(loss: number, gradNorm: number, lr: number): { loss: number; gradNorm: number; learningRate: number } {
+    const t = this.iteration;
+    const model = this.model;
+    const n = model.params.length;
+    const c = this.optimConfig;
     model.paramsChanged();
-    if (!k('all_finite')(w, n)) {
-      mem.copyWithin(model.params.ptr, this.backup.ptr, this.backup.ptr + bytes);
+    if (!kernels()[kname(model.config.dtype, 'all_finite')](model.params.ptr, n)) {
+      const mem = new Uint8Array(model.params.view().buffer);
+      mem.copyWithin(model.params.ptr, this.backup.ptr, this.backup.ptr + n * (model.config.dtype === 'float64' ? 8 : 4));
       throw new DivergenceError(t, 'the updated parameters (learning rate too high?)');
     }
     this.lossHistory.push(loss);
