@@ -7,7 +7,7 @@ import { Dims, checkFinite, checkIds, checkNumber, checkPositiveInt, checkMemory
 import { RecapError, fail } from './errors.js';
 import { WasmBuffer, kname } from './memory.js';
 import { LegacyRandom } from './rng.js';
-import { kernels, rt, scratch, type Kernels } from './runtime.js';
+import { kernels, queueParts, rt, scratch, type Kernels } from './runtime.js';
 import { runCalls, type Call } from './parallel.js';
 import { type FloatDType, Tensor, checkTensor, sizeOf } from './tensor.js';
 
@@ -360,11 +360,11 @@ export class CaptioningRNN {
     const ks = this.alive();
     const { pool, threads } = rt();
     if (!pool) return this.forwardBackward(N, T);
-    const plan = this.planStep(N, T, threads);
+    const plan = this.planStep(N, T, queueParts(threads));
     this.grads.zero();
     runCalls(ks, plan.pack);
-    await pool.run(ks, plan.rows);
-    await pool.run(ks, plan.cols);
+    await pool.runQueue(ks, plan.rows);
+    await pool.runQueue(ks, plan.cols);
     return this.totalLoss(N);
   }
 
@@ -449,7 +449,7 @@ export class CaptioningRNN {
     const rows: Call[][] = [];
     const cols: Call[][] = [];
     for (let p = 0; p < P; p++) {
-      const sp = scratch(p); // this partition's packing scratch (partition p runs on thread p)
+      const sp = scratch(p); // this part's packing scratch (whichever thread takes it)
       const s0 = bounds[p], s1 = bounds[p + 1], n = s1 - s0;
       const c0 = this.scoredStart[s0], rc = this.scoredStart[s1] - c0; // its scored steps
       const mAt = (t: number) => (t < T ? Math.max(0, Math.min(s1, active[t]) - s0) : 0); // its running rows at t

@@ -35,6 +35,15 @@ export function runCalls(kernels: Kernels, calls: readonly Call[]): void {
   }
 }
 
+/** Takes call lists from `parts` by the shared counter and executes them, until none is left. */
+export function runQueued(kernels: Kernels, parts: readonly (readonly Call[])[], counter: Int32Array): void {
+  for (;;) {
+    const i = Atomics.add(counter, 0, 1);
+    if (i >= parts.length) return;
+    runCalls(kernels, parts[i]);
+  }
+}
+
 export class Pool {
   /** Worker count (the calling thread is one more partition). */
   readonly size: number;
@@ -106,6 +115,35 @@ export class Pool {
     let local: unknown = null;
     try {
       runCalls(kernels, parts[0]);
+    } catch (e) {
+      local = e;
+    }
+    const results = await Promise.allSettled(waits);
+    for (const w of this.workers) w.unref?.();
+    if (local) throw local;
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+  }
+
+  /**
+   * Runs the independent call lists `parts` on this thread and the workers, each list taken by
+   * whichever thread is free next (a shared counter), so a thread whose core is busy elsewhere
+   * does fewer of them; resolves when all are done. Each list must give the same results on any
+   * thread (its own scratch region, no shared outputs). A failing list rejects, never hangs.
+   */
+  async runQueue(kernels: Kernels, parts: readonly (readonly Call[])[]): Promise<void> {
+    if (this.disposed) throw new Error('recap: the thread pool has been disposed');
+    if (this.broken) throw new Error(`recap: a worker thread failed earlier (${this.broken.message}); call dispose() and init() again`);
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const waits: Promise<void>[] = [];
+    for (const w of this.workers) w.ref?.();
+    for (const w of this.workers) {
+      const id = this.nextId++;
+      waits.push(new Promise((resolve, reject) => this.pending.set(id, { resolve, reject })));
+      w.postMessage({ type: 'queue', id, parts, counter });
+    }
+    let local: unknown = null;
+    try {
+      runQueued(kernels, parts, counter);
     } catch (e) {
       local = e;
     }

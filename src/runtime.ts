@@ -31,9 +31,11 @@ interface Runtime {
   threads: number;
   pool: Pool | null;
   /**
-   * GEMM packing scratch, one region per thread (index = partition of a planned step, 0 = this
-   * thread), passed as the trailing argument of the gemm/affine/rnn/lstm kernels; 0 where the
-   * module has none (a custom build without `scratch_bytes`), which selects the unpacked path.
+   * GEMM packing scratch, one region per partition of a planned call list (QUEUE_PER_THREAD per
+   * thread when threaded: a training step is planned in that many parts, taken by whichever
+   * thread is free; 0 = the calling thread's), passed as the trailing argument of the
+   * gemm/affine/rnn/lstm kernels; 0 where the module has none (a custom build without
+   * `scratch_bytes`), which selects the unpacked path.
    */
   scratch: number[];
 }
@@ -138,7 +140,7 @@ async function load(options: InitOptions): Promise<void> {
   }
   const heap = new Heap(memory, base, shared ? MAX_SHARED_PAGES * PAGE : 4 * 1024 * 1024 * 1024);
   const scratchBytes = typeof kernels.scratch_bytes === 'function' ? kernels.scratch_bytes() : 0;
-  const scratch = Array.from({ length: threads }, () => (scratchBytes > 0 ? heap.alloc(scratchBytes) : 0));
+  const scratch = Array.from({ length: queueParts(threads) }, () => (scratchBytes > 0 ? heap.alloc(scratchBytes) : 0));
   runtime = { kind, kernels, memory, heap, threads, pool, scratch };
 }
 
@@ -205,7 +207,17 @@ export function dispose(): void {
   loadingKind = null;
 }
 
-/** The GEMM packing scratch of thread `p` (0: the calling thread), or 0 where there is none. */
+/**
+ * Parts a training step is planned in on `threads` threads: QUEUE_PER_THREAD per thread, so a
+ * thread whose core is busy (another process, a browser tab) takes fewer of them (Pool.runQueue).
+ * Results do not depend on the number of parts.
+ */
+const QUEUE_PER_THREAD = 2;
+export function queueParts(threads: number): number {
+  return threads > 1 ? QUEUE_PER_THREAD * threads : 1;
+}
+
+/** The GEMM packing scratch of partition `p` (0: the calling thread's), or 0 where there is none. */
 export function scratch(p = 0): number {
   return rt().scratch[p] ?? 0;
 }

@@ -7,7 +7,7 @@ import { WasmBuffer, kname } from './memory.js';
 import { CaptioningRNN } from './model.js';
 import { OPTIM_DEFAULTS } from './optim.js';
 import { LegacyRandom } from './rng.js';
-import { kernels, rt } from './runtime.js';
+import { kernels, queueParts, rt } from './runtime.js';
 import { runCalls, type Call } from './parallel.js';
 import type { CaptionData } from './data/types.js';
 import { Tensor, checkTensor } from './tensor.js';
@@ -245,8 +245,8 @@ export class CaptioningSolver {
   private async updateAsync(loss: number): Promise<{ loss: number; gradNorm: number; learningRate: number }> {
     const { pool, threads } = rt();
     if (!pool) return this.update(loss);
-    const u = this.beginUpdate(loss, threads);
-    await pool.run(kernels(), u.parts);
+    const u = this.beginUpdate(loss, queueParts(threads));
+    await pool.runQueue(kernels(), u.parts);
     return this.endUpdate(loss, u.gradNorm, u.lr);
   }
 

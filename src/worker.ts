@@ -1,9 +1,12 @@
 // A recap worker thread: instantiates the wasm module on the shared memory it is given, then
 // executes kernel call lists (see parallel.ts). Runs under Node worker_threads and as a module
 // Web Worker.
-import { runCalls, type Call, type Kernels } from './parallel.js';
+import { runCalls, runQueued, type Call, type Kernels } from './parallel.js';
 
-type Message = { type: 'init'; id: number; module: WebAssembly.Module; memory: WebAssembly.Memory } | { type: 'run'; id: number; calls: Call[] };
+type Message =
+  | { type: 'init'; id: number; module: WebAssembly.Module; memory: WebAssembly.Memory }
+  | { type: 'run'; id: number; calls: Call[] }
+  | { type: 'queue'; id: number; parts: Call[][]; counter: Int32Array };
 
 let kernels: Kernels | null = null;
 
@@ -19,8 +22,11 @@ async function handle(msg: Message, reply: (m: unknown) => void): Promise<void> 
         },
       });
       kernels = instance.exports as unknown as Kernels;
+    } else if (!kernels) {
+      throw new Error('worker used before init');
+    } else if (msg.type === 'queue') {
+      runQueued(kernels, msg.parts, msg.counter);
     } else {
-      if (!kernels) throw new Error('worker used before init');
       runCalls(kernels, msg.calls);
     }
     reply({ id: msg.id });
