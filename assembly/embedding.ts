@@ -14,6 +14,30 @@ export function word_embedding_forward<T>(out: usize, x: usize, W: usize, NT: i3
   }
 }
 
+// p (D) += q (D), element-wise (the SIMD twin adds lanes, then the tail: bitwise equal).
+// @ts-ignore: decorator
+@inline function add_row__scalar<T>(p: usize, q: usize, D: i32): void {
+  const S = alignof<T>();
+  for (let j = 0; j < D; j++) {
+    const o = <usize>j << S;
+    store<T>(p + o, load<T>(p + o) + load<T>(q + o));
+  }
+}
+// @ts-ignore: decorator
+@inline function add_row__wasmsimd<T>(p: usize, q: usize, D: i32): void {
+  const L = lanes<T>();
+  const S = alignof<T>();
+  let j = 0;
+  for (; j + L <= D; j += L) {
+    const o = <usize>j << S;
+    v128.store(p + o, v128.add<T>(v128.load(p + o), v128.load(q + o)));
+  }
+  for (; j < D; j++) {
+    const o = <usize>j << S;
+    store<T>(p + o, load<T>(p + o) + load<T>(q + o));
+  }
+}
+
 // dW (V,D) accumulated: dW[x[k]] += dout[k] for k = 0..NT-1 in order (repeated ids accumulate);
 // dout (NT,D), x (NT) i32 read; ld is the row stride of dW and dout (≥ D), so a column range
 // [d0, d0+D) of wider arrays is one call (thread partitions). Each element's sum runs over k in
@@ -23,29 +47,15 @@ export function word_embedding_backward__scalar<T>(dW: usize, dout: usize, x: us
   const row = <usize>ld << S;
   for (let k = 0; k < NT; k++) {
     const id = load<i32>(x + (<usize>k << 2));
-    const p = dW + <usize>id * row, q = dout + <usize>k * row;
-    for (let j = 0; j < D; j++) {
-      const o = <usize>j << S;
-      store<T>(p + o, load<T>(p + o) + load<T>(q + o));
-    }
+    add_row__scalar<T>(dW + <usize>id * row, dout + <usize>k * row, D);
   }
 }
 export function word_embedding_backward__wasmsimd<T>(dW: usize, dout: usize, x: usize, NT: i32, V: i32, D: i32, ld: i32): void {
-  const L = lanes<T>();
   const S = alignof<T>();
   const row = <usize>ld << S;
   for (let k = 0; k < NT; k++) {
     const id = load<i32>(x + (<usize>k << 2));
-    const p = dW + <usize>id * row, q = dout + <usize>k * row;
-    let j = 0;
-    for (; j + L <= D; j += L) {
-      const o = <usize>j << S;
-      v128.store(p + o, v128.add<T>(v128.load(p + o), v128.load(q + o)));
-    }
-    for (; j < D; j++) {
-      const o = <usize>j << S;
-      store<T>(p + o, load<T>(p + o) + load<T>(q + o));
-    }
+    add_row__wasmsimd<T>(dW + <usize>id * row, dout + <usize>k * row, D);
   }
 }
 
@@ -78,29 +88,15 @@ export function word_embedding_add__scalar<T>(out: usize, x: usize, W: usize, NT
   const row = <usize>D << S;
   for (let k = 0; k < NT; k++) {
     const id = load<i32>(x + (<usize>k << 2));
-    const p = out + <usize>k * row, q = W + <usize>id * row;
-    for (let j = 0; j < D; j++) {
-      const o = <usize>j << S;
-      store<T>(p + o, load<T>(p + o) + load<T>(q + o));
-    }
+    add_row__scalar<T>(out + <usize>k * row, W + <usize>id * row, D);
   }
 }
 export function word_embedding_add__wasmsimd<T>(out: usize, x: usize, W: usize, NT: i32, V: i32, D: i32): void {
-  const L = lanes<T>();
   const S = alignof<T>();
   const row = <usize>D << S;
   for (let k = 0; k < NT; k++) {
     const id = load<i32>(x + (<usize>k << 2));
-    const p = out + <usize>k * row, q = W + <usize>id * row;
-    let j = 0;
-    for (; j + L <= D; j += L) {
-      const o = <usize>j << S;
-      v128.store(p + o, v128.add<T>(v128.load(p + o), v128.load(q + o)));
-    }
-    for (; j < D; j++) {
-      const o = <usize>j << S;
-      store<T>(p + o, load<T>(p + o) + load<T>(q + o));
-    }
+    add_row__wasmsimd<T>(out + <usize>k * row, W + <usize>id * row, D);
   }
 }
 export function f32_word_embedding_add(out: usize, x: usize, W: usize, NT: i32, V: i32, D: i32): void {

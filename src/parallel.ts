@@ -100,28 +100,8 @@ export class Pool {
    * A worker error rejects (after this thread's part finished), never hangs.
    */
   async run(kernels: Kernels, parts: readonly (readonly Call[])[]): Promise<void> {
-    if (this.disposed) throw new Error('recap: the thread pool has been disposed');
-    if (this.broken) throw new Error(`recap: a worker thread failed earlier (${this.broken.message}); call dispose() and init() again`);
     if (parts.length - 1 > this.size) throw new Error(`recap: ${parts.length} partitions for ${this.size + 1} threads`);
-    const waits: Promise<void>[] = [];
-    // keep the process alive while workers compute (idle workers are unref'd)
-    for (const w of this.workers) w.ref?.();
-    for (let i = 1; i < parts.length; i++) {
-      if (parts[i].length === 0) continue;
-      const id = this.nextId++;
-      waits.push(new Promise((resolve, reject) => this.pending.set(id, { resolve, reject })));
-      this.workers[i - 1].postMessage({ type: 'run', id, calls: parts[i] });
-    }
-    let local: unknown = null;
-    try {
-      runCalls(kernels, parts[0]);
-    } catch (e) {
-      local = e;
-    }
-    const results = await Promise.allSettled(waits);
-    for (const w of this.workers) w.unref?.();
-    if (local) throw local;
-    for (const r of results) if (r.status === 'rejected') throw r.reason;
+    await this.fanOut((i, id) => (parts[i + 1]?.length ? { type: 'run', id, calls: parts[i + 1] } : null), () => runCalls(kernels, parts[0]));
   }
 
   /**
@@ -131,25 +111,37 @@ export class Pool {
    * thread (its own scratch region, no shared outputs). A failing list rejects, never hangs.
    */
   async runQueue(kernels: Kernels, parts: readonly (readonly Call[])[]): Promise<void> {
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    await this.fanOut((_i, id) => ({ type: 'queue', id, parts, counter }), () => runQueued(kernels, parts, counter));
+  }
+
+  /**
+   * The body of run and runQueue: posts worker i the message `message(i, id)` (none when null),
+   * runs `local` on this thread, then waits for every posted one; this thread's error first.
+   */
+  private async fanOut(message: (i: number, id: number) => object | null, local: () => void): Promise<void> {
     if (this.disposed) throw new Error('recap: the thread pool has been disposed');
     if (this.broken) throw new Error(`recap: a worker thread failed earlier (${this.broken.message}); call dispose() and init() again`);
-    const counter = new Int32Array(new SharedArrayBuffer(4));
     const waits: Promise<void>[] = [];
+    // keep the process alive while workers compute (idle workers are unref'd)
     for (const w of this.workers) w.ref?.();
-    for (const w of this.workers) {
-      const id = this.nextId++;
+    this.workers.forEach((w, i) => {
+      const id = this.nextId;
+      const msg = message(i, id);
+      if (!msg) return;
+      this.nextId++;
       waits.push(new Promise((resolve, reject) => this.pending.set(id, { resolve, reject })));
-      w.postMessage({ type: 'queue', id, parts, counter });
-    }
-    let local: unknown = null;
+      w.postMessage(msg);
+    });
+    let err: unknown = null;
     try {
-      runQueued(kernels, parts, counter);
+      local();
     } catch (e) {
-      local = e;
+      err = e;
     }
     const results = await Promise.allSettled(waits);
     for (const w of this.workers) w.unref?.();
-    if (local) throw local;
+    if (err) throw err;
     for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 
