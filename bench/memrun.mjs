@@ -13,7 +13,7 @@ if (impl === 'recap') {
   const R = await import('../dist/index.js');
   await R.init({ threads: 1 }); // steps on the calling thread
   let Solver = R.CaptioningSolver;
-  if (!Solver) Solver = (await import('../dist/solver.js')).CaptioningSolver;
+  if (!Solver) Solver = (await import('../dist/train/solver.js')).CaptioningSolver;
   out.rssBeforeModelBytes = process.memoryUsage().rss;
   const wordToIdx = makeVocab(V);
   const d = syntheticData(N, T, D, V, 0);

@@ -212,10 +212,10 @@ if (!existsSync(join(ROOT, 'dist', 'index.js'))) {
 }
 const R = await import('../dist/index.js');
 await R.init({ wasm: 'simd', threads: 1 }); // recap on 2 threads runs in its own process (RC2)
-const Solver = R.CaptioningSolver ?? (await import('../dist/solver.js')).CaptioningSolver;
+const Solver = R.CaptioningSolver ?? (await import('../dist/train/solver.js')).CaptioningSolver;
 if (!R.CaptioningSolver) notes.push('CaptioningSolver is not exported from the package root yet; imported from dist/solver.js');
-const { kernels, scratch } = await import('../dist/runtime.js');
-const { WasmBuffer } = await import('../dist/memory.js');
+const { kernels, scratch } = await import('../dist/core/runtime.js');
+const { WasmBuffer } = await import('../dist/core/memory.js');
 results.recap = { backend: R.backend(), threads: 1 };
 
 const { initTfjs, makeSgemm, makeTfjsModel, tf } = await import('./tfjs_model.mjs');

@@ -1,5 +1,5 @@
 // Builds the wasm targets (simd, scalar, relaxed, and threads: simd on a shared memory) in one process, then embeds their
-// bytes in src/wasm/embedded.ts so the package loads with zero configuration everywhere.
+// bytes in src/core/embedded.ts so the package loads with zero configuration everywhere.
 import asc from "assemblyscript/asc";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 
@@ -21,6 +21,6 @@ for (const target of targets) {
   const b64 = readFileSync(`build/${target}.wasm`).toString("base64");
   lines.push(`export const ${target}Wasm = ${JSON.stringify(b64)};`);
 }
-mkdirSync("src/wasm", { recursive: true });
-writeFileSync("src/wasm/embedded.ts", lines.join("\n") + "\n");
+mkdirSync("src/core", { recursive: true });
+writeFileSync("src/core/embedded.ts", lines.join("\n") + "\n");
 console.log(`built ${targets.map((t) => `${t} ${readFileSync(`build/${t}.wasm`).length} B`).join(", ")}`);

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   corpusBleu, cs231nBleu, meanCs231nBleu, sentenceBleu, stripSpecialTokens, type BleuMath,
 } from '../src/eval/bleu.js';
-import { RecapError } from '../src/errors.js';
-import { init, kernels } from '../src/runtime.js';
+import { RecapError } from '../src/core/errors.js';
+import { init, kernels } from '../src/core/runtime.js';
 
 // The wasm runtime may not be initialised here: inject the engine's log/exp.
 const math: BleuMath = { log: Math.log, exp: Math.exp };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCaptions, sampleCocoMinibatch } from '../src/data/captions.js';
 import type { CaptionData } from '../src/data/types.js';
-import { RecapError } from '../src/errors.js';
-import { LegacyRandom } from '../src/rng.js';
-import { tensor } from '../src/tensor.js';
+import { RecapError } from '../src/core/errors.js';
+import { LegacyRandom } from '../src/core/rng.js';
+import { tensor } from '../src/core/tensor.js';
 
 const vocab = ['<NULL>', '<START>', '<END>', '<UNK>', 'a', 'cat', 'sat'];
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   EVAL_FLAGS, SAMPLE_FLAGS, TRAIN_FLAGS, UsageError, flagName, formatData, helpText, parseCommandLine, parseFlags,
   type Command,
-} from '../src/cli-args.js';
+} from '../src/cli/args.js';
 
 function usage(argv: string[]): UsageError {
   try {

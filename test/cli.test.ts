@@ -1,5 +1,5 @@
 // The `recap` CLI end to end: in-process through main(argv, io) (fast), and as a spawned
-// `node dist/cli.js` (shebang entry, exit codes, SIGINT). Small models on tiny data throughout.
+// `node dist/cli/main.js` (shebang entry, exit codes, SIGINT). Small models on tiny data throughout.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../src/cli.js';
-import { encodePng, lossCurveSvg, niceTicks } from '../src/report.js';
+import { main, type CliIO } from '../src/cli/main.js';
+import { encodePng, lossCurveSvg, niceTicks } from '../src/cli/report.js';
 import { crc32, init, loadCheckpoint, renderScene, makeShapesScenes } from '../src/index.js';
-import { writeCocoFixture } from '../src/node.js';
+import { writeCocoFixture } from './support/coco-fixture.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist', 'cli.js');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 // 60 images × 5 captions / batch 10 = 30 iterations per epoch
 const TINY = ['--max-train', '60', '--num-val', '12', '--hidden', '16', '--wordvec', '8', '--batch', '10'];
 
@@ -87,7 +87,7 @@ function pngChunks(png: Uint8Array): { type: string; data: Uint8Array }[] {
   return out;
 }
 
-/** Rebuilds dist/ (tsc) when any source is newer than dist/cli.js, so the spawned CLI is current. */
+/** Rebuilds dist/ (tsc) when any source is newer than dist/cli/main.js, so the spawned CLI is current. */
 function ensureBuilt(): void {
   const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, 'src', f));
   const stale = !existsSync(CLI) || sources.some((s) => statSync(s).mtimeMs > statSync(CLI).mtimeMs);

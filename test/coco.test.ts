@@ -4,12 +4,13 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, truncate, unlink, writeFile } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCocoData, writeCocoFixture } from '../src/node.js';
-import { COCO_FILES, loadH5wasm } from '../src/data/coco.js';
-import type { CocoFixture } from '../src/data/coco-fixture.js';
-import { FormatError, RecapError } from '../src/errors.js';
-import { LegacyRandom } from '../src/rng.js';
-import type { Tensor } from '../src/tensor.js';
+import { loadCocoData } from '../src/node.js';
+import { writeCocoFixture } from './support/coco-fixture.js';
+import { COCO_FILES, loadH5wasm } from '../src/data/coco.node.js';
+import type { CocoFixture } from './support/coco-fixture.js';
+import { FormatError, RecapError } from '../src/core/errors.js';
+import { LegacyRandom } from '../src/core/rng.js';
+import type { Tensor } from '../src/core/tensor.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 let vocab: { idx_to_word: string[]; word_to_idx: Record<string, number> };

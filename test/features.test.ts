@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractFeatures, extractFeaturesBatch, FEATURE_DIM, FEATURE_SIZE, type RgbImage } from '../src/data/features.js';
 import { makeShapesScenes, renderScene, type Scene } from '../src/data/shapes.js';
-import { RecapError } from '../src/errors.js';
+import { RecapError } from '../src/core/errors.js';
 
 function sqDist(a: Float32Array, b: Float32Array): number {
   let d = 0;

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptioningRNN, CaptioningSolver, LegacyRandom, decodeCaptions, init, type CaptionData } from '../src/index.js';
-import { loadCocoData, writeCocoFixture } from '../src/node.js';
+import { loadCocoData } from '../src/node.js';
+import { writeCocoFixture } from './support/coco-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'recap-overfit-'));
 let data: CaptionData;

@@ -6,8 +6,8 @@ import {
 } from '../src/data/shapes.js';
 import { extractFeatures, FEATURE_DIM } from '../src/data/features.js';
 import { decodeCaptions } from '../src/data/captions.js';
-import { RecapError } from '../src/errors.js';
-import { LegacyRandom } from '../src/rng.js';
+import { RecapError } from '../src/core/errors.js';
+import { LegacyRandom } from '../src/core/rng.js';
 
 describe('vocabulary and encodeCaption', () => {
   it('has the special tokens first and a consistent inverse', () => {

@@ -2,8 +2,8 @@
 // each partition's sums in one fixed order), and a failing worker fails the step, never hangs.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { Pool, runCalls } from '../src/parallel.js';
-import { threadsWasm } from '../src/wasm/embedded.js';
+import { Pool, runCalls } from '../src/core/threads.js';
+import { threadsWasm } from '../src/core/embedded.js';
 
 const script = new URL('./shared/threads-run.mjs', import.meta.url).pathname;
 const run = (threads: number, cell: string, dtype: string) =>

@@ -1,11 +1,11 @@
 // Caption utilities with the semantics of CS231n's coco_utils.py: decode_captions and
 // sample_coco_minibatch.
-import { fail } from '../errors.js';
-import { checkMemory } from '../check.js';
-import { LegacyRandom } from '../rng.js';
+import { fail } from '../core/errors.js';
+import { checkMemory } from '../core/check.js';
+import { LegacyRandom } from '../core/rng.js';
 
 const BYTES = { float32: 4, float64: 8, int32: 4 } as const;
-import { allocTyped, Tensor } from '../tensor.js';
+import { allocTyped, Tensor } from '../core/tensor.js';
 import type { CaptionData } from './types.js';
 
 /**

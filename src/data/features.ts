@@ -56,8 +56,8 @@
 //                                   clamped to [−4, 4]; exactly 0 for an absent hue (< 3 pixels).
 // The means and scales are fixed constants (measured once on `shapesData()` and rounded) so the
 // features are roughly zero-mean and unit-scale; they never depend on the data being processed.
-import { fail } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { fail } from '../core/errors.js';
+import { Tensor } from '../core/tensor.js';
 
 /** An image: row-major pixels, 3 (RGB) or 4 (RGBA) channels of 0..255. `ImageData` qualifies. */
 export interface RgbImage {

@@ -14,9 +14,9 @@
 //   cross    |dx| ≤ 0.34 and |dy| ≤ 1, or |dy| ≤ 0.34 and |dx| ≤ 1
 // Rendering: 4×4 point samples per pixel (coverage n/16 blends the object colour over what is
 // below), + − * / only, so every engine produces the same bytes.
-import { fail } from '../errors.js';
-import { LegacyRandom } from '../rng.js';
-import { Tensor } from '../tensor.js';
+import { fail } from '../core/errors.js';
+import { LegacyRandom } from '../core/rng.js';
+import { Tensor } from '../core/tensor.js';
 import type { CaptionData } from './types.js';
 import { extractFeatures, FEATURE_DIM, type RgbImage } from './features.js';
 

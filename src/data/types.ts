@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor.js';
+import type { Tensor } from '../core/tensor.js';
 
 /** A captioning dataset in the CS231n `load_coco_data` layout. */
 export interface CaptionData {

@@ -4,8 +4,8 @@
 // log/exp come from the wasm kernels (`math_log`, `math_exp`) by default so scores are
 // bit-identical in every engine; pass `{ math: { log, exp } }` to use others (e.g. Math.log and
 // Math.exp before the runtime is initialised, or in tests).
-import { fail } from '../errors.js';
-import { kernels } from '../runtime.js';
+import { fail } from '../core/errors.js';
+import { kernels } from '../core/runtime.js';
 
 export interface BleuMath {
   log(x: number): number;

@@ -2,7 +2,7 @@
 // junk. It returns a well-typed command or throws UsageError (one line); nothing else.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, UsageError, flagName, helpText, parseCommandLine, type FlagSpec } from '../../src/cli-args.js';
+import { COMMANDS, UsageError, flagName, helpText, parseCommandLine, type FlagSpec } from '../../src/cli/args.js';
 import { PROTO_NAMES, attempt, check } from './fuzz.js';
 
 const allFlags = new Map<string, FlagSpec>();

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormatError, LegacyRandom, RecapError, Tensor, decodeCaptions, init, sampleCocoMinibatch, tensor, type CaptionData } from '../../src/index.js';
-import { loadCocoData, writeCocoFixture } from '../../src/node.js';
+import { loadCocoData } from '../../src/node.js';
+import { writeCocoFixture } from '../support/coco-fixture.js';
 import { PROTO_NAMES, attempt, attemptAsync, check, checkAsync, idsTensor, notATensor, randTensor } from './fuzz.js';
 
 beforeAll(() => init());

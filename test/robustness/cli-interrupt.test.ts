@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LegacyRandom, init } from '../../src/index.js';
 import { loadCheckpointFile } from '../../src/node.js';
 
-const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const ARGS = ['--max-train', '60', '--num-val', '4', '--hidden', '16', '--wordvec', '8', '--batch', '10', '--epochs', '200', '--threads', '1'];
 const ROUNDS = Number(process.env.RECAP_INTERRUPT_ROUNDS ?? 3);
 const SEED = Number(process.env.RECAP_FUZZ_SEED ?? 0x5eed231);

@@ -5,7 +5,7 @@
 // itself: a call that throws in a worker, a trap, a terminated worker.)
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptioningRNN, CaptioningSolver, dispose, init, shapesData, threads } from '../../src/index.js';
-import { rt } from '../../src/runtime.js';
+import { rt } from '../../src/core/runtime.js';
 
 interface NodeWorker { terminate(): Promise<number>; once(ev: 'exit', fn: (code: number) => void): void; threadId: number }
 const workers = () => (rt().pool as unknown as { workers: NodeWorker[] }).workers;

@@ -2,8 +2,8 @@
 // most of the rest); every list must run exactly once. Then a list naming no kernel must reject
 // the run, and the pool must keep working. Prints one JSON line. Used by test/threads-queue.test.ts.
 import { init } from '../../dist/index.js';
-import { kernels, rt } from '../../dist/runtime.js';
-import { WasmBuffer } from '../../dist/memory.js';
+import { kernels, rt } from '../../dist/core/runtime.js';
+import { WasmBuffer } from '../../dist/core/memory.js';
 
 await init({ threads: 2 });
 const { pool } = rt();

@@ -10,10 +10,10 @@
 //   ..           sections (parameters, optimizer blocks, RNG key, loss history), each 8-aligned,
 //                at the byte offsets the header gives (relative to the start of the sections)
 //   end−4 u32    CRC-32 (IEEE) of every byte before it
-import { FormatError, fail } from './errors.js';
-import { CaptioningRNN, PARAM_NAMES, type ModelConfig } from './model.js';
+import { FormatError, fail } from '../core/errors.js';
+import { CaptioningRNN, PARAM_NAMES, type ModelConfig } from '../model/captioning-rnn.js';
 import type { CaptioningSolver, SolverState } from './solver.js';
-import { Tensor, sizeOf } from './tensor.js';
+import { Tensor, sizeOf } from '../core/tensor.js';
 
 export const CHECKPOINT_VERSION = 1;
 const MAGIC = 'RCAPCKPT';

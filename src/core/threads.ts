@@ -160,7 +160,7 @@ export class Pool {
 async function spawn(onMessage: (msg: { id: number; error?: string }) => void, onError: (e: Error) => void): Promise<WorkerLike> {
   // from the compiled package: dist/worker.js beside this file; when this file runs from its
   // TypeScript source (vitest), the compiled worker in dist/
-  const url = import.meta.url.endsWith('.ts') ? new URL('../dist/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url);
+  const url = import.meta.url.endsWith('.ts') ? new URL('../../dist/core/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url);
   if (isNode) {
     const { Worker } = await import('node:worker_threads');
     const w = new Worker(url);

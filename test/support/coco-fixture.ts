@@ -4,11 +4,11 @@
 // want to try the pipeline without the 1 GB download. Node-only.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RecapError, describe } from '../errors.js';
-import { LegacyRandom } from '../rng.js';
-import { Tensor } from '../tensor.js';
-import { COCO_FILES, loadH5wasm } from './coco.js';
-import type { CaptionData } from './types.js';
+import { RecapError, describe } from '../../src/core/errors.js';
+import { LegacyRandom } from '../../src/core/rng.js';
+import { Tensor } from '../../src/core/tensor.js';
+import { COCO_FILES, loadH5wasm } from '../../src/data/coco.node.js';
+import type { CaptionData } from '../../src/data/types.js';
 
 export interface CocoVocab {
   idx_to_word: string[];

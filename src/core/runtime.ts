@@ -4,8 +4,8 @@
 // by a first-fit allocator over the pages above the module's static data (`heap_base()`).
 // The memory is created here and imported by the module, so a threads build can later share it.
 import { RecapError } from './errors.js';
-import { simdWasm, scalarWasm, relaxedWasm, threadsWasm } from './wasm/embedded.js';
-import { Pool } from './parallel.js';
+import { simdWasm, scalarWasm, relaxedWasm, threadsWasm } from './embedded.js';
+import { Pool } from './threads.js';
 
 export type WasmKind = 'simd' | 'scalar' | 'relaxed';
 export interface InitOptions {

@@ -1,7 +1,7 @@
 // Report helpers of the CLI (Node): a PNG encoder (node:zlib deflate + CRC-32), the loss curve
 // as a hand-written SVG, and the samples page as one self-contained HTML file.
 import { deflateSync } from 'node:zlib';
-import { crc32 } from './checkpoint.js';
+import { crc32 } from '../train/checkpoint.js';
 
 // ---------------------------------------------------------------------------------------------
 // PNG (ISO/IEC 15948): signature, IHDR, one IDAT (zlib stream of filter-type-0 scanlines), IEND.

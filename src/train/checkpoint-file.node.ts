@@ -4,8 +4,8 @@
 import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
-import { FormatError } from './errors.js';
-import type { CaptioningRNN } from './model.js';
+import { FormatError } from '../core/errors.js';
+import type { CaptioningRNN } from '../model/captioning-rnn.js';
 import type { CaptioningSolver } from './solver.js';
 
 let counter = 0;

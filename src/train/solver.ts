@@ -1,16 +1,16 @@
 // CaptioningSolver: the CS231n training loop (captioning_solver.py), asynchronous so a page
 // stays responsive. Minibatches are written straight into the model's wasm workspace; the
 // update is one flat loop over the parameter block per optimizer state block.
-import { checkFinite, checkMemory, checkNumber, checkPositiveInt } from './check.js';
-import { DivergenceError, RecapError, fail } from './errors.js';
-import { WasmBuffer, kname } from './memory.js';
-import { CaptioningRNN } from './model.js';
-import { OPTIM_DEFAULTS } from './optim.js';
-import { LegacyRandom } from './rng.js';
-import { kernels, queueParts, rt } from './runtime.js';
-import { runCalls, type Call } from './parallel.js';
-import type { CaptionData } from './data/types.js';
-import { Tensor, checkTensor } from './tensor.js';
+import { checkFinite, checkMemory, checkNumber, checkPositiveInt } from '../core/check.js';
+import { DivergenceError, RecapError, fail } from '../core/errors.js';
+import { WasmBuffer, kname } from '../core/memory.js';
+import { CaptioningRNN } from '../model/captioning-rnn.js';
+import { OPTIM_DEFAULTS } from '../nn/optim.js';
+import { LegacyRandom } from '../core/rng.js';
+import { kernels, queueParts, rt } from '../core/runtime.js';
+import { runCalls, type Call } from '../core/threads.js';
+import type { CaptionData } from '../data/types.js';
+import { Tensor, checkTensor } from '../core/tensor.js';
 
 export type SolverUpdateRule = 'sgd' | 'sgd_momentum' | 'rmsprop' | 'adam' | 'adam_a2';
 export type Sampler = 'replacement' | 'shuffle' | ((iteration: number) => Int32Array | ArrayLike<number>);

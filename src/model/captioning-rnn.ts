@@ -3,13 +3,13 @@
 // block and one gradient block; the API copies only at its edge.
 //
 // Shapes: N batch, T time, D image feature, W word vector, H hidden, V vocabulary.
-import { Dims, checkFinite, checkIds, checkNumber, checkPositiveInt, checkMemory } from './check.js';
-import { RecapError, fail } from './errors.js';
-import { WasmBuffer, kname } from './memory.js';
-import { LegacyRandom } from './rng.js';
-import { kernels, queueParts, rt, scratch, type Kernels } from './runtime.js';
-import { runCalls, type Call } from './parallel.js';
-import { type FloatDType, Tensor, checkTensor, sizeOf } from './tensor.js';
+import { Dims, checkFinite, checkIds, checkNumber, checkPositiveInt, checkMemory } from '../core/check.js';
+import { RecapError, fail } from '../core/errors.js';
+import { WasmBuffer, kname } from '../core/memory.js';
+import { LegacyRandom } from '../core/rng.js';
+import { kernels, queueParts, rt, scratch, type Kernels } from '../core/runtime.js';
+import { runCalls, type Call } from '../core/threads.js';
+import { type FloatDType, Tensor, checkTensor, sizeOf } from '../core/tensor.js';
 
 export type CellType = 'rnn' | 'lstm';
 /** Largest folded input projection E = W_embed·Wx greedy decoding keeps (bytes). */

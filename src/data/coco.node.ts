@@ -8,10 +8,10 @@
 // stays small and each array exists once, in JavaScript.
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FormatError, RecapError, describe } from '../errors.js';
-import { checkMemory } from '../check.js';
-import { LegacyRandom } from '../rng.js';
-import { Tensor } from '../tensor.js';
+import { FormatError, RecapError, describe } from '../core/errors.js';
+import { checkMemory } from '../core/check.js';
+import { LegacyRandom } from '../core/rng.js';
+import { Tensor } from '../core/tensor.js';
 import type { CaptionData } from './types.js';
 
 export interface LoadCocoOptions {

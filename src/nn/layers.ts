@@ -1,11 +1,11 @@
 // layers.*: the functions of CS231n `rnn_layers.py`, one wasm kernel call each.
 // Shapes: N batch, T time, D input, H hidden, V vocab, M output. Inputs are copied into wasm
 // memory, the kernel runs, outputs are copied out into tensors the caller owns.
-import { Dims, checkFinite, checkIds, checkMask, checkMemory, floatDType } from './check.js';
-import { RecapError, fail } from './errors.js';
-import { type Scratch, type WasmBuffer, kname, withScratch } from './memory.js';
-import { kernels, scratch } from './runtime.js';
-import { type FloatDType, Tensor, checkTensor, sizeOf } from './tensor.js';
+import { Dims, checkFinite, checkIds, checkMask, checkMemory, floatDType } from '../core/check.js';
+import { RecapError, fail } from '../core/errors.js';
+import { type Scratch, type WasmBuffer, kname, withScratch } from '../core/memory.js';
+import { kernels, scratch } from '../core/runtime.js';
+import { type FloatDType, Tensor, checkTensor, sizeOf } from '../core/tensor.js';
 
 /** Opaque: what a backward pass needs from its forward pass. */
 export interface Cache {

@@ -1,7 +1,7 @@
 // Numerical gradients and the relative error, as CS231n's gradient_check.py. Centred
 // differences in plain + - * /: the same numbers in every engine.
-import { fail } from './errors.js';
-import { Tensor, allocTyped, checkTensor } from './tensor.js';
+import { fail } from '../core/errors.js';
+import { Tensor, allocTyped, checkTensor } from '../core/tensor.js';
 
 export interface GradientCheckOptions {
   /**

@@ -1,10 +1,10 @@
 // optim.*: the CS231n update rules (optim.py). Each takes w, dw and a config carrying the
 // rule's state and returns the new w and config; inputs are not modified.
-import { checkFinite, checkNumber, floatDType } from './check.js';
-import { fail } from './errors.js';
-import { kname, withScratch } from './memory.js';
-import { kernels } from './runtime.js';
-import { Tensor, checkTensor } from './tensor.js';
+import { checkFinite, checkNumber, floatDType } from '../core/check.js';
+import { fail } from '../core/errors.js';
+import { kname, withScratch } from '../core/memory.js';
+import { kernels } from '../core/runtime.js';
+import { Tensor, checkTensor } from '../core/tensor.js';
 
 export interface OptimConfig {
   learningRate?: number;

@@ -12,15 +12,15 @@ import { fileURLToPath } from 'node:url';
 import {
   UsageError, flagName, formatData, helpText, parseCommandLine,
   type DataSpec, type EvalOptions, type SampleOptions, type TrainOptions,
-} from './cli-args.js';
+} from './args.js';
 import {
   CaptioningRNN, CaptioningSolver, DivergenceError, FormatError, LegacyRandom, RecapError, Tensor,
   checkSameVocabulary, corpusBleu, decodeCaptions, describesSingleObject, init, meanCs231nBleu, renderScene,
   sampleCocoMinibatch, shapesData, stripSpecialTokens, threads,
   type CaptionData, type Checkpoint, type ShapesData, type StepInfo,
-} from './index.js';
-import * as recap from './index.js';
-import { loadCheckpointFile, loadCocoData, saveCheckpointFile } from './node.js';
+} from '../index.js';
+import * as recap from '../index.js';
+import { loadCheckpointFile, loadCocoData, saveCheckpointFile } from '../node.js';
 import { encodePng, lossCurveSvg, pngDataUrl, samplesHtml, type SampleEntry, type ScoreRow } from './report.js';
 
 /** Where a run's output goes, and hooks for tests. Everything is optional. */
@@ -118,7 +118,7 @@ function oneLine(s: string): string {
 
 async function version(): Promise<string> {
   try {
-    return JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version;
+    return JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')).version;
   } catch {
     return 'unknown';
   }

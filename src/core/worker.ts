@@ -1,7 +1,7 @@
 // A recap worker thread: instantiates the wasm module on the shared memory it is given, then
 // executes kernel call lists (see parallel.ts). Runs under Node worker_threads and as a module
 // Web Worker.
-import { runCalls, runQueued, type Call, type Kernels } from './parallel.js';
+import { runCalls, runQueued, type Call, type Kernels } from './threads.js';
 
 type Message =
   | { type: 'init'; id: number; module: WebAssembly.Module; memory: WebAssembly.Memory }
