@@ -5,6 +5,7 @@
 // 2 usage error, 130 interrupted); it never calls process.exit, so tests can call it in-process.
 // User errors (UsageError, RecapError, FormatError, DivergenceError, file-system errors) are
 // printed as one line; anything else is a bug and keeps its stack trace.
+import type { UpdateRuleName } from '../nn/update-rules.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +55,7 @@ export interface RunOptions {
   cell: 'rnn' | 'lstm';
   hidden: number;
   wordvec: number;
-  update: 'sgd' | 'sgd_momentum' | 'rmsprop' | 'adam';
+  update: UpdateRuleName;
   lr: number;
   lrDecay: number;
   epochs: number;
