@@ -133,7 +133,7 @@ const calls = [
   CELL === 'lstm'
     ? ['lstm_backward', () => k('lstm_backward')(B.dx, B.dh0, dP.Wx, dP.Wh, dP.b, B.da, B.dc, B.dh, B.h, B.c, B.gates, B.dgates, B.tanhC, B.dtanhC, B.x, B.h0, P.Wx, P.Wh, N, T, W, H, SCR)]
     : ['rnn_backward', () => k('rnn_backward')(B.dx, B.dh0, dP.Wx, dP.Wh, dP.b, B.da, B.dh, B.dtanh, B.x, B.h0, B.h, P.Wx, P.Wh, N, T, W, H, SCR)],
-  ['embedding_backward', () => k('word_embedding_backward')(dP.W_embed, B.dx, B.captionsIn, N * T, V, W)],
+  ['embedding_backward', () => k('word_embedding_backward')(dP.W_embed, B.dx, B.captionsIn, N * T, V, W, W)],
   ['affine_backward proj', () => k('affine_backward')(B.dfeatures, dP.W_proj, dP.b_proj, B.dh0, B.features, P.W_proj, N, D, H, SCR)],
 ];
 // sampling: one step for N rows, 16 steps
