@@ -1,8 +1,7 @@
 // Buffers in wasm linear memory, and scratch scopes for one API call.
+import { checkMemory } from './check.js';
 import { rt } from './runtime.js';
-import { type DType, type TypedArray, Tensor, allocTyped, sizeOf } from './tensor.js';
-
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
+import { DTYPE_BYTES as BYTES, type DType, type TypedArray, Tensor, allocTyped, precision, sizeOf } from './tensor.js';
 
 /** `length` elements of `dtype` at byte offset `ptr` of the wasm memory. */
 export class WasmBuffer {
@@ -81,5 +80,60 @@ export function withScratch<R>(fn: (s: Scratch) => R): R {
 
 /** The kernel name for a dtype: 'f32_gemm_nn' etc. */
 export function kname(dtype: DType, name: string): string {
-  return `${dtype === 'float64' ? 'f64' : 'f32'}_${name}`;
+  return `${precision(dtype)}${name}`;
+}
+
+/** A table of buffers: name -> [dtype, element count]. */
+export type BufferSizes<K extends string = string> = Record<K, readonly [DType, number]>;
+
+/** Bytes a size table needs. */
+export function bufferBytes(sizes: BufferSizes): number {
+  let bytes = 0;
+  for (const [dt, n] of Object.values(sizes) as (readonly [DType, number])[]) bytes += n * BYTES[dt];
+  return bytes;
+}
+
+/** Allocates every buffer of a size table, or none (a refused allocation frees the others). */
+export function allocAll<K extends string>(sizes: BufferSizes<K>): Record<K, WasmBuffer> {
+  const bufs = {} as Record<K, WasmBuffer>;
+  try {
+    for (const [name, [dt, n]] of Object.entries(sizes) as [K, readonly [DType, number]][]) bufs[name] = new WasmBuffer(dt, n);
+  } catch (e) {
+    for (const b of Object.values(bufs) as WasmBuffer[]) b.free();
+    throw e;
+  }
+  return bufs;
+}
+
+/**
+ * A table of buffers re-made only when its key (e.g. the batch shape) changes. A table that
+ * would not fit is refused before anything changes; the old one is freed before the new one
+ * is allocated, so memory is reused.
+ */
+export class BufferTable<K extends string> {
+  bufs: Record<K, WasmBuffer> | null = null;
+  private key = '';
+
+  /** The buffers for `key`: the current ones, or `sizes()` newly allocated (`what` names the argument in errors). */
+  ensure(key: string, sizes: () => BufferSizes<K>, what: string): Record<K, WasmBuffer> {
+    if (this.bufs && this.key === key) return this.bufs;
+    const table = sizes();
+    checkMemory(what, bufferBytes(table));
+    const old = this.bufs;
+    this.bufs = null;
+    freeAll(old);
+    this.bufs = allocAll(table);
+    this.key = key;
+    return this.bufs;
+  }
+
+  dispose(): void {
+    freeAll(this.bufs);
+    this.bufs = null;
+  }
+}
+
+/** Frees every buffer of a table (null: nothing). */
+export function freeAll(bufs: Record<string, WasmBuffer> | null): void {
+  if (bufs) for (const b of Object.values(bufs)) b.free();
 }
