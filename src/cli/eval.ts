@@ -2,7 +2,7 @@
 import type { EvalOptions } from './args.js';
 import type { Out } from './common.js';
 import { type Split, loadForInference } from './data.js';
-import { accuracy, score, scoreTable } from './scores.js';
+import { accuracy, sceneSummary, score, scoreTable } from './scores.js';
 
 export async function evaluate(flags: EvalOptions, given: ReadonlySet<string>, o: Out): Promise<number> {
   const { ckpt, loaded, o: about } = await loadForInference(flags, given, 'eval');
@@ -12,6 +12,7 @@ export async function evaluate(flags: EvalOptions, given: ReadonlySet<string>, o
   o.out('\nBLEU-n: corpus BLEU of the greedy captions against all ground-truth captions of each image (special tokens stripped).\n');
   o.out('CS231n BLEU: the assignment\'s unigram BLEU, mean over 1000 random captions of the split.\n');
   if (row.singleObject) o.out(`single-object scenes named correctly (colour and shape): ${accuracy(row.singleObject)}\n`);
+  if (row.scene) o.out(`scenes named exactly (every object by colour and shape, nothing else): ${sceneSummary(row.scene)}\n`);
   ckpt.model.dispose();
   return 0;
 }

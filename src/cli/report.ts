@@ -2,6 +2,7 @@
 // as a hand-written SVG, and the samples page as one self-contained HTML file.
 import { deflateSync } from 'node:zlib';
 import { crc32 } from '../train/checkpoint.js';
+import type { AccuracyCount } from '../eval/scene.js';
 
 // ---------------------------------------------------------------------------------------------
 // PNG (ISO/IEC 15948): signature, IHDR, one IDAT (zlib stream of filter-type-0 scanlines), IEND.
@@ -233,6 +234,8 @@ export interface ScoreRow {
   cs231n: number;
   /** Single-object colour+shape accuracy (shapes data only). */
   singleObject?: { correct: number; total: number };
+  /** Exact-scene accuracy, overall and by object count (shapes data only). */
+  scene?: { all: AccuracyCount; byObjects: Record<1 | 2 | 3, AccuracyCount> };
 }
 
 export interface SamplesPage {
@@ -248,7 +251,9 @@ export function samplesHtml(page: SamplesPage): string {
   const e = escapeXml;
   const pct = (c: number, t: number) => (t === 0 ? '–' : `${((100 * c) / t).toFixed(1)}% (${c}/${t})`);
   const hasAcc = page.scores.some((s) => s.singleObject);
-  const rows = page.scores.map((s) => `      <tr><td>${e(s.split)}</td><td>${s.images}</td>${s.bleu.map((b) => `<td>${b.toFixed(3)}</td>`).join('')}<td>${s.cs231n.toFixed(3)}</td>${hasAcc ? `<td>${s.singleObject ? pct(s.singleObject.correct, s.singleObject.total) : '–'}</td>` : ''}</tr>`);
+  const hasScene = page.scores.some((s) => s.scene);
+  const sceneCells = (s: ScoreRow) => (s.scene ? [s.scene.all, s.scene.byObjects[1], s.scene.byObjects[2], s.scene.byObjects[3]] : []).map((a) => `<td>${pct(a.correct, a.total)}</td>`).join('') || '<td>–</td>'.repeat(4);
+  const rows = page.scores.map((s) => `      <tr><td>${e(s.split)}</td><td>${s.images}</td>${s.bleu.map((b) => `<td>${b.toFixed(3)}</td>`).join('')}<td>${s.cs231n.toFixed(3)}</td>${hasAcc ? `<td>${s.singleObject ? pct(s.singleObject.correct, s.singleObject.total) : '–'}</td>` : ''}${hasScene ? sceneCells(s) : ''}</tr>`);
   const card = (s: SampleEntry) => [
     '      <figure>',
     s.image ? `        <img src="${e(s.image)}" alt="${e(s.label)}" loading="lazy">` : '        <div class="noimg">no image</div>',
@@ -282,12 +287,12 @@ export function samplesHtml(page: SamplesPage): string {
 <p class="sub">${e(page.subtitle)}</p>
 <h2>Scores</h2>
 <table>
-  <thead><tr><th>split</th><th>images</th><th>BLEU-1</th><th>BLEU-2</th><th>BLEU-3</th><th>BLEU-4</th><th>CS231n BLEU</th>${hasAcc ? '<th>single-object colour+shape</th>' : ''}</tr></thead>
+  <thead><tr><th>split</th><th>images</th><th>BLEU-1</th><th>BLEU-2</th><th>BLEU-3</th><th>BLEU-4</th><th>CS231n BLEU</th>${hasAcc ? '<th>single-object colour+shape</th>' : ''}${hasScene ? '<th>exact scene: all</th><th>1 object</th><th>2 objects</th><th>3 objects</th>' : ''}</tr></thead>
   <tbody>
 ${rows.join('\n')}
   </tbody>
 </table>
-<p class="sub">Corpus BLEU of the greedy captions against every ground-truth caption of each image (special tokens stripped); CS231n BLEU is the assignment's unigram BLEU, averaged over 1000 random captions of the split.</p>
+<p class="sub">Corpus BLEU of the greedy captions against every ground-truth caption of each image (special tokens stripped); CS231n BLEU is the assignment's unigram BLEU, averaged over 1000 random captions of the split.${hasScene ? ' Exact scene: the greedy caption names every object of the scene by colour and shape and nothing else (any order; sizes and relations not checked), by number of objects.' : ''}</p>
 ${page.lossSvg ? `<h2>Loss</h2>\n${page.lossSvg.replace(/^<svg /, '<svg role="img" ')}` : ''}
 ${page.splits.map((sp) => `<h2>${e(sp.name)}</h2>\n<div class="grid">\n${sp.samples.map(card).join('\n')}\n</div>`).join('\n')}
 </body>

@@ -10,7 +10,7 @@ import { type CliIO, type Out, clock, shellQuote, version } from './common.js';
 import { type DataChoice, caption, checkFits, chooseData, loadData, maxLengthOf, pickImages, referencesByImage } from './data.js';
 import { Progress } from './progress.js';
 import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
-import { accuracy, sampleEntries, score, scoreTable } from './scores.js';
+import { accuracy, sampleEntries, sceneSummary, score, scoreTable } from './scores.js';
 
 /** The train options as resolved and stored in the checkpoint's meta (JSON). */
 export interface RunOptions {
@@ -179,6 +179,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   o.out(scoreTable(rows));
   const val = rows[1];
   o.out(`\nval corpus BLEU-4: ${val.bleu[3].toFixed(3)}${val.singleObject ? `   single-object val scenes named correctly (colour and shape): ${accuracy(val.singleObject)}` : ''}\n`);
+  if (val.scene) o.out(`val scenes named exactly (every object by colour and shape): ${sceneSummary(val.scene)}\n`);
   o.out('\nval captions (greedy | ground truth):\n');
   const valRefs = referencesByImage(data, 'val');
   const shown = pickImages(data, 'val', 6, opts.seed + 1).map((img) => ({
