@@ -18,8 +18,8 @@ import {
 } from '/recap/index.js';
 
 // The default model and schedule (scripts/pretrain.mjs trains the shipped checkpoint with these).
-const MODEL = { cellType: 'lstm', inputDim: FEATURE_DIM, wordvecDim: 128, hiddenDim: 128 };
-const SOLVER = { updateRule: 'adam', optimConfig: { learningRate: 5e-3 }, lrDecay: 0.8, batchSize: 50, numEpochs: 6 };
+const MODEL = { cellType: 'lstm', inputDim: FEATURE_DIM, wordvecDim: 64, hiddenDim: 128 };
+const SOLVER = { updateRule: 'adam', optimConfig: { learningRate: 5e-3 }, lrDecay: 0.9, batchSize: 50, numEpochs: 25 };
 const GALLERY = 8; // val images shown
 const MAX_WORDS = 16;
 // Threads the runtime runs (init's default: every core when the page is cross-origin isolated,

@@ -65,8 +65,8 @@ describe('extractFeatures', () => {
     expect(red[0]).toBe(1);
     expect(argmax(red)).toBe('square');
     expect(red[6]).toBeGreaterThan(0.5); // big
-    expect(red[8]).toBeCloseTo(4 * (0.3 - 0.5), 1); // x̄
-    expect(red[9]).toBeCloseTo(4 * (0.3 - 0.5), 1); // ȳ
+    expect(red[8]).toBeCloseTo(0.5 * 4 * (0.3 - 0.5), 1); // ½·4·(x̄ − ½)
+    expect(red[9]).toBeCloseTo(0.5 * 4 * (0.3 - 0.5), 1); // ½·4·(ȳ − ½)
     // every other hue is absent: exactly zero
     expect(Array.from(f.slice(16))).toEqual(new Array(80).fill(0));
     for (const shape of SHAPES) {
@@ -91,7 +91,7 @@ describe('extractFeatures', () => {
         objects++;
         if (SHAPES[e.indexOf(Math.max(...e))] === o.shape) shapeOk++;
         if ((b[6] > 0) === (o.size === 'big')) sizeOk++;
-        xErr = Math.max(xErr, Math.abs(b[8] / 4 + 0.5 - o.x));
+        xErr = Math.max(xErr, Math.abs(b[8] / 2 + 0.5 - o.x));
       }
     }
     console.log(`held-out objects: shape ${shapeOk}/${objects}, size ${sizeOk}/${objects}, max centroid error ${xErr.toFixed(3)}`);

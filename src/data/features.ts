@@ -50,6 +50,9 @@
 //   j=8, 9    4·(x̄ / S − ½), 4·(ȳ / S − ½): the position, in [−2, 2] (x right, y down)
 //   j=10, 11  (√(μ20 / m) / S − 0.074) / 0.02, the same for μ02: horizontal and vertical extent
 //   j=12..15  (d_j − DESC_MEAN[j]) / DESC_SCALE[j], j = 0..3, clamped to [−4, 4]: the descriptors
+//   and then j=6..15 are multiplied by ½ (AUX_WEIGHT): the shape evidence stays the strongest
+//   signal, and what the model reads for a colour word interferes less with it (measured on
+//   `npm start`'s LSTM, 4000 iterations: 3-object val scenes named exactly 91.0% against 89.5%).
 // The means and scales are fixed constants (measured once on `shapesData()` and rounded); they
 // never depend on the data being processed. Two objects of one hue would be described as one (the
 // shapes world never draws two objects of one colour).
@@ -78,6 +81,7 @@ const CHROMA_PRESENT = 40; // a hue is present when its most chromatic pixel rea
 const MIN_COVERAGE = 2; // … and it covers at least this many pixels
 const CLAMP = 4;
 const EVIDENCE_SCALE = 3;
+const AUX_WEIGHT = 0.5;
 
 // Shape prototypes (d0..d3 of circle, square, triangle, diamond, cross; see step 4) and scales.
 const PROTO = [
@@ -272,6 +276,7 @@ function writeBlock(u: number, out: Float32Array, o: number): void {
   out[o + 10] = (Math.sqrt(mom[b] / m) / S - EXTENT_MEAN) / EXTENT_SCALE;
   out[o + 11] = (Math.sqrt(mom[b + 1] / m) / S - EXTENT_MEAN) / EXTENT_SCALE;
   for (let j = 0; j < 4; j++) out[o + 12 + j] = clamp((desc[j] - DESC_MEAN[j]) / DESC_SCALE[j]);
+  for (let j = 6; j < BLOCK; j++) out[o + j] *= AUX_WEIGHT;
 }
 
 /**
