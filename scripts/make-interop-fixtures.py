@@ -156,8 +156,93 @@ def readers():
         f.write('\n')
 
 
+# ---------------------------------------------------------------- models
+
+sys.path.insert(0, os.path.join(ROOT, 'bench'))
+from numpy_model import (affine_forward, lstm_forward, rnn_forward, temporal_affine_forward,  # noqa: E402
+                         temporal_softmax_loss, word_embedding_forward)
+
+
+def cs231n_loss(P, features, captions, cell, null):
+    """CaptioningRNN.loss of CS231n classifiers/rnn.py, forward only (the layers of bench/numpy_model.py)."""
+    captions_in, captions_out = captions[:, :-1], captions[:, 1:]
+    mask = captions_out != null
+    h0, _ = affine_forward(features, P['W_proj'], P['b_proj'])
+    x, _ = word_embedding_forward(captions_in, P['W_embed'])
+    h, _ = (rnn_forward if cell == 'rnn' else lstm_forward)(x, h0, P['Wx'], P['Wh'], P['b'])
+    scores, _ = temporal_affine_forward(h, P['W_vocab'], P['b_vocab'])
+    loss, _ = temporal_softmax_loss(scores, captions_out, mask)
+    return float(loss)
+
+
+def notebook_params(cell):
+    """The RNN/LSTM_Captioning notebooks' loss check: every parameter linspace(-1.4, 1.3)."""
+    N, D, W, H, T = 10, 20, 30, 40, 13
+    word_to_idx = {'<NULL>': 0, 'cat': 2, 'dog': 3}
+    V = len(word_to_idx)
+    G = (4 if cell == 'lstm' else 1) * H
+    shapes = {'W_embed': (V, W), 'W_proj': (D, H), 'b_proj': (H,), 'Wx': (W, G), 'Wh': (H, G), 'b': (G,),
+              'W_vocab': (H, V), 'b_vocab': (V,)}
+    params = {k: np.linspace(-1.4, 1.3, num=int(np.prod(s))).reshape(*s) for k, s in shapes.items()}
+    lo, hi = (-1.5, 0.3) if cell == 'rnn' else (-0.5, 1.7)
+    features = np.linspace(lo, hi, num=N * D).reshape(N, D)
+    captions = (np.arange(N * T) % V).reshape(N, T)
+    return params, features, captions, word_to_idx
+
+
+def models():
+    d = os.path.join(OUT, 'models')
+    os.makedirs(d, exist_ok=True)
+    losses = {}
+    # 1. numpy -> recap: the notebook's parameters saved with np.savez, with its inputs and vocabulary
+    for cell, printed in [('rnn', 9.83235591003), ('lstm', 9.82445935443)]:
+        params, features, captions, word_to_idx = notebook_params(cell)
+        loss = cs231n_loss(params, features, captions, cell, word_to_idx['<NULL>'])
+        assert abs(loss - printed) < 1e-10, (cell, loss)
+        np.savez(os.path.join(d, f'cs231n_{cell}_params.npz'), **params)
+        np.savez(os.path.join(d, f'cs231n_{cell}_inputs.npz'), features=features, captions=captions)
+        with open(os.path.join(d, 'cs231n_vocab.json'), 'w') as f:
+            json.dump({'word_to_idx': word_to_idx}, f)
+        losses[f'cs231n_{cell}'] = loss
+    # 2. recap -> numpy: a seeded float64 recap model (biases set from spec.json), exported by recap,
+    # loaded here from the .npz (np.load) and the .safetensors (numpy alone), scored by numpy
+    rng = np.random.RandomState(231)
+    words = ['<NULL>', '<START>', '<END>', '<UNK>', 'a', 'red', 'blue', 'circle', 'square', 'and', 'left', 'of']
+    V, D, W, H, N, T = len(words), 6, 5, 7, 4, 8
+    spec = {'wordToIdx': {w: i for i, w in enumerate(words)}, 'inputDim': D, 'wordvecDim': W, 'hiddenDim': H, 'seed': 7,
+            'biases': {cell: {'b_proj': rng.randn(H).tolist(), 'b': rng.randn(G * H).tolist(), 'b_vocab': rng.randn(V).tolist()}
+                       for cell, G in [('rnn', 1), ('lstm', 4)]}}
+    with open(os.path.join(d, 'recap_spec.json'), 'w') as f:
+        json.dump(spec, f, indent=1)
+        f.write('\n')
+    features = rng.randn(N, D)
+    captions = np.zeros((N, T + 1), dtype=np.int64)
+    for n in range(N):
+        length = 2 + n  # words before <END>; the rest is <NULL> padding
+        captions[n, 0] = 1
+        captions[n, 1:1 + length] = rng.randint(3, V, size=length)
+        captions[n, 1 + length] = 2
+    np.savez(os.path.join(d, 'recap_inputs.npz'), features=features, captions=captions)
+    subprocess.run(['node', os.path.join(ROOT, 'scripts', 'export-interop-models.mjs'), d], check=True)
+    for cell in ['rnn', 'lstm']:
+        with np.load(os.path.join(d, f'recap_{cell}.npz')) as z:
+            P = {k: z[k] for k in z.files}
+        S, meta = load_safetensors(os.path.join(d, f'recap_{cell}.safetensors'))
+        with open(os.path.join(d, f'recap_{cell}.vocab.json')) as f:
+            vocab = json.load(f)
+        assert vocab['idx_to_word'] == words and json.loads(meta['idx_to_word']) == words
+        assert meta['cell_type'] == cell and sorted(P) == sorted(S)
+        for k in P:
+            assert P[k].dtype == np.float64 and np.array_equal(P[k], S[k]), k
+        null = vocab['word_to_idx']['<NULL>']
+        losses[f'recap_{cell}_npz'] = cs231n_loss(P, features, captions, cell, null)
+        losses[f'recap_{cell}_safetensors'] = cs231n_loss(S, features, captions, cell, null)
+    with open(os.path.join(d, 'numpy_losses.json'), 'w') as f:
+        json.dump({'numpy': np.__version__, 'losses': losses}, f, indent=1)
+        f.write('\n')
+
+
 if __name__ == '__main__':
     readers()
     if '--readers-only' not in sys.argv:
-        from make_interop_models import models  # noqa: E402  (second half, below)
         models()

@@ -24,3 +24,4 @@ export { corpusBleu, sentenceBleu, cs231nBleu, meanCs231nBleu, stripSpecialToken
 export { readNpy, writeNpy, parseNpyHeader, type NpyHeader, type ReadOptions } from './interop/npy.js';
 export { readNpz, writeNpz, type WriteNpzOptions } from './interop/npz.js';
 export { readSafetensors, writeSafetensors, type Safetensors } from './interop/safetensors.js';
+export { modelToNpz, modelToSafetensors, modelFromParams, vocabularyJson, parseVocabulary, PARAMS_FORMAT, type VocabularyJson, type ModelFromParamsOptions } from './interop/params.js';
