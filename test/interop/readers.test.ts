@@ -196,6 +196,18 @@ describe('errors', () => {
     expect(Object.keys(unzipSync(bad))).toEqual(['w.npy']);
   });
 
+  it('npz: a flipped bit in a stored member\'s data is caught by its CRC-32 (fflate does not check it)', () => {
+    const z = file('stored.npz').slice();
+    const arrays = readNpz(z);
+    // the bytes of weights[2][3] = (11 - 2.5) / 3 as a little-endian float64, in np.savez's stored member
+    const needle = new Uint8Array(Float64Array.of((11 - 2.5) / 3).buffer);
+    const at = z.findIndex((_, i) => needle.every((b, j) => z[i + j] === b));
+    expect(at).toBeGreaterThan(0);
+    z[at] ^= 0x01;
+    expect(() => readNpz(z, { name: 's.npz' })).toThrow(/^s\.npz\/\w+\.npy: CRC-32 mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\): the archive is corrupt$/);
+    expect(Object.keys(arrays).length).toBe(4);
+  });
+
   it('safetensors: truncation, gaps, overlaps, bad dtypes, bad JSON', () => {
     const st = writeSafetensors({ a: tensor([1, 2], [2], 'float32'), b: tensor([3], [1], 'float64') });
     for (let cut = 0; cut < st.length; cut++) expect(() => readSafetensors(st.subarray(0, cut))).toThrow(FormatError);
