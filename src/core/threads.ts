@@ -152,7 +152,7 @@ function workerScriptUrl(): string {
 
 /** How a failed worker start is reported: why, and which script URL (shortened) failed. */
 function startError(why: string, url: string): Error {
-  const shown = url.length > 60 ? `${url.slice(0, 40)}…` : url;
+  const shown = url.length > 100 ? `${url.slice(0, 60)}…` : url; // a data: URL carries the whole source
   return new Error(`${why}; worker script ${shown}`);
 }
 

@@ -26,7 +26,10 @@ const EMITS_ASSETS: Record<Bundler, boolean> = { esbuild: false, vite: true, web
 
 let app: string;
 let node: { run: Record<string, unknown>; caption: string };
-const servers: Record<string, { isolated: { port: number; close(): Promise<void> }; plain: { port: number; close(): Promise<void> } }> = {};
+type Server = { port: number; close(): Promise<void> };
+const servers: Record<string, { isolated: Server; plain: Server; noWorkers: Server }> = {};
+/** A page that may not start workers: the threads fall back to 1, with a warning naming the worker URL. */
+const NO_WORKERS = { 'Content-Security-Policy': "worker-src 'none'" };
 
 function html(script: string, serveModel: boolean): string {
   const model = serveModel ? "<script>window.recapModelUrl = './shapes-lstm.recap';</script>" : '';
@@ -72,12 +75,13 @@ beforeAll(async () => {
     servers[kind] = {
       isolated: await startServer({ port: 0, mounts: { '/': out }, isolation: true }),
       plain: await startServer({ port: 0, mounts: { '/': out }, isolation: false }),
+      noWorkers: await startServer({ port: 0, mounts: { '/': out }, isolation: true, headers: NO_WORKERS }),
     };
   }
 }, 240_000);
 
 afterAll(async () => {
-  for (const s of Object.values(servers)) { await s.isolated.close(); await s.plain.close(); }
+  for (const s of Object.values(servers)) for (const server of Object.values(s)) await server.close();
   if (app) rmSync(app, { recursive: true, force: true });
 });
 
@@ -140,6 +144,18 @@ for (const spec of BROWSERS) {
       expect(r.run.threads).toBe(1);
       expect(same(r.run)).toEqual(same(node.run));
       expect(r.caption).toBe(node.caption);
+    });
+
+    it('a page whose CSP forbids workers: 1 thread, a warning that says why and names the worker URL', async () => {
+      const { r, errors, notes } = await visit(servers.esbuild.noWorkers.port);
+      expect(r.error).toBeUndefined();
+      expect(errors.filter((e) => !e.startsWith('Content-Security-Policy'))).toEqual([]); // Firefox reports the violation itself
+      console.log(`${spec.name}: ${notes[0]}`);
+      expect(r.isolated).toBe(true);
+      expect(r.threads).toBe(1);
+      expect(notes.length).toBeGreaterThan(0);
+      for (const note of notes) expect(note).toMatch(/^recap: could not start worker threads \(.+; worker script blob:http:\/\/127\.0\.0\.1:\d+\/.*\); using 1 thread$/);
+      expect(same(r.run)).toEqual(same(node.run));
     });
   });
 }
