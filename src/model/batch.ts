@@ -29,7 +29,6 @@ function activationSizes(c: ModelConfig, N: number, T: number) {
     rowIdx: ['int32', NT], yC: ['int32', NT], hc: [f, NT * H], dhc: [f, NT * H],
     scores: [f, NT * V], dscores: [f, NT * V], // (Rs, V)
     rowLoss: ['float64', NT], // (Rs): 0 − the log-probability term of each scored step
-    ones: ['int32', NT], zeros: [f, H], // constants: the all-ones mask of the compacted loss; a zero row
     dtanh: [f, lstm ? 0 : NT * H], // RNN: (R, H) pre-activation, then 1 − h²
     c: [f, lstm ? NT * H : 0], gates: [f, lstm ? NT * G : 0], dgates: [f, lstm ? NT * G : 0], // LSTM: (R, H), (R, G)
     tanhC: [f, lstm ? NT * H : 0], dtanhC: [f, lstm ? NT * H : 0], dc: [f, lstm ? N * H : 0],
@@ -70,8 +69,6 @@ export class TrainBatch {
     this.bufs = null;
     freeAll(old);
     this.bufs = allocAll(sizes);
-    (this.bufs.ones.view() as Int32Array).fill(1);
-    this.bufs.zeros.zero();
     this.N = N;
     this.T = T;
     return this.bufs;
