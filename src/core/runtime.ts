@@ -6,7 +6,7 @@
 import { RecapError } from './errors.js';
 import { simdWasm, scalarWasm, relaxedWasm, threadsWasm } from './embedded.js';
 import { Pool } from './threads.js';
-import { isNode, nodeBuiltin } from './platform.js';
+import { type NodeOs, isNode, nodeBuiltin } from './platform.js';
 
 export type WasmKind = 'simd' | 'scalar' | 'relaxed';
 export interface InitOptions {
@@ -152,7 +152,7 @@ async function threadCount(requested: number | undefined, kind: Runtime['kind'])
   const g = globalThis as unknown as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
   let cores = 1;
   if (isNode) {
-    const os = await nodeBuiltin<typeof import('node:os')>('os');
+    const os = await nodeBuiltin<NodeOs>('os');
     cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   } else {
     cores = g.navigator?.hardwareConcurrency ?? 1;

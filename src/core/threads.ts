@@ -9,7 +9,7 @@
 // package (worker-source.ts), started from a data: URL (Node) or a Blob URL (browsers), so it
 // starts in any bundle without a worker file to locate.
 import { runCalls, runQueued, type Call, type Kernels } from './calls.js';
-import { isNode, nodeBuiltin } from './platform.js';
+import { type NodeWorkerThreads, isNode, nodeBuiltin } from './platform.js';
 import { workerSource } from './worker-source.js';
 
 export { runCalls, runQueued, type Call, type Kernels };
@@ -159,7 +159,7 @@ function startError(why: string, url: string): Error {
 async function spawn(onMessage: (msg: { id: number; error?: string }) => void, onError: (e: Error) => void): Promise<WorkerLike> {
   const url = workerScriptUrl();
   if (isNode) {
-    const { Worker } = await nodeBuiltin<typeof import('node:worker_threads')>('worker_threads');
+    const { Worker } = await nodeBuiltin<NodeWorkerThreads>('worker_threads');
     let w: InstanceType<typeof Worker>;
     try {
       w = new Worker(new URL(url));

@@ -8,7 +8,7 @@
 // to find, copy or rewrite a worker file) or a data: URL (Node). Keep its imports to
 // calls.ts and platform.ts, which import nothing.
 import { runCalls, runQueued, type Call, type Kernels } from './calls.js';
-import { isNode, nodeBuiltin } from './platform.js';
+import { type NodeWorkerThreads, isNode, nodeBuiltin } from './platform.js';
 
 type Message =
   | { type: 'init'; id: number; module: WebAssembly.Module; memory: WebAssembly.Memory }
@@ -43,7 +43,7 @@ async function handle(msg: Message, reply: (m: unknown) => void): Promise<void> 
 }
 
 if (isNode) {
-  const { parentPort } = await nodeBuiltin<typeof import('node:worker_threads')>('worker_threads');
+  const { parentPort } = await nodeBuiltin<NodeWorkerThreads>('worker_threads');
   parentPort!.on('message', (msg: Message) => void handle(msg, (m) => parentPort!.postMessage(m)));
 } else {
   const scope = self as unknown as { onmessage: (e: MessageEvent) => void; postMessage: (m: unknown) => void };

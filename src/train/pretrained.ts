@@ -2,7 +2,7 @@
 // (scripts/pretrain.mjs), exported as `recap/models/shapes-lstm.recap` (the file
 // assets/shapes-lstm.recap). Browser-safe: Node reads the file, browsers fetch it.
 import { FormatError, fail } from '../core/errors.js';
-import { isNode, nodeBuiltin } from '../core/platform.js';
+import { type NodeFsPromises, isNode, nodeBuiltin } from '../core/platform.js';
 import { loadCheckpoint, type Checkpoint } from './checkpoint.js';
 
 /**
@@ -34,7 +34,7 @@ export async function loadPretrained(source?: string | URL | Uint8Array | ArrayB
     fail('source', 'an absolute URL (or one relative to the page)', source);
   }
   if (where.protocol === 'file:' && isNode) {
-    const { readFile } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
+    const { readFile } = await nodeBuiltin<NodeFsPromises>('fs/promises');
     let bytes: Uint8Array;
     try {
       bytes = await readFile(where);
