@@ -22,6 +22,7 @@ export {
 } from './data/shapes.js';
 export { extractFeatures, extractFeaturesBatch, FEATURE_DIM, FEATURE_SIZE, type RgbImage } from './data/features.js';
 export { corpusBleu, sentenceBleu, cs231nBleu, meanCs231nBleu, stripSpecialTokens, isSpecialToken, type BleuResult } from './eval/bleu.js';
+export { loadPretrained, pretrainedUrl } from './train/pretrained.js';
 export { readNpy, writeNpy, parseNpyHeader, type NpyHeader, type ReadOptions } from './interop/npy.js';
 export { readNpz, writeNpz, type WriteNpzOptions } from './interop/npz.js';
 export { readSafetensors, writeSafetensors, type Safetensors } from './interop/safetensors.js';
