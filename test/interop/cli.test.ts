@@ -1,6 +1,7 @@
 // `recap export` and `recap import` in-process through main(argv, io), as test/cli.test.ts runs
 // the other commands: files written and read back, the CS231n notebook's np.savez parameters
 // made into a checkpoint, and user errors as one line (usage → 2, bad files → 1, nothing written).
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { main, type CliIO } from '../../src/cli/main.js';
 import { CaptioningRNN, PARAM_NAMES, init, loadCheckpoint, readNpz, readSafetensors, saveCheckpoint, shapesVocab } from '../../src/index.js';
 
 const MODELS = fileURLToPath(new URL('../fixtures/interop/models/', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 let root: string;
 let ckpt: string;
 let model: CaptioningRNN;
@@ -92,6 +94,18 @@ describe('recap export / import', () => {
     const inputs = readNpz(await readFile(join(MODELS, 'cs231n_rnn_inputs.npz')));
     expect(m.loss(inputs.features, inputs.captions).loss.toFixed(11)).toBe('9.83235591003');
     m.dispose();
+  });
+
+  it('spawned (dist/cli/main.js): export then import, exit codes 0 and 2', () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const e = cli('export', '--checkpoint', ckpt, '--out', at('spawned.safetensors'));
+    expect(e.status, e.stderr).toBe(0);
+    const i = cli('import', '--params', at('spawned.safetensors'), '--out', at('spawned.recap'));
+    expect(i.status, i.stderr).toBe(0);
+    expect(existsSync(at('spawned.recap'))).toBe(true);
+    const bad = cli('import', '--params', at('spawned.txt'), '--out', at('x.recap'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe(`recap import: --params: expected a file name ending in .npz or .safetensors, got ${JSON.stringify(at('spawned.txt'))} (see 'recap import --help')\n`);
   });
 
   it('help lists both commands; errors are one line (usage 2, bad files 1) and write nothing', async () => {
