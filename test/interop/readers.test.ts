@@ -1,6 +1,9 @@
 // .npy / .npz / safetensors readers on files numpy wrote (test/fixtures/interop/readers, made by
 // scripts/make-interop-fixtures.py), round trips through the writers, and typed errors.
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unzipSync, zipSync } from 'fflate';
 import {
@@ -231,5 +234,46 @@ describe('errors', () => {
     const notJson = make({}, 0);
     notJson[8] = 0x41;
     expect(() => readSafetensors(notJson)).toThrow(/header is not valid JSON/);
+  });
+});
+
+// numpy reads what recap writes (live, when python3 and numpy are here; skipped otherwise).
+const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+describe.skipIf(!hasNumpy)('live: np.load reads recap\'s .npy, .npz (stored and deflated)', () => {
+  it('values, shapes and dtypes as written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recap-npy-live-'));
+    try {
+      const arrays: Record<string, Tensor> = {
+        f32: tensor([[0.1, -2.5, 3], [4, 5, 6]], undefined, 'float32'),
+        f64: tensor(Array.from({ length: 24 }, (_, i) => i / 7 - 1), [2, 3, 4], 'float64'),
+        i32: tensor([-2147483648, 0, 2147483647], [3], 'int32'),
+        scalar: tensor(2.75, undefined, 'float64'),
+        empty: new Tensor(new Float32Array(0), [0, 3]),
+      };
+      for (const [k, t] of Object.entries(arrays)) writeFileSync(join(dir, `${k}.npy`), writeNpy(t));
+      writeFileSync(join(dir, 'stored.npz'), writeNpz(arrays));
+      writeFileSync(join(dir, 'deflated.npz'), writeNpz(arrays, { compress: true }));
+      const py = [
+        'import json, sys, numpy as np',
+        `d = ${JSON.stringify(dir)}`,
+        'out = {}',
+        `for k in ${JSON.stringify(Object.keys(arrays))}:`,
+        '    a = np.load(f"{d}/{k}.npy")',
+        '    out[k] = [str(a.dtype), list(a.shape), a.astype(np.float64).ravel().tolist()]',
+        '    for z in ["stored", "deflated"]:',
+        '        b = np.load(f"{d}/{z}.npz")[k]',
+        '        assert b.dtype == a.dtype and b.shape == a.shape and np.array_equal(a, b), (z, k)',
+        'print(json.dumps(out))',
+      ].join('\n');
+      const got = JSON.parse(execFileSync('python3', ['-c', py], { encoding: 'utf8' }));
+      const npDtype = { float32: 'float32', float64: 'float64', int32: 'int32' };
+      for (const [k, t] of Object.entries(arrays)) {
+        expect(got[k][0], k).toBe(npDtype[t.dtype]);
+        expect(got[k][1], k).toEqual(t.shape);
+        expect(got[k][2], k).toEqual(Array.from(t.data));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
