@@ -119,17 +119,15 @@ function halfToFloat32(o: Float32Array, bits: Uint32Array, i: number, h: number)
   else bits[i] = (sign | ((exp + 112) << 23) | (mant << 13)) >>> 0;
 }
 
-/** The tensor's elements as little-endian bytes (f4 / f8 / i4), a fresh copy. */
-export function encodeElements(t: Tensor): Uint8Array {
+/** Writes the tensor's elements as little-endian bytes (f4 / f8 / i4) into `out` at byte `offset`. */
+export function encodeElements(t: Tensor, out: Uint8Array, offset: number): void {
   const d = t.data;
-  const out = new Uint8Array(d.byteLength);
   if (HOST_LITTLE_ENDIAN) {
-    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-    return out;
+    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), offset);
+    return;
   }
-  const dv = new DataView(out.buffer);
+  const dv = new DataView(out.buffer, out.byteOffset + offset, d.byteLength);
   if (d instanceof Float64Array) for (let i = 0; i < d.length; i++) dv.setFloat64(8 * i, d[i], true);
   else if (d instanceof Float32Array) for (let i = 0; i < d.length; i++) dv.setFloat32(4 * i, d[i], true);
   else for (let i = 0; i < d.length; i++) dv.setInt32(4 * i, d[i], true);
-  return out;
 }

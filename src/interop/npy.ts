@@ -84,6 +84,6 @@ export function writeNpy(t: Tensor): Uint8Array {
   const header = formatNpyHeader(`<${e.kind}${e.size}`, t.shape);
   const out = new Uint8Array(header.length + t.data.byteLength);
   out.set(header);
-  out.set(encodeElements(t), header.length);
+  encodeElements(t, out, header.length);
   return out;
 }

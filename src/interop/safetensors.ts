@@ -150,7 +150,7 @@ export function writeSafetensors(tensors: Record<string, Tensor>, metadata?: Rec
   out.fill(0x20, 8 + json.length, 8 + len);
   let p = 8 + len;
   for (const k of names) {
-    out.set(encodeElements(tensors[k]), p);
+    encodeElements(tensors[k], out, p);
     p += tensors[k].data.byteLength;
   }
   return out;
