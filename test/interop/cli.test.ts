@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIO } from '../../src/cli/main.js';
-import { CaptioningRNN, PARAM_NAMES, init, loadCheckpoint, readNpz, readSafetensors, saveCheckpoint, shapesVocab } from '../../src/index.js';
+import { CaptioningRNN, PARAM_NAMES, init, loadCheckpoint, parseVocabulary, readNpz, readSafetensors, saveCheckpoint, shapesVocab, writeNpz } from '../../src/index.js';
+import { writeCocoFixture } from '../support/coco-fixture.js';
 
 const MODELS = fileURLToPath(new URL('../fixtures/interop/models/', import.meta.url));
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -94,6 +95,25 @@ describe('recap export / import', () => {
     const inputs = readNpz(await readFile(join(MODELS, 'cs231n_rnn_inputs.npz')));
     expect(m.loss(inputs.features, inputs.captions).loss.toFixed(11)).toBe('9.83235591003');
     m.dispose();
+  });
+
+  it('a model in CS231n files (np.savez + the coco_captioning vocabulary) imports and runs on that data: sample and eval', async () => {
+    const coco = at('coco_captioning');
+    await writeCocoFixture(coco, { numTrainImages: 6, numValImages: 4, captionsPerImage: 2, featureDim: 10, seed: 3 });
+    // the notebook's side: model.params of a CaptioningRNN for this vocabulary and D, saved with np.savez
+    const vocabPath = join(coco, 'coco2014_vocab.json');
+    const wordToIdx = parseVocabulary(await readFile(vocabPath, 'utf8'));
+    const nb = new CaptioningRNN({ wordToIdx, inputDim: 10, wordvecDim: 4, hiddenDim: 6, cellType: 'lstm', dtype: 'float64', seed: 8 });
+    await writeFile(at('nb.npz'), writeNpz(nb.getParams()));
+    nb.dispose();
+    const i = await run(['import', '--params', at('nb.npz'), '--vocab', vocabPath, '--out', at('coco.recap')]);
+    expect(i.code, i.stderr).toBe(0);
+    const s = await run(['sample', '--checkpoint', at('coco.recap'), '--data', `coco:${coco}`, '--n', '2']);
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toMatch(/greedy/);
+    const e = await run(['eval', '--checkpoint', at('coco.recap'), '--data', `coco:${coco}`]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/BLEU/);
   });
 
   it('spawned (dist/cli/main.js): export then import, exit codes 0 and 2', () => {
