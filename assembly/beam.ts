@@ -1,6 +1,6 @@
 // Decoding helpers of beam search and sampling (src/model/beam.ts plans them): n-gram blocking,
-// the per-image top-k selection of beam search, and the row gather that makes the recurrent
-// state follow the surviving beams. Scalar only (selection and data movement: no SIMD twin).
+// the per-image top-k selection of beam search, and the row gather that gives each running
+// beam its parent's recurrent state. Scalar only (selection and data movement: no SIMD twin).
 //
 // R = rows (beams), V = vocab, L = caption length, ls = row stride of a sequence array,
 // k = beam width. Sequences are i32 word ids, step t writes column t.
@@ -12,40 +12,44 @@ const NEG_INF: f64 = -Infinity;
 // whose first n−1 words equal the row's last n−1 words seq[t−n+1 .. t−1], its last word
 // seq[i+n−1] is blocked (n = 1: every word already in the row). Other elements unchanged.
 export function block_ngrams<T>(x: usize, seq: usize, R: i32, ldx: i32, ls: i32, t: i32, n: i32): void {
-  const S = alignof<T>();
+  for (let r = 0; r < R; r++) block_row<T>(x + (<usize>r * <usize>ldx << alignof<T>()), seq + (<usize>r * <usize>ls << 2), t, n);
+}
+
+// block_ngrams for one row: xr (V) written at the blocked words, sr (t) read.
+// @ts-ignore: decorator
+@inline function block_row<T>(xr: usize, sr: usize, t: i32, n: i32): void {
   const m = n - 1;
-  for (let r = 0; r < R; r++) {
-    const xr = x + (<usize>r * <usize>ldx << S);
-    const sr = seq + (<usize>r * <usize>ls << 2);
-    for (let i = 0; i + m < t; i++) {
-      let same = true;
-      for (let q = 0; q < m; q++) {
-        if (load<i32>(sr + (<usize>(i + q) << 2)) != load<i32>(sr + (<usize>(t - m + q) << 2))) { same = false; break; }
-      }
-      if (same) store<T>(xr + (<usize>load<i32>(sr + (<usize>(i + m) << 2)) << S), <T>NEG_INF);
+  for (let i = 0; i + m < t; i++) {
+    let same = true;
+    for (let q = 0; q < m; q++) {
+      if (load<i32>(sr + (<usize>(i + q) << 2)) != load<i32>(sr + (<usize>(t - m + q) << 2))) { same = false; break; }
     }
+    if (same) store<T>(xr + (<usize>load<i32>(sr + (<usize>(i + m) << 2)) << alignof<T>()), <T>NEG_INF);
   }
 }
 
-// One step of beam search for `images` images of k rows each (rows i·k .. i·k+k−1), after the
-// step's log-probabilities logp (R,V) of every row (read).
+// One step of beam search for `images` images of k rows each (rows i·k .. i·k+k−1).
 // Read: score_in f64 (R) summed log-probabilities (−∞: no beam in this row), len_in i32 (R)
 // words generated (for finished beams, including <END>), done_in i32 (R), seq_in (R, ls)
-// columns [0, t), lp f64 (L+1) the length penalties lp[len] (all 1 without a penalty).
-// Candidates of image i: each finished row j carries over as itself (word −1); each live row j
-// extends by every word v with score_in[j] + logp[j, v] > −∞ (blocked words are −∞).
-// A candidate's key is score / lp[len] (len = t+1 for an extension, len_in for a carried row);
-// the k best by key descending, then row, then word ascending (the first-seen order, since
-// rows and words are scanned in ascending order and only a strictly greater key overtakes),
-// become rows i·k+j in that order. Written: score_out, len_out, done_out (1 after a carry or
-// <END>), seq_out (R, ls) columns [0, t] (the parent's columns [0, t) and the word at t, <NULL>
-// for a carry), from (R) i32 the parent row (relative to the first row), words (R) i32 the next
-// input word (<NULL> for finished rows). An image with fewer than k candidates fills its last
-// rows with no beam: score −∞, done, parent its first row, an all-<NULL> sequence.
+// columns [0, t), live i32 (R) the row's index among the rows that ran this step (−1: the row
+// did not run: finished or no beam), logp (·, V) the step's log-probabilities of the rows that
+// ran (row live[r]; its blocked words are set to −∞ here when ngram > 0, see block_ngrams),
+// lp f64 (L+1) the length penalties lp[len] (all 1 without a penalty).
+// Candidates of image i: each finished row j carries over as itself (word −1); each row j that
+// ran extends by every word v with score_in[j] + logp[live[j], v] > −∞. A candidate's key is
+// score / lp[len] (len = t+1 for an extension, len_in for a carried row); the k best by key
+// descending, then row, then word ascending (the first-seen order: rows and words are scanned
+// in ascending order and only a strictly greater key overtakes) become rows i·k+j in that
+// order. Written: score_out, len_out, done_out (1 after a carry or <END>), seq_out (R, ls)
+// columns [0, t] (the parent's columns [0, t) and the word at t, <NULL> for a carry),
+// words (R) i32 the word at t (<NULL> for finished rows), from (R) i32 the parent's index among
+// the rows that ran (live[parent]; −1 for carried rows). An image with fewer than k candidates
+// fills its last rows with no beam: score −∞, done, from −1, an all-<NULL> sequence.
 // cand (R, 4) f64 is scratch: key, score, row, word of the kept candidates.
 export function beam_select<T>(score_out: usize, len_out: usize, done_out: usize, seq_out: usize, from: usize, words: usize,
-                               cand: usize, score_in: usize, len_in: usize, done_in: usize, seq_in: usize, logp: usize,
-                               lp: usize, images: i32, k: i32, V: i32, ls: i32, t: i32, end_id: i32, null_id: i32): void {
+                               cand: usize, score_in: usize, len_in: usize, done_in: usize, seq_in: usize, live: usize,
+                               logp: usize, lp: usize, images: i32, k: i32, V: i32, ls: i32, t: i32, end_id: i32,
+                               null_id: i32, ngram: i32): void {
   const S = alignof<T>();
   const lpNext = load<f64>(lp + (<usize>(t + 1) << 3));
   for (let img = 0; img < images; img++) {
@@ -55,15 +59,18 @@ export function beam_select<T>(score_out: usize, len_out: usize, done_out: usize
     for (let j = 0; j < k; j++) {
       const r = base + j;
       const s = load<f64>(score_in + (<usize>r << 3));
-      if (s == NEG_INF) continue;
+      const lr = load<i32>(live + (<usize>r << 2));
       if (load<i32>(done_in + (<usize>r << 2)) != 0) {
+        if (s == NEG_INF) continue;
         const key = s / load<f64>(lp + (<usize>load<i32>(len_in + (<usize>r << 2)) << 3));
         cnt = insert(cb, cnt, k, key, s, j, -1);
         continue;
       }
-      const lr = logp + (<usize>r * <usize>V << S);
+      if (lr < 0 || s == NEG_INF) continue;
+      const xr = logp + (<usize>lr * <usize>V << S);
+      if (ngram > 0) block_row<T>(xr, seq_in + (<usize>r * <usize>ls << 2), t, ngram);
       for (let v = 0; v < V; v++) {
-        const c = s + <f64>load<T>(lr + (<usize>v << S));
+        const c = s + <f64>load<T>(xr + (<usize>v << S));
         if (c == NEG_INF) continue;
         const key = c / lpNext;
         if (cnt == k && !(key > load<f64>(cb + (<usize>(k - 1) << 5)))) continue; // the common case, before the call
@@ -77,7 +84,7 @@ export function beam_select<T>(score_out: usize, len_out: usize, done_out: usize
         store<f64>(score_out + (<usize>r << 3), NEG_INF);
         store<i32>(len_out + ro, 0);
         store<i32>(done_out + ro, 1);
-        store<i32>(from + ro, base);
+        store<i32>(from + ro, -1);
         store<i32>(words + ro, null_id);
         for (let q = 0; q < ls; q++) store<i32>(seq_out + rs + (<usize>q << 2), null_id);
         continue;
@@ -86,7 +93,7 @@ export function beam_select<T>(score_out: usize, len_out: usize, done_out: usize
       const src = base + <i32>load<f64>(e, 16);
       const word = <i32>load<f64>(e, 24);
       store<f64>(score_out + (<usize>r << 3), load<f64>(e, 8));
-      store<i32>(from + ro, src);
+      store<i32>(from + ro, word >= 0 ? load<i32>(live + (<usize>src << 2)) : -1);
       memory.copy(seq_out + rs, seq_in + (<usize>src * <usize>ls << 2), <usize>t << 2);
       store<i32>(seq_out + rs + (<usize>t << 2), word >= 0 ? word : null_id);
       store<i32>(len_out + ro, word >= 0 ? t + 1 : load<i32>(len_in + (<usize>src << 2)));
@@ -115,8 +122,9 @@ export function beam_select<T>(score_out: usize, len_out: usize, done_out: usize
   return cnt < k ? cnt + 1 : k;
 }
 
-// dst (R,C) written: row r = src row from[r] (from (R) i32 read, rows of src relative to src).
-// dst and src distinct. Data movement only.
+// dst (R,C) written: row r = src row from[r] (from (R) i32 read, rows of src relative to src):
+// the distinct parents' h, and each running row's parent c. dst and src distinct. Data
+// movement only.
 export function beam_gather_rows<T>(dst: usize, src: usize, from: usize, R: i32, C: i32): void {
   const S = alignof<T>();
   const row = <usize>C << S;
@@ -131,14 +139,18 @@ export function f64_block_ngrams(x: usize, seq: usize, R: i32, ldx: i32, ls: i32
   block_ngrams<f64>(x, seq, R, ldx, ls, t, n);
 }
 export function f32_beam_select(score_out: usize, len_out: usize, done_out: usize, seq_out: usize, from: usize, words: usize,
-                                cand: usize, score_in: usize, len_in: usize, done_in: usize, seq_in: usize, logp: usize,
-                                lp: usize, images: i32, k: i32, V: i32, ls: i32, t: i32, end_id: i32, null_id: i32): void {
-  beam_select<f32>(score_out, len_out, done_out, seq_out, from, words, cand, score_in, len_in, done_in, seq_in, logp, lp, images, k, V, ls, t, end_id, null_id);
+                                cand: usize, score_in: usize, len_in: usize, done_in: usize, seq_in: usize, live: usize,
+                                logp: usize, lp: usize, images: i32, k: i32, V: i32, ls: i32, t: i32, end_id: i32,
+                                null_id: i32, ngram: i32): void {
+  beam_select<f32>(score_out, len_out, done_out, seq_out, from, words, cand, score_in, len_in, done_in, seq_in, live, logp, lp,
+    images, k, V, ls, t, end_id, null_id, ngram);
 }
 export function f64_beam_select(score_out: usize, len_out: usize, done_out: usize, seq_out: usize, from: usize, words: usize,
-                                cand: usize, score_in: usize, len_in: usize, done_in: usize, seq_in: usize, logp: usize,
-                                lp: usize, images: i32, k: i32, V: i32, ls: i32, t: i32, end_id: i32, null_id: i32): void {
-  beam_select<f64>(score_out, len_out, done_out, seq_out, from, words, cand, score_in, len_in, done_in, seq_in, logp, lp, images, k, V, ls, t, end_id, null_id);
+                                cand: usize, score_in: usize, len_in: usize, done_in: usize, seq_in: usize, live: usize,
+                                logp: usize, lp: usize, images: i32, k: i32, V: i32, ls: i32, t: i32, end_id: i32,
+                                null_id: i32, ngram: i32): void {
+  beam_select<f64>(score_out, len_out, done_out, seq_out, from, words, cand, score_in, len_in, done_in, seq_in, live, logp, lp,
+    images, k, V, ls, t, end_id, null_id, ngram);
 }
 export function f32_beam_gather_rows(dst: usize, src: usize, from: usize, R: i32, C: i32): void {
   beam_gather_rows<f32>(dst, src, from, R, C);

@@ -1,19 +1,23 @@
 // Beam search of width k per image as planned kernel calls (the pattern of greedy.ts), over
-// partitions of the images: each partition's k·n rows run the step's GEMMs on the packed
-// weights (and the folded table E = W_embed·Wx when greedy's cache holds it), the
-// log-softmax, optional n-gram blocking, the per-image top-k selection (beam_select) and the
-// gather that makes h (and c) follow the surviving beams, all in wasm. The host only checks
-// between steps whether every beam has finished.
+// partitions of the images. A step runs only the rows whose beam is still live (not finished,
+// and existing: at step 0 only beam 0 of each image), compacted: h·Wh once per distinct parent
+// beam (beams that extend the same parent share it; the product is added to each child's
+// gate sums, the same sum as the direct GEMM with accumulation, so the same bits), each running
+// row's gates, cell, vocabulary scores (packed weights, and the folded table E = W_embed·Wx when
+// greedy's cache holds it) and log-softmax, then the per-image top-k selection (beam_select)
+// in wasm. Between steps the host reads the selection (done flags, parents, words) to plan the
+// next step's rows, and stops once no beam is live.
 //
 // Scores are summed log-probabilities; a beam that emits <END> is finished and carries over
 // unchanged. Candidates are ranked by score / lp(len) (lp = 1 without a length penalty), then
-// lower beam, then lower word id. Every image's numbers depend only on that image, so any
-// partition (thread count) gives the same bits; steps run after every beam has finished
-// change nothing (each row carries itself over), so stopping early is exact.
+// lower beam, then lower word id. Every image's numbers depend only on that image, and a
+// GEMM row's sums never depend on the other rows, so any partition (thread count) and any
+// compaction give the same bits.
 //
 // State per row r (rows i·k .. i·k+k−1 belong to image i), double-buffered by step parity:
 // score f64, len i32 (words generated), done i32, seq (R, L) i32 — read at step t from buffer
-// t mod 2, written to the other.
+// t mod 2, written to the other. The recurrent state lives in the compact order of the rows
+// that ran (hNext, cNext: running row q of the partition at its first row).
 import { checkMemory } from '../core/check.js';
 import { type BufferSizes, type WasmBuffer, allocAll, bufferBytes, freeAll } from '../core/memory.js';
 import { scratch } from '../core/runtime.js';
@@ -43,10 +47,11 @@ export interface BeamPlan {
   fold: Call[][];
   /** h0 = features·W_proj + b_proj for each partition's rows. */
   start: Call[][];
-  /** The calls of step t per partition. */
-  step(t: number): Call[][];
-  /** Whether every beam has finished after step t. */
-  finished(t: number): boolean;
+  /**
+   * The calls of step t per partition, planned from the selection of step t − 1 (which must
+   * have run); null when no beam is live any more (every later step would change nothing).
+   */
+  step(t: number): Call[][] | null;
   /** After the calls have run (steps 0..last): records what the plan filled in the cache. */
   commit(): void;
   /** The result once steps 0..last have run. */
@@ -59,13 +64,15 @@ function beamSizes(c: ModelConfig, R: number, L: number) {
   const f = c.dtype;
   const lh = lstm ? R * H : 0;
   return {
-    features: [f, R * D], words: ['int32', R], x: [f, R * W], // (R, D), (R), (R, W)
-    h: [f, R * H], hNext: [f, R * H], c: [f, lh], cNext: [f, lh], // (R, H)
-    a: [f, R * G], dgates: [f, lstm ? R * G : 0], tanhC: [f, lh], dtanhC: [f, lh], // (R, G): the gate sums
-    scores: [f, R * V], logp: [f, R * V], // (R, V)
+    features: [f, R * D], x: [f, R * W], // (N, D); (running, W)
+    hc: [f, R * H], hNext: [f, R * H], cPrev: [f, lh], cNext: [f, lh], // (parents, H); (running, H)
+    hWh: [f, R * G], a: [f, R * G], dgates: [f, lstm ? R * G : 0], tanhC: [f, lh], dtanhC: [f, lh], // (parents, G); (running, G)
+    scores: [f, R * V], logp: [f, R * V], // (running, V)
     score0: ['float64', R], score1: ['float64', R], len0: ['int32', R], len1: ['int32', R],
     done0: ['int32', R], done1: ['int32', R], seq0: ['int32', R * L], seq1: ['int32', R * L], // (R), (R, L)
-    from: ['int32', R], cand: ['float64', 4 * R], lp: ['float64', L + 1],
+    from: ['int32', R], words: ['int32', R], live: ['int32', R], // (R): the selection's parents and words; running index
+    runWords: ['int32', R], runParent: ['int32', R], runSlot: ['int32', R], parents: ['int32', R], // (running), (parents)
+    cand: ['float64', 4 * R], lp: ['float64', L + 1],
   } as const satisfies BufferSizes;
 }
 
@@ -95,7 +102,7 @@ export class BeamDecoder {
 
   /**
    * Plans beam search of width k over `features` (N, D) for P partitions of the images; fills
-   * the inputs (features repeated k times, the start state), runs nothing.
+   * the inputs and the start state, runs nothing.
    */
   plan(features: Tensor, N: number, opts: Decoding, tokens: { start: number; end: number; nul: number }, P: number): BeamPlan {
     const { D, W, H, V, G, lstm, e, f } = sizesOf(this.config);
@@ -103,12 +110,8 @@ export class BeamDecoder {
     const R = N * k;
     const b = this.ensure(R, maxLength);
     const L = this.capLen; // row stride of the sequences
-    const fv = b.features.view();
-    for (let n = 0; n < N; n++) {
-      const row = features.data.subarray(n * D, (n + 1) * D);
-      for (let j = 0; j < k; j++) fv.set(row, (n * k + j) * D);
-    }
-    // only beam 0 of each image is live at the start, so the first step's k choices are distinct
+    b.features.view().set(features.data);
+    // only beam 0 of each image exists at the start, so the first step's k choices are distinct
     const score0 = b.score0.view() as Float64Array;
     score0.fill(-Infinity, 0, R);
     for (let n = 0; n < N; n++) score0[n * k] = 0;
@@ -117,7 +120,7 @@ export class BeamDecoder {
     (b.seq0.view() as Int32Array).fill(tokens.nul);
     (b.seq1.view() as Int32Array).fill(tokens.nul);
     (b.words.view() as Int32Array).fill(tokens.start, 0, R);
-    if (lstm) b.c.zero();
+    if (lstm) b.cNext.zero(); // c0 = 0
     (b.lp.view() as Float64Array).set(lengthPenalties(opts.lengthPenalty, maxLength));
 
     const A = (name: ParamName) => this.params.addr(name);
@@ -127,53 +130,80 @@ export class BeamDecoder {
       { score: b.score0, len: b.len0, done: b.done0, seq: b.seq0 },
       { score: b.score1, len: b.len1, done: b.done1, seq: b.seq1 },
     ];
-    // partition p: images [i0, i1), rows [i0·k, i1·k)
+    // partition p: images [i0, i1), rows [r0, r0 + n); its compact buffers start at row r0
     const parts = Array.from({ length: P }, (_, p) => {
       const i0 = Math.floor((p * N) / P), i1 = Math.floor(((p + 1) * N) / P);
-      return { r0: i0 * k, images: i1 - i0, n: (i1 - i0) * k };
+      return { i0, r0: i0 * k, images: i1 - i0, n: (i1 - i0) * k };
     });
-    const start = parts.map(({ r0, n }, p) => {
-      if (n === 0) return [];
-      const c: Call[] = [[`${f}affine_forward`, b.h.ptr + r0 * H * e, b.features.ptr + r0 * D * e, A('W_proj'), A('b_proj'), n, D, H, scratch(p)]];
-      return c;
-    });
-    const step = (t: number): Call[][] => parts.map(({ r0, images, n }) => {
-      const c: Call[] = [];
-      if (n === 0) return c;
-      const at = (buf: WasmBuffer, perRow: number) => buf.ptr + r0 * perRow * e;
-      const ati = (buf: WasmBuffer, perRow: number) => buf.ptr + r0 * perRow * (buf.dtype === 'float64' ? 8 : 4);
-      const a = at(b.a, G), words = ati(b.words, 1), from = ati(b.from, 1);
-      const si = state[t % 2], so = state[(t + 1) % 2];
-      c.push([`${f}bias_rows`, a, A('b'), n, G, G]);
-      if (cache.useFold) {
-        c.push([`${f}word_embedding_add`, a, words, cache.folded, n, V, G]);
-      } else {
-        c.push([`${f}word_embedding_forward`, at(b.x, W), words, A('W_embed'), n, V, W]);
-        c.push([`${f}gemm_nn_packed`, a, at(b.x, W), pk.Wx.ptr, A('Wx'), n, G, W, W, G, G, 1]);
+    // step 0's parents: h0 of image i is running row i of its partition (beam 0 of each image runs)
+    const from0 = b.from.view() as Int32Array;
+    from0.fill(-1, 0, R);
+    for (const { r0, images } of parts) for (let i = 0; i < images; i++) from0[r0 + i * k] = i;
+    const at = (buf: WasmBuffer, row: number, perRow: number) => buf.ptr + row * perRow * (buf.dtype === 'int32' ? 4 : buf.dtype === 'float64' ? 8 : e);
+    const start = parts.map(({ i0, r0, images }, p): Call[] =>
+      images === 0 ? [] : [[`${f}affine_forward`, at(b.hNext, r0, H), at(b.features, i0, D), A('W_proj'), A('b_proj'), images, D, H, scratch(p)]]);
+    const parentSlot = new Int32Array(R);
+    const stamp = new Int32Array(R).fill(-1);
+
+    /** The running rows of step t in partition p: writes live, runWords, runParent, runSlot, parents; returns their counts. */
+    const compact = (t: number, r0: number, n: number) => {
+      const si = state[t % 2];
+      const score = si.score.view() as Float64Array, done = si.done.view() as Int32Array;
+      const live = b.live.view() as Int32Array, words = b.words.view() as Int32Array, from = b.from.view() as Int32Array;
+      const runWords = b.runWords.view() as Int32Array, runParent = b.runParent.view() as Int32Array;
+      const runSlot = b.runSlot.view() as Int32Array, parents = b.parents.view() as Int32Array;
+      let running = 0, distinct = 0;
+      for (let r = r0; r < r0 + n; r++) {
+        if (done[r] !== 0 || score[r] === -Infinity) { live[r] = -1; continue; }
+        const q = r0 + running++, par = from[r];
+        live[r] = q - r0;
+        runWords[q] = words[r];
+        runParent[q] = par;
+        if (stamp[r0 + par] !== t) { stamp[r0 + par] = t; parentSlot[r0 + par] = distinct; parents[r0 + distinct++] = par; }
+        runSlot[q] = parentSlot[r0 + par];
       }
-      c.push([`${f}gemm_nn_packed`, a, at(b.h, H), pk.Wh.ptr, A('Wh'), n, G, H, H, G, G, 1]);
-      if (lstm) {
-        c.push([`${f}lstm_cell_forward`, at(b.hNext, H), at(b.cNext, H), a, at(b.dgates, G), at(b.tanhC, H), at(b.dtanhC, H), at(b.c, H), 1, n, H]);
-      } else {
-        c.push([`${f}tanh_forward`, at(b.hNext, H), a, a, n, H]);
-      }
-      const scores = at(b.scores, V), logp = at(b.logp, V);
-      c.push([`${f}bias_rows`, scores, A('b_vocab'), n, V, V]);
-      c.push([`${f}gemm_nn_packed`, scores, at(b.hNext, H), pk.W_vocab.ptr, A('W_vocab'), n, V, H, H, V, V, 1]);
-      c.push([`${f}log_softmax_rows`, logp, scores, n, V, V, 1]);
-      if (ngram > 0) c.push([`${f}block_ngrams`, logp, ati(si.seq, L), n, V, L, t, ngram]);
-      c.push([`${f}beam_select`, ati(so.score, 1), ati(so.len, 1), ati(so.done, 1), ati(so.seq, L), from, words,
-        ati(b.cand, 4), ati(si.score, 1), ati(si.len, 1), ati(si.done, 1), ati(si.seq, L), logp,
-        b.lp.ptr, images, k, V, L, t, tokens.end, tokens.nul]);
-      // the recurrent state follows the surviving beams
-      c.push([`${f}beam_gather_rows`, at(b.h, H), at(b.hNext, H), from, n, H]);
-      if (lstm) c.push([`${f}beam_gather_rows`, at(b.c, H), at(b.cNext, H), from, n, H]);
-      return c;
-    });
-    const finished = (t: number) => {
-      const done = state[(t + 1) % 2].done.view() as Int32Array;
-      for (let r = 0; r < R; r++) if (done[r] === 0) return false;
-      return true;
+      return { running, distinct };
+    };
+
+    const step = (t: number): Call[][] | null => {
+      let any = false;
+      const calls = parts.map(({ r0, images, n }, p) => {
+        const c: Call[] = [];
+        if (images === 0) return c;
+        const { running: m, distinct: u } = compact(t, r0, n);
+        any ||= m > 0;
+        const si = state[t % 2], so = state[(t + 1) % 2];
+        const a = at(b.a, r0, G), runWords = at(b.runWords, r0, 1), logp = at(b.logp, r0, V);
+        if (m > 0) {
+          // h·Wh once per distinct parent, added to each running row's gate sums
+          c.push([`${f}beam_gather_rows`, at(b.hc, r0, H), at(b.hNext, r0, H), at(b.parents, r0, 1), u, H]);
+          c.push([`${f}gemm_nn_packed`, at(b.hWh, r0, G), at(b.hc, r0, H), pk.Wh.ptr, A('Wh'), u, G, H, H, G, G, 0]);
+          if (lstm) c.push([`${f}beam_gather_rows`, at(b.cPrev, r0, H), at(b.cNext, r0, H), at(b.runParent, r0, 1), m, H]);
+          c.push([`${f}bias_rows`, a, A('b'), m, G, G]);
+          if (cache.useFold) {
+            c.push([`${f}word_embedding_add`, a, runWords, cache.folded, m, V, G]);
+          } else {
+            c.push([`${f}word_embedding_forward`, at(b.x, r0, W), runWords, A('W_embed'), m, V, W]);
+            c.push([`${f}gemm_nn_packed`, a, at(b.x, r0, W), pk.Wx.ptr, A('Wx'), m, G, W, W, G, G, 1]);
+          }
+          c.push([`${f}word_embedding_add`, a, at(b.runSlot, r0, 1), at(b.hWh, r0, G), m, u, G]);
+          if (lstm) {
+            c.push([`${f}lstm_cell_forward`, at(b.hNext, r0, H), at(b.cNext, r0, H), a, at(b.dgates, r0, G), at(b.tanhC, r0, H),
+              at(b.dtanhC, r0, H), at(b.cPrev, r0, H), 1, m, H]);
+          } else {
+            c.push([`${f}tanh_forward`, at(b.hNext, r0, H), a, a, m, H]);
+          }
+          const scores = at(b.scores, r0, V);
+          c.push([`${f}bias_rows`, scores, A('b_vocab'), m, V, V]);
+          c.push([`${f}gemm_nn_packed`, scores, at(b.hNext, r0, H), pk.W_vocab.ptr, A('W_vocab'), m, V, H, H, V, V, 1]);
+          c.push([`${f}log_softmax_rows`, logp, scores, m, V, V, 1]);
+        }
+        c.push([`${f}beam_select`, at(so.score, r0, 1), at(so.len, r0, 1), at(so.done, r0, 1), at(so.seq, r0, L), at(b.from, r0, 1),
+          at(b.words, r0, 1), at(b.cand, r0, 4), at(si.score, r0, 1), at(si.len, r0, 1), at(si.done, r0, 1), at(si.seq, r0, L),
+          at(b.live, r0, 1), logp, b.lp.ptr, images, k, V, L, t, tokens.end, tokens.nul, ngram]);
+        return c;
+      });
+      return any ? calls : null;
     };
     const result = (last: number): BeamResult => {
       const s = state[(last + 1) % 2];
@@ -186,7 +216,7 @@ export class BeamDecoder {
       const rankScores = scores.map((x, r) => (x === -Infinity ? x : x / lp[len[r]]));
       return { captions: new Tensor(best, [N, maxLength]), topK: new Tensor(top, [N, k, maxLength]), scores, rankScores };
     };
-    return { pack: cache.pack, fold: cache.fold, start, step, finished, commit: cache.commit, result };
+    return { pack: cache.pack, fold: cache.fold, start, step, commit: cache.commit, result };
   }
 
   dispose(): void {

@@ -213,7 +213,7 @@ export class CaptioningRNN {
     return { start: this.startIdx!, end: this.endIdx!, nul: this.nullIdx };
   }
 
-  /** Beam search on the calling thread; stops once every beam has finished. */
+  /** Beam search on the calling thread; stops once no beam is live. */
   private beamSync(features: Tensor, N: number, opts: Decoding): BeamResult {
     const plan = this.beams.plan(features, N, opts, this.specialTokens, 1);
     const ks = kernels();
@@ -221,12 +221,9 @@ export class CaptioningRNN {
     runCalls(ks, plan.fold[0]);
     runCalls(ks, plan.start[0]);
     let t = 0;
-    for (; t < opts.maxLength; t++) {
-      runCalls(ks, plan.step(t)[0]);
-      if (plan.finished(t)) break;
-    }
+    for (let calls; t < opts.maxLength && (calls = plan.step(t)); t++) runCalls(ks, calls[0]);
     plan.commit();
-    return plan.result(Math.min(t, opts.maxLength - 1));
+    return plan.result(t - 1);
   }
 
   /** Beam search with the images split over the runtime's threads (the same bits as beamSync). */
@@ -240,12 +237,9 @@ export class CaptioningRNN {
     if (plan.fold.some((c) => c.length > 0)) await pool.run(ks, plan.fold);
     await pool.run(ks, plan.start);
     let t = 0;
-    for (; t < opts.maxLength; t++) {
-      await pool.run(ks, plan.step(t));
-      if (plan.finished(t)) break;
-    }
+    for (let calls; t < opts.maxLength && (calls = plan.step(t)); t++) await pool.run(ks, calls);
     plan.commit();
-    return plan.result(Math.min(t, opts.maxLength - 1));
+    return plan.result(t - 1);
   }
 
   /**
