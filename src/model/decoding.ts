@@ -42,8 +42,8 @@ export type TopKOptions = Pick<SampleOptions, 'maxLength' | 'beamSize' | 'length
 export type Decoding = Required<SampleOptions>;
 
 /** Validates the decoding options for a vocabulary of V words; nothing runs before this passes. */
-export function parseSampleOptions(options: SampleOptions | undefined, V: number, defaultBeam: number): Decoding {
-  if (options !== undefined && (options === null || typeof options !== 'object')) fail('options', 'an options object', options);
+export function parseSampleOptions(options: SampleOptions | null | undefined, V: number, defaultBeam: number): Decoding {
+  if (options != null && typeof options !== 'object') fail('options', 'an options object', options);
   const { maxLength = 30, beamSize = defaultBeam, temperature = 0, seed = 0, lengthPenalty = 0, blockRepeatNgrams = 0, topP = 1 } = options ?? {};
   checkPositiveInt('maxLength', maxLength, 10000);
   checkPositiveInt('beamSize', beamSize, 1000);
