@@ -1,6 +1,6 @@
-// Decoding helpers of beam search and sampling (src/model/beam.ts plans them): n-gram blocking,
-// the per-image top-k selection of beam search, and the row gather that gives each running
-// beam its parent's recurrent state. Scalar only (selection and data movement: no SIMD twin).
+// Decoding helpers of beam search and sampling (src/model/beam.ts plans them): n-gram blocking
+// and the per-image top-k selection of beam search (the row gathers around them are rows.ts').
+// Scalar only (selection: no SIMD twin).
 //
 // R = rows (beams), V = vocab, L = caption length, ls = row stride of a sequence array,
 // k = beam width. Sequences are i32 word ids, step t writes column t.
@@ -122,15 +122,6 @@ export function beam_select<T>(score_out: usize, len_out: usize, done_out: usize
   return cnt < k ? cnt + 1 : k;
 }
 
-// dst (R,C) written: row r = src row from[r] (from (R) i32 read, rows of src relative to src):
-// the distinct parents' h, and each running row's parent c. dst and src distinct. Data
-// movement only.
-export function beam_gather_rows<T>(dst: usize, src: usize, from: usize, R: i32, C: i32): void {
-  const S = alignof<T>();
-  const row = <usize>C << S;
-  for (let r = 0; r < R; r++) memory.copy(dst + <usize>r * row, src + <usize>load<i32>(from + (<usize>r << 2)) * row, row);
-}
-
 // ---------------------------------------------------------------------------------------------
 export function f32_block_ngrams(x: usize, seq: usize, R: i32, ldx: i32, ls: i32, t: i32, n: i32): void {
   block_ngrams<f32>(x, seq, R, ldx, ls, t, n);
@@ -151,10 +142,4 @@ export function f64_beam_select(score_out: usize, len_out: usize, done_out: usiz
                                 null_id: i32, ngram: i32): void {
   beam_select<f64>(score_out, len_out, done_out, seq_out, from, words, cand, score_in, len_in, done_in, seq_in, live, logp, lp,
     images, k, V, ls, t, end_id, null_id, ngram);
-}
-export function f32_beam_gather_rows(dst: usize, src: usize, from: usize, R: i32, C: i32): void {
-  beam_gather_rows<f32>(dst, src, from, R, C);
-}
-export function f64_beam_gather_rows(dst: usize, src: usize, from: usize, R: i32, C: i32): void {
-  beam_gather_rows<f64>(dst, src, from, R, C);
 }

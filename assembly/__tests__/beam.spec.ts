@@ -1,7 +1,7 @@
 // Beam search helpers: block_ngrams, beam_select (hand-worked cases: ties, a finished beam
-// carried over or pushed out, the length penalty, fewer candidates than k) and beam_gather_rows.
+// carried over or pushed out, the length penalty, fewer candidates than k).
 import { alloc, free, get, set } from "./helpers";
-import { block_ngrams, beam_select, beam_gather_rows } from "../beam";
+import { block_ngrams, beam_select } from "../beam";
 
 function ints(vals: i32[]): usize {
   const p = alloc<i32>(vals.length);
@@ -99,16 +99,5 @@ describe("beam_select", () => {
     expect(get<i32>(o[2], 3)).toBe(1);
     expect(get<i32>(o[4], 3)).toBe(-1);
     for (let q = 0; q < 4; q++) expect(get<i32>(o[3], 3 * 4 + q)).toBe(0);
-  });
-});
-
-describe("beam_gather_rows", () => {
-  it("row r of dst is row from[r] of src", () => {
-    const src = f64s([1, 2, 3, 4, 5, 6]), dst = alloc<f64>(6), from = ints([2, 0, 2]);
-    beam_gather_rows<f64>(dst, src, from, 3, 2);
-    expect(get<f64>(dst, 0)).toBe(5); expect(get<f64>(dst, 1)).toBe(6);
-    expect(get<f64>(dst, 2)).toBe(1); expect(get<f64>(dst, 3)).toBe(2);
-    expect(get<f64>(dst, 4)).toBe(5); expect(get<f64>(dst, 5)).toBe(6);
-    free(src); free(dst); free(from);
   });
 });

@@ -18,8 +18,7 @@
 // score f64, len i32 (words generated), done i32, seq (R, L) i32 — read at step t from buffer
 // t mod 2, written to the other. The recurrent state lives in the compact order of the rows
 // that ran (hNext, cNext: running row q of the partition at its first row).
-import { checkMemory } from '../core/check.js';
-import { type BufferSizes, type WasmBuffer, allocAll, bufferBytes, freeAll } from '../core/memory.js';
+import { BufferTable, type BufferSizes, type WasmBuffer } from '../core/memory.js';
 import { scratch } from '../core/runtime.js';
 import { Tensor } from '../core/tensor.js';
 import type { Call } from '../core/threads.js';
@@ -79,7 +78,7 @@ function beamSizes(c: ModelConfig, R: number, L: number) {
 type BeamBufs = Record<keyof ReturnType<typeof beamSizes>, WasmBuffer>;
 
 export class BeamDecoder {
-  private bufs: BeamBufs | null = null;
+  private readonly table = new BufferTable<keyof BeamBufs>();
   private capRows = 0;
   private capLen = 0;
 
@@ -88,16 +87,11 @@ export class BeamDecoder {
 
   /** Buffers for at least R rows of L words; re-made (larger) only when they do not fit. */
   private ensure(R: number, L: number): BeamBufs {
-    if (this.bufs && R <= this.capRows && L <= this.capLen) return this.bufs;
     const R2 = Math.max(R, this.capRows), L2 = Math.max(L, this.capLen);
-    const sizes = beamSizes(this.config, R2, L2);
-    checkMemory('features', bufferBytes(sizes), 'wasm memory', 'beam search buffers');
-    const fresh = allocAll(sizes); // the old ones go once these exist
-    freeAll(this.bufs);
-    this.bufs = fresh;
+    const bufs = this.table.ensure(`${R2}x${L2}`, () => beamSizes(this.config, R2, L2), 'features');
     this.capRows = R2;
     this.capLen = L2;
-    return fresh;
+    return bufs;
   }
 
   /**
@@ -176,17 +170,17 @@ export class BeamDecoder {
         const a = at(b.a, r0, G), runWords = at(b.runWords, r0, 1), logp = at(b.logp, r0, V);
         if (m > 0) {
           // h·Wh once per distinct parent, added to each running row's gate sums
-          c.push([`${f}beam_gather_rows`, at(b.hc, r0, H), at(b.hNext, r0, H), at(b.parents, r0, 1), u, H]);
+          c.push([`${f}gather_rows`, at(b.hc, r0, H), at(b.parents, r0, 1), at(b.hNext, r0, H), u, n, H]);
           c.push([`${f}gemm_nn_packed`, at(b.hWh, r0, G), at(b.hc, r0, H), pk.Wh.ptr, A('Wh'), u, G, H, H, G, G, 0]);
-          if (lstm) c.push([`${f}beam_gather_rows`, at(b.cPrev, r0, H), at(b.cNext, r0, H), at(b.runParent, r0, 1), m, H]);
+          if (lstm) c.push([`${f}gather_rows`, at(b.cPrev, r0, H), at(b.runParent, r0, 1), at(b.cNext, r0, H), m, n, H]);
           c.push([`${f}bias_rows`, a, A('b'), m, G, G]);
           if (cache.useFold) {
-            c.push([`${f}word_embedding_add`, a, runWords, cache.folded, m, V, G]);
+            c.push([`${f}gather_add_rows`, a, runWords, cache.folded, m, V, G]);
           } else {
             c.push([`${f}word_embedding_forward`, at(b.x, r0, W), runWords, A('W_embed'), m, V, W]);
             c.push([`${f}gemm_nn_packed`, a, at(b.x, r0, W), pk.Wx.ptr, A('Wx'), m, G, W, W, G, G, 1]);
           }
-          c.push([`${f}word_embedding_add`, a, at(b.runSlot, r0, 1), at(b.hWh, r0, G), m, u, G]);
+          c.push([`${f}gather_add_rows`, a, at(b.runSlot, r0, 1), at(b.hWh, r0, G), m, u, G]);
           if (lstm) {
             c.push([`${f}lstm_cell_forward`, at(b.hNext, r0, H), at(b.cNext, r0, H), a, at(b.dgates, r0, G), at(b.tanhC, r0, H),
               at(b.dtanhC, r0, H), at(b.cPrev, r0, H), 1, m, H]);
@@ -220,8 +214,7 @@ export class BeamDecoder {
   }
 
   dispose(): void {
-    freeAll(this.bufs);
-    this.bufs = null;
+    this.table.dispose();
     this.capRows = 0;
     this.capLen = 0;
   }
