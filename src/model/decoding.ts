@@ -1,7 +1,7 @@
 // The options of sample / sampleAsync / sampleTopK, validated in one place, and the pieces of
 // decoding that are plain arithmetic on the host: the length-penalty table of beam search and
 // the nucleus (top-p) draw of sampling. Transcendental math goes through the wasm exports
-// (kernels().math_exp / math_pow), so the results are the same bits in every engine.
+// (kernels().math_exp / math_log), so the results are the same bits in every engine.
 import { checkNumber, checkPositiveInt } from '../core/check.js';
 import { fail } from '../core/errors.js';
 import type { LegacyRandom } from '../core/rng.js';
@@ -63,12 +63,12 @@ export function parseSampleOptions(options: SampleOptions | null | undefined, V:
   return { maxLength, beamSize, temperature, seed, lengthPenalty, blockRepeatNgrams, topP };
 }
 
-/** lp[len] = ((5 + len) / 6)^α for len = 0..maxLength (all exactly 1 when α = 0). */
+/** lp[len] = ((5 + len) / 6)^α = exp(α·ln((5 + len) / 6)) for len = 0..maxLength (all exactly 1 when α = 0). */
 export function lengthPenalties(alpha: number, maxLength: number): Float64Array {
   const lp = new Float64Array(maxLength + 1).fill(1);
   if (alpha === 0) return lp;
-  const pow = kernels().math_pow;
-  for (let len = 0; len <= maxLength; len++) lp[len] = pow((5 + len) / 6, alpha);
+  const { math_exp: exp, math_log: log } = kernels();
+  for (let len = 0; len <= maxLength; len++) lp[len] = exp(alpha * log((5 + len) / 6));
   return lp;
 }
 

@@ -52,7 +52,7 @@ function search(s: Stepper, features: Tensor, N: number, maxLength: number, k: n
   opts: OracleOptions): OracleResult {
   const V = s.vocabSize;
   const alpha = opts.lengthPenalty ?? 0, ngram = opts.blockRepeatNgrams ?? 0;
-  const lp = (len: number) => (alpha === 0 ? 1 : kernels().math_pow((5 + len) / 6, alpha));
+  const lp = (len: number) => (alpha === 0 ? 1 : kernels().math_exp(alpha * kernels().math_log((5 + len) / 6)));
   const rows = N * k;
   const b = s.ensure(rows);
   s.project(features, N, k);
