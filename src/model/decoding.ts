@@ -98,23 +98,22 @@ export function drawWord(logp: ArrayLike<number>, V: number, off: number, topP: 
     while (kept < positive && mass < topP) mass += p[sorted[kept++]];
   }
   const u = rng.rand();
-  if (kept === positive) return walk(p, V, u, null);
-  // the nucleus in id order: mark its words, then walk them with u scaled by their mass
-  const inNucleus = order; // reuse: order[v] = 1 when v is kept
-  const keptIds = order.slice(0, kept);
-  inNucleus.fill(0, 0, V);
-  for (const v of keptIds) inNucleus[v] = 1;
+  if (kept === positive) return walk(p, V, u, 1);
+  // the nucleus in id order: its words marked by a negated probability, walked with u scaled by its mass
+  for (let i = 0; i < kept; i++) p[order[i]] = -p[order[i]];
   let mass = 0;
-  for (let v = 0; v < V; v++) if (inNucleus[v]) mass += p[v];
-  return walk(p, V, u * mass, inNucleus);
+  for (let v = 0; v < V; v++) if (p[v] < 0) mass -= p[v];
+  return walk(p, V, u * mass, -1);
 }
 
-function walk(p: Float64Array, V: number, u: number, keep: Int32Array | null): number {
+/** The first v (in id order) with u < Σ of sign·p_w over the words w ≤ v with sign·p_w > 0; else the last such v. */
+function walk(p: Float64Array, V: number, u: number, sign: 1 | -1): number {
   let acc = 0;
   let last = -1;
   for (let v = 0; v < V; v++) {
-    if ((keep && !keep[v]) || !(p[v] > 0)) continue;
-    acc += p[v];
+    const q = sign * p[v];
+    if (!(q > 0)) continue;
+    acc += q;
     last = v;
     if (u < acc) return v;
   }
