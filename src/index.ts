@@ -27,3 +27,4 @@ export { CiderD, type CiderDOptions } from './eval/cider.js';
 export { ptbTokenize, stripCaptionSpecials, PTB_PUNCTUATION } from './eval/ptb-tokenize.js';
 export type { EvalMath } from './eval/numeric.js';
 export type { Bleu4 } from './eval/coco-bleu.js';
+export { KEEP_BEST_METRICS, type KeepBestMetric, type EvalRecord, type ValidationOptions, type ValidationState } from './train/validation.js';
