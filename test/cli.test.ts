@@ -190,8 +190,8 @@ describe('recap train / sample / eval in-process', () => {
   it('eval prints the BLEU table and the single-object accuracy', async () => {
     const r = await run(['eval', '--checkpoint', join(out, 'model.recap')]);
     expect(r.code, r.stderr).toBe(0);
-    expect(lines(r.stdout)[0]).toMatch(/^split\s+images\s+BLEU-1\s+BLEU-2\s+BLEU-3\s+BLEU-4\s+CS231n BLEU/);
-    expect(lines(r.stdout)[1]).toMatch(/^val\s+12(\s+\d\.\d{3}){5}/);
+    expect(lines(r.stdout)[0]).toMatch(/^split\s+images\s+BLEU-1\s+BLEU-2\s+BLEU-3\s+BLEU-4\s+ROUGE-L\s+CIDEr-D\s+CS231n BLEU/);
+    expect(lines(r.stdout)[1]).toMatch(/^val\s+12(\s+\d+\.\d{3}){7}/);
     expect(r.stdout).toMatch(/single-object scenes named correctly \(colour and shape\): \d+\.\d% \(\d+\/\d+\)/);
     // other data than the checkpoint's: a different shapes split (same vocabulary)
     const other = await run(['eval', '--checkpoint', join(out, 'model.recap'), '--num-val', '7', '--split', 'val']);
@@ -288,7 +288,7 @@ describe('interrupt and --resume', () => {
     const r = await run(['train', ...LONG, '--out', o], { signal: ac.signal, onStep: (info) => { if (info.iteration === 1234) ac.abort(); } });
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/interrupted at iteration 1235\/3000; saved .*model\.recap/);
-    expect(r.stderr).toContain(`resume with: recap train --resume --out ${o}`);
+    expect(r.stderr).toContain(`resume with: npx recap train --resume --out ${o}`);
     const mid = await checkpointOf(o);
     expect(mid.lossHistory).toEqual(reference.slice(0, 1235));
     expect(mid.meta).toMatchObject({ finished: false, iteration: 1235 });
@@ -356,7 +356,7 @@ describe('interrupt and --resume', () => {
     expect(code, stderr).toBe(130);
     expect(stderr).toMatch(/interrupt: stopping after the current step/);
     expect(stderr).toMatch(/interrupted at iteration (\d+)\/3000; saved /);
-    expect(stderr).toContain(`resume with: recap train --resume --out ${o}`);
+    expect(stderr).toContain(`resume with: npx recap train --resume --out ${o}`);
     expect(stdout).toBe('');
     const mid = await checkpointOf(o);
     const stoppedAt = mid.lossHistory.length;

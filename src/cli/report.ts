@@ -229,7 +229,10 @@ export interface SampleEntry {
 export interface ScoreRow {
   split: string;
   images: number;
+  /** coco-caption BLEU-1..4, ROUGE-L and CIDEr-D. */
   bleu: [number, number, number, number];
+  rougeL: number;
+  cider: number;
   cs231n: number;
   /** Single-object colour+shape accuracy (shapes data only). */
   singleObject?: { correct: number; total: number };
@@ -248,7 +251,7 @@ export function samplesHtml(page: SamplesPage): string {
   const e = escapeXml;
   const pct = (c: number, t: number) => (t === 0 ? '–' : `${((100 * c) / t).toFixed(1)}% (${c}/${t})`);
   const hasAcc = page.scores.some((s) => s.singleObject);
-  const rows = page.scores.map((s) => `      <tr><td>${e(s.split)}</td><td>${s.images}</td>${s.bleu.map((b) => `<td>${b.toFixed(3)}</td>`).join('')}<td>${s.cs231n.toFixed(3)}</td>${hasAcc ? `<td>${s.singleObject ? pct(s.singleObject.correct, s.singleObject.total) : '–'}</td>` : ''}</tr>`);
+  const rows = page.scores.map((s) => `      <tr><td>${e(s.split)}</td><td>${s.images}</td>${[...s.bleu, s.rougeL, s.cider].map((b) => `<td>${b.toFixed(3)}</td>`).join('')}<td>${s.cs231n.toFixed(3)}</td>${hasAcc ? `<td>${s.singleObject ? pct(s.singleObject.correct, s.singleObject.total) : '–'}</td>` : ''}</tr>`);
   const card = (s: SampleEntry) => [
     '      <figure>',
     s.image ? `        <img src="${e(s.image)}" alt="${e(s.label)}" loading="lazy">` : '        <div class="noimg">no image</div>',
@@ -282,12 +285,12 @@ export function samplesHtml(page: SamplesPage): string {
 <p class="sub">${e(page.subtitle)}</p>
 <h2>Scores</h2>
 <table>
-  <thead><tr><th>split</th><th>images</th><th>BLEU-1</th><th>BLEU-2</th><th>BLEU-3</th><th>BLEU-4</th><th>CS231n BLEU</th>${hasAcc ? '<th>single-object colour+shape</th>' : ''}</tr></thead>
+  <thead><tr><th>split</th><th>images</th><th>BLEU-1</th><th>BLEU-2</th><th>BLEU-3</th><th>BLEU-4</th><th>ROUGE-L</th><th>CIDEr-D</th><th>CS231n BLEU</th>${hasAcc ? '<th>single-object colour+shape</th>' : ''}</tr></thead>
   <tbody>
 ${rows.join('\n')}
   </tbody>
 </table>
-<p class="sub">Corpus BLEU of the greedy captions against every ground-truth caption of each image (special tokens stripped); CS231n BLEU is the assignment's unigram BLEU, averaged over 1000 random captions of the split.</p>
+<p class="sub">COCO caption metrics (as coco-caption computes them: PTB tokenisation, BLEU-1..4, ROUGE-L, CIDEr-D) of the greedy captions against every ground-truth caption of each image; CS231n BLEU is the assignment's unigram BLEU, averaged over 1000 random captions of the split.</p>
 ${page.lossSvg ? `<h2>Loss</h2>\n${page.lossSvg.replace(/^<svg /, '<svg role="img" ')}` : ''}
 ${page.splits.map((sp) => `<h2>${e(sp.name)}</h2>\n<div class="grid">\n${sp.samples.map(card).join('\n')}\n</div>`).join('\n')}
 </body>

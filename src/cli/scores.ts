@@ -1,23 +1,35 @@
-// Scores of a model on a split (BLEU, CS231n BLEU, shapes accuracy) and the sample entries of reports.
-import { corpusBleu, decodeCaptions, describesSingleObject, meanCs231nBleu, sampleCocoMinibatch, type CaptioningRNN } from '../index.js';
+// Scores of a model on a split (COCO BLEU-1..4, ROUGE-L, CIDEr-D, CS231n BLEU, shapes accuracy)
+// and the sample entries of reports.
+import { decodeCaptions, describesSingleObject, evaluateCaptions, meanCs231nBleu, sampleCocoMinibatch, type CaptioningRNN, type ImageScores } from '../index.js';
 import { type Loaded, type Split, caption, imageUrl, maxLengthOf, referencesByImage, splitOf } from './data.js';
 import type { SampleEntry, ScoreRow } from './report.js';
 
-/** Corpus BLEU (greedy vs all references), CS231n BLEU and, for shapes, single-object accuracy. */
-export function score(model: CaptioningRNN, loaded: Loaded, split: Split, maxImages: number): ScoreRow & { captions: Map<number, string[]> } {
+/** What `score` returns: the row, and each image's caption and COCO scores. */
+export type Scored = ScoreRow & { captions: Map<number, string[]>; perImage: Map<number, ImageScores> };
+
+/**
+ * The COCO metrics (coco-caption's BLEU-1..4, ROUGE-L, CIDEr-D) of the model's captions (greedy,
+ * or beam `beam`) of the first `maxImages` images of the split against all their references, the
+ * CS231n BLEU and, for shapes, single-object accuracy.
+ */
+export function score(model: CaptioningRNN, loaded: Loaded, split: Split, maxImages: number, beam = 1): Scored {
   const { data, shapes } = loaded;
   const refs = referencesByImage(data, split);
   const images = [...refs.keys()].sort((a, b) => a - b).slice(0, maxImages);
   const s = splitOf(data, split);
-  const hyps = caption(model, s.features, images, maxLengthOf(data));
-  const bleu = corpusBleu(images.map((i) => refs.get(i)!), hyps);
+  const hyps = caption(model, s.features, images, maxLengthOf(data), beam > 1 ? { beamSize: beam } : {});
+  const coco = evaluateCaptions(
+    Object.fromEntries(images.map((img, i) => [img, hyps[i].join(' ')])),
+    Object.fromEntries(images.map((img) => [img, refs.get(img)!.map((w) => w.join(' '))])),
+  );
   // CS231n's evaluate_model: 1000 random captions of the split, unigram BLEU against each one's own caption
   const mb = sampleCocoMinibatch(data, { batchSize: 1000, split, seed: 0 });
   const gt = decodeCaptions(mb.captions, data.idxToWord) as string[];
   const gen = decodeCaptions(model.sample(mb.features, { maxLength: maxLengthOf(data) }), data.idxToWord) as string[];
-  const row: ScoreRow & { captions: Map<number, string[]> } = {
-    split, images: images.length, bleu: [bleu.bleu1, bleu.bleu2, bleu.bleu3, bleu.bleu4],
+  const row: Scored = {
+    split, images: images.length, bleu: coco.bleu, rougeL: coco.rougeL, cider: coco.cider,
     cs231n: meanCs231nBleu(gt, gen), captions: new Map(images.map((img, i) => [img, hyps[i]])),
+    perImage: new Map(images.map((img) => [img, coco.perImage[img]])),
   };
   if (shapes) {
     const scenes = split === 'train' ? shapes.trainScenes : shapes.valScenes;
@@ -34,8 +46,8 @@ export function score(model: CaptioningRNN, loaded: Loaded, split: Split, maxIma
 
 export function scoreTable(rows: ScoreRow[]): string {
   const hasAcc = rows.some((r) => r.singleObject);
-  const head = `${'split'.padEnd(7)}${'images'.padStart(7)}${['BLEU-1', 'BLEU-2', 'BLEU-3', 'BLEU-4', 'CS231n BLEU'].map((h) => h.padStart(h.length > 6 ? 13 : 8)).join('')}${hasAcc ? '  single-object colour+shape' : ''}`;
-  const lines = rows.map((r) => `${r.split.padEnd(7)}${String(r.images).padStart(7)}${r.bleu.map((b) => b.toFixed(3).padStart(8)).join('')}${r.cs231n.toFixed(3).padStart(13)}${hasAcc && r.singleObject ? `  ${accuracy(r.singleObject)}` : ''}`);
+  const head = `${'split'.padEnd(7)}${'images'.padStart(7)}${['BLEU-1', 'BLEU-2', 'BLEU-3', 'BLEU-4', 'ROUGE-L', 'CIDEr-D', 'CS231n BLEU'].map((h) => h.padStart(h.length > 7 ? 13 : 9)).join('')}${hasAcc ? '  single-object colour+shape' : ''}`;
+  const lines = rows.map((r) => `${r.split.padEnd(7)}${String(r.images).padStart(7)}${[...r.bleu, r.rougeL, r.cider].map((b) => b.toFixed(3).padStart(9)).join('')}${r.cs231n.toFixed(3).padStart(13)}${hasAcc && r.singleObject ? `  ${accuracy(r.singleObject)}` : ''}`);
   return `${[head, ...lines].join('\n')}\n`;
 }
 
