@@ -55,7 +55,8 @@ export function accuracy(a: { correct: number; total: number }): string {
   return a.total === 0 ? 'no single-object scenes' : `${((100 * a.correct) / a.total).toFixed(1)}% (${a.correct}/${a.total})`;
 }
 
-export function sampleEntries(model: CaptioningRNN, loaded: Loaded, split: Split, images: number[], beam: number): SampleEntry[] {
+/** Sample cards of `images`; with `scored` (greedy scores of the split), each scored image's CIDEr-D. */
+export function sampleEntries(model: CaptioningRNN, loaded: Loaded, split: Split, images: number[], beam: number, scored?: Scored): SampleEntry[] {
   const { data } = loaded;
   const feats = splitOf(data, split).features;
   const T = maxLengthOf(data);
@@ -65,5 +66,11 @@ export function sampleEntries(model: CaptioningRNN, loaded: Loaded, split: Split
   return images.map((img, i) => ({
     image: imageUrl(loaded, split, img), label: `${split} image ${img}`, greedy: greedy[i].join(' '),
     beam: beamed ? beamed[i].join(' ') : undefined, truth: (refs.get(img) ?? []).map((w) => w.join(' ')),
+    cider: scored?.perImage.get(img)?.cider,
   }));
+}
+
+/** The `count` images of a scored split with the lowest CIDEr-D (ties: lower index first). */
+export function worstImages(scored: Scored, count: number): number[] {
+  return [...scored.perImage].sort((a, b) => a[1].cider - b[1].cider || a[0] - b[0]).slice(0, count).map(([img]) => img);
 }

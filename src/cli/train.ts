@@ -12,7 +12,8 @@ import { type CliIO, type Out, clock, shellQuote, version } from './common.js';
 import { type DataChoice, caption, checkFits, chooseData, loadData, maxLengthOf, pickImages, referencesByImage } from './data.js';
 import { Progress } from './progress.js';
 import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
-import { accuracy, sampleEntries, score, scoreTable } from './scores.js';
+import { evalCurvesSvg } from './eval-plot.js';
+import { accuracy, sampleEntries, score, scoreTable, worstImages } from './scores.js';
 
 /** The train options as resolved and stored in the checkpoint's meta (JSON). */
 export interface RunOptions {
@@ -189,18 +190,22 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   // report
   const tEval = performance.now();
   const rows = [score(model, loaded, 'train', 1000), score(model, loaded, 'val', 1000)];
+  const evals = solver.evalHistory;
   const lossSvg = lossCurveSvg(history, {
     title: `Training loss: ${opts.cell.toUpperCase()} H=${opts.hidden} on ${opts.data}`, iterationsPerEpoch: solver.iterationsPerEpoch,
+    valLoss: evals.map((r) => ({ iteration: r.iteration, loss: r.valLoss })),
   });
   await writeFile(join(outDir, 'loss.svg'), lossSvg);
   const splits: { name: string; samples: SampleEntry[] }[] = [];
   for (const split of ['train', 'val'] as const) {
-    splits.push({ name: `${split} samples`, samples: sampleEntries(model, loaded, split, pickImages(data, split, SAMPLES_PER_SPLIT, opts.seed), HTML_BEAM) });
+    splits.push({ name: `${split} samples`, samples: sampleEntries(model, loaded, split, pickImages(data, split, SAMPLES_PER_SPLIT, opts.seed), HTML_BEAM, rows[split === 'train' ? 0 : 1]) });
   }
+  splits.push({ name: 'val samples, lowest CIDEr-D first', samples: sampleEntries(model, loaded, 'val', worstImages(rows[1], SAMPLES_PER_SPLIT), HTML_BEAM, rows[1]) });
   await writeFile(join(outDir, 'samples.html'), samplesHtml({
     title: `recap: ${opts.cell.toUpperCase()} captioning on ${opts.data}`,
     subtitle: `H=${opts.hidden}, W=${opts.wordvec}, ${opts.update} lr=${opts.lr} decay=${opts.lrDecay}, batch ${opts.batch}, ${solver.numIterations} iterations (${opts.epochs} epochs), seed ${opts.seed}; trained ${clock(trainSeconds)}; final loss ${history[history.length - 1]?.toFixed(3)}`,
     beamSize: HTML_BEAM, scores: rows, splits, lossSvg,
+    evalSvg: evals.length > 0 ? evalCurvesSvg(evals, { title: `Validation (${evals[0].images} images)`, numIterations: solver.numIterations }) : undefined,
   }));
   const evalSeconds = (performance.now() - tEval) / 1000;
 
