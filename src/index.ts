@@ -28,3 +28,7 @@ export { ptbTokenize, stripCaptionSpecials, PTB_PUNCTUATION } from './eval/ptb-t
 export type { EvalMath } from './eval/numeric.js';
 export type { Bleu4 } from './eval/coco-bleu.js';
 export { KEEP_BEST_METRICS, type KeepBestMetric, type EvalRecord, type ValidationOptions, type ValidationState } from './train/validation.js';
+export {
+  namesScene, sceneAccuracy, parseObjectMentions, formatAccuracy,
+  type SceneAccuracy, type AccuracyCount, type ObjectMention, type SceneMatchOptions,
+} from './eval/scene.js';
