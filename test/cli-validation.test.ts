@@ -24,7 +24,9 @@ async function run(argv: string[], io: CliIO = {}): Promise<{ code: number; stdo
   return { code, stdout, stderr };
 }
 const lines = (s: string) => s.split('\n').filter((l) => l !== '');
-const EVAL_LINE = /^eval at iteration (\d+)\/(\d+): val loss \d+\.\d{4}, BLEU-1\.\.4( \d\.\d{3}){4}, ROUGE-L \d\.\d{3}, CIDEr-D \d+\.\d{3} \(12 images\)( best cider; saved .*best\.recap)?$/;
+const PCT = '(\\d+\\.\\d%|–)';
+const EVAL_LINE = new RegExp(`^eval at iteration (\\d+)/(\\d+): val loss \\d+\\.\\d{4}, BLEU-1\\.\\.4( \\d\\.\\d{3}){4}, ROUGE-L \\d\\.\\d{3}, CIDEr-D \\d+\\.\\d{3}, `
+  + `exact scenes ${PCT} \\(1/2/3 objects: ${PCT} / ${PCT} / ${PCT}\\) \\(12 images\\)( best \\w+; saved .*best\\.recap)?$`);
 
 beforeAll(async () => {
   await init();
@@ -137,10 +139,17 @@ describe('recap eval', () => {
     expect(j.stdout.endsWith('}\n')).toBe(true);
     expect(lines(j.stdout)).toHaveLength(1);
     const v = JSON.parse(j.stdout);
-    expect(Object.keys(v)).toEqual(['split', 'images', 'bleu', 'rougeL', 'cider']);
+    expect(Object.keys(v)).toEqual(['split', 'images', 'bleu', 'rougeL', 'cider', 'sceneAccuracy']);
     expect(v).toMatchObject({ split: 'val', images: 12 });
     expect(v.bleu).toHaveLength(4);
+    expect(Object.keys(v.sceneAccuracy).sort()).toEqual(['1', '2', '3', 'all']);
     const t = await run(['eval', '--checkpoint', ckpt]);
+    // the human form states the same scene accuracy: "exact scenes named (...): 8.3% (1/12); 1 object ..., 2 objects ..., 3 objects ..."
+    const m = t.stdout.match(/exact scenes named \(every object by colour and shape, any order\): [\d.]+% \((\d+)\/(\d+)\); 1 object [\d.]+% \((\d+)\/(\d+)\), 2 objects [\d.]+% \((\d+)\/(\d+)\), 3 objects [\d.]+% \((\d+)\/(\d+)\)/);
+    expect(m, t.stdout).not.toBeNull();
+    const [all, one, two, three] = [1, 3, 5, 7].map((i) => (100 * Number(m![i])) / Number(m![i + 1]));
+    expect([v.sceneAccuracy.all, v.sceneAccuracy['1'], v.sceneAccuracy['2'], v.sceneAccuracy['3']]).toEqual([all, one, two, three]);
+    expect(Number(m![2])).toBe(12);
     const row = lines(t.stdout)[1].trim().split(/\s+/);
     expect(row.slice(2, 8).map(Number)).toEqual([...v.bleu, v.rougeL, v.cider].map((x: number) => Number(x.toFixed(3))));
     const few = JSON.parse((await run(['eval', '--checkpoint', ckpt, '--json', '--max-images', '5', '--split', 'train', '--beam', '2'])).stdout);

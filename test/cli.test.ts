@@ -164,6 +164,7 @@ describe('recap train / sample / eval in-process', () => {
     expect(r.stdout).toMatch(/val corpus BLEU-4: \d\.\d{3}/);
     expect(r.stdout).toMatch(/single-object val scenes named correctly \(colour and shape\): /);
     expect(r.stdout).toMatch(/val captions \(greedy \| ground truth\)/);
+    expect(r.stdout).toMatch(/^val exact scenes named \(every object by colour and shape, any order\): \d+\.\d% \(\d+\/12\); 1 object /m);
     expect(r.stderr).toMatch(/^data: shapes world: 60 train images \(300 captions\), 12 val images/m);
     expect(r.stderr).toMatch(/iteration 60\/60 \(epoch 2\/2\)/);
 
@@ -191,6 +192,8 @@ describe('recap train / sample / eval in-process', () => {
     expect(ciders).toHaveLength(8);
     expect([...ciders].sort((a, b) => a - b)).toEqual(ciders);
     expect(html).toContain('<h2>Training curves</h2>');
+    expect(html).toContain('<th>exact scene: all</th><th>1 object</th><th>2 objects</th><th>3 objects</th>');
+    expect(html.match(/scene [✓✗]/g)?.length).toBe(8 + 8 + 8); // every sampled image was scored (train: the first 1000 include all 60)
     expect(html).toContain('<title>Validation (12 images)</title>');
     const chunks = pngChunks(new Uint8Array(Buffer.from(urls[0][1], 'base64')));
     expect(chunks.map((c) => c.type)).toEqual(['IHDR', 'IDAT', 'IEND']);

@@ -3,7 +3,7 @@ import type { Checkpoint } from '../index.js';
 import { UsageError, type EvalOptions } from './args.js';
 import type { Out } from './common.js';
 import { type DataChoice, type Loaded, type Split, loadForInference } from './data.js';
-import { accuracy, score, scoreTable } from './scores.js';
+import { accuracy, sceneLine, scenePercent, score, scoreTable } from './scores.js';
 
 /**
  * Refuses a val split holding images the model was trained on. Shapes scenes are numbered in
@@ -28,13 +28,15 @@ export async function evaluate(flags: EvalOptions, given: ReadonlySet<string>, o
     const split = flags.split as Split;
     const row = score(ckpt.model, loaded, split, flags.maxImages, flags.beam);
     if (flags.json) {
-      o.out(`${JSON.stringify({ split, images: row.images, bleu: row.bleu, rougeL: row.rougeL, cider: row.cider })}\n`);
+      const json = { split, images: row.images, bleu: row.bleu, rougeL: row.rougeL, cider: row.cider, ...(row.scene ? { sceneAccuracy: scenePercent(row.scene) } : {}) };
+      o.out(`${JSON.stringify(json)}\n`);
       return 0;
     }
     o.out(scoreTable([row]));
     o.out(`\nBLEU-n, ROUGE-L, CIDEr-D: coco-caption's metrics of the ${flags.beam > 1 ? `beam-${flags.beam}` : 'greedy'} captions against all ground-truth captions of each image (PTB tokenisation; docs/metrics.md).\n`);
     o.out('CS231n BLEU: the assignment\'s unigram BLEU, mean over 1000 random captions of the split.\n');
     if (row.singleObject) o.out(`single-object scenes named correctly (colour and shape): ${accuracy(row.singleObject)}\n`);
+    if (row.scene) o.out(`${sceneLine(row.scene)}\n`);
     return 0;
   } finally {
     ckpt.model.dispose();

@@ -263,6 +263,8 @@ export interface SampleEntry {
   truth: string[];
   /** CIDEr-D of the greedy caption (within the split's scored images), when it was scored. */
   cider?: number;
+  /** Shapes: whether the greedy caption names exactly the scene's objects, when it was scored. */
+  sceneCorrect?: boolean;
 }
 
 export interface ScoreRow {
@@ -275,6 +277,8 @@ export interface ScoreRow {
   cs231n: number;
   /** Single-object colour+shape accuracy (shapes data only). */
   singleObject?: { correct: number; total: number };
+  /** Exact-scene accuracy, overall and by object count (shapes data only). */
+  scene?: { all: { correct: number; total: number }; byObjects: Record<1 | 2 | 3, { correct: number; total: number }> };
 }
 
 export interface SamplesPage {
@@ -292,13 +296,16 @@ export function samplesHtml(page: SamplesPage): string {
   const e = escapeXml;
   const pct = (c: number, t: number) => (t === 0 ? '–' : `${((100 * c) / t).toFixed(1)}% (${c}/${t})`);
   const hasAcc = page.scores.some((s) => s.singleObject);
-  const rows = page.scores.map((s) => `      <tr><td>${e(s.split)}</td><td>${s.images}</td>${[...s.bleu, s.rougeL, s.cider].map((b) => `<td>${b.toFixed(3)}</td>`).join('')}<td>${s.cs231n.toFixed(3)}</td>${hasAcc ? `<td>${s.singleObject ? pct(s.singleObject.correct, s.singleObject.total) : '–'}</td>` : ''}</tr>`);
+  const hasScene = page.scores.some((s) => s.scene);
+  const sceneCells = (s: ScoreRow) => (s.scene ? [s.scene.all, s.scene.byObjects[1], s.scene.byObjects[2], s.scene.byObjects[3]] : [null, null, null, null])
+    .map((a) => `<td>${a ? pct(a.correct, a.total) : '–'}</td>`).join('');
+  const rows = page.scores.map((s) => `      <tr><td>${e(s.split)}</td><td>${s.images}</td>${[...s.bleu, s.rougeL, s.cider].map((b) => `<td>${b.toFixed(3)}</td>`).join('')}<td>${s.cs231n.toFixed(3)}</td>${hasAcc ? `<td>${s.singleObject ? pct(s.singleObject.correct, s.singleObject.total) : '–'}</td>` : ''}${hasScene ? sceneCells(s) : ''}</tr>`);
   const card = (s: SampleEntry) => [
     '      <figure>',
     s.image ? `        <img src="${e(s.image)}" alt="${e(s.label)}" loading="lazy">` : '        <div class="noimg">no image</div>',
     '        <figcaption>',
     `          <div class="label">${e(s.label)}</div>`,
-    `          <div><b>greedy</b> ${e(s.greedy)}${s.cider !== undefined ? ` <span class="score">CIDEr-D ${s.cider.toFixed(3)}</span>` : ''}</div>`,
+    `          <div><b>greedy</b> ${e(s.greedy)}${s.cider !== undefined ? ` <span class="score">CIDEr-D ${s.cider.toFixed(3)}</span>` : ''}${s.sceneCorrect !== undefined ? ` <span class="score">${s.sceneCorrect ? 'scene ✓' : 'scene ✗'}</span>` : ''}</div>`,
     s.beam !== undefined ? `          <div><b>beam ${page.beamSize}</b> ${e(s.beam)}</div>` : '',
     `          <div class="gt"><b>GT</b> ${s.truth.map(e).join('<br>')}</div>`,
     '        </figcaption>',
@@ -328,7 +335,7 @@ export function samplesHtml(page: SamplesPage): string {
 <p class="sub">${e(page.subtitle)}</p>
 <h2>Scores</h2>
 <table>
-  <thead><tr><th>split</th><th>images</th><th>BLEU-1</th><th>BLEU-2</th><th>BLEU-3</th><th>BLEU-4</th><th>ROUGE-L</th><th>CIDEr-D</th><th>CS231n BLEU</th>${hasAcc ? '<th>single-object colour+shape</th>' : ''}</tr></thead>
+  <thead><tr><th>split</th><th>images</th><th>BLEU-1</th><th>BLEU-2</th><th>BLEU-3</th><th>BLEU-4</th><th>ROUGE-L</th><th>CIDEr-D</th><th>CS231n BLEU</th>${hasAcc ? '<th>single-object colour+shape</th>' : ''}${hasScene ? '<th>exact scene: all</th><th>1 object</th><th>2 objects</th><th>3 objects</th>' : ''}</tr></thead>
   <tbody>
 ${rows.join('\n')}
   </tbody>

@@ -1,11 +1,16 @@
 // Scores of a model on a split (COCO BLEU-1..4, ROUGE-L, CIDEr-D, CS231n BLEU, shapes accuracy)
 // and the sample entries of reports.
-import { decodeCaptions, describesSingleObject, evaluateCaptions, meanCs231nBleu, sampleCocoMinibatch, type CaptioningRNN, type ImageScores } from '../index.js';
+import {
+  decodeCaptions, describesSingleObject, evaluateCaptions, formatAccuracy, meanCs231nBleu, sampleCocoMinibatch, sceneAccuracy,
+  type CaptioningRNN, type ImageScores,
+} from '../index.js';
 import { type Loaded, type Split, caption, imageUrl, maxLengthOf, referencesByImage, splitOf } from './data.js';
 import type { SampleEntry, ScoreRow } from './report.js';
 
-/** What `score` returns: the row, and each image's caption and COCO scores. */
-export type Scored = ScoreRow & { captions: Map<number, string[]>; perImage: Map<number, ImageScores> };
+type SceneCounts = NonNullable<ScoreRow['scene']>;
+
+/** What `score` returns: the row, and each image's caption, COCO scores and (shapes) whether it names its scene. */
+export type Scored = ScoreRow & { captions: Map<number, string[]>; perImage: Map<number, ImageScores>; sceneCorrect?: Map<number, boolean> };
 
 /**
  * The COCO metrics (coco-caption's BLEU-1..4, ROUGE-L, CIDEr-D) of the model's captions (greedy,
@@ -33,6 +38,9 @@ export function score(model: CaptioningRNN, loaded: Loaded, split: Split, maxIma
   };
   if (shapes) {
     const scenes = split === 'train' ? shapes.trainScenes : shapes.valScenes;
+    const acc = sceneAccuracy(hyps, images.map((img) => scenes[img]));
+    row.scene = { all: acc.all, byObjects: acc.byObjects };
+    row.sceneCorrect = new Map(images.map((img, i) => [img, acc.correct[i]]));
     let correct = 0, total = 0;
     images.forEach((img, i) => {
       if (scenes[img].objects.length !== 1) return;
@@ -51,6 +59,19 @@ export function scoreTable(rows: ScoreRow[]): string {
   return `${[head, ...lines].join('\n')}\n`;
 }
 
+/** "exact scenes named (colour and shape, any order): 63.8% (319/500); 1 object 98.9% (187/189), 2 objects …, 3 objects …" */
+export function sceneLine(scene: SceneCounts): string {
+  const fmt = (a: { correct: number; total: number }) => formatAccuracy({ ...a, accuracy: a.correct / a.total });
+  const by = ([1, 2, 3] as const).map((k) => `${k} object${k > 1 ? 's' : ''} ${fmt(scene.byObjects[k])}`).join(', ');
+  return `exact scenes named (every object by colour and shape, any order): ${fmt(scene.all)}; ${by}`;
+}
+
+/** Scene accuracy in % as recap eval --json gives it: { all, 1, 2, 3 } (null where a group is empty). */
+export function scenePercent(scene: SceneCounts): Record<'all' | '1' | '2' | '3', number | null> {
+  const pct = (a: { correct: number; total: number }) => (a.total === 0 ? null : (100 * a.correct) / a.total);
+  return { all: pct(scene.all), 1: pct(scene.byObjects[1]), 2: pct(scene.byObjects[2]), 3: pct(scene.byObjects[3]) };
+}
+
 export function accuracy(a: { correct: number; total: number }): string {
   return a.total === 0 ? 'no single-object scenes' : `${((100 * a.correct) / a.total).toFixed(1)}% (${a.correct}/${a.total})`;
 }
@@ -67,6 +88,7 @@ export function sampleEntries(model: CaptioningRNN, loaded: Loaded, split: Split
     image: imageUrl(loaded, split, img), label: `${split} image ${img}`, greedy: greedy[i].join(' '),
     beam: beamed ? beamed[i].join(' ') : undefined, truth: (refs.get(img) ?? []).map((w) => w.join(' ')),
     cider: scored?.perImage.get(img)?.cider,
+    sceneCorrect: scored?.sceneCorrect?.get(img),
   }));
 }
 

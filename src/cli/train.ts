@@ -3,9 +3,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CaptioningRNN, CaptioningSolver, FormatError, init, saveCheckpoint, threads, type Checkpoint, type EvalRecord, type KeepBestMetric } from '../index.js';
+import {
+  CaptioningRNN, CaptioningSolver, FormatError, init, saveCheckpoint, sceneAccuracy, threads, type Checkpoint, type EvalRecord, type KeepBestMetric,
+} from '../index.js';
 import { loadCheckpointFile, saveCheckpointFile } from '../node.js';
 import type { UpdateRuleName } from '../nn/update-rules.js';
+import type { ShapesData } from '../data/shapes.js';
 import { writeFileAtomic } from '../train/checkpoint-file.node.js';
 import { UsageError, flagName, formatData, type TrainOptions } from './args.js';
 import { type CliIO, type Out, clock, shellQuote, version } from './common.js';
@@ -13,7 +16,7 @@ import { type DataChoice, caption, checkFits, chooseData, loadData, maxLengthOf,
 import { Progress } from './progress.js';
 import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
 import { evalCurvesSvg } from './eval-plot.js';
-import { accuracy, sampleEntries, score, scoreTable, worstImages } from './scores.js';
+import { accuracy, sampleEntries, sceneLine, score, scoreTable, worstImages } from './scores.js';
 
 /** The train options as resolved and stored in the checkpoint's meta (JSON). */
 export interface RunOptions {
@@ -135,6 +138,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     updateRule: opts.update, optimConfig: { learningRate: opts.lr }, lrDecay: opts.lrDecay, batchSize: opts.batch,
     numEpochs: opts.epochs, seed: opts.seed, verbose: false, signal: controller.signal,
     ...(evalEvery > 0 ? { evalEvery, evalImages: opts.evalImages, keepBest: opts.keepBest, patience: opts.patience ?? undefined, onEval } : {}),
+    ...(evalEvery > 0 && loaded.shapes ? { evalExtra: sceneExtra(loaded.shapes.valScenes) } : {}),
     onStep: (info) => {
       progress.update(info);
       io.onStep?.(info);
@@ -215,6 +219,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   o.out(scoreTable(rows));
   const val = rows[1];
   o.out(`\nval corpus BLEU-4: ${val.bleu[3].toFixed(3)}${val.singleObject ? `   single-object val scenes named correctly (colour and shape): ${accuracy(val.singleObject)}` : ''}\n`);
+  for (const r of rows) if (r.scene) o.out(`${r.split} ${sceneLine(r.scene)}\n`);
   o.out('\nval captions (greedy | ground truth):\n');
   const valRefs = referencesByImage(data, 'val');
   const shown = pickImages(data, 'val', 6, opts.seed + 1).map((img) => ({
@@ -241,9 +246,20 @@ async function runState(path: string): Promise<string> {
   }
 }
 
+/** The solver's evalExtra for shapes: exact-scene accuracy of the evaluation captions, overall and by object count (fractions). */
+function sceneExtra(scenes: ShapesData['valScenes']): (captions: string[], images: Int32Array) => Record<string, number> {
+  return (captions, images) => {
+    const a = sceneAccuracy(captions, Array.from(images, (i) => scenes[i]));
+    const all = { scene: a.all.accuracy, scene1: a.byObjects[1].accuracy, scene2: a.byObjects[2].accuracy, scene3: a.byObjects[3].accuracy };
+    return Object.fromEntries(Object.entries(all).filter(([, v]) => !Number.isNaN(v))); // no scenes of a count: no entry (JSON has no NaN)
+  };
+}
+
 /** One line per evaluation. */
 function evalLine(r: EvalRecord, numIterations: number, keepBest: KeepBestMetric): string {
   const b = r.bleu.map((v) => v.toFixed(3)).join(' ');
-  const extra = r.extra ? Object.entries(r.extra).map(([k, v]) => `, ${k} ${v.toFixed(3)}`).join('') : '';
+  const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : `${(100 * v).toFixed(1)}%`);
+  const x = r.extra;
+  const extra = x && 'scene' in x ? `, exact scenes ${pct(x.scene)} (1/2/3 objects: ${pct(x.scene1)} / ${pct(x.scene2)} / ${pct(x.scene3)})` : '';
   return `eval at iteration ${r.iteration}/${numIterations}: val loss ${r.valLoss.toFixed(4)}, BLEU-1..4 ${b}, ROUGE-L ${r.rougeL.toFixed(3)}, CIDEr-D ${r.cider.toFixed(3)}${extra} (${r.images} images)${r.improved ? ` best ${keepBest}` : ''}`;
 }
