@@ -163,15 +163,16 @@ describe('recap train / sample / eval in-process', () => {
     expect(r.stdout).toMatch(/BLEU-4/);
     expect(r.stdout).toMatch(/val corpus BLEU-4: \d\.\d{3}/);
     expect(r.stdout).toMatch(/single-object val scenes named correctly \(colour and shape\): /);
+    expect(r.stdout).toMatch(/^val scenes named exactly \(every object by colour and shape\): \d+\.\d% \(\d+\/12\); 1 object (\d+\.\d%|–), 2 objects (\d+\.\d%|–), 3 objects (\d+\.\d%|–)$/m);
+    expect(r.stdout).toMatch(/^split\s+images\s+all\s+1 object\s+2 objects\s+3 objects$/m);
     expect(r.stdout).toMatch(/val captions \(greedy \| ground truth\)/);
-    expect(r.stdout).toMatch(/^val exact scenes named \(every object by colour and shape, any order\): \d+\.\d% \(\d+\/12\); 1 object /m);
     expect(r.stderr).toMatch(/^data: shapes world: 60 train images \(300 captions\), 12 val images/m);
     expect(r.stderr).toMatch(/iteration 60\/60 \(epoch 2\/2\)/);
 
     const ckpt = await checkpointOf(out);
     expect(ckpt.lossHistory).toHaveLength(60);
     expect(ckpt.solverState?.iteration).toBe(60);
-    expect(ckpt.model.config).toMatchObject({ hiddenDim: 16, wordvecDim: 8, cellType: 'lstm', inputDim: 400 });
+    expect(ckpt.model.config).toMatchObject({ hiddenDim: 16, wordvecDim: 8, cellType: 'lstm', inputDim: 96 });
     expect(ckpt.meta).toMatchObject({ data: 'shapes', maxTrain: 60, numVal: 12, dataSeed: 0, cell: 'lstm', hidden: 16, wordvec: 8,
       update: 'adam', lr: 5e-3, lrDecay: 0.95, epochs: 2, batch: 10, seed: 0, finished: true, iteration: 60 });
     ckpt.model.dispose();
@@ -183,6 +184,7 @@ describe('recap train / sample / eval in-process', () => {
     expect(html).toContain('<h2>train samples</h2>');
     expect(html).toContain('<h2>val samples</h2>');
     expect(html).toMatch(/<th>BLEU-4<\/th>/);
+    expect(html).toContain('<th>exact scene: all</th><th>1 object</th><th>2 objects</th><th>3 objects</th>');
     expect(html).toMatch(/<b>beam 3<\/b>/);
     const urls = [...html.matchAll(/src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/g)];
     expect(urls.length).toBe(24); // 8 train, 8 val and the 8 val images of lowest CIDEr-D
@@ -219,6 +221,7 @@ describe('recap train / sample / eval in-process', () => {
     expect(lines(r.stdout)[0]).toMatch(/^split\s+images\s+BLEU-1\s+BLEU-2\s+BLEU-3\s+BLEU-4\s+ROUGE-L\s+CIDEr-D\s+CS231n BLEU/);
     expect(lines(r.stdout)[1]).toMatch(/^val\s+12(\s+\d+\.\d{3}){7}/);
     expect(r.stdout).toMatch(/single-object scenes named correctly \(colour and shape\): \d+\.\d% \(\d+\/\d+\)/);
+    expect(r.stdout).toMatch(/^scenes named exactly \(every object by colour and shape, nothing else\): \d+\.\d% \(\d+\/12\); 1 object/m);
     // other data than the checkpoint's: a different shapes split (same vocabulary)
     const other = await run(['eval', '--checkpoint', join(out, 'model.recap'), '--num-val', '7', '--split', 'val']);
     expect(lines(other.stdout)[1]).toMatch(/^val\s+7\s/);
@@ -232,6 +235,7 @@ describe('recap train / sample / eval in-process', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^data: COCO .*: 36 train captions \(12 images\), 18 val captions \(6 images\), V=20, D=24/m);
     expect(r.stdout).not.toMatch(/single-object/);
+    expect(r.stdout).not.toMatch(/named exactly/);
     const html = await readFile(join(o, 'samples.html'), 'utf8');
     expect(html).toMatch(/<img src="[^"d][^"]*"/); // URLs from val2014_urls.txt, not data: URLs
     expect(html).not.toContain('data:image/png');

@@ -3,7 +3,7 @@ import type { Checkpoint } from '../index.js';
 import { UsageError, type EvalOptions } from './args.js';
 import type { Out } from './common.js';
 import { type DataChoice, type Loaded, type Split, loadForInference } from './data.js';
-import { accuracy, sceneLine, scenePercent, score, scoreTable } from './scores.js';
+import { accuracy, sceneSummary, scenePercent, score, scoreTable } from './scores.js';
 
 /**
  * Refuses a val split holding images the model was trained on. Shapes scenes are numbered in
@@ -36,7 +36,7 @@ export async function evaluate(flags: EvalOptions, given: ReadonlySet<string>, o
     o.out(`\nBLEU-n, ROUGE-L, CIDEr-D: coco-caption's metrics of the ${flags.beam > 1 ? `beam-${flags.beam}` : 'greedy'} captions against all ground-truth captions of each image (PTB tokenisation; docs/metrics.md).\n`);
     o.out('CS231n BLEU: the assignment\'s unigram BLEU, mean over 1000 random captions of the split.\n');
     if (row.singleObject) o.out(`single-object scenes named correctly (colour and shape): ${accuracy(row.singleObject)}\n`);
-    if (row.scene) o.out(`${sceneLine(row.scene)}\n`);
+    if (row.scene) o.out(`scenes named exactly (every object by colour and shape, nothing else): ${sceneSummary(row.scene)}\n`);
     return 0;
   } finally {
     ckpt.model.dispose();

@@ -2,6 +2,7 @@
 // as a hand-written SVG, and the samples page as one self-contained HTML file.
 import { deflateSync } from 'node:zlib';
 import { crc32 } from '../train/checkpoint.js';
+import type { AccuracyCount } from '../eval/scene.js';
 
 // ---------------------------------------------------------------------------------------------
 // PNG (ISO/IEC 15948): signature, IHDR, one IDAT (zlib stream of filter-type-0 scanlines), IEND.
@@ -278,7 +279,7 @@ export interface ScoreRow {
   /** Single-object colour+shape accuracy (shapes data only). */
   singleObject?: { correct: number; total: number };
   /** Exact-scene accuracy, overall and by object count (shapes data only). */
-  scene?: { all: { correct: number; total: number }; byObjects: Record<1 | 2 | 3, { correct: number; total: number }> };
+  scene?: { all: AccuracyCount; byObjects: Record<1 | 2 | 3, AccuracyCount> };
 }
 
 export interface SamplesPage {
@@ -340,7 +341,7 @@ export function samplesHtml(page: SamplesPage): string {
 ${rows.join('\n')}
   </tbody>
 </table>
-<p class="sub">COCO caption metrics (as coco-caption computes them: PTB tokenisation, BLEU-1..4, ROUGE-L, CIDEr-D) of the greedy captions against every ground-truth caption of each image; CS231n BLEU is the assignment's unigram BLEU, averaged over 1000 random captions of the split.</p>
+<p class="sub">COCO caption metrics (as coco-caption computes them: PTB tokenisation, BLEU-1..4, ROUGE-L, CIDEr-D) of the greedy captions against every ground-truth caption of each image; CS231n BLEU is the assignment's unigram BLEU, averaged over 1000 random captions of the split.${hasScene ? ' Exact scene: the greedy caption names every object of the scene by colour and shape and nothing else (any order; sizes and relations not checked), by number of objects.' : ''}</p>
 ${page.lossSvg || page.evalSvg ? `<h2>Training curves</h2>\n<div class="plots">\n${[page.lossSvg, page.evalSvg].filter((x) => x).map((x) => x!.replace(/^<svg /, '<svg role="img" ')).join('')}</div>` : ''}
 ${page.splits.map((sp) => `<h2>${e(sp.name)}</h2>\n<div class="grid">\n${sp.samples.map(card).join('\n')}\n</div>`).join('\n')}
 </body>

@@ -5,6 +5,7 @@ import {
   type CaptioningRNN, type ImageScores,
 } from '../index.js';
 import { type Loaded, type Split, caption, imageUrl, maxLengthOf, referencesByImage, splitOf } from './data.js';
+import type { AccuracyCount } from '../eval/scene.js';
 import type { SampleEntry, ScoreRow } from './report.js';
 
 type SceneCounts = NonNullable<ScoreRow['scene']>;
@@ -15,7 +16,7 @@ export type Scored = ScoreRow & { captions: Map<number, string[]>; perImage: Map
 /**
  * The COCO metrics (coco-caption's BLEU-1..4, ROUGE-L, CIDEr-D) of the model's captions (greedy,
  * or beam `beam`) of the first `maxImages` images of the split against all their references, the
- * CS231n BLEU and, for shapes, single-object accuracy.
+ * CS231n BLEU and, for shapes, single-object and exact-scene accuracy.
  */
 export function score(model: CaptioningRNN, loaded: Loaded, split: Split, maxImages: number, beam = 1): Scored {
   const { data, shapes } = loaded;
@@ -56,14 +57,23 @@ export function scoreTable(rows: ScoreRow[]): string {
   const hasAcc = rows.some((r) => r.singleObject);
   const head = `${'split'.padEnd(7)}${'images'.padStart(7)}${['BLEU-1', 'BLEU-2', 'BLEU-3', 'BLEU-4', 'ROUGE-L', 'CIDEr-D', 'CS231n BLEU'].map((h) => h.padStart(h.length > 7 ? 13 : 9)).join('')}${hasAcc ? '  single-object colour+shape' : ''}`;
   const lines = rows.map((r) => `${r.split.padEnd(7)}${String(r.images).padStart(7)}${[...r.bleu, r.rougeL, r.cider].map((b) => b.toFixed(3).padStart(9)).join('')}${r.cs231n.toFixed(3).padStart(13)}${hasAcc && r.singleObject ? `  ${accuracy(r.singleObject)}` : ''}`);
-  return `${[head, ...lines].join('\n')}\n`;
+  const scenes = rows.filter((r) => r.scene);
+  if (scenes.length === 0) return `${[head, ...lines].join('\n')}\n`;
+  // shapes: how often the greedy caption names exactly the scene's objects (colour + shape of each)
+  const cols = ['all', '1 object', '2 objects', '3 objects'];
+  const cell = (a: AccuracyCount) => (a.total === 0 ? '–' : `${((100 * a.correct) / a.total).toFixed(1)}%`);
+  const sceneHead = `${'split'.padEnd(7)}${'images'.padStart(7)}${cols.map((c) => c.padStart(11)).join('')}`;
+  const sceneLines = scenes.map((r) => {
+    const a = r.scene!;
+    return `${r.split.padEnd(7)}${String(r.images).padStart(7)}${[a.all, a.byObjects[1], a.byObjects[2], a.byObjects[3]].map((x) => cell(x).padStart(11)).join('')}`;
+  });
+  return `${[head, ...lines].join('\n')}\n\nscenes named exactly (every object by colour and shape, nothing else), greedy:\n${[sceneHead, ...sceneLines].join('\n')}\n`;
 }
 
-/** "exact scenes named (colour and shape, any order): 63.8% (319/500); 1 object 98.9% (187/189), 2 objects …, 3 objects …" */
-export function sceneLine(scene: SceneCounts): string {
-  const fmt = (a: { correct: number; total: number }) => formatAccuracy({ ...a, accuracy: a.correct / a.total });
-  const by = ([1, 2, 3] as const).map((k) => `${k} object${k > 1 ? 's' : ''} ${fmt(scene.byObjects[k])}`).join(', ');
-  return `exact scenes named (every object by colour and shape, any order): ${fmt(scene.all)}; ${by}`;
+/** "96.4% (482/500); 1 object 100.0%, 2 objects 98.3%, 3 objects 90.2%" */
+export function sceneSummary(a: NonNullable<ScoreRow['scene']>): string {
+  const pct = (x: AccuracyCount) => (x.total === 0 ? '–' : `${((100 * x.correct) / x.total).toFixed(1)}%`);
+  return `${formatAccuracy(a.all)}; 1 object ${pct(a.byObjects[1])}, 2 objects ${pct(a.byObjects[2])}, 3 objects ${pct(a.byObjects[3])}`;
 }
 
 /** Scene accuracy in % as recap eval --json gives it: { all, 1, 2, 3 } (null where a group is empty). */

@@ -16,7 +16,7 @@ import { type DataChoice, caption, checkFits, chooseData, loadData, maxLengthOf,
 import { Progress } from './progress.js';
 import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
 import { evalCurvesSvg } from './eval-plot.js';
-import { accuracy, sampleEntries, sceneLine, score, scoreTable, worstImages } from './scores.js';
+import { accuracy, sampleEntries, sceneSummary, score, scoreTable, worstImages } from './scores.js';
 
 /** The train options as resolved and stored in the checkpoint's meta (JSON). */
 export interface RunOptions {
@@ -219,7 +219,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   o.out(scoreTable(rows));
   const val = rows[1];
   o.out(`\nval corpus BLEU-4: ${val.bleu[3].toFixed(3)}${val.singleObject ? `   single-object val scenes named correctly (colour and shape): ${accuracy(val.singleObject)}` : ''}\n`);
-  for (const r of rows) if (r.scene) o.out(`${r.split} ${sceneLine(r.scene)}\n`);
+  if (val.scene) o.out(`val scenes named exactly (every object by colour and shape): ${sceneSummary(val.scene)}\n`);
   o.out('\nval captions (greedy | ground truth):\n');
   const valRefs = referencesByImage(data, 'val');
   const shown = pickImages(data, 'val', 6, opts.seed + 1).map((img) => ({
