@@ -32,3 +32,4 @@ export {
   namesScene, sceneAccuracy, parseObjectMentions, formatAccuracy,
   type SceneAccuracy, type AccuracyCount, type ObjectMention, type SceneMatchOptions,
 } from './eval/scene.js';
+export { loadPretrained, pretrainedUrl } from './train/pretrained.js';
