@@ -174,7 +174,7 @@ describe('recap train / sample / eval in-process', () => {
     expect(ckpt.solverState?.iteration).toBe(60);
     expect(ckpt.model.config).toMatchObject({ hiddenDim: 16, wordvecDim: 8, cellType: 'lstm', inputDim: 96 });
     expect(ckpt.meta).toMatchObject({ data: 'shapes', maxTrain: 60, numVal: 12, dataSeed: 0, cell: 'lstm', hidden: 16, wordvec: 8,
-      update: 'adam', lr: 5e-3, lrDecay: 0.95, epochs: 2, batch: 10, seed: 0, finished: true, iteration: 60 });
+      update: 'adam', lr: 5e-3, lrDecay: 0.85, epochs: 2, batch: 10, seed: 0, finished: true, iteration: 60 });
     ckpt.model.dispose();
 
     const svg = await readFile(join(out, 'loss.svg'), 'utf8');
