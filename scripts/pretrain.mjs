@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Trains the small pretrained checkpoint that ships with the package: the demo's default LSTM
-// (CaptioningRNN defaults, cellType 'lstm') on the built-in shapes world, with the library's own
-// solver in Node, single-threaded. Everything is seeded, so the same recap build writes the same
-// bytes (the script prints the file's CRC-32 to check).
+// Trains the small pretrained checkpoint that ships with the package: the demo's LSTM (npm start's
+// model, H=128 W=64) on 16000 scenes of the built-in shapes world, with the library's own solver
+// in Node. Everything is seeded and results do not depend on the thread count, so the same recap
+// build writes the same bytes (the script prints the file's CRC-32 to check; ea210013 for the
+// shipped file) and val exact-scene accuracy (99.8%, 3-object scenes 99.2%).
 //
-//   npm run build && node scripts/pretrain.mjs [--out assets/shapes-lstm.recap] [--epochs 12]
+//   npm run build && node scripts/pretrain.mjs [--out assets/shapes-lstm.recap] [--epochs 8] [--threads 2]
 //
-// 4800 iterations: a few minutes on an idle core. The checkpoint holds the model only (no Adam state, to keep the
+// 12800 iterations: 9 minutes on 2 cores shared with other work. The checkpoint holds the model only (no Adam state, to keep the
 // file small: < 1 MB); a downsampled loss curve goes into its meta.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
