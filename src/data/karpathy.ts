@@ -192,12 +192,12 @@ export interface PreparedCaptions {
 }
 
 function checkOptions(options: PrepareOptions): Required<PrepareOptions> {
-  if (!isObj(options)) fail('options', 'an object', options);
-  const wordCountThreshold = options.wordCountThreshold ?? 5;
+  if (!isObj(options as unknown)) fail('options', 'an object', options);
+  const wordCountThreshold: number = options.wordCountThreshold ?? 5;
   if (!Number.isSafeInteger(wordCountThreshold) || wordCountThreshold < 0) fail('wordCountThreshold', 'a non-negative integer', wordCountThreshold);
-  const maxLength = options.maxLength ?? 16;
+  const maxLength: number = options.maxLength ?? 16;
   if (!Number.isSafeInteger(maxLength) || maxLength < 1 || maxLength > 10000) fail('maxLength', 'an integer in [1, 10000]', maxLength);
-  const restvalInTrain = options.restvalInTrain ?? true;
+  const restvalInTrain: boolean = options.restvalInTrain ?? true;
   if (typeof restvalInTrain !== 'boolean') fail('restvalInTrain', 'a boolean', restvalInTrain);
   return { wordCountThreshold, maxLength, restvalInTrain };
 }
