@@ -21,3 +21,10 @@ export {
 } from './data/shapes.js';
 export { extractFeatures, extractFeaturesBatch, FEATURE_DIM, FEATURE_SIZE, type RgbImage } from './data/features.js';
 export { corpusBleu, sentenceBleu, cs231nBleu, meanCs231nBleu, stripSpecialTokens, isSpecialToken, type BleuResult } from './eval/bleu.js';
+// Your own data: Karpathy-split JSON → vocabulary and captions; prepared .recapdata files.
+export {
+  parseKarpathy, prepareCaptions, toCaptionData, tokenize, SPECIAL_TOKENS,
+  type KarpathyDataset, type KarpathyImage, type KarpathySplit, type PrepareOptions, type PrepareStats,
+  type PreparedCaptions, type SplitCaptions, type SplitFeatures,
+} from './data/karpathy.js';
+export { encodeRecapData, decodeRecapData, RECAPDATA_VERSION, type PreparedData, type PcaProjection } from './data/recapdata.js';

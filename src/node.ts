@@ -4,3 +4,4 @@
 //   saveCheckpointFile  writes a checkpoint atomically; loadCheckpointFile reads one
 export { loadCocoData, type LoadCocoOptions } from './data/coco.node.js';
 export { saveCheckpointFile, loadCheckpointFile, writeFileAtomic } from './train/checkpoint-file.node.js';
+export { writeRecapDataFile, readRecapDataFile } from './data/recapdata-file.node.js';
