@@ -36,6 +36,8 @@ export {
   f32_sum_squares, f64_sum_squares, f32_all_finite, f64_all_finite, f32_add_to, f64_add_to,
 } from "./optim";
 
+export { f64_sym_tridiagonalize, f64_tridiag_eigenvalues, f64_tridiag_eigenvectors, f64_householder_apply } from "./pca";
+
 /** First free byte after the module's static data; the TypeScript layer lays out memory from here. */
 export function heap_base(): usize { return __heap_base; }
 
