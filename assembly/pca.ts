@@ -46,6 +46,44 @@ export function dot__wasmsimd(x: usize, y: usize, n: i32): f64 {
   return s;
 }
 
+/**
+ * out[r] = s·Σ_j a[r·lda + j]·x[j] for r < 4: four rows against one vector, each row summed
+ * exactly as dot (two partial sums, even and odd j, then the odd tail), so the results are the
+ * bits of four dot calls; the SIMD twin keeps four accumulators in flight and loads x once.
+ */
+export function dots4__scalar(out: usize, a: usize, lda: usize, x: usize, s: f64, n: i32): void {
+  for (let r = 0; r < 4; r++) store<f64>(out + (<usize>r << 3), s * dot__scalar(a + <usize>r * lda, x, n));
+}
+export function dots4__wasmsimd(out: usize, a: usize, lda: usize, x: usize, s: f64, n: i32): void {
+  const a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
+  let c0 = f64x2.splat(0), c1 = f64x2.splat(0), c2 = f64x2.splat(0), c3 = f64x2.splat(0);
+  let j = 0;
+  for (; j + 2 <= n; j += 2) {
+    const o = <usize>j << 3;
+    const xv = v128.load(x + o);
+    c0 = f64x2.add(c0, f64x2.mul(v128.load(a + o), xv));
+    c1 = f64x2.add(c1, f64x2.mul(v128.load(a1 + o), xv));
+    c2 = f64x2.add(c2, f64x2.mul(v128.load(a2 + o), xv));
+    c3 = f64x2.add(c3, f64x2.mul(v128.load(a3 + o), xv));
+  }
+  let s0 = f64x2.extract_lane(c0, 0) + f64x2.extract_lane(c0, 1);
+  let s1 = f64x2.extract_lane(c1, 0) + f64x2.extract_lane(c1, 1);
+  let s2 = f64x2.extract_lane(c2, 0) + f64x2.extract_lane(c2, 1);
+  let s3 = f64x2.extract_lane(c3, 0) + f64x2.extract_lane(c3, 1);
+  if (j < n) {
+    const o = <usize>j << 3;
+    const xj = load<f64>(x + o);
+    s0 += load<f64>(a + o) * xj;
+    s1 += load<f64>(a1 + o) * xj;
+    s2 += load<f64>(a2 + o) * xj;
+    s3 += load<f64>(a3 + o) * xj;
+  }
+  store<f64>(out, s * s0);
+  store<f64>(out, s * s1, 8);
+  store<f64>(out, s * s2, 16);
+  store<f64>(out, s * s3, 24);
+}
+
 /** a[j] −= vi·w[j] + wi·v[j] for j < n (one row of the symmetric rank-2 update). */
 export function rank2_row__scalar(a: usize, v: usize, w: usize, vi: f64, wi: f64, n: i32): void {
   for (let j = 0; j < n; j++) {
@@ -92,6 +130,10 @@ export function axpy__wasmsimd(y: usize, x: usize, s: f64, n: i32): void {
   return dot__scalar(x, y, n);
 }
 // @ts-ignore: decorator
+@inline function dots4(out: usize, a: usize, lda: usize, x: usize, s: f64, n: i32): void {
+  if (ASC_FEATURE_SIMD) dots4__wasmsimd(out, a, lda, x, s, n); else dots4__scalar(out, a, lda, x, s, n);
+}
+// @ts-ignore: decorator
 @inline function rank2_row(a: usize, v: usize, w: usize, vi: f64, wi: f64, n: i32): void {
   if (ASC_FEATURE_SIMD) rank2_row__wasmsimd(a, v, w, vi, wi, n); else rank2_row__scalar(a, v, w, vi, wi, n);
 }
@@ -132,10 +174,12 @@ export function f64_sym_tridiagonalize(d: usize, e: usize, tau: usize, a: usize,
     // p = t·A22·v (A22 = a[k+1.., k+1..]); K = t/2·vᵀp; w = p − K·v; A22 −= v·wᵀ + w·vᵀ
     const a22 = a + ((<usize>(k + 1) * <usize>n + <usize>(k + 1)) << 3);
     const rowStride = <usize>n << 3;
-    for (let i = 0; i < m; i++) put(p, i, t * dot(a22 + <usize>i * rowStride, v, m));
+    let i = 0;
+    for (; i + 4 <= m; i += 4) dots4(p + (<usize>i << 3), a22 + <usize>i * rowStride, rowStride, v, t, m);
+    for (; i < m; i++) put(p, i, t * dot(a22 + <usize>i * rowStride, v, m));
     const K = 0.5 * t * dot(v, p, m);
-    for (let i = 0; i < m; i++) put(w, i, at(p, i) - K * at(v, i));
-    for (let i = 0; i < m; i++) rank2_row(a22 + <usize>i * rowStride, v, w, at(v, i), at(w, i), m);
+    for (i = 0; i < m; i++) put(w, i, at(p, i) - K * at(v, i));
+    for (i = 0; i < m; i++) rank2_row(a22 + <usize>i * rowStride, v, w, at(v, i), at(w, i), m);
   }
   if (n >= 2) {
     put(d, n - 2, at(a, (n - 2) * n + n - 2));
@@ -323,11 +367,24 @@ export function f64_tridiag_eigenvectors(z: usize, work: usize, d: usize, e: usi
 
 /**
  * z (K, n) read and overwritten: each row y becomes Q·y = H_0·(H_1·(…(H_{n−3}·y))) with the
- * reflectors f64_sym_tridiagonalize left in a (n,n) (read) and tau (n) (read).
+ * reflectors f64_sym_tridiagonalize left in a (n,n) (read) and tau (n) (read). s4 (4) scratch.
  */
-export function f64_householder_apply(z: usize, a: usize, tau: usize, K: i32, n: i32): void {
+export function f64_householder_apply(z: usize, a: usize, tau: usize, s4: usize, K: i32, n: i32): void {
   const nb = <usize>n << 3;
-  for (let j = 0; j < K; j++) {
+  let j = 0;
+  for (; j + 4 <= K; j += 4) {                               // four vectors share each reflector's loads
+    const y = z + <usize>j * nb;
+    for (let k = n - 3; k >= 0; k--) {
+      const t = at(tau, k);
+      if (t == 0) continue;
+      const m = n - k - 1;
+      const v = a + ((<usize>k * <usize>n + <usize>(k + 1)) << 3);
+      const yk = y + (<usize>(k + 1) << 3);
+      dots4(s4, yk, nb, v, t, m);
+      for (let r = 0; r < 4; r++) axpy(yk + <usize>r * nb, v, at(s4, r), m);
+    }
+  }
+  for (; j < K; j++) {
     const y = z + <usize>j * nb;
     for (let k = n - 3; k >= 0; k--) {
       const t = at(tau, k);

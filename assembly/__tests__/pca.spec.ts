@@ -6,7 +6,7 @@
 //  - a cluster: the all-ones matrix J (eigenvalues n and 0 n−1 times): the n−1 vectors of the
 //    zero eigenvalue come out orthonormal (re-orthogonalisation inside clusters).
 import { SIZES, srand, rnd, alloc, free, clone, bitDiff, get, set } from "./helpers";
-import { dot__scalar, dot__wasmsimd, rank2_row__scalar, rank2_row__wasmsimd, axpy__scalar, axpy__wasmsimd,
+import { dot__scalar, dot__wasmsimd, dots4__scalar, dots4__wasmsimd, rank2_row__scalar, rank2_row__wasmsimd, axpy__scalar, axpy__wasmsimd,
          f64_sym_tridiagonalize, f64_tridiag_eigenvalues, f64_tridiag_eigenvectors, f64_householder_apply } from "../pca";
 
 function randVec(n: i32): usize {
@@ -29,13 +29,13 @@ function sortDesc(p: usize, n: i32): void {
 function eigenErrors(a0: usize, n: i32): f64 {
   const a = clone<f64>(a0, n * n);
   const d = alloc<f64>(n), e = alloc<f64>(n), tau = alloc<f64>(n), p = alloc<f64>(n), w = alloc<f64>(n);
-  const lam = alloc<f64>(n), e2 = alloc<f64>(n), z = alloc<f64>(n * n), work = alloc<f64>(5 * n);
+  const lam = alloc<f64>(n), e2 = alloc<f64>(n), z = alloc<f64>(n * n), work = alloc<f64>(5 * n), s4 = alloc<f64>(4);
   f64_sym_tridiagonalize(d, e, tau, a, p, w, n);
   for (let i = 0; i < n; i++) { set<f64>(lam, i, get<f64>(d, i)); set<f64>(e2, i, get<f64>(e, i)); }
   expect(f64_tridiag_eigenvalues(lam, e2, n)).toBe(0);
   sortDesc(lam, n);
   expect(f64_tridiag_eigenvectors(z, work, d, e, lam, n, n)).toBe(0);
-  f64_householder_apply(z, a, tau, n, n);
+  f64_householder_apply(z, a, tau, s4, n, n);
   let norm = 0.0, trace = 0.0, fro = 0.0, sumL = 0.0, sumL2 = 0.0;
   for (let i = 0; i < n; i++) {
     trace += get<f64>(a0, i * n + i);
@@ -59,17 +59,23 @@ function eigenErrors(a0: usize, n: i32): f64 {
       err = max(err, abs(s - (k == l ? 1.0 : 0.0)));
     }
   }
-  free(a); free(d); free(e); free(tau); free(p); free(w); free(lam); free(e2); free(z); free(work);
+  free(a); free(d); free(e); free(tau); free(p); free(w); free(lam); free(e2); free(z); free(work); free(s4);
   return err;
 }
 
 describe("pca", () => {
-  it("SIMD == scalar bitwise for dot, rank2_row, axpy (every tail)", () => {
+  it("SIMD == scalar bitwise for dot, dots4 (= 4 dots), rank2_row, axpy (every tail)", () => {
     srand(7);
     for (let s = 0; s < SIZES.length; s++) {
       const n = SIZES[s];
       const x = randVec(n), y = randVec(n), a = randVec(n);
       expect(reinterpret<u64>(dot__scalar(x, y, n))).toBe(reinterpret<u64>(dot__wasmsimd(x, y, n)));
+      const rows = randVec(4 * n), o1 = alloc<f64>(4), o2 = alloc<f64>(4);
+      dots4__scalar(o1, rows, <usize>n << 3, x, 0.5, n);
+      dots4__wasmsimd(o2, rows, <usize>n << 3, x, 0.5, n);
+      expect(bitDiff<f64>(o1, o2, 4)).toBe(0);
+      expect(reinterpret<u64>(get<f64>(o2, 3))).toBe(reinterpret<u64>(0.5 * dot__scalar(rows + (<usize>(3 * n) << 3), x, n)));
+      free(rows); free(o1); free(o2);
       const a1 = clone<f64>(a, n), a2 = clone<f64>(a, n);
       rank2_row__scalar(a1, x, y, 0.3, -1.7, n);
       rank2_row__wasmsimd(a2, x, y, 0.3, -1.7, n);

@@ -58,6 +58,7 @@ export function fitPca(features: Tensor, dim: number, onProgress?: PcaProgress):
     const lam = s.alloc('float64', dim);
     const z = s.alloc('float64', dim * D);
     const work = s.alloc('float64', 5 * D);
+    const s4 = s.alloc('float64', 4);
     for (let r0 = 0; r0 < N; r0 += B) {
       const R = Math.min(B, N - r0);
       centeredRows(xb.view() as Float64Array, features, mean, r0, R);
@@ -78,7 +79,7 @@ export function fitPca(features: Tensor, dim: number, onProgress?: PcaProgress):
     const failures = k.f64_tridiag_eigenvectors(z.ptr, work.ptr, d.ptr, e.ptr, lam.ptr, dim, D);
     if (failures !== 0) throw new RecapError('features', 'a covariance whose eigenvectors converge', `${failures} of ${dim} did not converge`);
     onProgress?.('eigen', 2, 3);
-    k.f64_householder_apply(z.ptr, cov.ptr, tau.ptr, dim, D);
+    k.f64_householder_apply(z.ptr, cov.ptr, tau.ptr, s4.ptr, dim, D);
     onProgress?.('eigen', 3, 3);
     const zv = z.view() as Float64Array;
     const components = new Float64Array(D * dim); // (D, K): column j = eigenvector j
