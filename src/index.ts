@@ -7,6 +7,7 @@ export * as layers from './nn/layers.js';
 export type { Cache } from './nn/layers.js';
 export * as optim from './nn/optim.js';
 export type { OptimConfig, UpdateRule } from './nn/optim.js';
+export { UPDATE_RULES, UPDATE_RULE_NAMES, type UpdateRuleName, type UpdateRuleSpec } from './nn/update-rules.js';
 export { CaptioningRNN, PARAM_NAMES, type ParamName, type CaptioningRNNOptions, type SampleOptions, type CellType, type ModelConfig } from './model/captioning-rnn.js';
 export { evalNumericalGradient, evalNumericalGradientArray, relError, type GradientCheckOptions } from './nn/gradcheck.js';
 export { LegacyRandom } from './core/rng.js';

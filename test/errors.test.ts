@@ -132,3 +132,28 @@ describe('optim', () => {
     expectRecapError(() => optim.sgdMomentum(f64([2]), f64([2]), { velocity: f64([3]) as Tensor }), 'config.velocity');
   });
 });
+
+describe('contract holes found from outside (issue 14)', () => {
+  it("a model's loss refuses features of the other float dtype (the float inputs of one call share one dtype), changing nothing", () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const m = new CaptioningRNN({ wordToIdx: { '<NULL>': 0, '<START>': 1, a: 2 }, inputDim: 3, wordvecDim: 2, hiddenDim: 2, dtype });
+      const before = Array.from(m.getParams().W_proj.data);
+      const other = dtype === 'float32' ? f64 : f32;
+      const err = expectRecapError(() => m.loss(other([2, 3]), i32([1, 2, 0, 1, 2, 2], [2, 3])), 'features', new RegExp(`dtype ${dtype}`));
+      expect(err.actual).toBe(`"${dtype === 'float32' ? 'float64' : 'float32'}"`);
+      expect(Number.isFinite(m.loss((dtype === 'float32' ? f32 : f64)([2, 3]), i32([1, 2, 0, 1, 2, 2], [2, 3])).loss)).toBe(true);
+      expect(Array.from(m.getParams().W_proj.data)).toEqual(before);
+      m.dispose();
+    }
+  });
+
+  it('update rules refuse a negative learning rate and out-of-range hyperparameters', () => {
+    const w = f64([2, 2]), dw = f64([2, 2]);
+    expectRecapError(() => optim.sgd(w, dw, { learningRate: -1e-3 }), 'config.learningRate', /\[0, Infinity\]/);
+    expectRecapError(() => optim.adam(w, dw, { learningRate: -1 }), 'config.learningRate');
+    expectRecapError(() => optim.sgdMomentum(w, dw, { momentum: 1.5 }), 'config.momentum');
+    expectRecapError(() => optim.rmsprop(w, dw, { decayRate: -0.1 }), 'config.decayRate');
+    expectRecapError(() => optim.adam(w, dw, { epsilon: -1 }), 'config.epsilon');
+    expect(optim.sgd(w, dw, { learningRate: 0 }).w.data).toEqual(w.data); // a zero rate is a valid no-op
+  });
+});

@@ -10,7 +10,10 @@ export type Case = Record<string, any>;
 
 export function loadCases(file: string): Case[] {
   const path = new URL(`./fixtures/${file}`, import.meta.url);
-  return JSON.parse(readFileSync(path, 'utf8')).cases;
+  const cases = JSON.parse(readFileSync(path, 'utf8')).cases;
+  // a test over the cases of an emptied or reshaped fixture would pass having checked nothing
+  if (!Array.isArray(cases) || cases.length === 0) throw new Error(`test/fixtures/${file}: expected a non-empty "cases" array`);
+  return cases;
 }
 
 /** A vector array as a Tensor: float arrays in `floatDType`, int32 and bool (as 0/1) as int32. */

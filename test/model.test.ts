@@ -90,7 +90,7 @@ describe('initialisation', () => {
     const run = () => {
       const m = new CaptioningRNN({ wordToIdx: vocab, inputDim: 8, wordvecDim: 6, hiddenDim: 5, cellType: 'lstm', seed: 7 });
       const rng = new LegacyRandom(1);
-      const feats = tensor(rng.randnArray(3 * 8), [3, 8]);
+      const feats = tensor(rng.randnArray(3 * 8), [3, 8], 'float32');
       const caps = tensor(rng.randintArray(6, 3 * 5), [3, 5], 'int32');
       const { loss, grads } = m.loss(feats, caps);
       const sample = m.sample(feats, { maxLength: 7 });
@@ -118,7 +118,7 @@ describe('initialisation', () => {
     const rng = new LegacyRandom(5);
     const N = 20, T = 10;
     const caps = tensor(Array.from(rng.randintArray(V - 1, N * (T + 1)), (v) => v + 1), [N, T + 1], 'int32');
-    const { loss } = m.loss(tensor(rng.randnArray(N * 16), [N, 16]), caps);
+    const { loss } = m.loss(tensor(rng.randnArray(N * 16), [N, 16], 'float32'), caps);
     expect(Math.abs(loss / T - Math.log(V))).toBeLessThan(0.1);
     m.dispose();
   });

@@ -8,6 +8,11 @@
 // command or flag, a missing or extra value, a non-numeric or out-of-range number, a flag given
 // twice, or a stray positional argument. Help text is generated from the same tables.
 
+import { UPDATE_RULE_NAMES } from '../nn/update-rules.js';
+
+/** The update rules `--update` offers: every rule of the table. */
+const CLI_UPDATE_RULES = UPDATE_RULE_NAMES;
+
 /** A command-line mistake: the CLI prints `recap <cmd>: <message>` on one line and exits 2. */
 export class UsageError extends Error {
   readonly command: string | null;
@@ -55,7 +60,7 @@ export const TRAIN_FLAGS = {
   cell: { kind: 'enum', values: ['rnn', 'lstm'], default: 'lstm', help: 'recurrent cell' },
   hidden: { kind: 'int', min: 1, max: 8192, default: 128, metavar: 'N', help: 'hidden size H' },
   wordvec: { kind: 'int', min: 1, max: 8192, default: 64, metavar: 'N', help: 'word-vector size W' },
-  update: { kind: 'enum', values: ['sgd', 'sgd_momentum', 'rmsprop', 'adam'], default: 'adam', help: 'update rule' },
+  update: { kind: 'enum', values: CLI_UPDATE_RULES, default: 'adam', help: 'update rule' },
   lr: { kind: 'number', min: 0, minExclusive: true, max: 10, default: 5e-3, metavar: 'X', help: 'learning rate' },
   lrDecay: { kind: 'number', min: 0, minExclusive: true, max: 1, default: 0.95, metavar: 'X', help: 'learning-rate factor applied after each epoch' },
   epochs: { kind: 'int', min: 1, max: 1e6, default: 5, metavar: 'N', help: 'epochs (an epoch is floor(captions / batch) iterations)' },

@@ -1,8 +1,6 @@
 // Buffers in wasm linear memory, and scratch scopes for one API call.
 import { rt } from './runtime.js';
-import { type DType, type TypedArray, Tensor, allocTyped, sizeOf } from './tensor.js';
-
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
+import { DTYPE_BYTES as BYTES, type DType, type TypedArray, Tensor, allocTyped, precision, sizeOf } from './tensor.js';
 
 /** `length` elements of `dtype` at byte offset `ptr` of the wasm memory. */
 export class WasmBuffer {
@@ -81,5 +79,32 @@ export function withScratch<R>(fn: (s: Scratch) => R): R {
 
 /** The kernel name for a dtype: 'f32_gemm_nn' etc. */
 export function kname(dtype: DType, name: string): string {
-  return `${dtype === 'float64' ? 'f64' : 'f32'}_${name}`;
+  return `${precision(dtype)}${name}`;
+}
+
+/** A table of buffers: name -> [dtype, element count]. */
+export type BufferSizes<K extends string = string> = Record<K, readonly [DType, number]>;
+
+/** Bytes a size table needs. */
+export function bufferBytes(sizes: BufferSizes): number {
+  let bytes = 0;
+  for (const [dt, n] of Object.values(sizes) as (readonly [DType, number])[]) bytes += n * BYTES[dt];
+  return bytes;
+}
+
+/** Allocates every buffer of a size table, or none (a refused allocation frees the others). */
+export function allocAll<K extends string>(sizes: BufferSizes<K>): Record<K, WasmBuffer> {
+  const bufs = {} as Record<K, WasmBuffer>;
+  try {
+    for (const [name, [dt, n]] of Object.entries(sizes) as [K, readonly [DType, number]][]) bufs[name] = new WasmBuffer(dt, n);
+  } catch (e) {
+    for (const b of Object.values(bufs) as WasmBuffer[]) b.free();
+    throw e;
+  }
+  return bufs;
+}
+
+/** Frees every buffer of a table (null: nothing). */
+export function freeAll(bufs: Record<string, WasmBuffer> | null): void {
+  if (bufs) for (const b of Object.values(bufs)) b.free();
 }

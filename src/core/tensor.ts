@@ -8,6 +8,15 @@ export type NestedArray = number[] | NestedArray[];
 
 const ctors = { float32: Float32Array, float64: Float64Array, int32: Int32Array } as const;
 
+/** Bytes per element of each dtype: the one table every byte count reads. */
+export const DTYPE_BYTES: Readonly<Record<DType, number>> = { float32: 4, float64: 8, int32: 4 };
+
+/** The kernel-name prefix of a float dtype ('f32_' / 'f64_'): kernels come in one export per precision. */
+export type Precision = 'f32_' | 'f64_';
+export function precision(dtype: DType): Precision {
+  return dtype === 'float64' ? 'f64_' : 'f32_';
+}
+
 export function allocTyped(dtype: DType, n: number): TypedArray {
   return new ctors[dtype](n);
 }

@@ -1,10 +1,11 @@
 // optim.*: the CS231n update rules (optim.py). Each takes w, dw and a config carrying the
 // rule's state and returns the new w and config; inputs are not modified.
-import { checkFinite, checkNumber, floatDType } from '../core/check.js';
+import { checkFinite, floatDType } from '../core/check.js';
 import { fail } from '../core/errors.js';
 import { kname, withScratch } from '../core/memory.js';
 import { kernels } from '../core/runtime.js';
 import { Tensor, checkTensor } from '../core/tensor.js';
+import { UPDATE_RULES, checkHyper, ruleArgs } from './update-rules.js';
 
 export interface OptimConfig {
   learningRate?: number;
@@ -21,17 +22,13 @@ export interface OptimConfig {
   [key: string]: unknown;
 }
 
+/** The rules of `optim.*` (the solver also has 'adam_a2'). */
 export type UpdateRule = 'sgd' | 'sgd_momentum' | 'rmsprop' | 'adam';
 
-/** CS231n defaults per rule. */
-export const OPTIM_DEFAULTS: Record<UpdateRule, Record<string, number>> = {
-  sgd: { learningRate: 1e-2 },
-  sgd_momentum: { learningRate: 1e-2, momentum: 0.9 },
-  rmsprop: { learningRate: 1e-2, decayRate: 0.99, epsilon: 1e-8 },
-  adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, t: 0 },
-};
-
-const STATE: Record<UpdateRule, string[]> = { sgd: [], sgd_momentum: ['velocity'], rmsprop: ['cache'], adam: ['m', 'v'] };
+/** CS231n defaults per rule (from the update-rule table). */
+export const OPTIM_DEFAULTS = Object.fromEntries(
+  (['sgd', 'sgd_momentum', 'rmsprop', 'adam'] as const).map((r) => [r, UPDATE_RULES[r].defaults]),
+) as Readonly<Record<UpdateRule, Readonly<Record<string, number>>>>;
 
 function update(rule: UpdateRule, w: Tensor, dw: Tensor, config: OptimConfig | undefined): { w: Tensor; config: OptimConfig } {
   checkTensor('w', w);
@@ -43,11 +40,11 @@ function update(rule: UpdateRule, w: Tensor, dw: Tensor, config: OptimConfig | u
   }
   checkFinite('w', w);
   checkFinite('dw', dw);
-  const cfg: OptimConfig = { ...OPTIM_DEFAULTS[rule], ...(config ?? {}) };
-  for (const key of Object.keys(OPTIM_DEFAULTS[rule])) {
-    checkNumber(`config.${key}`, cfg[key], key === 't' ? 0 : -Infinity);
-  }
-  for (const key of STATE[rule]) {
+  const spec = UPDATE_RULES[rule];
+  const cfg: OptimConfig = { ...spec.defaults, ...(config ?? {}) };
+  const hyper: Record<string, number> = {};
+  for (const key of Object.keys(spec.defaults)) hyper[key] = checkHyper(`config.${key}`, key, cfg[key]);
+  for (const key of spec.state) {
     const s = cfg[key];
     if (s === undefined) continue;
     checkTensor(`config.${key}`, s);
@@ -58,24 +55,11 @@ function update(rule: UpdateRule, w: Tensor, dw: Tensor, config: OptimConfig | u
   return withScratch((s) => {
     const wb = s.from(w);
     const dwb = s.from(dw);
-    const state = STATE[rule].map((key) => (cfg[key] ? s.from(cfg[key] as Tensor) : s.alloc(dtype, n, true)));
+    const state = spec.state.map((key) => (cfg[key] ? s.from(cfg[key] as Tensor) : s.alloc(dtype, n, true)));
     const next: OptimConfig = { ...cfg };
-    switch (rule) {
-      case 'sgd':
-        k(wb.ptr, dwb.ptr, n, cfg.learningRate!);
-        break;
-      case 'sgd_momentum':
-        k(wb.ptr, state[0].ptr, dwb.ptr, n, cfg.learningRate!, cfg.momentum!);
-        break;
-      case 'rmsprop':
-        k(wb.ptr, state[0].ptr, dwb.ptr, n, cfg.learningRate!, cfg.decayRate!, cfg.epsilon!);
-        break;
-      case 'adam':
-        next.t = cfg.t! + 1;
-        k(wb.ptr, state[0].ptr, state[1].ptr, dwb.ptr, n, cfg.learningRate!, cfg.beta1!, cfg.beta2!, cfg.epsilon!, next.t);
-        break;
-    }
-    STATE[rule].forEach((key, i) => (next[key] = state[i].toTensor(w.shape)));
+    if (spec.countsSteps) hyper.t = next.t = hyper.t + 1;
+    k(wb.ptr, ...state.map((b) => b.ptr), dwb.ptr, ...ruleArgs(rule, n, hyper));
+    spec.state.forEach((key, i) => (next[key] = state[i].toTensor(w.shape)));
     return { w: wb.toTensor(w.shape), config: next };
   });
 }

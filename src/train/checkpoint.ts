@@ -10,6 +10,7 @@
 //   ..           sections (parameters, optimizer blocks, RNG key, loss history), each 8-aligned,
 //                at the byte offsets the header gives (relative to the start of the sections)
 //   end−4 u32    CRC-32 (IEEE) of every byte before it
+import { UPDATE_RULE_NAMES, isUpdateRule } from '../nn/update-rules.js';
 import { FormatError, fail } from '../core/errors.js';
 import { CaptioningRNN, PARAM_NAMES, type ModelConfig } from '../model/captioning-rnn.js';
 import type { CaptioningSolver, SolverState } from './solver.js';
@@ -221,7 +222,6 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordT
 }
 
 const SAMPLER_KINDS = ['replacement', 'shuffle', 'function'];
-const UPDATE_RULES = ['sgd', 'sgd_momentum', 'rmsprop', 'adam', 'adam_a2'];
 
 /** The header's structure (types of every field the loader reads); values are checked later. */
 function checkHeader(name: string, h: unknown): asserts h is Header {
@@ -247,7 +247,7 @@ function checkHeader(name: string, h: unknown): asserts h is Header {
   if (h.solver === null || h.solver === undefined) return;
   const s = h.solver as Record<string, unknown>;
   if (!isObj(s)) bad('solver must be an object or null');
-  if (typeof s.updateRule !== 'string' || !UPDATE_RULES.includes(s.updateRule)) bad(`solver.updateRule must be one of ${UPDATE_RULES.join(', ')}`);
+  if (!isUpdateRule(s.updateRule)) bad(`solver.updateRule must be one of ${UPDATE_RULE_NAMES.join(', ')}`);
   if (!isObj(s.optimConfig) || !Object.values(s.optimConfig).every((v) => typeof v === 'number' && Number.isFinite(v))) bad('solver.optimConfig must map names to finite numbers');
   if (typeof s.lrDecay !== 'number' || !Number.isFinite(s.lrDecay)) bad('solver.lrDecay must be a finite number');
   for (const k of ['batchSize', 'numEpochs', 'seed', 'iteration', 'epoch'] as const) if (!isInt(s[k])) bad(`solver.${k} must be a non-negative integer`);

@@ -4,15 +4,16 @@
 import { checkFinite, checkMemory, checkNumber, checkPositiveInt } from '../core/check.js';
 import { DivergenceError, RecapError, fail } from '../core/errors.js';
 import { WasmBuffer, kname } from '../core/memory.js';
+import { DTYPE_BYTES } from '../core/tensor.js';
 import { CaptioningRNN } from '../model/captioning-rnn.js';
-import { OPTIM_DEFAULTS } from '../nn/optim.js';
+import { UPDATE_RULES, type UpdateRuleName, checkHyper, checkUpdateRule, resolveHyper, ruleArgs } from '../nn/update-rules.js';
 import { LegacyRandom } from '../core/rng.js';
 import { kernels, queueParts, rt } from '../core/runtime.js';
 import { runCalls, type Call } from '../core/threads.js';
 import type { CaptionData } from '../data/types.js';
 import { Tensor, checkTensor } from '../core/tensor.js';
 
-export type SolverUpdateRule = 'sgd' | 'sgd_momentum' | 'rmsprop' | 'adam' | 'adam_a2';
+export type SolverUpdateRule = UpdateRuleName;
 export type Sampler = 'replacement' | 'shuffle' | ((iteration: number) => Int32Array | ArrayLike<number>);
 
 export interface StepInfo {
@@ -48,9 +49,6 @@ export interface SolverOptions {
 
 const OPTION_KEYS = ['updateRule', 'optimConfig', 'lrDecay', 'batchSize', 'numEpochs', 'printEvery', 'verbose', 'seed',
   'sampler', 'gradClip', 'onStep', 'signal', 'log'];
-const STATE_BLOCKS: Record<SolverUpdateRule, string[]> = {
-  sgd: [], sgd_momentum: ['velocity'], rmsprop: ['cache'], adam: ['m', 'v'], adam_a2: ['m', 'v'],
-};
 
 /** Everything needed to resume a run bit-identically (saved in checkpoints). */
 export interface SolverState {
@@ -114,14 +112,9 @@ export class CaptioningSolver {
       updateRule = 'sgd', optimConfig = {}, lrDecay = 1, batchSize = 100, numEpochs = 10, printEvery = 10,
       verbose = true, seed = 0, sampler = 'replacement', gradClip, onStep, signal, log,
     } = options;
-    if (typeof updateRule !== 'string' || !Object.hasOwn(STATE_BLOCKS, updateRule)) fail('updateRule', "'sgd', 'sgd_momentum', 'rmsprop', 'adam' or 'adam_a2'", updateRule);
-    const rule = updateRule === 'adam_a2' ? 'adam' : updateRule;
+    checkUpdateRule('updateRule', updateRule);
     if (!optimConfig || typeof optimConfig !== 'object') fail('optimConfig', 'an object', optimConfig);
-    const cfg: Record<string, number> = { ...OPTIM_DEFAULTS[rule] };
-    for (const [k, v] of Object.entries(optimConfig)) {
-      if (!Object.hasOwn(cfg, k)) fail('optimConfig', `keys among ${Object.keys(cfg).join(', ')} for ${updateRule}`, k);
-      cfg[k] = checkNumber(`optimConfig.${k}`, v, k === 't' ? 0 : -Infinity);
-    }
+    const cfg = resolveHyper(updateRule, optimConfig, 'optimConfig');
     checkNumber('lrDecay', lrDecay, 0);
     checkPositiveInt('batchSize', batchSize);
     checkPositiveInt('numEpochs', numEpochs);
@@ -135,8 +128,8 @@ export class CaptioningSolver {
 
     // the minibatch workspace (and the optimizer blocks) must fit before anything is allocated
     const L = data.trainCaptions.shape[1];
-    const paramBytes = model.params.length * (model.config.dtype === 'float64' ? 8 : 4);
-    checkMemory('batchSize', model.workspaceBytes(batchSize, L - 1) + paramBytes * (1 + STATE_BLOCKS[updateRule].length) + batchSize * 4);
+    const paramBytes = model.params.length * DTYPE_BYTES[model.config.dtype];
+    checkMemory('batchSize', model.workspaceBytes(batchSize, L - 1) + paramBytes * (1 + UPDATE_RULES[updateRule].state.length) + batchSize * 4);
 
     this.model = model;
     this.data = data;
@@ -160,7 +153,7 @@ export class CaptioningSolver {
     this.rows = new Int32Array(batchSize);
     const n = model.params.length;
     this.backup = new WasmBuffer(model.config.dtype, n);
-    for (const name of STATE_BLOCKS[updateRule]) {
+    for (const name of UPDATE_RULES[updateRule].state) {
       this.blocks[name] = new WasmBuffer(model.config.dtype, n);
       this.blocks[name].zero();
     }
@@ -221,10 +214,10 @@ export class CaptioningSolver {
     const N = rows.length;
     const L = this.data.trainCaptions.shape[1];
     const T = L - 1;
-    const ws = model.workspace(N, T);
-    const rank = model.splitCaptions(ws, this.data.trainCaptions.data as Int32Array, 0, N, T, rows);
+    const bufs = model.batch.resize(N, T);
+    const rank = model.batch.load(this.data.trainCaptions.data as Int32Array, 0, N, T, rows);
     const D = model.config.inputDim;
-    const feats = ws.bufs.features.view();
+    const feats = bufs.features.view();
     const src = this.data.trainFeatures.data;
     const imageIdxs = this.data.trainImageIdxs.data;
     for (let n = 0; n < N; n++) {
@@ -257,34 +250,30 @@ export class CaptioningSolver {
     const ks = kernels();
     const k = (name: string) => ks[kname(model.config.dtype, name)];
     const n = model.params.length;
+    const grads = model.params.grads.ptr;
     if (!Number.isFinite(loss)) throw new DivergenceError(t, 'the loss');
-    if (!k('all_finite')(model.grads.ptr, n)) throw new DivergenceError(t, 'a gradient');
+    if (!k('all_finite')(grads, n)) throw new DivergenceError(t, 'a gradient');
     let gradNorm = NaN;
     if (this.gradClip !== undefined) {
-      gradNorm = Math.sqrt(k('sum_squares')(model.grads.ptr, n));
-      if (gradNorm > this.gradClip) k('clip_scale')(model.grads.ptr, n, this.gradClip / gradNorm);
+      gradNorm = Math.sqrt(k('sum_squares')(grads, n));
+      if (gradNorm > this.gradClip) k('clip_scale')(grads, n, this.gradClip / gradNorm);
     }
     // keep the last good parameters: an update that overflows is rolled back
-    const e = model.config.dtype === 'float64' ? 8 : 4;
-    const mem = new Uint8Array(model.params.view().buffer);
-    mem.copyWithin(this.backup.ptr, model.params.ptr, model.params.ptr + n * e);
+    const e = DTYPE_BYTES[model.config.dtype];
+    const values = model.params.writable(); // the update writes them (the parameter version moves on)
+    new Uint8Array(values.view().buffer).copyWithin(this.backup.ptr, values.ptr, values.ptr + n * e);
     const c = this.optimConfig;
     const lr = c.learningRate;
-    if (this.updateRule === 'adam' || this.updateRule === 'adam_a2') c.t += 1;
+    const spec = UPDATE_RULES[this.updateRule];
+    if (spec.countsSteps) c.t += 1;
     const name = kname(model.config.dtype, this.updateRule);
-    const b = this.blocks;
     const parts: Call[][] = [];
     for (let p = 0; p < P; p++) {
       const lo = Math.floor((p * n) / P), len = Math.floor(((p + 1) * n) / P) - lo;
-      const at = (buf: WasmBuffer) => buf.ptr + lo * e;
-      const w = at(model.params), dw = at(model.grads);
       if (len === 0) { parts.push([]); continue; }
-      switch (this.updateRule) {
-        case 'sgd': parts.push([[name, w, dw, len, lr]]); break;
-        case 'sgd_momentum': parts.push([[name, w, at(b.velocity), dw, len, lr, c.momentum]]); break;
-        case 'rmsprop': parts.push([[name, w, at(b.cache), dw, len, lr, c.decayRate, c.epsilon]]); break;
-        default: parts.push([[name, w, at(b.m), at(b.v), dw, len, lr, c.beta1, c.beta2, c.epsilon, c.t]]);
-      }
+      const at = (ptr: number) => ptr + lo * e;
+      const state = spec.state.map((s) => at(this.blocks[s].ptr));
+      parts.push([[name, at(values.ptr), ...state, at(grads), ...ruleArgs(this.updateRule, len, c)]]);
     }
     return { gradNorm, lr, parts };
   }
@@ -295,10 +284,9 @@ export class CaptioningSolver {
     const model = this.model;
     const n = model.params.length;
     const c = this.optimConfig;
-    model.paramsChanged();
     if (!kernels()[kname(model.config.dtype, 'all_finite')](model.params.ptr, n)) {
-      const mem = new Uint8Array(model.params.view().buffer);
-      mem.copyWithin(model.params.ptr, this.backup.ptr, this.backup.ptr + n * (model.config.dtype === 'float64' ? 8 : 4));
+      const values = model.params.writable();
+      new Uint8Array(values.view().buffer).copyWithin(values.ptr, this.backup.ptr, this.backup.ptr + n * DTYPE_BYTES[model.config.dtype]);
       throw new DivergenceError(t, 'the updated parameters (learning rate too high?)');
     }
     this.lossHistory.push(loss);
@@ -354,7 +342,7 @@ export class CaptioningSolver {
     const n = this.model.params.length;
     const Block = this.model.config.dtype === 'float64' ? Float64Array : Float32Array;
     if (!s.blocks || typeof s.blocks !== 'object') fail('state.blocks', 'an object of optimizer blocks', s.blocks);
-    for (const name of STATE_BLOCKS[this.updateRule]) {
+    for (const name of UPDATE_RULES[this.updateRule].state) {
       const blk = s.blocks[name];
       if (!(blk instanceof Float32Array || blk instanceof Float64Array) || blk.length !== n) {
         fail(`state.blocks.${name}`, `${n} values (a ${Block.name})`, blk && typeof blk === 'object' && 'length' in blk ? `${(blk as ArrayLike<number>).length} values` : blk);
@@ -369,7 +357,7 @@ export class CaptioningSolver {
     if (!s.optimConfig || typeof s.optimConfig !== 'object') fail('state.optimConfig', 'an object', s.optimConfig);
     for (const [k, v] of Object.entries(s.optimConfig)) {
       if (!Object.hasOwn(this.optimConfig, k)) fail('state.optimConfig', `keys among ${Object.keys(this.optimConfig).join(', ')}`, k);
-      checkNumber(`state.optimConfig.${k}`, v, k === 't' ? 0 : -Infinity);
+      checkHyper(`state.optimConfig.${k}`, k, v);
     }
     LegacyRandom.checkState(s.rng, 'state.rng');
     if (s.order !== null && s.order !== undefined) {
@@ -383,7 +371,7 @@ export class CaptioningSolver {
     this.lossHistory = [...s.lossHistory];
     this.rng.setState(s.rng);
     this.order = s.order ? s.order.slice() : null;
-    for (const name of STATE_BLOCKS[this.updateRule]) this.blocks[name].view().set(s.blocks[name]);
+    for (const name of UPDATE_RULES[this.updateRule].state) this.blocks[name].view().set(s.blocks[name]);
   }
 
   /** Frees the optimizer state (the model is the caller's to dispose). */

@@ -1,0 +1,141 @@
+// The data a command runs on (--data and friends, or a checkpoint's saved choice), and the
+// captioning helpers the commands share.
+import { FormatError, LegacyRandom, Tensor, checkSameVocabulary, decodeCaptions, init, renderScene, shapesData, stripSpecialTokens,
+  type CaptionData, type CaptioningRNN, type Checkpoint, type ShapesData } from '../index.js';
+import { loadCheckpointFile, loadCocoData } from '../node.js';
+import { UsageError, formatData, type DataSpec, type EvalOptions, type SampleOptions } from './args.js';
+import { encodePng, pngDataUrl } from './report.js';
+
+export const SHAPES_DEFAULTS = { maxTrain: 4000, numVal: 500, dataSeed: 0 };
+const COCO_DATA_SEED = 231; // the notebooks' np.random.seed(231) before load_coco_data(max_train=...)
+
+export interface DataChoice {
+  data: string;
+  maxTrain: number | null;
+  numVal: number | null;
+  dataSeed: number;
+}
+
+export interface Loaded {
+  data: CaptionData;
+  shapes: ShapesData | null;
+  choice: DataChoice;
+  description: string;
+}
+
+/** The data flags, falling back to `saved` (a checkpoint's meta) for flags not given. */
+export function chooseData(
+  flags: { data?: DataSpec; maxTrain?: number; numVal?: number; dataSeed?: number },
+  given: ReadonlySet<string>, saved: Partial<DataChoice> | null, command: string,
+): DataChoice {
+  const savedData = typeof saved?.data === 'string' ? saved.data : null;
+  const data = given.has('data') && flags.data ? formatData(flags.data) : (savedData ?? 'shapes');
+  const inherit = savedData !== null && savedData === data;
+  const pick = <K extends 'maxTrain' | 'numVal' | 'dataSeed'>(k: K, dflt: DataChoice[K]): DataChoice[K] => {
+    if (given.has(k)) return flags[k] as DataChoice[K];
+    if (inherit && saved && saved[k] !== undefined) return saved[k] as DataChoice[K];
+    return dflt;
+  };
+  if (data === 'shapes') {
+    return { data, maxTrain: pick('maxTrain', SHAPES_DEFAULTS.maxTrain), numVal: pick('numVal', SHAPES_DEFAULTS.numVal), dataSeed: pick('dataSeed', SHAPES_DEFAULTS.dataSeed) };
+  }
+  if (given.has('numVal')) throw new UsageError('--num-val applies to --data shapes only (COCO has its own val split)', command);
+  return { data, maxTrain: pick('maxTrain', null), numVal: null, dataSeed: pick('dataSeed', COCO_DATA_SEED) };
+}
+
+export async function loadData(choice: DataChoice): Promise<Loaded> {
+  if (choice.data === 'shapes') {
+    const shapes = shapesData({ numTrain: choice.maxTrain ?? SHAPES_DEFAULTS.maxTrain, numVal: choice.numVal ?? SHAPES_DEFAULTS.numVal, seed: choice.dataSeed });
+    return {
+      data: shapes, shapes, choice,
+      description: `shapes world: ${shapes.trainFeatures.shape[0]} train images (${shapes.trainCaptions.shape[0]} captions), ${shapes.valFeatures.shape[0]} val images, V=${shapes.idxToWord.length}, D=${shapes.trainFeatures.shape[1]}`,
+    };
+  }
+  const dir = choice.data.slice('coco:'.length);
+  const data = await loadCocoData(dir, { maxTrain: choice.maxTrain ?? undefined, seed: choice.dataSeed });
+  return {
+    data, shapes: null, choice,
+    description: `COCO ${dir}: ${data.trainCaptions.shape[0]} train captions (${data.trainFeatures.shape[0]} images), ${data.valCaptions.shape[0]} val captions (${data.valFeatures.shape[0]} images), V=${data.idxToWord.length}, D=${data.trainFeatures.shape[1]}`,
+  };
+}
+
+/** The checkpoint's model must fit the data: same vocabulary, same feature width. */
+export function checkFits(path: string, ckpt: Checkpoint, loaded: Loaded): void {
+  checkSameVocabulary(path, ckpt.model.wordToIdx, loaded.data.wordToIdx);
+  const D = loaded.data.trainFeatures.shape[1];
+  if (ckpt.model.config.inputDim !== D) {
+    throw new FormatError(path, `the model takes ${ckpt.model.config.inputDim}-dim features but --data ${loaded.choice.data} has ${D}`);
+  }
+}
+
+export type Split = 'train' | 'val';
+
+export function splitOf(data: CaptionData, split: Split) {
+  return split === 'train'
+    ? { captions: data.trainCaptions, imageIdxs: data.trainImageIdxs, features: data.trainFeatures, urls: data.trainUrls }
+    : { captions: data.valCaptions, imageIdxs: data.valImageIdxs, features: data.valFeatures, urls: data.valUrls };
+}
+
+/** Ground-truth captions (special tokens stripped) of every image that has some. */
+export function referencesByImage(data: CaptionData, split: Split): Map<number, string[][]> {
+  const s = splitOf(data, split);
+  const decoded = decodeCaptions(s.captions, data.idxToWord) as string[];
+  const refs = new Map<number, string[][]>();
+  for (let r = 0; r < decoded.length; r++) {
+    const img = s.imageIdxs.data[r];
+    let list = refs.get(img);
+    if (!list) refs.set(img, (list = []));
+    list.push(stripSpecialTokens(decoded[r]));
+  }
+  return refs;
+}
+
+export function featureRows(features: Tensor, rows: readonly number[]): Tensor {
+  const D = features.shape[1];
+  const out = new Float32Array(rows.length * D);
+  rows.forEach((img, i) => out.set(features.data.subarray(img * D, (img + 1) * D), i * D));
+  return new Tensor(out, [rows.length, D]);
+}
+
+/** Captions (words, special tokens stripped) for feature rows `rows`, in chunks of 500 images. */
+export function caption(model: CaptioningRNN, features: Tensor, rows: readonly number[], maxLength: number, opts: { beamSize?: number; temperature?: number; seed?: number } = {}): string[][] {
+  const out: string[][] = [];
+  for (let a = 0; a < rows.length; a += 500) {
+    const chunk = rows.slice(a, a + 500);
+    const tokens = model.sample(featureRows(features, chunk), { maxLength, ...opts });
+    for (const c of decodeCaptions(tokens, model.idxToWord) as string[]) out.push(stripSpecialTokens(c));
+  }
+  return out;
+}
+
+export function maxLengthOf(data: CaptionData): number {
+  return data.trainCaptions.shape[1] - 1;
+}
+
+/** `count` distinct images of the split that have captions, in a seeded random order. */
+export function pickImages(data: CaptionData, split: Split, count: number, seed: number): number[] {
+  const images = [...referencesByImage(data, split).keys()].sort((a, b) => a - b);
+  const perm = new LegacyRandom(seed).permutation(images.length);
+  return Array.from(perm.subarray(0, Math.min(count, images.length)), (i) => images[i]);
+}
+
+export function imageUrl(loaded: Loaded, split: Split, img: number): string | null {
+  if (loaded.shapes) {
+    const scene = (split === 'train' ? loaded.shapes.trainScenes : loaded.shapes.valScenes)[img];
+    const im = renderScene(scene, 96);
+    return pngDataUrl(encodePng(im.data, im.width, im.height, 4));
+  }
+  const urls = splitOf(loaded.data, split).urls;
+  return urls ? urls[img] : null;
+}
+
+export async function loadForInference(flags: SampleOptions | EvalOptions, given: ReadonlySet<string>, command: string): Promise<{ ckpt: Checkpoint; loaded: Loaded; o: string }> {
+  await init();
+  const ckpt = await loadCheckpointFile(flags.checkpoint);
+  const choice = chooseData(flags, given, ckpt.meta as Partial<DataChoice>, command);
+  const loaded = await loadData(choice);
+  checkFits(flags.checkpoint, ckpt, loaded);
+  const c = ckpt.model.config;
+  const it = typeof ckpt.meta.iteration === 'number' ? `, iteration ${ckpt.meta.iteration}` : ckpt.solverState ? `, iteration ${ckpt.solverState.iteration}` : '';
+  return { ckpt, loaded, o: `${flags.checkpoint}: ${c.cellType.toUpperCase()} H=${c.hiddenDim} W=${c.wordvecDim}${it}; ${loaded.description}` };
+}

@@ -1,0 +1,193 @@
+// recap train: trains a model on --data, checkpoints it (resumable), and reports scores, a loss
+// plot and sample captions.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CaptioningRNN, CaptioningSolver, FormatError, init, threads, type Checkpoint } from '../index.js';
+import { loadCheckpointFile, saveCheckpointFile } from '../node.js';
+import type { UpdateRuleName } from '../nn/update-rules.js';
+import { UsageError, flagName, formatData, type TrainOptions } from './args.js';
+import { type CliIO, type Out, clock, shellQuote, version } from './common.js';
+import { type DataChoice, caption, checkFits, chooseData, loadData, maxLengthOf, pickImages, referencesByImage } from './data.js';
+import { Progress } from './progress.js';
+import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
+import { accuracy, sampleEntries, score, scoreTable } from './scores.js';
+
+/** The train options as resolved and stored in the checkpoint's meta (JSON). */
+export interface RunOptions {
+  data: string;
+  maxTrain: number | null;
+  numVal: number | null;
+  dataSeed: number;
+  cell: 'rnn' | 'lstm';
+  hidden: number;
+  wordvec: number;
+  update: UpdateRuleName;
+  lr: number;
+  lrDecay: number;
+  epochs: number;
+  batch: number;
+  threads: number;
+  seed: number;
+  out: string;
+}
+
+const SAMPLES_PER_SPLIT = 8;
+const HTML_BEAM = 3;
+const RESUMABLE_CHANGES = new Set(['out', 'resume', 'epochs', 'threads', 'help']);
+
+function runOptionsFrom(flags: TrainOptions, data: DataChoice): RunOptions {
+  return {
+    ...data, cell: flags.cell, hidden: flags.hidden, wordvec: flags.wordvec, update: flags.update, lr: flags.lr,
+    lrDecay: flags.lrDecay, epochs: flags.epochs, batch: flags.batch, threads: threads(), seed: flags.seed, out: flags.out,
+  };
+}
+
+/** On --resume: the saved options, with --epochs/--threads/--out as given; other flags must agree. */
+function resumeOptions(flags: TrainOptions, given: ReadonlySet<string>, meta: Record<string, unknown>, path: string): RunOptions {
+  const saved = meta as Partial<RunOptions>;
+  const keys: (keyof RunOptions)[] = ['data', 'maxTrain', 'numVal', 'dataSeed', 'cell', 'hidden', 'wordvec', 'update', 'lr', 'lrDecay', 'epochs', 'batch', 'threads', 'seed'];
+  for (const k of keys) {
+    if (saved[k] === undefined) throw new FormatError(path, `was not written by recap train (its options lack ${k}); cannot resume`);
+  }
+  const opts = { ...saved, out: flags.out } as RunOptions;
+  for (const k of given) {
+    if (RESUMABLE_CHANGES.has(k)) continue;
+    const mine = k === 'data' ? formatData(flags.data!) : (flags as Record<string, unknown>)[k];
+    const theirs = saved[k as keyof RunOptions];
+    if (mine !== theirs) {
+      throw new UsageError(`${flagName(k)} ${String(mine)} differs from the checkpoint's ${String(theirs ?? 'default')}; drop it to resume (only --epochs and --threads may change)`, 'train');
+    }
+  }
+  if (given.has('epochs')) opts.epochs = flags.epochs;
+  return opts;
+}
+
+export async function train(flags: TrainOptions, given: ReadonlySet<string>, io: CliIO, o: Out): Promise<number> {
+  const outDir = flags.out;
+  const ckptPath = join(outDir, 'model.recap');
+  let ckpt: Checkpoint | null = null;
+  let opts: RunOptions;
+  let priorSeconds = 0;
+  // the runtime first: loading a checkpoint creates a model. Threads do not change results, so
+  // --threads always comes from the command line (also on --resume).
+  await init({ threads: flags.threads });
+  if (flags.resume) {
+    ckpt = await loadCheckpointFile(ckptPath);
+    if (!ckpt.solverState) throw new FormatError(ckptPath, 'has no solver state (saved without a solver); cannot resume');
+    opts = resumeOptions(flags, given, ckpt.meta, ckptPath);
+    priorSeconds = typeof ckpt.meta.trainSeconds === 'number' ? ckpt.meta.trainSeconds : 0;
+  } else {
+    opts = runOptionsFrom(flags, chooseData(flags, given, null, 'train'));
+  }
+  opts.threads = threads(); // what init chose (every core unless --threads says)
+  await mkdir(outDir, { recursive: true });
+
+  const tLoad = performance.now();
+  const loaded = await loadData(opts);
+  const { data } = loaded;
+  o.err(`data: ${loaded.description} (${((performance.now() - tLoad) / 1000).toFixed(1)} s)\n`);
+
+  let model: CaptioningRNN;
+  if (ckpt) {
+    checkFits(ckptPath, ckpt, loaded);
+    model = ckpt.model;
+  } else {
+    model = new CaptioningRNN({
+      wordToIdx: data.wordToIdx, inputDim: data.trainFeatures.shape[1], wordvecDim: opts.wordvec, hiddenDim: opts.hidden,
+      cellType: opts.cell, seed: opts.seed,
+    });
+  }
+  const controller = new AbortController();
+  const onExternalAbort = () => controller.abort();
+  io.signal?.addEventListener('abort', onExternalAbort);
+  if (io.signal?.aborted) controller.abort();
+  const progress = new Progress(o.err, io.stderrIsTTY ?? process.stderr.isTTY === true, io.columns ?? (process.stderr.columns || 80), io.progressInterval ?? 5000, opts.epochs);
+  const solver = new CaptioningSolver(model, data, {
+    updateRule: opts.update, optimConfig: { learningRate: opts.lr }, lrDecay: opts.lrDecay, batchSize: opts.batch,
+    numEpochs: opts.epochs, seed: opts.seed, verbose: false, signal: controller.signal,
+    onStep: (info) => {
+      progress.update(info);
+      io.onStep?.(info);
+    },
+  });
+  if (ckpt) {
+    solver.setState(ckpt.solverState!);
+    o.err(`resuming ${ckptPath} at iteration ${solver.iteration}/${solver.numIterations}\n`);
+  }
+  o.err(`model: ${opts.cell.toUpperCase()} H=${opts.hidden} W=${opts.wordvec}, ${model.params.length} parameters; ${opts.update} lr=${opts.lr} decay=${opts.lrDecay}, batch ${opts.batch}, ${opts.epochs} epochs = ${solver.numIterations} iterations; ${opts.threads} thread${opts.threads > 1 ? "s" : ""}\n`);
+
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      progress.finish();
+      o.err('interrupt: stopping after the current step to save the checkpoint (Ctrl-C again to quit without saving)\n');
+      controller.abort();
+    } else {
+      o.err('interrupt: quitting without saving\n');
+      process.exit(130);
+    }
+  };
+  if (io.handleSigint) process.on('SIGINT', onSigint);
+  const started = performance.now();
+  const startIter = solver.iteration;
+  try {
+    await solver.train();
+  } finally {
+    if (io.handleSigint) process.off('SIGINT', onSigint);
+    io.signal?.removeEventListener('abort', onExternalAbort);
+    progress.finish();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const trainSeconds = priorSeconds + seconds;
+  const finished = solver.iteration >= solver.numIterations;
+  const meta = { ...opts, trainSeconds, iteration: solver.iteration, finished, recapVersion: await version() };
+  await saveCheckpointFile(ckptPath, model, solver, meta);
+
+  if (!finished) {
+    o.err(`interrupted at iteration ${solver.iteration}/${solver.numIterations}; saved ${ckptPath}\n`);
+    o.err(`resume with: recap train --resume --out ${shellQuote(outDir)}\n`);
+    solver.dispose();
+    model.dispose();
+    return 130;
+  }
+  const history = solver.lossHistory;
+  const ran = solver.iteration - startIter;
+  if (ran === 0) o.err(`the checkpoint had already run its ${solver.numIterations} iterations (pass a larger --epochs to train longer)\n`);
+
+  // report
+  const tEval = performance.now();
+  const rows = [score(model, loaded, 'train', 1000), score(model, loaded, 'val', 1000)];
+  const lossSvg = lossCurveSvg(history, {
+    title: `Training loss: ${opts.cell.toUpperCase()} H=${opts.hidden} on ${opts.data}`, iterationsPerEpoch: solver.iterationsPerEpoch,
+  });
+  await writeFile(join(outDir, 'loss.svg'), lossSvg);
+  const splits: { name: string; samples: SampleEntry[] }[] = [];
+  for (const split of ['train', 'val'] as const) {
+    splits.push({ name: `${split} samples`, samples: sampleEntries(model, loaded, split, pickImages(data, split, SAMPLES_PER_SPLIT, opts.seed), HTML_BEAM) });
+  }
+  await writeFile(join(outDir, 'samples.html'), samplesHtml({
+    title: `recap: ${opts.cell.toUpperCase()} captioning on ${opts.data}`,
+    subtitle: `H=${opts.hidden}, W=${opts.wordvec}, ${opts.update} lr=${opts.lr} decay=${opts.lrDecay}, batch ${opts.batch}, ${solver.numIterations} iterations (${opts.epochs} epochs), seed ${opts.seed}; trained ${clock(trainSeconds)}; final loss ${history[history.length - 1]?.toFixed(3)}`,
+    beamSize: HTML_BEAM, scores: rows, splits, lossSvg,
+  }));
+  const evalSeconds = (performance.now() - tEval) / 1000;
+
+  const smoothedLoss = history.slice(-50).reduce((s, v) => s + v, 0) / Math.max(1, Math.min(50, history.length));
+  o.out(`trained ${opts.cell.toUpperCase()} H=${opts.hidden} W=${opts.wordvec} on ${opts.data}: ${solver.numIterations} iterations in ${clock(trainSeconds)}`
+    + `${ran > 0 ? ` (${(ran / seconds).toFixed(1)} it/s)` : ''}, final loss ${history[history.length - 1]?.toFixed(3)} (mean of last 50: ${smoothedLoss.toFixed(3)})\n\n`);
+  o.out(scoreTable(rows));
+  const val = rows[1];
+  o.out(`\nval corpus BLEU-4: ${val.bleu[3].toFixed(3)}${val.singleObject ? `   single-object val scenes named correctly (colour and shape): ${accuracy(val.singleObject)}` : ''}\n`);
+  o.out('\nval captions (greedy | ground truth):\n');
+  const valRefs = referencesByImage(data, 'val');
+  const shown = pickImages(data, 'val', 6, opts.seed + 1).map((img) => ({
+    img, got: (val.captions.get(img) ?? caption(model, data.valFeatures, [img], maxLengthOf(data))[0]).join(' '),
+  }));
+  const width = Math.min(60, Math.max(...shown.map((s) => s.got.length)));
+  for (const { img, got } of shown) o.out(`  ${String(img).padStart(5)}  ${got.padEnd(width)} | ${valRefs.get(img)![0].join(' ')}\n`);
+  o.out(`\nwrote ${ckptPath}, ${join(outDir, 'loss.svg')}, ${join(outDir, 'samples.html')} (evaluation ${evalSeconds.toFixed(1)} s)\n`);
+  solver.dispose();
+  model.dispose();
+  return 0;
+}
