@@ -29,6 +29,7 @@ export {
   type PreparedCaptions, type SplitCaptions, type SplitFeatures,
 } from './data/karpathy.js';
 export { encodeRecapData, decodeRecapData, RECAPDATA_VERSION, type PreparedData, type PcaProjection } from './data/recapdata.js';
+export { fitPca, applyPca, type PcaProgress } from './data/pca.js';
 export { readNpy, writeNpy, parseNpyHeader, type NpyHeader, type ReadOptions } from './interop/npy.js';
 export { readNpz, writeNpz, type WriteNpzOptions } from './interop/npz.js';
 export { readSafetensors, writeSafetensors, type Safetensors } from './interop/safetensors.js';

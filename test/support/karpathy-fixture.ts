@@ -59,3 +59,20 @@ export function makeKarpathyFixture(o: FixtureOptions = {}): KarpathyFixture {
   });
   return { json: { dataset: 'flickr8k', images }, features };
 }
+
+/**
+ * Writes the fixture into `dir`: `dataset_flickr8k.json` and the features as a folder `feats/`
+ * of `{imgid}.npy` (D,) float32 files (as ImageCaptioning.pytorch's prepro_feats.py writes them).
+ * Returns the two paths.
+ */
+export async function writeKarpathyFixture(dir: string, fx: KarpathyFixture): Promise<{ json: string; feats: string }> {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { writeNpy, tensor } = await import('../../src/index.js');
+  const json = join(dir, 'dataset_flickr8k.json');
+  const feats = join(dir, 'feats');
+  await mkdir(feats, { recursive: true });
+  await writeFile(json, JSON.stringify(fx.json));
+  for (const [id, f] of fx.features) await writeFile(join(feats, `${id}.npy`), writeNpy(tensor(f, [f.length], 'float32')));
+  return { json, feats };
+}

@@ -1,0 +1,283 @@
+// Image features from files (Node): one row per image, in the order the caller asks for.
+//
+// Sources (chosen by what `path` is):
+//   - a folder of per-image `.npy` files named `{id}.npy` (as ImageCaptioning.pytorch's
+//     prepro_feats.py writes them; `{filename stem}.npy` is accepted too), each (D) or (1, D);
+//   - one `.npy` (N, D) array: its rows are images; which ones is given by `rowIds`, else by
+//     `defaultRowIds` (the dataset's images in JSON order);
+//   - one `.npz`: the features array (`key`, else `features`/`feats`/`fc`, else the only 2-D
+//     float array) and, optionally, an integer `ids` (or `image_ids`) array naming its rows;
+//   - an HDF5 file (`.h5`, `.hdf5`): the same names, read with h5wasm in row blocks.
+// float32 or float64 in the file (C order); the result is float32 unless `dtype` says float64.
+// Checked against the images wanted: missing ids are named (the first few and how many), a
+// wrong width says expected vs actual, a NaN/Inf names the file and the record.
+//
+// Reading is I/O-bound: the folder is listed once and the files are read by a pool of
+// concurrent reads; a single array is read sequentially in ~8 MB row blocks.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { FormatError, fail } from '../core/errors.js';
+import { Tensor, type TypedArray } from '../core/tensor.js';
+import { readNpy } from '../interop/npy.js';
+import { readNpz } from '../interop/npz.js';
+import { NpyFile } from '../interop/npy-file.node.js';
+import { loadH5wasm, withH5 } from './coco.node.js';
+
+/** An image whose features are wanted: its id and (optionally) its file name. */
+export interface FeatureImage { id: string; filename?: string }
+
+export interface ReadFeaturesOptions {
+  /** Ids of the rows of a single-array file (wins over an `ids` array inside the file). */
+  rowIds?: readonly string[];
+  /** Ids of the rows when neither `rowIds` nor the file names them (the dataset's JSON order). */
+  defaultRowIds?: readonly string[];
+  /** Name of the features array in an .npz / HDF5 file. */
+  key?: string;
+  /** dtype of the result (default 'float32'). */
+  dtype?: 'float32' | 'float64';
+  /** Called as reading proceeds (rows or files done of total). */
+  onProgress?: (done: number, total: number) => void;
+  /** Concurrent file reads for a folder (default 64). */
+  concurrency?: number;
+}
+
+const FEATURE_KEYS = ['features', 'feats', 'fc', 'feat'];
+const ID_KEYS = ['ids', 'image_ids', 'imgids'];
+
+/** "12, 40, 41 and 3 more" */
+function firstFew(ids: readonly string[], n = 5): string {
+  return `${ids.slice(0, n).join(', ')}${ids.length > n ? ` and ${ids.length - n} more` : ''}`;
+}
+
+function finiteRow(file: string, what: string, row: ArrayLike<number>): void {
+  for (let j = 0; j < row.length; j++) {
+    const v = row[j];
+    if (v - v !== 0) throw new FormatError(file, `${what}: element ${j} is ${v}; features must be finite`);
+  }
+}
+
+/** Output buffer (N, D) of the wanted dtype, allocated once D is known. */
+class Rows {
+  data: TypedArray | null = null;
+  D = -1;
+  constructor(readonly n: number, readonly dtype: 'float32' | 'float64') {}
+  init(D: number): void {
+    this.D = D;
+    this.data = this.dtype === 'float64' ? new Float64Array(this.n * D) : new Float32Array(this.n * D);
+  }
+  tensor(): Tensor {
+    return new Tensor(this.data ?? new Float32Array(0), [this.n, Math.max(this.D, 0)]);
+  }
+}
+
+/**
+ * Reads the features of `images` from `path` (a folder of `.npy`, or one `.npy` / `.npz` /
+ * HDF5 file): a (images.length, D) tensor, row i for images[i]. See the top of this file.
+ */
+export async function readFeatures(path: string, images: readonly FeatureImage[], options: ReadFeaturesOptions = {}): Promise<Tensor> {
+  if (typeof path !== 'string' || path === '') fail('path', 'a folder or file path', path);
+  if (!Array.isArray(images) || images.length === 0) fail('images', 'a non-empty array of { id, filename? }', images);
+  const dtype = options.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float64') fail('dtype', "'float32' or 'float64'", dtype);
+  let st;
+  try {
+    st = await stat(path);
+  } catch {
+    throw new FormatError(path, 'no such features file or folder');
+  }
+  if (st.isDirectory()) return readFolder(path, images, dtype, options);
+  const ext = extname(path).toLowerCase();
+  if (ext === '.npy') return readNpyArray(path, images, dtype, options);
+  if (ext === '.npz') return readNpzArray(path, images, dtype, options);
+  if (ext === '.h5' || ext === '.hdf5') return readHdf5Array(path, images, dtype, options);
+  throw new FormatError(path, `unknown features file type ${JSON.stringify(ext)}: expected a folder of {id}.npy files, or one .npy, .npz, .h5 or .hdf5 file`);
+}
+
+// ---- a folder of per-image .npy files
+
+async function readFolder(dir: string, images: readonly FeatureImage[], dtype: 'float32' | 'float64', o: ReadFeaturesOptions): Promise<Tensor> {
+  const names = new Set((await readdir(dir)).filter((n) => n.endsWith('.npy')));
+  const files: string[] = [];
+  const missing: string[] = [];
+  for (const img of images) {
+    const byId = `${img.id}.npy`;
+    const stem = img.filename ? `${basename(img.filename, extname(img.filename))}.npy` : '';
+    if (names.has(byId)) files.push(byId);
+    else if (stem && names.has(stem)) files.push(stem);
+    else missing.push(img.id);
+  }
+  if (missing.length > 0) {
+    throw new FormatError(dir, `no features for ${missing.length} of ${images.length} images (ids ${firstFew(missing)}): expected {id}.npy (or {file name stem}.npy) in the folder`);
+  }
+  const out = new Rows(images.length, dtype);
+  const firstFile = join(dir, files[0]);
+  let next = 0;
+  let done = 0;
+  const readOne = async (i: number): Promise<void> => {
+    const file = join(dir, files[i]);
+    const t = readNpy(await readFile(file), { name: file });
+    const what = `image ${images[i].id}`;
+    const flat = t.shape.length === 1 || (t.shape.length === 2 && t.shape[0] === 1);
+    if (t.dtype === 'int32' || !flat) {
+      throw new FormatError(file, `${what}: expected a float32/float64 array of shape (${out.D < 0 ? 'D' : out.D}) or (1, ${out.D < 0 ? 'D' : out.D}), got ${t.dtype} (${t.shape.join(', ')})`);
+    }
+    const D = t.shape[t.shape.length - 1];
+    if (out.D < 0) out.init(D);
+    else if (D !== out.D) throw new FormatError(file, `${what}: expected shape (${out.D}) like ${firstFile}, got (${t.shape.join(', ')})`);
+    finiteRow(file, what, t.data);
+    out.data!.set(t.data, i * out.D);
+    done++;
+    o.onProgress?.(done, images.length);
+  };
+  await readOne(next++); // fixes D before the pool starts
+  const worker = async (): Promise<void> => {
+    while (next < images.length) await readOne(next++);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 64) }, worker));
+  return out.tensor();
+}
+
+// ---- one array: row ids and a row reader
+
+/** The file row of each wanted image, from the row ids (explicit, in-file, or the JSON order). */
+function rowsOf(file: string, images: readonly FeatureImage[], rows: number, ids: readonly string[] | null, source: string): Int32Array {
+  if (ids === null) throw new FormatError(file, `the array has no ids: give its row ids (recap prepro --feature-ids FILE), or store them as an 'ids' array`);
+  if (ids.length !== rows) throw new FormatError(file, `the array has ${rows} rows but ${source} name ${ids.length} images`);
+  const rowOfId = new Map<string, number>();
+  ids.forEach((id, r) => {
+    if (rowOfId.has(id)) throw new FormatError(file, `image id ${id} names rows ${rowOfId.get(id)} and ${r} (${source})`);
+    rowOfId.set(id, r);
+  });
+  const missing: string[] = [];
+  const out = new Int32Array(images.length);
+  images.forEach((img, i) => {
+    const r = rowOfId.get(img.id);
+    if (r === undefined) missing.push(img.id);
+    else out[i] = r;
+  });
+  if (missing.length > 0) throw new FormatError(file, `no features for ${missing.length} of ${images.length} images (ids ${firstFew(missing)}; rows named by ${source})`);
+  return out;
+}
+
+/**
+ * Reads the wanted rows of an (N, D) array through `readBlock(start, count)` (a flat block of
+ * count·D values), sequentially in ~8 MB blocks, checking every wanted row is finite.
+ */
+function gatherRows(file: string, N: number, D: number, rowOf: Int32Array, images: readonly FeatureImage[], dtype: 'float32' | 'float64',
+  readBlock: (start: number, count: number) => ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, o: ReadFeaturesOptions): Tensor {
+  const out = new Rows(images.length, dtype);
+  out.init(D);
+  const imageOfRow = new Int32Array(N).fill(-1);
+  rowOf.forEach((r, i) => { imageOfRow[r] = i; });
+  const step = Math.max(1, Math.floor((8 << 20) / Math.max(1, D * 8)));
+  for (let r0 = 0; r0 < N; r0 += step) {
+    const count = Math.min(step, N - r0);
+    let needed = false;
+    for (let r = r0; r < r0 + count && !needed; r++) needed = imageOfRow[r] >= 0;
+    if (needed) {
+      const block = readBlock(r0, count);
+      for (let r = 0; r < count; r++) {
+        const i = imageOfRow[r0 + r];
+        if (i < 0) continue;
+        const row = block.subarray(r * D, (r + 1) * D);
+        finiteRow(file, `row ${r0 + r} (image ${images[i].id})`, row);
+        out.data!.set(row, i * D);
+      }
+    }
+    o.onProgress?.(r0 + count, N);
+  }
+  return out.tensor();
+}
+
+function checkMatrix(file: string, what: string, shape: readonly number[], dtype: string): [number, number] {
+  if (dtype !== 'float32' && dtype !== 'float64') throw new FormatError(file, `${what}: expected float32 or float64 features, got ${dtype}`);
+  if (shape.length !== 2 || shape[1] < 1) throw new FormatError(file, `${what}: expected shape (N, D), one row per image, got (${shape.join(', ')})`);
+  return [shape[0], shape[1]];
+}
+
+function pickIds(file: string, explicit: readonly string[] | undefined, inFile: readonly string[] | null, fallback: readonly string[] | undefined): { ids: readonly string[] | null; source: string } {
+  if (explicit) return { ids: explicit, source: 'the given row ids' };
+  if (inFile) return { ids: inFile, source: `the file's ids array` };
+  if (fallback) return { ids: fallback, source: `the dataset's images in JSON order (no ids given)` };
+  return { ids: null, source: '' };
+}
+
+async function readNpyArray(path: string, images: readonly FeatureImage[], dtype: 'float32' | 'float64', o: ReadFeaturesOptions): Promise<Tensor> {
+  const f = NpyFile.open(path);
+  try {
+    const h = f.header;
+    const [N, D] = checkMatrix(path, 'the array', h.shape, h.dtype === 'int32' ? `${h.descr} (integers)` : h.dtype);
+    const { ids, source } = pickIds(path, o.rowIds, null, o.defaultRowIds);
+    const rowOf = rowsOf(path, images, N, ids, source);
+    return gatherRows(path, N, D, rowOf, images, dtype, (s, c) => f.readRows(s, c).data as Float32Array | Float64Array, o);
+  } finally {
+    f.close();
+  }
+}
+
+function pickKey(file: string, names: string[], isMatrix: (n: string) => boolean, key: string | undefined): string {
+  if (key !== undefined) {
+    if (!names.includes(key)) throw new FormatError(file, `no array named ${JSON.stringify(key)} (the file holds ${names.join(', ')})`);
+    return key;
+  }
+  const known = FEATURE_KEYS.find((k) => names.includes(k));
+  if (known) return known;
+  const matrices = names.filter(isMatrix);
+  if (matrices.length === 1) return matrices[0];
+  throw new FormatError(file, `cannot tell which array holds the features (${names.join(', ')}): name it features, or pass its name (--feature-key)`);
+}
+
+function idStrings(file: string, name: string, t: { data: ArrayLike<number | bigint | string>; length?: number }): string[] {
+  return Array.from(t.data as ArrayLike<number>, (v) => String(v)).map((s, i) => {
+    if (s === '' || s === 'NaN') throw new FormatError(file, `${name}[${i}]: not an image id`);
+    return s;
+  });
+}
+
+async function readNpzArray(path: string, images: readonly FeatureImage[], dtype: 'float32' | 'float64', o: ReadFeaturesOptions): Promise<Tensor> {
+  const arrays = readNpz(await readFile(path), { name: path });
+  const names = Object.keys(arrays);
+  const key = pickKey(path, names, (n) => arrays[n].shape.length === 2 && arrays[n].dtype !== 'int32', o.key);
+  const t = arrays[key];
+  const [N, D] = checkMatrix(path, `array ${key}`, t.shape, t.dtype);
+  const idKey = ID_KEYS.find((k) => names.includes(k));
+  let inFile: string[] | null = null;
+  if (idKey) {
+    const ids = arrays[idKey];
+    if (ids.dtype !== 'int32' || ids.shape.length !== 1) throw new FormatError(path, `array ${idKey}: expected integer image ids of shape (${N}), got ${ids.dtype} (${ids.shape.join(', ')})`);
+    inFile = idStrings(path, idKey, ids);
+  }
+  const { ids, source } = pickIds(path, o.rowIds, inFile, o.defaultRowIds);
+  const rowOf = rowsOf(path, images, N, ids, source);
+  const data = t.data as Float32Array | Float64Array;
+  return gatherRows(path, N, D, rowOf, images, dtype, (s, c) => data.subarray(s * D, (s + c) * D), o);
+}
+
+async function readHdf5Array(path: string, images: readonly FeatureImage[], dtype: 'float32' | 'float64', o: ReadFeaturesOptions): Promise<Tensor> {
+  const h5 = await loadH5wasm();
+  const size = (await stat(path)).size;
+  return withH5(h5, path, size, (f) => {
+    const names = f.keys();
+    const meta = (n: string) => {
+      const ds = f.get(n) as { type?: string; metadata?: { shape: number[] | null; type: number; size: number; littleEndian: boolean } } | null;
+      return ds && ds.type === 'Dataset' ? ds.metadata ?? null : null;
+    };
+    const key = pickKey(path, names, (n) => { const m = meta(n); return m !== null && m.type === 1 && (m.shape?.length ?? 0) === 2; }, o.key);
+    const m = meta(key);
+    if (m === null) throw new FormatError(path, `${key} is not a dataset`);
+    const fdt = m.type === 1 && m.littleEndian && (m.size === 4 || m.size === 8) ? `float${m.size * 8}` : `HDF5 type class ${m.type}, ${m.size} bytes${m.littleEndian ? '' : ', big-endian'}`;
+    const [N, D] = checkMatrix(path, `dataset ${key}`, m.shape ?? [], fdt);
+    const ds = f.get(key) as unknown as { slice(r: [number, number][]): Float32Array | Float64Array };
+    const idKey = ID_KEYS.find((k) => names.includes(k));
+    let inFile: string[] | null = null;
+    if (idKey) {
+      const im = meta(idKey);
+      if (im === null || im.type !== 0 || (im.shape?.length ?? 0) !== 1) throw new FormatError(path, `dataset ${idKey}: expected integer image ids of shape (${N})`);
+      const ids = (f.get(idKey) as unknown as { value: ArrayLike<number | bigint> }).value;
+      inFile = idStrings(path, idKey, { data: ids as ArrayLike<number> });
+    }
+    const { ids, source } = pickIds(path, o.rowIds, inFile, o.defaultRowIds);
+    const rowOf = rowsOf(path, images, N, ids, source);
+    return gatherRows(path, N, D, rowOf, images, dtype, (s, c) => ds.slice([[s, s + c]]), o);
+  });
+}
