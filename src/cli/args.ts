@@ -23,8 +23,8 @@ export class UsageError extends Error {
   }
 }
 
-/** `--data`: the built-in shapes world, or a CS231n coco_captioning directory. */
-export type DataSpec = { kind: 'shapes' } | { kind: 'coco'; dir: string };
+/** `--data`: the built-in shapes world, a CS231n coco_captioning directory, a `recap prepro` file, or a Karpathy-split JSON (with --features). */
+export type DataSpec = { kind: 'shapes' } | { kind: 'coco'; dir: string } | { kind: 'prepared'; file: string } | { kind: 'karpathy'; json: string };
 
 interface Common { help: string; metavar?: string }
 export type FlagSpec =
@@ -49,7 +49,8 @@ const U32_MAX = 0xffffffff;
 
 // The data flags every command shares.
 const dataFlags = {
-  data: { kind: 'data', metavar: 'shapes|coco:DIR', help: 'training data: the built-in shapes world, or a CS231n coco_captioning directory' },
+  data: { kind: 'data', metavar: 'shapes|coco:DIR|prepared:FILE|karpathy:JSON', help: 'training data: the built-in shapes world, a CS231n coco_captioning directory, a file written by recap prepro, or a Karpathy-split JSON (with --features)' },
+  features: { kind: 'string', metavar: 'PATH', help: 'karpathy: image features, a folder of {imgid}.npy or one .npy/.npz/.h5 array (see recap prepro --help)' },
   maxTrain: { kind: 'int', min: 1, max: 1e9, metavar: 'N', help: 'shapes: training images (5 captions each); coco: training captions, drawn as CS231n max_train' },
   numVal: { kind: 'int', min: 1, max: 1e6, metavar: 'N', help: 'shapes: validation images' },
   dataSeed: { kind: 'int', min: 0, max: U32_MAX, metavar: 'N', help: 'seed of the shapes scenes / of the coco max-train draw' },
@@ -91,11 +92,26 @@ export const EVAL_FLAGS = {
   help: { kind: 'switch', help: 'show this help' },
 } as const satisfies Record<string, FlagSpec>;
 
+export const PREPRO_FLAGS = {
+  captions: { kind: 'string', metavar: 'JSON', help: 'Karpathy-split captions: dataset_coco.json, dataset_flickr8k.json or dataset_flickr30k.json (required)' },
+  features: { kind: 'string', metavar: 'PATH', help: 'image features: a folder of {imgid}.npy (or {file name stem}.npy), or one .npy (N, D) / .npz / .h5 array for all images (required)' },
+  featureIds: { kind: 'string', metavar: 'FILE', help: "the rows' image ids of a one-array features file (one per line, or a JSON array); default: an ids array in the file, else the JSON's image order" },
+  featureKey: { kind: 'string', metavar: 'NAME', help: 'the features array in an .npz/.h5 file (default: features, feats, fc, or the only 2-D float array)' },
+  wordCountThreshold: { kind: 'int', min: 0, max: 1e9, default: 5, metavar: 'N', help: 'keep a word when it occurs more than N times in the training captions (else <UNK>), as prepro_labels.py' },
+  maxLength: { kind: 'int', min: 1, max: 1000, default: 16, metavar: 'N', help: 'longest caption in words; longer ones are truncated (and counted)' },
+  noRestval: { kind: 'switch', help: "leave the 'restval' images out (by default they join train, as ImageCaptioning.pytorch)" },
+  pca: { kind: 'int', min: 1, max: 65536, metavar: 'D', help: 'reduce the features to D dimensions by PCA fitted on the training images (in wasm, f64; saved with the data)' },
+  dtype: { kind: 'enum', values: ['float32', 'float64'], default: 'float32', help: 'dtype of the stored features' },
+  out: { kind: 'string', metavar: 'FILE', help: 'the .recapdata file to write (required; written atomically)' },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export type PreproOptions = Values<typeof PREPRO_FLAGS> & { captions: string; features: string; out: string };
 export type TrainOptions = Values<typeof TRAIN_FLAGS>;
 export type SampleOptions = Values<typeof SAMPLE_FLAGS> & { checkpoint: string };
 export type EvalOptions = Values<typeof EVAL_FLAGS> & { checkpoint: string };
 
-export type CommandName = 'train' | 'sample' | 'eval';
+export type CommandName = 'train' | 'sample' | 'eval' | 'prepro';
 export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; summary: string; usage: string; examples: string[] }> = {
   train: {
     flags: TRAIN_FLAGS,
@@ -126,6 +142,17 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
       'recap eval --checkpoint runs/coco/model.recap --data coco:datasets/coco_captioning --split val --max-eval 5000',
     ],
   },
+  prepro: {
+    flags: PREPRO_FLAGS,
+    summary: 'prepare your own data: Karpathy-split captions + image features -> one .recapdata file',
+    usage: 'recap prepro --captions JSON --features PATH [--feature-ids FILE] [--feature-key NAME] [--word-count-threshold 5] [--max-length 16] [--no-restval] [--pca D] [--dtype float32|float64] --out FILE',
+    examples: [
+      'recap prepro --captions data/dataset_flickr8k.json --features data/flickr8k_fc --out data/flickr8k.recapdata   # Flickr8k, one {imgid}.npy per image',
+      'recap prepro --captions data/dataset_flickr8k.json --features data/flickr8k_fc --pca 512 --out data/flickr8k_pca512.recapdata',
+      'recap prepro --captions data/dataset_coco.json --features data/coco_fc.h5 --word-count-threshold 5 --out data/coco.recapdata',
+      'recap train --data prepared:data/flickr8k.recapdata --hidden 512 --wordvec 256 --out runs/flickr8k',
+    ],
+  },
 };
 
 export type Command =
@@ -133,7 +160,8 @@ export type Command =
   | { command: 'version' }
   | { command: 'train'; options: TrainOptions; given: ReadonlySet<string> }
   | { command: 'sample'; options: SampleOptions; given: ReadonlySet<string> }
-  | { command: 'eval'; options: EvalOptions; given: ReadonlySet<string> };
+  | { command: 'eval'; options: EvalOptions; given: ReadonlySet<string> }
+  | { command: 'prepro'; options: PreproOptions; given: ReadonlySet<string> };
 
 /** camelCase key → --kebab-case flag. */
 export function flagName(key: string): string {
@@ -170,7 +198,9 @@ export function parseValue(flag: string, spec: FlagSpec, raw: string, command: s
     case 'data':
       if (raw === 'shapes') return { kind: 'shapes' };
       if (raw.startsWith('coco:') && raw.length > 5) return { kind: 'coco', dir: raw.slice(5) };
-      return bad("'shapes' or 'coco:DIR' (a CS231n coco_captioning directory)");
+      if (raw.startsWith('prepared:') && raw.length > 9) return { kind: 'prepared', file: raw.slice(9) };
+      if (raw.startsWith('karpathy:') && raw.length > 9) return { kind: 'karpathy', json: raw.slice(9) };
+      return bad("'shapes', 'coco:DIR' (a CS231n coco_captioning directory), 'prepared:FILE' (from recap prepro) or 'karpathy:JSON' (with --features)");
     case 'string':
       if (raw === '') bad('a non-empty value');
       return raw;
@@ -263,7 +293,7 @@ function editDistance(a: string, b: string): number {
 
 /** Parses the whole command line (process.argv.slice(2)). */
 export function parseCommandLine(argv: readonly string[]): Command {
-  if (argv.length === 0) throw new UsageError("missing command: expected train, sample or eval (see 'recap --help')");
+  if (argv.length === 0) throw new UsageError("missing command: expected train, sample, eval or prepro (see 'recap --help')");
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
     if (first === 'help' && rest.length > 0) {
@@ -277,12 +307,20 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])} after ${first}`);
     return { command: 'version' };
   }
-  if (first.startsWith('-')) throw new UsageError(`expected a command (train, sample or eval) before ${first}`);
+  if (first.startsWith('-')) throw new UsageError(`expected a command (train, sample, eval or prepro) before ${first}`);
   if (!Object.hasOwn(COMMANDS, first)) {
     const near = nearest(first, Object.keys(COMMANDS));
-    throw new UsageError(`unknown command ${JSON.stringify(first)}: expected train, sample or eval${near ? ` (did you mean ${near}?)` : ''}`);
+    throw new UsageError(`unknown command ${JSON.stringify(first)}: expected train, sample, eval or prepro${near ? ` (did you mean ${near}?)` : ''}`);
   }
   const command = first as CommandName;
+  if (command === 'prepro') {
+    const { values, given } = parseFlags(rest, PREPRO_FLAGS, command);
+    if (values.help) return { command: 'help', topic: command };
+    for (const k of ['captions', 'features', 'out'] as const) {
+      if (values[k] === undefined) throw new UsageError(`missing ${flagName(k)} ${PREPRO_FLAGS[k].metavar}`, command);
+    }
+    return { command, options: values as PreproOptions, given };
+  }
   if (command === 'train') {
     const { values, given } = parseFlags(rest, TRAIN_FLAGS, command);
     if (values.help) return { command: 'help', topic: command };
@@ -338,8 +376,16 @@ export function helpText(topic: CommandName | null): string {
     ...(topic === 'train' ? [
       '',
       '--data defaults to shapes. Defaults of --max-train / --num-val / --data-seed: shapes 4000 / 500 / 0; coco: all captions / - / 231.',
+      '--data karpathy:JSON --features PATH prepares the data in memory with recap prepro\'s defaults; prepared:FILE reads a recap prepro file.',
       'With --resume the options come from the checkpoint; only --epochs (to train longer) and --threads may change.',
       'Ctrl-C stops after the current step and saves the checkpoint (exit 130); a second Ctrl-C quits at once.',
+    ] : topic === 'prepro' ? [
+      '',
+      'Flickr8k step by step (docs/data.md): get dataset_flickr8k.json (Karpathy split) and extract one CNN',
+      'feature vector per image in Python (np.save(f"feats/{img[\'imgid\']}.npy", fc)); recap does not compute',
+      'CNN features of photos. Then recap prepro as below, and recap train --data prepared:FILE.',
+      'The vocabulary comes from the training captions only; ids <NULL>=0 <START>=1 <END>=2 <UNK>=3, then by count.',
+      'Exit codes: 0 done, 1 bad or missing input (the message names the file and the record; nothing is written), 2 usage.',
     ] : [
       '',
       'The data flags default to the ones the checkpoint was trained with.',
@@ -358,5 +404,5 @@ function describeDefault(v: unknown): string {
 
 /** DataSpec → its flag form (shapes, coco:DIR). */
 export function formatData(d: DataSpec): string {
-  return d.kind === 'shapes' ? 'shapes' : `coco:${d.dir}`;
+  return d.kind === 'shapes' ? 'shapes' : d.kind === 'coco' ? `coco:${d.dir}` : d.kind === 'prepared' ? `prepared:${d.file}` : `karpathy:${d.json}`;
 }
