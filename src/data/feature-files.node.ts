@@ -12,13 +12,14 @@
 // Checked against the images wanted: missing ids are named (the first few and how many), a
 // wrong width says expected vs actual, a NaN/Inf names the file and the record.
 //
-// Reading is I/O-bound: the folder is listed once and the files are read by a pool of
-// concurrent reads; a single array is read sequentially in ~8 MB row blocks.
+// Reading is I/O-bound: the folder is listed once, the files are read one after another with a
+// header parsed once per run of identical headers; a single array is read in ~8 MB row blocks.
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { FormatError, fail } from '../core/errors.js';
 import { Tensor, type TypedArray } from '../core/tensor.js';
-import { readNpy } from '../interop/npy.js';
+import { npyTensor, parseNpyHeader, type NpyHeader } from '../interop/npy.js';
 import { readNpz } from '../interop/npz.js';
 import { NpyFile } from '../interop/npy-file.node.js';
 import { loadH5wasm, withH5 } from './coco.node.js';
@@ -37,10 +38,9 @@ export interface ReadFeaturesOptions {
   dtype?: 'float32' | 'float64';
   /** Called as reading proceeds (rows or files done of total). */
   onProgress?: (done: number, total: number) => void;
-  /** Concurrent file reads for a folder (default 64). */
-  concurrency?: number;
 }
 
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const FEATURE_KEYS = ['features', 'feats', 'fc', 'feat'];
 const ID_KEYS = ['ids', 'image_ids', 'imgids'];
 
@@ -111,29 +111,43 @@ async function readFolder(dir: string, images: readonly FeatureImage[], dtype: '
   }
   const out = new Rows(images.length, dtype);
   const firstFile = join(dir, files[0]);
-  let next = 0;
-  let done = 0;
-  const readOne = async (i: number): Promise<void> => {
+  // Files written by one np.save loop share their header bytes: parse a header once and reuse it
+  // while the next file starts with the same bytes (then the data is copied straight into the row).
+  let cached: { bytes: Uint8Array; header: NpyHeader } | null = null;
+  const sameHeader = (b: Uint8Array): boolean => {
+    if (cached === null || b.length < cached.bytes.length) return false;
+    const h = cached.bytes;
+    for (let k = h.length - 1; k >= 0; k--) if (b[k] !== h[k]) return false;
+    return true;
+  };
+  // Synchronous reads: one file at a time measured 3-5x faster than a pool of async reads here
+  // (the per-file open/read/close of the async API each pass through libuv's thread pool).
+  for (let i = 0; i < files.length; i++) {
     const file = join(dir, files[i]);
-    const t = readNpy(await readFile(file), { name: file });
+    const bytes = readFileSync(file);
     const what = `image ${images[i].id}`;
-    const flat = t.shape.length === 1 || (t.shape.length === 2 && t.shape[0] === 1);
-    if (t.dtype === 'int32' || !flat) {
-      throw new FormatError(file, `${what}: expected a float32/float64 array of shape (${out.D < 0 ? 'D' : out.D}) or (1, ${out.D < 0 ? 'D' : out.D}), got ${t.dtype} (${t.shape.join(', ')})`);
+    if (!sameHeader(bytes)) {
+      const header = parseNpyHeader(bytes, file);
+      const shape = header.shape;
+      const flat = shape.length === 1 || (shape.length === 2 && shape[0] === 1);
+      if (header.dtype === 'int32' || !flat) {
+        throw new FormatError(file, `${what}: expected a float32/float64 array of shape (${out.D < 0 ? 'D' : out.D}) or (1, ${out.D < 0 ? 'D' : out.D}), got ${header.dtype === 'int32' ? header.descr : header.dtype} (${shape.join(', ')})`);
+      }
+      const D = shape[shape.length - 1];
+      if (out.D < 0) out.init(D);
+      else if (D !== out.D) throw new FormatError(file, `${what}: expected shape (${out.D}) like ${firstFile}, got (${shape.join(', ')})`);
+      cached = { bytes: bytes.slice(0, header.dataOffset), header };
     }
-    const D = t.shape[t.shape.length - 1];
-    if (out.D < 0) out.init(D);
-    else if (D !== out.D) throw new FormatError(file, `${what}: expected shape (${out.D}) like ${firstFile}, got (${t.shape.join(', ')})`);
-    finiteRow(file, what, t.data);
-    out.data!.set(t.data, i * out.D);
-    done++;
-    o.onProgress?.(done, images.length);
-  };
-  await readOne(next++); // fixes D before the pool starts
-  const worker = async (): Promise<void> => {
-    while (next < images.length) await readOne(next++);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 64) }, worker));
+    const h = cached!.header;
+    const present = bytes.length - h.dataOffset;
+    if (present !== h.dataBytes) throw new FormatError(file, `${what}: ${present < h.dataBytes ? 'truncated data' : 'unexpected bytes after the data'}: shape (${h.shape.join(', ')}) of ${h.descr} needs ${h.dataBytes} bytes, ${present} present`);
+    const row = out.data!.subarray(i * out.D, (i + 1) * out.D);
+    if (h.element.littleEndian && HOST_LITTLE_ENDIAN && h.element.size === row.BYTES_PER_ELEMENT) {
+      new Uint8Array(row.buffer, row.byteOffset, row.byteLength).set(bytes.subarray(h.dataOffset));
+    } else row.set(npyTensor(h, bytes.subarray(h.dataOffset), file).data);
+    finiteRow(file, what, row);
+    o.onProgress?.(i + 1, images.length);
+  }
   return out.tensor();
 }
 
@@ -160,16 +174,20 @@ function rowsOf(file: string, images: readonly FeatureImage[], rows: number, ids
 }
 
 /**
- * Reads the wanted rows of an (N, D) array through `readBlock(start, count)` (a flat block of
- * count·D values), sequentially in ~8 MB blocks, checking every wanted row is finite.
+ * Reads the wanted rows of an (N, D) array through `readBlock(start, count)`, sequentially in
+ * ~8 MB blocks: a block is count·D values, or (a Uint8Array) their bytes already in the output's
+ * dtype and byte order. Every wanted row is checked to be finite.
  */
 function gatherRows(file: string, N: number, D: number, rowOf: Int32Array, images: readonly FeatureImage[], dtype: 'float32' | 'float64',
-  readBlock: (start: number, count: number) => ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, o: ReadFeaturesOptions): Tensor {
+  readBlock: (start: number, count: number) => Float32Array | Float64Array | Int32Array | Uint8Array, o: ReadFeaturesOptions): Tensor {
   const out = new Rows(images.length, dtype);
   out.init(D);
+  const data = out.data!;
   const imageOfRow = new Int32Array(N).fill(-1);
   rowOf.forEach((r, i) => { imageOfRow[r] = i; });
   const step = Math.max(1, Math.floor((8 << 20) / Math.max(1, D * 8)));
+  const outBytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const rb = D * data.BYTES_PER_ELEMENT;
   for (let r0 = 0; r0 < N; r0 += step) {
     const count = Math.min(step, N - r0);
     let needed = false;
@@ -179,9 +197,9 @@ function gatherRows(file: string, N: number, D: number, rowOf: Int32Array, image
       for (let r = 0; r < count; r++) {
         const i = imageOfRow[r0 + r];
         if (i < 0) continue;
-        const row = block.subarray(r * D, (r + 1) * D);
-        finiteRow(file, `row ${r0 + r} (image ${images[i].id})`, row);
-        out.data!.set(row, i * D);
+        if (block instanceof Uint8Array) outBytes.set(block.subarray(r * rb, (r + 1) * rb), i * rb);
+        else data.set(block.subarray(r * D, (r + 1) * D), i * D);
+        finiteRow(file, `row ${r0 + r} (image ${images[i].id})`, data.subarray(i * D, (i + 1) * D));
       }
     }
     o.onProgress?.(r0 + count, N);
@@ -203,15 +221,31 @@ function pickIds(file: string, explicit: readonly string[] | undefined, inFile: 
 }
 
 async function readNpyArray(path: string, images: readonly FeatureImage[], dtype: 'float32' | 'float64', o: ReadFeaturesOptions): Promise<Tensor> {
-  const f = NpyFile.open(path);
+  const f = NpyFile.open(path); // parses and checks the header and the file's length
+  const h = f.header;
+  f.close();
+  const [N, D] = checkMatrix(path, 'the array', h.shape, h.dtype === 'int32' ? `${h.descr} (integers)` : h.dtype);
+  if (h.fortranOrder && N > 1 && D > 1) throw new FormatError(path, 'the array is in Fortran order; save it in C order (np.ascontiguousarray) so rows can be read');
+  const { ids, source } = pickIds(path, o.rowIds, null, o.defaultRowIds);
+  const rowOf = rowsOf(path, images, N, ids, source);
+  const rowBytes = D * h.element.size;
+  const direct = h.element.littleEndian && HOST_LITTLE_ENDIAN && h.element.size === (dtype === 'float64' ? 8 : 4);
+  const fd = openSync(path, 'r');
   try {
-    const h = f.header;
-    const [N, D] = checkMatrix(path, 'the array', h.shape, h.dtype === 'int32' ? `${h.descr} (integers)` : h.dtype);
-    const { ids, source } = pickIds(path, o.rowIds, null, o.defaultRowIds);
-    const rowOf = rowsOf(path, images, N, ids, source);
-    return gatherRows(path, N, D, rowOf, images, dtype, (s, c) => f.readRows(s, c).data as Float32Array | Float64Array, o);
+    let buf = new Uint8Array(0);
+    // rows arrive as bytes; `direct` blocks are copied byte for byte into the output rows
+    return gatherRows(path, N, D, rowOf, images, dtype, (start, count) => {
+      const length = count * rowBytes;
+      if (buf.length < length) buf = new Uint8Array(length);
+      for (let done = 0; done < length;) {
+        const n = readSync(fd, buf, done, length - done, h.dataOffset + start * rowBytes + done);
+        if (n === 0) throw new FormatError(path, 'the file became shorter while it was read');
+        done += n;
+      }
+      return direct ? buf.subarray(0, length) : npyTensor({ ...h, shape: [count, D], dataBytes: length }, buf.subarray(0, length), path).data;
+    }, o);
   } finally {
-    f.close();
+    closeSync(fd);
   }
 }
 
