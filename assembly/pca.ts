@@ -2,15 +2,14 @@
 // deterministically, in f64 only (PCA is fitted once, at prepro time, and must not lose digits).
 //
 //   1. f64_sym_tridiagonalize   Householder reduction A = Q·T·Qᵀ (Golub & Van Loan §8.3.1;
-//                               LAPACK dsytd2 'L' written on rows): 4/3·D³ flops for the
-//                               symmetric update, here on full storage (2·D³ multiply-adds);
+//                               LAPACK dsytd2 'L'): on the lower triangle only, 4/3·D³ flops;
 //   2. f64_tridiag_eigenvalues  all eigenvalues of T by implicit QL with Wilkinson shifts
 //                               (EISPACK tql1, Numerical Recipes tqli without vectors): O(D²);
 //   3. f64_tridiag_eigenvectors the wanted K eigenvectors of T by inverse iteration with
 //                               re-orthogonalisation inside clusters (LAPACK dstein): O(D·K)
 //                               plus O(D·c²) for clusters of c close eigenvalues;
 //   4. f64_householder_apply    back to A's basis, v = Q·z for each of the K vectors: 2·D²·K flops.
-// So D = 4096 → K = 512 costs ~1.4e11 flops for step 1 and ~1.7e10 for step 4; a full
+// So D = 4096 → K = 512 costs ~9e10 flops for step 1 and ~1.7e10 for step 4; a full
 // eigendecomposition (tql2) would add ~3e11 more. Every step uses + − × ÷ and sqrt only, in a
 // fixed order, so the results are the same bits in every engine. The inner loops (row dot
 // products, rank-2 row updates, axpys) have a scalar and a SIMD (f64x2) twin with the same
@@ -149,21 +148,27 @@ export function axpy__wasmsimd(y: usize, x: usize, s: f64, n: i32): void {
 // ---- 1. Householder tridiagonalisation
 
 /**
- * a (n,n) symmetric, full row-major storage: read and overwritten. On exit d (n) holds T's
- * diagonal, e (n) its off-diagonal (e[i] couples d[i] and d[i+1]; e[n−1] = 0), tau (n) the
- * reflector scalars, and row k of a, columns k+1..n−1, the reflector v_k of step k
- * (H_k = I − tau[k]·v_k·v_kᵀ acting on coordinates k+1..n−1; tau[k] = 0: no reflection), so that
- * A = Q·T·Qᵀ with Q = H_0·H_1·…·H_{n−3}. p, w (n) scratch.
+ * a (n,n) symmetric, row-major: its lower triangle (j <= i) is read, and a is overwritten. On
+ * exit d (n) holds T's diagonal, e (n) its off-diagonal (e[i] couples d[i] and d[i+1];
+ * e[n−1] = 0), tau (n) the reflector scalars, and row k of a, columns k+1..n−1 (the unused upper
+ * triangle), the reflector v_k of step k (H_k = I − tau[k]·v_k·v_kᵀ acting on coordinates
+ * k+1..n−1; tau[k] = 0: no reflection), so that A = Q·T·Qᵀ with Q = H_0·H_1·…·H_{n−3}.
+ * p, w (n) scratch. Only the lower triangle of the trailing matrix is updated, and its
+ * matrix-vector product reads each lower row once (a dot product for p_i, an axpy into p_0..p_{i−1}),
+ * so a step streams half the matrix twice.
  */
 export function f64_sym_tridiagonalize(d: usize, e: usize, tau: usize, a: usize, p: usize, w: usize, n: i32): void {
+  const rowStride = <usize>n << 3;
   for (let k = 0; k < n; k++) { put(e, k, 0); put(tau, k, 0); }
   for (let k = 0; k + 2 < n; k++) {
-    const m = n - k - 1;                                      // length of x = a[k, k+1..n)
-    const v = a + ((<usize>k * <usize>n + <usize>(k + 1)) << 3);
+    const m = n - k - 1;                                      // length of x = a[k+1..n, k]
+    const v = a + ((<usize>k * <usize>n + <usize>(k + 1)) << 3); // row k right of the diagonal: v_k goes here
+    const col = a + ((<usize>(k + 1) * <usize>n + <usize>k) << 3); // x_i at col + i·rowStride
     put(d, k, at(a, k * n + k));
+    for (let i = 0; i < m; i++) put(v, i, load<f64>(col + <usize>i * rowStride));
     const x0 = at(v, 0);
     const sigma = dot(v + 8, v + 8, m - 1);                   // Σ x[1..]²
-    if (sigma == 0) { put(e, k, x0); continue; }              // already tridiagonal in this row
+    if (sigma == 0) { put(e, k, x0); continue; }              // already tridiagonal in this column
     const mu = Math.sqrt(x0 * x0 + sigma);
     const alpha = x0 <= 0 ? mu : -mu;                         // −sign(x0)·‖x‖: no cancellation in v0
     const v0 = x0 - alpha;
@@ -171,19 +176,24 @@ export function f64_sym_tridiagonalize(d: usize, e: usize, tau: usize, a: usize,
     put(v, 0, v0);
     put(e, k, alpha);
     put(tau, k, t);
-    // p = t·A22·v (A22 = a[k+1.., k+1..]); K = t/2·vᵀp; w = p − K·v; A22 −= v·wᵀ + w·vᵀ
+    // p = t·A22·v from the lower triangle of A22 = a[k+1.., k+1..]; K = t/2·vᵀp; w = p − K·v;
+    // A22 −= v·wᵀ + w·vᵀ on the lower triangle
     const a22 = a + ((<usize>(k + 1) * <usize>n + <usize>(k + 1)) << 3);
-    const rowStride = <usize>n << 3;
-    let i = 0;
-    for (; i + 4 <= m; i += 4) dots4(p + (<usize>i << 3), a22 + <usize>i * rowStride, rowStride, v, t, m);
-    for (; i < m; i++) put(p, i, t * dot(a22 + <usize>i * rowStride, v, m));
+    for (let i = 0; i < m; i++) put(p, i, 0);
+    for (let i = 0; i < m; i++) {
+      const row = a22 + <usize>i * rowStride;                 // a22[i, 0..i]
+      const vi = at(v, i);
+      put(p, i, at(p, i) + (dot(row, v, i) + at(row, i) * vi));
+      axpy(p, row, -vi, i);                                   // p[j] += a22[i, j]·v_i for j < i
+    }
+    for (let i = 0; i < m; i++) put(p, i, t * at(p, i));
     const K = 0.5 * t * dot(v, p, m);
-    for (i = 0; i < m; i++) put(w, i, at(p, i) - K * at(v, i));
-    for (i = 0; i < m; i++) rank2_row(a22 + <usize>i * rowStride, v, w, at(v, i), at(w, i), m);
+    for (let i = 0; i < m; i++) put(w, i, at(p, i) - K * at(v, i));
+    for (let i = 0; i < m; i++) rank2_row(a22 + <usize>i * rowStride, v, w, at(v, i), at(w, i), i + 1);
   }
   if (n >= 2) {
     put(d, n - 2, at(a, (n - 2) * n + n - 2));
-    put(e, n - 2, at(a, (n - 2) * n + n - 1));
+    put(e, n - 2, at(a, (n - 1) * n + n - 2));
   }
   if (n >= 1) put(d, n - 1, at(a, (n - 1) * n + n - 1));
 }
