@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FormatError, RecapError, decodeRecapData, encodeRecapData, parseKarpathy, prepareCaptions, tensor, toCaptionData, type PreparedData } from '../../src/index.js';
+import { FormatError, RecapError, crc32, decodeRecapData, encodeRecapData, parseKarpathy, prepareCaptions, tensor, toCaptionData, type PreparedData } from '../../src/index.js';
 import { readRecapDataFile, writeRecapDataFile } from '../../src/node.js';
 import { makeKarpathyFixture } from '../support/karpathy-fixture.js';
 
@@ -56,6 +56,58 @@ describe('.recapdata encode/decode', () => {
     const newer = bytes.slice();
     new DataView(newer.buffer).setUint32(8, 2, true);
     expect(() => decodeRecapData(newer, 'x.recapdata')).toThrow(/version 2 is newer/);
+  });
+
+  it('any single flipped byte or truncation is a FormatError, never another error', () => {
+    const bytes = encodeRecapData(prepared('float64', true));
+    let s = 7;
+    for (let k = 0; k < 300; k++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      const at = s % bytes.length;
+      const b = bytes.slice();
+      b[at] ^= 1 << (k % 8);
+      expect(() => decodeRecapData(b, 'f'), `flip at ${at}`).toThrow(FormatError);
+      expect(() => decodeRecapData(bytes.subarray(0, at), 'f'), `cut at ${at}`).toThrow(FormatError);
+    }
+  });
+
+  it('a consistent checksum over a damaged header or section table is still a FormatError', () => {
+    const bytes = encodeRecapData(prepared('float32', true));
+    const dv = new DataView(bytes.buffer);
+    const hlen = dv.getUint32(12, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + hlen)));
+    const sections = bytes.subarray(Math.ceil((16 + hlen) / 8) * 8, bytes.length - 4);
+    const rebuild = (h: unknown): Uint8Array => {
+      const json = new TextEncoder().encode(JSON.stringify(h));
+      const start = Math.ceil((16 + json.length) / 8) * 8;
+      const out = new Uint8Array(start + sections.length + 4);
+      out.set(bytes.subarray(0, 12));
+      new DataView(out.buffer).setUint32(12, json.length, true);
+      out.set(json, 16);
+      out.set(sections, start);
+      new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
+      return out;
+    };
+    expect(decodeRecapData(rebuild(header)).data.idxToWord).toEqual(header.idxToWord); // the rebuild itself is sound
+    const paths: Array<[string, (h: any) => void]> = [
+      ['captions offset past the end', (h) => { h.splits.train.captions.offset = 1e9; }],
+      ['captions dtype', (h) => { h.splits.val.captions.dtype = 'float32'; }],
+      ['feature shape', (h) => { h.splits.val.featureShape = [6, 13]; }],
+      ['negative shape', (h) => { h.splits.test.captionShape = [-1, 18]; }],
+      ['image rows pointing at the captions', (h) => { h.splits.train.imageIdxs = h.splits.train.captions; }],
+      ['vocabulary without <UNK>', (h) => { h.idxToWord[3] = 'unk'; }],
+      ['vocabulary too short for the ids', (h) => { h.idxToWord = h.idxToWord.slice(0, 6); }],
+      ['duplicate word', (h) => { h.idxToWord[5] = h.idxToWord[4]; }],
+      ['missing val', (h) => { delete h.splits.val; }],
+      ['PCA width', (h) => { h.pca.dim = 3; }],
+      ['not our header', (h) => { h.format = 'other'; }],
+      ['ids count', (h) => { h.splits.val.imageIds.pop(); }],
+    ];
+    for (const [what, mutate] of paths) {
+      const h = JSON.parse(JSON.stringify(header));
+      mutate(h);
+      expect(() => decodeRecapData(rebuild(h), 'f'), what).toThrow(FormatError);
+    }
   });
 
   it('refuses to write inconsistent data: NaN features (naming the image), ids outside the vocabulary', () => {
