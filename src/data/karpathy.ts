@@ -28,7 +28,7 @@ export const SPECIAL_TOKENS = ['<NULL>', '<START>', '<END>', '<UNK>'] as const;
 
 /** One image of a Karpathy JSON. */
 export interface KarpathyImage {
-  /** `cocoid` when present, else `imgid`, as a string: the name of its feature file `{id}.npy`. */
+  /** `cocoid` when present, else `imgid` (else `id`), as a string: the name of its feature file `{id}.npy`. */
   id: string;
   /** `filename` (with `filepath/` in front when the record has one), or '' when absent. */
   filename: string;
@@ -71,7 +71,7 @@ function recordName(i: number, id?: string, filename?: string): string {
 
 /**
  * Parses a Karpathy-split JSON (text or UTF-8 bytes). `file` names the source in errors.
- * Checks every record: `split` one of train/val/test/restval, an id (`cocoid` or `imgid`, an
+ * Checks every record: `split` one of train/val/test/restval, an id (`cocoid`, `imgid` or `id`, an
  * integer or a string) unique over the file, at least one sentence, each with `tokens` (strings)
  * or `raw` text giving at least one token, and no token spelled like a special token. Throws
  * FormatError naming the file and the first bad record.
@@ -103,10 +103,10 @@ export function parseKarpathy(json: string | Uint8Array, file = 'dataset.json'):
   for (let i = 0; i < recs.length; i++) {
     const r = recs[i];
     if (!isObj(r)) throw new FormatError(file, `${recordName(i)}: expected an object, got ${Array.isArray(r) ? 'an array' : describe(r)}`);
-    const rawId = r.cocoid ?? r.imgid;
+    const rawId = r.cocoid ?? r.imgid ?? r.id;
     const filename = typeof r.filename === 'string' ? (typeof r.filepath === 'string' && r.filepath !== '' ? `${r.filepath}/${r.filename}` : r.filename) : '';
     if (!((typeof rawId === 'number' && Number.isSafeInteger(rawId) && rawId >= 0) || (typeof rawId === 'string' && rawId !== ''))) {
-      throw new FormatError(file, `${recordName(i, undefined, filename)}: expected an image id ("cocoid" or "imgid": a non-negative integer or a string), got ${rawId === undefined ? 'none' : describe(rawId)}`);
+      throw new FormatError(file, `${recordName(i, undefined, filename)}: expected an image id ("cocoid", "imgid" or "id": a non-negative integer or a string), got ${rawId === undefined ? 'none' : describe(rawId)}`);
     }
     const id = String(rawId);
     const name = recordName(i, id, filename);

@@ -113,6 +113,24 @@ describe('prepareCaptions on the Flickr8k-like fixture', () => {
   });
 });
 
+describe('dataset variants', () => {
+  it('COCO records: cocoid wins over imgid, filepath joins the file name', () => {
+    const sent = (t: string) => ({ tokens: t.split(' '), raw: t });
+    const ds = parseKarpathy(text({ dataset: 'coco', images: [
+      { filepath: 'val2014', filename: 'COCO_val2014_000000391895.jpg', imgid: 0, cocoid: 391895, split: 'restval', sentences: [sent('a man on a moped')] },
+      { filepath: 'val2014', filename: 'COCO_val2014_000000522418.jpg', imgid: 1, cocoid: 522418, split: 'val', sentences: [sent('a woman cutting a cake')] },
+      { filename: 'x.jpg', id: 'photo-7', split: 'test', sentences: [{ raw: 'A cat!' }] },
+    ] }), 'dataset_coco.json');
+    expect(ds.dataset).toBe('coco');
+    expect(ds.images.map((m) => m.id)).toEqual(['391895', '522418', 'photo-7']);
+    expect(ds.images[0].filename).toBe('val2014/COCO_val2014_000000391895.jpg');
+    const p = prepareCaptions(ds, { wordCountThreshold: 0 });
+    expect(p.train.imageIds).toEqual(['391895']); // restval joined train
+    expect(p.stats.restvalImages).toBe(1);
+    expect(p.test.captions.toArray()).toEqual([[1, p.wordToIdx.a, 3, 2, ...Array(14).fill(0)]]); // 'a' is a train word, 'cat' is not: <UNK>
+  });
+});
+
 describe('malformed datasets: FormatError naming the file and the record', () => {
   const base = () => makeKarpathyFixture({ train: 4, val: 2, test: 1, restval: 0 }).json;
   const expectFormat = (json: string, re: RegExp) => {
