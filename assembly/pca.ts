@@ -4,7 +4,8 @@
 //   1. f64_sym_tridiagonalize   Householder reduction A = Q·T·Qᵀ (Golub & Van Loan §8.3.1;
 //                               LAPACK dsytd2 'L'): on the lower triangle only, 4/3·D³ flops;
 //   2. f64_tridiag_eigenvalues  all eigenvalues of T by implicit QL with Wilkinson shifts
-//                               (EISPACK tql1, Numerical Recipes tqli without vectors): O(D²);
+//                               (Numerical Recipes tqli without vectors, EISPACK tql1's
+//                               deflation test): O(D²);
 //   3. f64_tridiag_eigenvectors the wanted K eigenvectors of T by inverse iteration with
 //                               re-orthogonalisation inside clusters (LAPACK dstein): O(D·K)
 //                               plus O(D·c²) for clusters of c close eigenvalues;
@@ -218,14 +219,17 @@ function pythag(a: f64, b: f64): f64 {
 export function f64_tridiag_eigenvalues(d: usize, e: usize, n: i32): i32 {
   if (n < 1) return 0;
   put(e, n - 1, 0);
+  // Deflation test relative to ‖T‖ (EISPACK tql1): |e[m]| <= eps·‖T‖. A test relative to
+  // |d[m]| + |d[m+1]| alone (Numerical Recipes) can stall on the many tiny eigenvalues of a
+  // rank-deficient covariance (N < D); eigenvalues stay accurate to eps·‖T‖, all that PCA needs.
+  let anorm: f64 = 0;
+  for (let i = 0; i < n; i++) anorm = Math.max(anorm, Math.abs(at(d, i)) + Math.abs(at(e, i)));
+  const tol = 2.220446049250313e-16 * anorm;
   for (let l = 0; l < n; l++) {
     let iter = 0;
     let m = l;
     do {
-      for (m = l; m < n - 1; m++) {
-        const dd = Math.abs(at(d, m)) + Math.abs(at(d, m + 1));
-        if (Math.abs(at(e, m)) <= 2.220446049250313e-16 * dd) break;
-      }
+      for (m = l; m < n - 1; m++) if (Math.abs(at(e, m)) <= tol) break;
       if (m != l) {
         if (iter++ == 60) return l + 1;
         let g = (at(d, l + 1) - at(d, l)) / (2.0 * at(e, l));

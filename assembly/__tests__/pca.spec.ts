@@ -107,6 +107,20 @@ describe("pca", () => {
     free(a);
   });
 
+  it("a rank-deficient covariance (rank 12 in 160 dimensions: 148 eigenvalues at rounding level) converges", () => {
+    srand(5);
+    const n = 160, r = 12;
+    const b = randVec(n * r);
+    const a = alloc<f64>(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      let s = 0.0;
+      for (let k = 0; k < r; k++) s += get<f64>(b, i * r + k) * get<f64>(b, j * r + k) * <f64>(k + 1);
+      set<f64>(a, i * n + j, s);
+    }
+    expect(eigenErrors(a, n)).toBeLessThan(1e-12);
+    free(a); free(b);
+  });
+
   it("a covariance-like matrix of rank 3 in 40 dimensions", () => {
     srand(3);
     const n = 40, r = 3;
