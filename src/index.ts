@@ -34,3 +34,4 @@ export { readNpy, writeNpy, parseNpyHeader, type NpyHeader, type ReadOptions } f
 export { readNpz, writeNpz, type WriteNpzOptions } from './interop/npz.js';
 export { readSafetensors, writeSafetensors, type Safetensors } from './interop/safetensors.js';
 export { modelToNpz, modelToSafetensors, modelFromParams, vocabularyJson, parseVocabulary, PARAMS_FORMAT, type VocabularyJson, type ModelFromParamsOptions } from './interop/params.js';
+export { loadPretrained, pretrainedUrl } from './train/pretrained.js';
