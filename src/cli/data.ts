@@ -2,7 +2,7 @@
 // captioning helpers the commands share.
 import { FormatError, LegacyRandom, Tensor, checkSameVocabulary, decodeCaptions, init, renderScene, shapesData, stripSpecialTokens,
   type CaptionData, type CaptioningRNN, type Checkpoint, type ShapesData } from '../index.js';
-import { loadCheckpointFile, loadCocoData, preproKarpathy, readRecapDataFile } from '../node.js';
+import { loadCheckpointFile, loadCocoData, preproKarpathy, readRecapDataFile, type PreproPhase } from '../node.js';
 import { UsageError, formatData, type DataSpec, type EvalOptions, type SampleOptions } from './args.js';
 import { encodePng, pngDataUrl } from './report.js';
 
@@ -53,7 +53,8 @@ export function chooseData(
   return { data, maxTrain: pick('maxTrain', null), numVal: null, dataSeed: pick('dataSeed', COCO_DATA_SEED) };
 }
 
-export async function loadData(choice: DataChoice): Promise<Loaded> {
+/** Loads the chosen data; `onProgress` sees the feature read of --data karpathy:JSON. */
+export async function loadData(choice: DataChoice, onProgress?: (phase: PreproPhase, done: number, total: number) => void): Promise<Loaded> {
   if (choice.data === 'shapes') {
     const shapes = shapesData({ numTrain: choice.maxTrain ?? SHAPES_DEFAULTS.maxTrain, numVal: choice.numVal ?? SHAPES_DEFAULTS.numVal, seed: choice.dataSeed });
     return {
@@ -69,7 +70,7 @@ export async function loadData(choice: DataChoice): Promise<Loaded> {
   }
   if (choice.data.startsWith('karpathy:')) {
     const json = choice.data.slice('karpathy:'.length);
-    const data = asFloat32((await preproKarpathy(json, { features: choice.features! })).data);
+    const data = asFloat32((await preproKarpathy(json, { features: choice.features!, onProgress })).data);
     return { data, shapes: null, choice, description: `Karpathy split ${json} + ${choice.features}: ${describeSplits(data)}` };
   }
   const dir = choice.data.slice('coco:'.length);

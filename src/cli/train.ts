@@ -7,6 +7,7 @@ import { loadCheckpointFile, saveCheckpointFile } from '../node.js';
 import type { UpdateRuleName } from '../nn/update-rules.js';
 import { UsageError, flagName, formatData, type TrainOptions } from './args.js';
 import { type CliIO, type Out, clock, shellQuote, version } from './common.js';
+import { PhaseProgress } from './prepro.js';
 import { type DataChoice, caption, checkFits, chooseData, loadData, maxLengthOf, pickImages, referencesByImage } from './data.js';
 import { Progress } from './progress.js';
 import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
@@ -83,7 +84,8 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   await mkdir(outDir, { recursive: true });
 
   const tLoad = performance.now();
-  const loaded = await loadData(opts);
+  const bar = new PhaseProgress(o.err, io.stderrIsTTY ?? process.stderr.isTTY === true, io.progressInterval ?? 5000);
+  const loaded = await loadData(opts, bar.update).finally(() => bar.finish());
   const { data } = loaded;
   o.err(`data: ${loaded.description} (${((performance.now() - tLoad) / 1000).toFixed(1)} s)\n`);
 

@@ -28,6 +28,7 @@ describe('recap prepro + train + eval on a Flickr8k-like fixture', () => {
     const r = await run(['prepro', '--captions', paths.json, '--features', paths.feats, '--out', out]);
     expect(r.stderr).toMatch(/vocabulary: V=\d+ \(\d+ of \d+ training words occur more than 5 times/);
     expect(r.stderr).toMatch(/features: .*feats, D=12/);
+    expect(r.stderr).toMatch(/^features: 43\/43 rows/m); // the progress lines (not a TTY)
     expect(r.stdout).toMatch(/^wrote .*f8k\.recapdata/);
     expect(r.code).toBe(0);
     const { data, info } = decodeRecapData(readFileSync(out));
@@ -47,6 +48,10 @@ describe('recap prepro + train + eval on a Flickr8k-like fixture', () => {
     const r = await run(['prepro', '--captions', paths.json, '--features', paths.feats, '--pca', '4', '--word-count-threshold', '2', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/D=12 -> PCA 4 \(keeps \d+\.\d% of the training variance\)/);
+    expect(r.stderr).toMatch(/^PCA covariance: 33\/33 rows/m);
+    expect(r.stderr).toMatch(/^PCA eigenvectors: 3\/3 steps/m);
+    expect(r.stderr).toMatch(/^PCA covariance: 33\/33 rows/m);
+    expect(r.stderr).toMatch(/^PCA eigenvectors: 3\/3 steps/m);
     const { data, pca } = decodeRecapData(readFileSync(out));
     expect(data.trainFeatures.shape[1]).toBe(4);
     expect(pca!.components.shape).toEqual([12, 4]);
@@ -66,6 +71,7 @@ describe('recap prepro + train + eval on a Flickr8k-like fixture', () => {
   it('train --data karpathy:JSON --features PATH in one step', async () => {
     const t = await run(['train', '--data', `karpathy:${paths.json}`, '--features', paths.feats, ...TINY, '--out', join(root, 'run2')]);
     expect(t.stderr).toMatch(/data: Karpathy split .*V=\d+, D=12/);
+    expect(t.stderr).toMatch(/^features: 43\/43 rows/m);
     expect(t.code).toBe(0);
     const u = await run(['train', '--data', `karpathy:${paths.json}`, ...TINY, '--out', join(root, 'run3')]);
     expect(u.code).toBe(2);
