@@ -50,8 +50,6 @@ describe('recap prepro + train + eval on a Flickr8k-like fixture', () => {
     expect(r.stderr).toMatch(/D=12 -> PCA 4 \(keeps \d+\.\d% of the training variance\)/);
     expect(r.stderr).toMatch(/^PCA covariance: 33\/33 rows/m);
     expect(r.stderr).toMatch(/^PCA eigenvectors: 3\/3 steps/m);
-    expect(r.stderr).toMatch(/^PCA covariance: 33\/33 rows/m);
-    expect(r.stderr).toMatch(/^PCA eigenvectors: 3\/3 steps/m);
     const { data, pca } = decodeRecapData(readFileSync(out));
     expect(data.trainFeatures.shape[1]).toBe(4);
     expect(pca!.components.shape).toEqual([12, 4]);
