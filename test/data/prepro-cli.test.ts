@@ -70,6 +70,9 @@ describe('recap prepro + train + eval on a Flickr8k-like fixture', () => {
     const t = await run(['train', '--data', `karpathy:${paths.json}`, '--features', paths.feats, ...TINY, '--out', join(root, 'run2')]);
     expect(t.stderr).toMatch(/data: Karpathy split .*V=\d+, D=12/);
     expect(t.stderr).toMatch(/^features: 43\/43 rows/m);
+    const e = await run(['sample', '--checkpoint', join(root, 'run2', 'model.recap'), '--n', '2']); // the checkpoint remembers --features
+    expect(e.stderr + e.stdout).not.toMatch(/needs --features/);
+    expect(e.code).toBe(0);
     expect(t.code).toBe(0);
     const u = await run(['train', '--data', `karpathy:${paths.json}`, ...TINY, '--out', join(root, 'run3')]);
     expect(u.code).toBe(2);
