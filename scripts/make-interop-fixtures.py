@@ -5,10 +5,10 @@ never run Python; re-run this script (python3 + numpy) only to change the fixtur
 
     npm run build && python3 scripts/make-interop-fixtures.py
 
-readers/    every dtype recap reads (f4 f8 i4 i8 b1, and i1 i2 u1 u2 u4 u8), both byte orders,
+readers/    every dtype recap reads (f4 f8 i4 i8 b1, and f2 i1 i2 u1 u2 u4 u8), both byte orders,
             .npy format versions 1.0, 2.0 and 3.0, a Fortran-order array, 0-d and empty arrays,
             an int64 array outside int32; an .npz stored (np.savez) and one deflated
-            (np.savez_compressed); safetensors files; readers/manifest.json lists every file
+            (np.savez_compressed); safetensors files (F16, BF16 among them); readers/manifest.json lists every file
             with the shape, dtype and values recap must read from it.
 models/     see the second half of this script (CS231n parameters written with np.savez, and a
             recap model exported by recap and evaluated by numpy).
@@ -43,7 +43,9 @@ def expected(arr):
     a = np.array(arr, order="C")
     if a.dtype.kind == 'f':
         dtype = 'float64' if a.dtype.itemsize == 8 else 'float32'
-        data = [float(x) for x in a.astype(np.float64).ravel()]
+        # JSON has no infinities or NaN: those go as the strings JavaScript's Number() reads
+        data = [float(x) if np.isfinite(x) else {np.inf: 'Infinity', -np.inf: '-Infinity'}.get(float(x), 'NaN')
+                for x in a.astype(np.float64).ravel()]
     else:
         dtype = 'int32'
         data = [int(x) for x in a.astype(np.int64).ravel()]
@@ -59,7 +61,7 @@ def save_safetensors(path, tensors, metadata=None):
     """The layout of safetensors.numpy.save: u64 LE header length, JSON header (dtype, shape,
     data_offsets) padded with spaces to 8 bytes, then the tensors, largest alignment first and
     then by name."""
-    codes = {'float64': 'F64', 'float32': 'F32', 'int64': 'I64', 'int32': 'I32', 'int16': 'I16',
+    codes = {'float64': 'F64', 'float32': 'F32', 'float16': 'F16', 'int64': 'I64', 'int32': 'I32', 'int16': 'I16',
              'int8': 'I8', 'uint8': 'U8', 'bool': 'BOOL'}
     names = sorted(tensors, key=lambda k: (-tensors[k].dtype.itemsize, k))
     header = {}
@@ -109,6 +111,12 @@ def readers():
             name = f'{code}_{"le" if order == "<" else "be"}_v1.npy'
             save_npy(os.path.join(d, name), arr, (1, 0))
             manifest[name] = expected(arr)
+    # IEEE half (np.float16), both byte orders: read as float32, exactly; with a subnormal, inf and -0
+    for order in ['<', '>']:
+        arr = np.array([[1.5, -2.25, 65504.0], [2.0**-24, np.inf, -0.0]], dtype=order + 'f2')
+        name = f'f2_{"le" if order == "<" else "be"}_v1.npy'
+        save_npy(os.path.join(d, name), arr, (1, 0))
+        manifest[name] = expected(arr)
     # format versions 2.0 and 3.0 (the layout differs in the length field and the header text's encoding)
     for version in [(2, 0), (3, 0)]:
         for code in ['<f8', '>f4', '<i8']:
@@ -151,6 +159,18 @@ def readers():
     save_safetensors(os.path.join(d, 'mixed.safetensors'), st, {'format': 'np', 'note': 'made by numpy'})
     manifest['mixed.safetensors'] = {'tensors': {k: expected(v) for k, v in st.items()},
                                      'metadata': {'format': 'np', 'note': 'made by numpy'}}
+    # half and bfloat16 safetensors (numpy has no bfloat16: its bits are a float32's top 16 bits)
+    half = np.array([0.5, -3.0, 2.0**-20, 1000.0], dtype=np.float32)
+    save_safetensors(os.path.join(d, 'half.safetensors'), {'h': half.astype(np.float16)})
+    manifest['half.safetensors'] = {'tensors': {'h': expected(half.astype(np.float16))}, 'metadata': {}}
+    bf = np.array([1.5, -2.25, 3.0e38, -1.0e-30], dtype=np.float32)
+    bf_bits = (bf.view(np.uint32) >> 16).astype('<u2')
+    bf_exact = (bf_bits.astype(np.uint32) << 16).view(np.float32)
+    js = json.dumps({'b': {'dtype': 'BF16', 'shape': [4], 'data_offsets': [0, 8]}}).encode()
+    js += b' ' * (-len(js) % 8)
+    with open(os.path.join(d, 'bfloat16.safetensors'), 'wb') as f:
+        f.write(struct.pack('<Q', len(js)) + js + bf_bits.tobytes())
+    manifest['bfloat16.safetensors'] = {'tensors': {'b': expected(bf_exact)}, 'metadata': {}}
     with open(os.path.join(d, 'manifest.json'), 'w') as f:
         json.dump(manifest, f, indent=1)
         f.write('\n')

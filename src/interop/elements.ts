@@ -1,9 +1,10 @@
 // Element types of foreign array files (.npy, safetensors) and their conversion to recap's
 // tensor dtypes. Browser-safe.
 //
-// Read as: f4 → float32, f8 → float64, every integer and bool type → int32 (each value checked
-// to fit int32: a file holding 2^40 is refused, never wrapped). Written as: float32 → f4,
-// float64 → f8, int32 → i4, always little-endian.
+// Read as: f4 → float32, f8 → float64, f2 (IEEE half) and bfloat16 → float32 (exactly: every
+// value of theirs is a float32), every integer and bool type → int32 (each value checked to fit
+// int32: a file holding 2^40 is refused, never wrapped). Written as: float32 → f4, float64 → f8,
+// int32 → i4, always little-endian.
 import { FormatError } from '../core/errors.js';
 import { Tensor, allocTyped, type DType, type TypedArray } from '../core/tensor.js';
 
@@ -12,6 +13,8 @@ export interface ElementType {
   kind: 'f' | 'i' | 'u' | 'b';
   size: 1 | 2 | 4 | 8;
   littleEndian: boolean;
+  /** A 2-byte float that is bfloat16 (the top half of a float32) rather than IEEE half. */
+  bfloat16?: boolean;
 }
 
 /** The recap dtype an element type reads as. */
@@ -20,9 +23,9 @@ export function readDType(e: ElementType): DType {
   return 'int32';
 }
 
-/** Whether recap reads this element type (floats of 4 or 8 bytes, any integer, bool of 1 byte). */
+/** Whether recap reads this element type (floats of 2, 4 or 8 bytes, any integer, bool of 1 byte). */
 export function isReadable(e: ElementType): boolean {
-  if (e.kind === 'f') return e.size === 4 || e.size === 8;
+  if (e.kind === 'f') return e.size !== 1;
   if (e.kind === 'b') return e.size === 1;
   return true;
 }
@@ -43,7 +46,7 @@ export function decodeElements(e: ElementType, src: Uint8Array, n: number, file:
   const dtype = readDType(e);
   const out = allocTyped(dtype, n);
   const nativeOrder = e.littleEndian === HOST_LITTLE_ENDIAN || e.size === 1;
-  if (nativeOrder && (e.kind === 'f' || (e.kind === 'i' && e.size === 4))) {
+  if (nativeOrder && ((e.kind === 'f' && e.size !== 2) || (e.kind === 'i' && e.size === 4))) {
     // same layout as the result: one copy (also aligns the data)
     new Uint8Array(out.buffer).set(src.subarray(0, n * e.size));
     return out;
@@ -56,7 +59,15 @@ export function decodeElements(e: ElementType, src: Uint8Array, n: number, file:
   if (e.kind === 'f') {
     const o = out as Float32Array | Float64Array;
     if (e.size === 8) for (let i = 0; i < n; i++) o[i] = dv.getFloat64(8 * i, le);
-    else for (let i = 0; i < n; i++) o[i] = dv.getFloat32(4 * i, le);
+    else if (e.size === 4) for (let i = 0; i < n; i++) o[i] = dv.getFloat32(4 * i, le);
+    else {
+      const bits = new Uint32Array(o.buffer);
+      for (let i = 0; i < n; i++) {
+        const h = dv.getUint16(2 * i, le);
+        if (e.bfloat16) bits[i] = h << 16;
+        else halfToFloat32(o as Float32Array, bits, i, h);
+      }
+    }
     return out;
   }
   const o = out as Int32Array;
@@ -98,17 +109,25 @@ export function decodeElements(e: ElementType, src: Uint8Array, n: number, file:
   return out;
 }
 
-/** The tensor's elements as little-endian bytes (f4 / f8 / i4), a fresh copy. */
-export function encodeElements(t: Tensor): Uint8Array {
+/** Element i of `o` (bits: its uint32 view) = the IEEE half `h`; exact (a half is a float32). */
+function halfToFloat32(o: Float32Array, bits: Uint32Array, i: number, h: number): void {
+  const sign = (h & 0x8000) << 16;
+  const exp = (h >> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) o[i] = (sign ? -mant : mant) / 16777216; // zero or subnormal: an integer times 2^-24, exact
+  else if (exp === 31) bits[i] = (sign | 0x7f800000 | (mant << 13)) >>> 0; // infinity or NaN
+  else bits[i] = (sign | ((exp + 112) << 23) | (mant << 13)) >>> 0;
+}
+
+/** Writes the tensor's elements as little-endian bytes (f4 / f8 / i4) into `out` at byte `offset`. */
+export function encodeElements(t: Tensor, out: Uint8Array, offset: number): void {
   const d = t.data;
-  const out = new Uint8Array(d.byteLength);
   if (HOST_LITTLE_ENDIAN) {
-    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-    return out;
+    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), offset);
+    return;
   }
-  const dv = new DataView(out.buffer);
+  const dv = new DataView(out.buffer, out.byteOffset + offset, d.byteLength);
   if (d instanceof Float64Array) for (let i = 0; i < d.length; i++) dv.setFloat64(8 * i, d[i], true);
   else if (d instanceof Float32Array) for (let i = 0; i < d.length; i++) dv.setFloat32(4 * i, d[i], true);
   else for (let i = 0; i < d.length; i++) dv.setInt32(4 * i, d[i], true);
-  return out;
 }

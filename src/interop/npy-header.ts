@@ -101,7 +101,7 @@ function parseDescr(descr: string, file: string): ElementType {
     ? { kind: m[2] as ElementType['kind'], size: Number(m[3]) as ElementType['size'], littleEndian: m[1] !== '>' }
     : null;
   if (!e || !isReadable(e)) {
-    throw new FormatError(file, `dtype ${JSON.stringify(descr)} is not supported (recap reads float32, float64, bool and integer arrays: <f4 <f8 |b1 <i1..<i8 <u1..<u8, either byte order)`);
+    throw new FormatError(file, `dtype ${JSON.stringify(descr)} is not supported (recap reads float, bool and integer arrays: <f2 <f4 <f8 |b1 <i1..<i8 <u1..<u8, either byte order)`);
   }
   // numpy writes '=' only for native order; every platform numpy writes .npy on today is little-endian
   return e;

@@ -1,7 +1,7 @@
 // numpy .npy files: readNpy / writeNpy (browser-safe). Header format in npy-header.ts.
 //
-// Reads versions 1.0-3.0, either byte order, float32/float64 as themselves and every integer
-// and bool type as int32 (values checked to fit). Fortran-order arrays are transposed to C
+// Reads versions 1.0-3.0, either byte order, float32/float64 as themselves, half as float32,
+// and every integer and bool type as int32 (values checked to fit). Fortran-order arrays are transposed to C
 // order on reading, so the tensor has the same shape and element values numpy shows.
 // Writes version 1.0 (2.0 for a header over 64 KiB), little-endian, C order.
 import { FormatError, fail } from '../core/errors.js';
@@ -84,6 +84,6 @@ export function writeNpy(t: Tensor): Uint8Array {
   const header = formatNpyHeader(`<${e.kind}${e.size}`, t.shape);
   const out = new Uint8Array(header.length + t.data.byteLength);
   out.set(header);
-  out.set(encodeElements(t), header.length);
+  encodeElements(t, out, header.length);
   return out;
 }

@@ -6,8 +6,8 @@
 //   8+L         the data buffer; offsets [b, e) are relative to its start, little-endian,
 //               C order, and the tensors tile it exactly (no gaps, no overlaps)
 //
-// Reads F32 and F64 as themselves and every integer type and BOOL as int32 (values checked to
-// fit). Writes F32 / F64 / I32, largest alignment first and then by name (as the reference
+// Reads F32 and F64 as themselves, F16 and BF16 as float32 (exactly), and every integer type and
+// BOOL as int32 (values checked to fit). Writes F32 / F64 / I32, largest alignment first and then by name (as the reference
 // writer orders them), the header padded to 8 bytes.
 import { FormatError, fail } from '../core/errors.js';
 import { MAX_ELEMENTS, Tensor, sizeOf } from '../core/tensor.js';
@@ -16,7 +16,7 @@ import { asBytes, type ReadOptions } from './npy.js';
 
 const DTYPES: Record<string, ElementType> = {
   F64: { kind: 'f', size: 8, littleEndian: true }, F32: { kind: 'f', size: 4, littleEndian: true },
-  F16: { kind: 'f', size: 2, littleEndian: true }, BF16: { kind: 'f', size: 2, littleEndian: true },
+  F16: { kind: 'f', size: 2, littleEndian: true }, BF16: { kind: 'f', size: 2, littleEndian: true, bfloat16: true },
   I64: { kind: 'i', size: 8, littleEndian: true }, I32: { kind: 'i', size: 4, littleEndian: true },
   I16: { kind: 'i', size: 2, littleEndian: true }, I8: { kind: 'i', size: 1, littleEndian: true },
   U64: { kind: 'u', size: 8, littleEndian: true }, U32: { kind: 'u', size: 4, littleEndian: true },
@@ -61,7 +61,7 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer, options: ReadOp
     const { dtype, shape, data_offsets: offsets } = info;
     const e = typeof dtype === 'string' && Object.hasOwn(DTYPES, dtype) ? DTYPES[dtype] : null;
     if (!e || !isReadable(e)) {
-      throw new FormatError(file, `${what}: dtype ${JSON.stringify(dtype)} is not supported (recap reads F32, F64, BOOL and integer types)`);
+      throw new FormatError(file, `${what}: dtype ${JSON.stringify(dtype)} is not supported (recap reads F16, BF16, F32, F64, BOOL and integer types)`);
     }
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new FormatError(file, `${what}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
@@ -150,7 +150,7 @@ export function writeSafetensors(tensors: Record<string, Tensor>, metadata?: Rec
   out.fill(0x20, 8 + json.length, 8 + len);
   let p = 8 + len;
   for (const k of names) {
-    out.set(encodeElements(tensors[k]), p);
+    encodeElements(tensors[k], out, p);
     p += tensors[k].data.byteLength;
   }
   return out;

@@ -3,7 +3,10 @@
 // plain Error), and random tensors round-trip through every writer bit for bit.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FormatError, Tensor, readNpy, readNpz, readSafetensors, tensor, writeNpy, writeNpz, writeSafetensors, type DType } from '../../src/index.js';
+import { beforeAll } from 'vitest';
+import {
+  CaptioningRNN, FormatError, RecapError, Tensor, init, modelFromParams, readNpy, readNpz, readSafetensors, tensor, writeNpy, writeNpz, writeSafetensors, type DType,
+} from '../../src/index.js';
 import { attempt, check } from '../fuzz/fuzz.js';
 
 const dtypes: DType[] = ['float32', 'float64', 'int32'];
@@ -79,6 +82,55 @@ describe('interop readers fuzz', () => {
       for (const read of [() => [readNpy(b)], () => Object.values(readNpz(b)), () => Object.values(readSafetensors(b).tensors)]) {
         const r = attempt(read, [FormatError]);
         if (r.ok) r.value.forEach(expectValid);
+      }
+    });
+  });
+});
+
+describe('modelFromParams fuzz', () => {
+  let good: Record<string, Tensor>;
+  const VOCAB = { '<NULL>': 0, '<START>': 1, '<END>': 2, a: 3, b: 4 };
+  beforeAll(async () => {
+    await init();
+    const m = new CaptioningRNN({ wordToIdx: VOCAB, inputDim: 4, wordvecDim: 3, hiddenDim: 2, cellType: 'lstm', dtype: 'float64', seed: 1 });
+    good = m.getParams();
+    m.dispose();
+  });
+
+  /** One mutation of a parameter set: drop or add a name, reshape, retype, poison a value. */
+  const mutationArb = fc.oneof(
+    fc.record({ kind: fc.constant('drop' as const), pick: fc.nat() }),
+    fc.record({ kind: fc.constant('add' as const), name: fc.constantFrom('W_extra', 'toString', '__proto__', 'w_proj', '') }),
+    fc.record({ kind: fc.constant('shape' as const), pick: fc.nat(), dims: fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 3 }) }),
+    fc.record({ kind: fc.constant('dtype' as const), pick: fc.nat(), dtype: fc.constantFrom<DType>('float32', 'int32') }),
+    fc.record({ kind: fc.constant('poison' as const), pick: fc.nat(), at: fc.nat(), value: fc.constantFrom(NaN, Infinity, -Infinity, 1e300) }),
+  );
+
+  it('any mutation gives a model of the right shapes or a typed error', () => {
+    const arb = fc.tuple(fc.array(mutationArb, { maxLength: 3 }), fc.constantFrom(undefined, 'rnn', 'lstm'), fc.constantFrom(undefined, 'float32', 'float64'),
+      fc.constantFrom(VOCAB, { '<NULL>': 0, a: 1 }));
+    check('interop modelFromParams', arb, ([ms, cellType, dtype, wordToIdx]) => {
+      const p: Record<string, Tensor> = { ...good };
+      for (const m of ms) {
+        const names = Object.keys(p);
+        const name = names.length ? names[('pick' in m ? m.pick : 0) % names.length] : 'W_proj';
+        if (m.kind === 'drop') delete p[name];
+        else if (m.kind === 'add') Object.defineProperty(p, m.name, { value: tensor([1], [1], 'float64'), enumerable: true, configurable: true, writable: true });
+        else if (m.kind === 'shape' && p[name]) {
+          const n = m.dims.reduce((a, b) => a * b, 1);
+          p[name] = tensor(Array.from({ length: n }, (_, i) => i / 10), m.dims, 'float64');
+        } else if (m.kind === 'dtype' && p[name]) p[name] = p[name].clone(m.dtype === 'int32' ? 'int32' : 'float32');
+        else if (m.kind === 'poison' && p[name] && p[name].size > 0 && p[name].dtype !== 'int32') {
+          const t = p[name].clone();
+          t.data[m.at % t.size] = m.value;
+          p[name] = t;
+        }
+      }
+      const r = attempt(() => modelFromParams(p, { wordToIdx, cellType: cellType as 'rnn' | 'lstm' | undefined, dtype: dtype as 'float32' | 'float64' | undefined }), [FormatError, RecapError]);
+      if (r.ok) {
+        const got = r.value.getParams();
+        for (const k of Object.keys(got) as (keyof typeof got)[]) expect(got[k].shape, k).toEqual(p[k].shape);
+        r.value.dispose();
       }
     });
   });

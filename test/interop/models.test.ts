@@ -145,6 +145,12 @@ describe('modelFromParams and parseVocabulary errors', () => {
     expect(() => parseVocabulary({ word_to_idx: { a: -1 } })).toThrow(/word_to_idx\["a"\] is not a non-negative integer/);
   });
 
+  it('reads the assignment\'s real coco2014_vocab.json (1004 words, both keys agreeing)', () => {
+    const w = parseVocabulary(readFileSync(new URL('../fixtures/coco2014_vocab.json', import.meta.url), 'utf8'), 'coco2014_vocab.json');
+    expect(Object.keys(w)).toHaveLength(1004);
+    expect([w['<NULL>'], w['<START>'], w['<END>'], w['<UNK>'], w.a]).toEqual([0, 1, 2, 3, 4]);
+  });
+
   it('vocabularyJson keeps ids without a word as null (the notebook vocabulary has no id 1)', () => {
     const m = new CaptioningRNN({ wordToIdx: { '<NULL>': 0, cat: 2, dog: 3 }, inputDim: 2, wordvecDim: 2, hiddenDim: 2 });
     expect(vocabularyJson(m)).toEqual({ idx_to_word: ['<NULL>', null, 'cat', 'dog'], word_to_idx: { '<NULL>': 0, cat: 2, dog: 3 } });

@@ -1,6 +1,9 @@
 // .npy / .npz / safetensors readers on files numpy wrote (test/fixtures/interop/readers, made by
 // scripts/make-interop-fixtures.py), round trips through the writers, and typed errors.
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unzipSync, zipSync } from 'fflate';
 import {
@@ -16,7 +19,8 @@ function expectTensor(t: Tensor, want: Want, what: string): void {
   expect(t.shape, `${what} shape`).toEqual(want.shape);
   expect(t.dtype, `${what} dtype`).toBe(want.dtype);
   // float32 values compare after rounding the float64 reference to float32 (numpy stored them so)
-  const w = want.dtype === 'float32' ? Array.from(Float32Array.from(want.data)) : want.data;
+  const values = want.data.map(Number); // non-finite values are stored as 'Infinity', '-Infinity', 'NaN'
+  const w = want.dtype === 'float32' ? Array.from(Float32Array.from(values)) : values;
   expect(Array.from(t.data), `${what} values`).toEqual(w);
 }
 
@@ -24,8 +28,8 @@ describe('readNpy on files numpy wrote', () => {
   const npys = Object.keys(manifest).filter((k) => k.endsWith('.npy'));
 
   it('the fixture set covers every dtype, both byte orders and format versions 1.0-3.0', () => {
-    for (const code of ['f4', 'f8', 'i4', 'i8', 'b1']) expect(npys.some((n) => n.startsWith(`${code}_le`)), code).toBe(true);
-    for (const code of ['f4', 'f8', 'i4', 'i8']) expect(npys.some((n) => n.startsWith(`${code}_be`)), code).toBe(true);
+    for (const code of ['f2', 'f4', 'f8', 'i4', 'i8', 'b1']) expect(npys.some((n) => n.startsWith(`${code}_le`)), code).toBe(true);
+    for (const code of ['f2', 'f4', 'f8', 'i4', 'i8']) expect(npys.some((n) => n.startsWith(`${code}_be`)), code).toBe(true);
     for (const v of [1, 2, 3]) expect(npys.filter((n) => n.endsWith(`_v${v}.npy`)).length, `v${v}`).toBeGreaterThan(1);
     expect(readdirSync(DIR).filter((n) => n !== 'manifest.json').sort()).toEqual(Object.keys(manifest).sort());
   });
@@ -72,9 +76,9 @@ describe('readNpz on archives numpy wrote', () => {
 });
 
 describe('readSafetensors', () => {
-  it('mixed.safetensors: every tensor and the metadata', () => {
-    const { tensors, metadata } = readSafetensors(file('mixed.safetensors'));
-    const want = manifest['mixed.safetensors'] as unknown as { tensors: Record<string, Want>; metadata: Record<string, string> };
+  it.each(['mixed.safetensors', 'half.safetensors', 'bfloat16.safetensors'])('%s: every tensor and the metadata', (name) => {
+    const { tensors, metadata } = readSafetensors(file(name));
+    const want = manifest[name] as unknown as { tensors: Record<string, Want>; metadata: Record<string, string> };
     expect(Object.keys(tensors).sort()).toEqual(Object.keys(want.tensors).sort());
     for (const k of Object.keys(want.tensors)) expectTensor(tensors[k], want.tensors[k], k);
     expect(metadata).toEqual(want.metadata);
@@ -196,6 +200,18 @@ describe('errors', () => {
     expect(Object.keys(unzipSync(bad))).toEqual(['w.npy']);
   });
 
+  it('npz: a flipped bit in a stored member\'s data is caught by its CRC-32 (fflate does not check it)', () => {
+    const z = file('stored.npz').slice();
+    const arrays = readNpz(z);
+    // the bytes of weights[2][3] = (11 - 2.5) / 3 as a little-endian float64, in np.savez's stored member
+    const needle = new Uint8Array(Float64Array.of((11 - 2.5) / 3).buffer);
+    const at = z.findIndex((_, i) => needle.every((b, j) => z[i + j] === b));
+    expect(at).toBeGreaterThan(0);
+    z[at] ^= 0x01;
+    expect(() => readNpz(z, { name: 's.npz' })).toThrow(/^s\.npz\/\w+\.npy: CRC-32 mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\): the archive is corrupt$/);
+    expect(Object.keys(arrays).length).toBe(4);
+  });
+
   it('safetensors: truncation, gaps, overlaps, bad dtypes, bad JSON', () => {
     const st = writeSafetensors({ a: tensor([1, 2], [2], 'float32'), b: tensor([3], [1], 'float64') });
     for (let cut = 0; cut < st.length; cut++) expect(() => readSafetensors(st.subarray(0, cut))).toThrow(FormatError);
@@ -218,5 +234,46 @@ describe('errors', () => {
     const notJson = make({}, 0);
     notJson[8] = 0x41;
     expect(() => readSafetensors(notJson)).toThrow(/header is not valid JSON/);
+  });
+});
+
+// numpy reads what recap writes (live, when python3 and numpy are here; skipped otherwise).
+const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+describe.skipIf(!hasNumpy)('live: np.load reads recap\'s .npy, .npz (stored and deflated)', () => {
+  it('values, shapes and dtypes as written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recap-npy-live-'));
+    try {
+      const arrays: Record<string, Tensor> = {
+        f32: tensor([[0.1, -2.5, 3], [4, 5, 6]], undefined, 'float32'),
+        f64: tensor(Array.from({ length: 24 }, (_, i) => i / 7 - 1), [2, 3, 4], 'float64'),
+        i32: tensor([-2147483648, 0, 2147483647], [3], 'int32'),
+        scalar: tensor(2.75, undefined, 'float64'),
+        empty: new Tensor(new Float32Array(0), [0, 3]),
+      };
+      for (const [k, t] of Object.entries(arrays)) writeFileSync(join(dir, `${k}.npy`), writeNpy(t));
+      writeFileSync(join(dir, 'stored.npz'), writeNpz(arrays));
+      writeFileSync(join(dir, 'deflated.npz'), writeNpz(arrays, { compress: true }));
+      const py = [
+        'import json, sys, numpy as np',
+        `d = ${JSON.stringify(dir)}`,
+        'out = {}',
+        `for k in ${JSON.stringify(Object.keys(arrays))}:`,
+        '    a = np.load(f"{d}/{k}.npy")',
+        '    out[k] = [str(a.dtype), list(a.shape), a.astype(np.float64).ravel().tolist()]',
+        '    for z in ["stored", "deflated"]:',
+        '        b = np.load(f"{d}/{z}.npz")[k]',
+        '        assert b.dtype == a.dtype and b.shape == a.shape and np.array_equal(a, b), (z, k)',
+        'print(json.dumps(out))',
+      ].join('\n');
+      const got = JSON.parse(execFileSync('python3', ['-c', py], { encoding: 'utf8' }));
+      const npDtype = { float32: 'float32', float64: 'float64', int32: 'int32' };
+      for (const [k, t] of Object.entries(arrays)) {
+        expect(got[k][0], k).toBe(npDtype[t.dtype]);
+        expect(got[k][1], k).toEqual(t.shape);
+        expect(got[k][2], k).toEqual(Array.from(t.data));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
