@@ -61,9 +61,13 @@ describe('recap prepro + train + eval on a Flickr8k-like fixture', () => {
     expect(t.stderr).toMatch(/data: prepared .*: 165 train captions \(33 images\), 30 val captions \(6 images\), 20 test captions/);
     expect(t.code).toBe(0);
     expect(existsSync(join(out, 'model.recap'))).toBe(true);
-    const e = await run(['eval', '--checkpoint', join(out, 'model.recap')]);
+    const e = await run(['eval', '--checkpoint', join(out, 'model.recap'), '--json']);
     expect(e.code).toBe(0);
-    expect(e.stdout).toMatch(/BLEU/);
+    const scores = JSON.parse(e.stdout); // the Evaluation issue's metrics on the fixture's val split
+    expect(scores.split).toBe('val');
+    expect(scores.images).toBe(6);
+    expect(scores.bleu).toHaveLength(4);
+    for (const v of [...scores.bleu, scores.rougeL, scores.cider]) expect(Number.isFinite(v)).toBe(true);
   });
 
   it('train --data karpathy:JSON --features PATH in one step', async () => {
