@@ -20,7 +20,7 @@
 // the checksum plus one of the checks.
 import { FormatError, fail } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
-import { crc32 } from '../train/checkpoint.js';
+import { crc32 } from '../core/crc32.js';
 import { SPECIAL_TOKENS } from './karpathy.js';
 import type { CaptionData } from './types.js';
 

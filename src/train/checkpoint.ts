@@ -11,6 +11,7 @@
 //                at the byte offsets the header gives (relative to the start of the sections)
 //   end−4 u32    CRC-32 (IEEE) of every byte before it
 import { UPDATE_RULE_NAMES, isUpdateRule } from '../nn/update-rules.js';
+import { crc32 } from '../core/crc32.js';
 import { FormatError, fail } from '../core/errors.js';
 import { CaptioningRNN, PARAM_NAMES, type ModelConfig } from '../model/captioning-rnn.js';
 import type { CaptioningSolver, SolverState } from './solver.js';
@@ -46,21 +47,8 @@ export interface Checkpoint {
   version: number;
 }
 
-let crcTable: Uint32Array | null = null;
-/** CRC-32 (IEEE 802.3, as zlib/PNG), bitwise table method. */
-export function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+/** CRC-32 (IEEE 802.3, as zlib/PNG) of the file bytes: src/core/crc32.ts. */
+export { crc32 };
 
 const BYTES = { float32: 4, float64: 8, uint32: 4, int32: 4 } as const;
 type Arr = Float32Array | Float64Array | Uint32Array | Int32Array;
