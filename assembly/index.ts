@@ -27,6 +27,7 @@ export {
   f32_temporal_softmax_loss, f64_temporal_softmax_loss, f32_argmax_rows, f64_argmax_rows,
   f32_log_softmax_rows, f64_log_softmax_rows, f32_temporal_softmax_loss_rows, f64_temporal_softmax_loss_rows,
 } from "./softmax";
+export { f32_weighted_softmax_loss_rows, f64_weighted_softmax_loss_rows } from "./weighted-softmax";
 export {
   f32_colsum, f64_colsum, f32_copy_rows, f64_copy_rows,
 } from "./partition";
