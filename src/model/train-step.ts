@@ -119,7 +119,10 @@ export function planStep(m: StepState, N: number, T: number, P: number): StepPla
         const scores = row(b.scores, c0, V), dscores = row(b.dscores, c0, V);
         c.push([`${f}word_embedding_forward`, hc, idx, b.h.ptr, rc, R, H]);
         c.push([`${f}affine_forward`, scores, hc, P_('W_vocab'), P_('b_vocab'), rc, H, V, sp]);
-        c.push([`${f}temporal_softmax_loss_rows`, dscores, row(b.rowLoss, c0, 1, 8), scores, row(b.yC, c0, 1, 4), b.ones.ptr, rc, 1, V, N]);
+        const rowLoss = row(b.rowLoss, c0, 1, 8), yC = row(b.yC, c0, 1, 4);
+        c.push(q.weighted
+          ? [`${f}weighted_softmax_loss_rows`, dscores, rowLoss, scores, yC, row(b.weights, c0, 1, 8), rc, V, N]
+          : [`${f}temporal_softmax_loss_rows`, dscores, rowLoss, scores, yC, b.ones.ptr, rc, 1, V, N]);
         c.push([`${f}gemm_nt`, dhc, dscores, P_('W_vocab'), rc, H, V, V, V, H, 0, sp]);
         c.push([`${f}word_embedding_backward`, b.dh.ptr, dhc, idx, rc, R, H]);
       }
