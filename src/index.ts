@@ -22,3 +22,9 @@ export {
 } from './data/shapes.js';
 export { extractFeatures, extractFeaturesBatch, FEATURE_DIM, FEATURE_SIZE, type RgbImage } from './data/features.js';
 export { corpusBleu, sentenceBleu, cs231nBleu, meanCs231nBleu, stripSpecialTokens, isSpecialToken, type BleuResult } from './eval/bleu.js';
+export { evaluateCaptions, CAPTION_METRICS, type CaptionMetric, type EvaluateOptions, type EvaluationResult, type ImageScores } from './eval/evaluate.js';
+export { CiderD, type CiderDOptions } from './eval/cider.js';
+export { ptbTokenize, stripCaptionSpecials, PTB_PUNCTUATION } from './eval/ptb-tokenize.js';
+export type { EvalMath } from './eval/numeric.js';
+export type { Bleu4 } from './eval/coco-bleu.js';
+export { KEEP_BEST_METRICS, type KeepBestMetric, type EvalRecord, type ValidationOptions, type ValidationState } from './train/validation.js';

@@ -1,7 +1,7 @@
 // CaptioningSolver: the CS231n training loop (captioning_solver.py), asynchronous so a page
 // stays responsive. Minibatches are written straight into the model's wasm workspace; the
 // update is one flat loop over the parameter block per optimizer state block.
-import { checkFinite, checkMemory, checkNumber, checkPositiveInt } from '../core/check.js';
+import { checkMemory, checkNumber, checkPositiveInt } from '../core/check.js';
 import { DivergenceError, RecapError, fail } from '../core/errors.js';
 import { WasmBuffer, kname } from '../core/memory.js';
 import { DTYPE_BYTES } from '../core/tensor.js';
@@ -12,8 +12,10 @@ import { kernels, queueParts, rt } from '../core/runtime.js';
 import { runCalls, type Call } from '../core/threads.js';
 import type { CaptionData } from '../data/types.js';
 import { checkCaptionData } from './check-data.js';
-import { type CaptionReward, type ScstBaseline, ScstBatch, type ScstState, checkScstOptions, ciderReward } from './scst.js';
-import { Tensor, checkTensor } from '../core/tensor.js';
+import { type CaptionReward, type ScstBaseline, ScstBatch, type ScstState, checkScstOptions } from './scst.js';
+import { ciderReward } from './scst-reward.js';
+import { Tensor } from '../core/tensor.js';
+import { VALIDATION_KEYS, Validation, type EvalRecord, type ValidationOptions, type ValidationState } from './validation.js';
 
 export type SolverUpdateRule = UpdateRuleName;
 export type Sampler = 'replacement' | 'shuffle' | ((iteration: number) => Int32Array | ArrayLike<number>);
@@ -34,7 +36,8 @@ export interface StepInfo {
   reward?: number;
 }
 
-export interface SolverOptions {
+/** Options of CaptioningSolver; the validation ones (evalEvery, ...) are documented in validation.ts. */
+export interface SolverOptions extends ValidationOptions {
   updateRule?: SolverUpdateRule;
   optimConfig?: Record<string, number>;
   lrDecay?: number;
@@ -49,22 +52,17 @@ export interface SolverOptions {
   signal?: AbortSignal;
   /** Where verbose lines go (default console.log). */
   log?: (line: string) => void;
-  /**
-   * 'xe' (default): cross-entropy on the data's captions. 'scst': self-critical sequence
-   * training from the model as it is (train it with 'xe' first): each iteration takes the
-   * images of batchSize caption rows and samples scstSamples captions per image (see scst.ts).
-   */
+  /** 'xe' (default): cross-entropy. 'scst': self-critical training of a trained model (scst.ts): per iteration, the images of batchSize caption rows, scstSamples captions sampled per image. */
   objective?: 'xe' | 'scst';
-  /** SCST: captions sampled per image (default 5). */
+  /** SCST: captions sampled per image (default 5); the baseline: 'greedy' (default) or 'mean' (of the other samples). */
   scstSamples?: number;
-  /** SCST: 'greedy' (default; the greedy caption's reward) or 'mean' (of the image's other samples). */
   scstBaseline?: ScstBaseline;
   /** SCST: the reward of a caption (default CIDEr-D against the image's training references). */
   scstReward?: CaptionReward;
 }
 
 const OPTION_KEYS = ['updateRule', 'optimConfig', 'lrDecay', 'batchSize', 'numEpochs', 'printEvery', 'verbose', 'seed',
-  'sampler', 'gradClip', 'onStep', 'signal', 'log', 'objective', 'scstSamples', 'scstBaseline', 'scstReward'];
+  'sampler', 'gradClip', 'onStep', 'signal', 'log', 'objective', 'scstSamples', 'scstBaseline', 'scstReward', ...VALIDATION_KEYS];
 
 /** Everything needed to resume a run bit-identically (saved in checkpoints). */
 export interface SolverState {
@@ -85,6 +83,8 @@ export interface SolverState {
   order: Int32Array | null;
   /** 'scst' runs: the objective's state (absent or null for 'xe'). */
   scst?: ScstState | null;
+  /** Evaluation history and best parameters (solvers with evalEvery; absent or null otherwise). */
+  validation?: ValidationState | null;
 }
 
 export class CaptioningSolver {
@@ -122,6 +122,7 @@ export class CaptioningSolver {
   private numTrain: number;
   private running = false;
   private scst: ScstBatch | null = null;
+  private validation: Validation | null;
 
   constructor(model: CaptioningRNN, data: CaptionData, options: SolverOptions = {}) {
     if (!(model instanceof CaptioningRNN)) fail('model', 'a CaptioningRNN', typeof model);
@@ -178,11 +179,27 @@ export class CaptioningSolver {
     this.rows = new Int32Array(batchSize);
     if (objective === 'scst') this.scst = new ScstBatch(model, data, scstSamples, scstBaseline, scstReward ?? ciderReward(data));
     const n = model.params.length;
+    this.validation = Validation.create(this, options, (line) => this.log(line)); // checks its options before anything is allocated
     this.backup = new WasmBuffer(model.config.dtype, n);
     for (const name of UPDATE_RULES[updateRule].state) {
       this.blocks[name] = new WasmBuffer(model.config.dtype, n);
       this.blocks[name].zero();
     }
+  }
+
+  /** The evaluations so far (solvers with evalEvery). */
+  get evalHistory(): readonly EvalRecord[] {
+    return this.validation?.history ?? [];
+  }
+
+  /** True when the last train() stopped because `patience` evaluations brought no new best. */
+  get stoppedEarly(): boolean {
+    return this.validation?.stopped ?? false;
+  }
+
+  /** Writes the best parameters by `keepBest` into the model; false when there has been no evaluation. */
+  restoreBest(): boolean {
+    return this.validation?.restoreBest() ?? false;
   }
 
   /** Runs the remaining iterations; resolves to the loss history. */
@@ -194,7 +211,7 @@ export class CaptioningSolver {
     const startIter = this.iteration;
     let lastYield = now();
     try {
-      while (this.iteration < this.numIterations) {
+      while (this.iteration < this.numIterations && !this.stoppedEarly) {
         if (this.signal?.aborted) {
           this.aborted = true;
           break;
@@ -209,6 +226,10 @@ export class CaptioningSolver {
           iteration: t, numIterations: this.numIterations, epoch: this.epoch, loss, learningRate, gradNorm,
           itersPerSecond: elapsed > 0 ? (t + 1 - startIter) / elapsed : 0, reward: this.scst?.stats.reward,
         });
+        if (this.validation?.due(this.iteration)) {
+          this.validation.run();
+          lastYield = 0; // an evaluation takes a while: let the event loop run
+        }
         if (now() - lastYield > 12) {
           await yieldToEventLoop();
           lastYield = now();
@@ -358,6 +379,7 @@ export class CaptioningSolver {
       samplerKind: typeof this.sampler === 'function' ? 'function' : this.sampler,
       iteration: this.iteration, epoch: this.epoch, lossHistory: [...this.lossHistory], rng: this.rng.getState(),
       blocks, order: this.order ? this.order.slice() : null, scst: this.scst ? this.scst.getState() : null,
+      validation: this.validation?.getState() ?? null,
     };
   }
 
@@ -394,6 +416,8 @@ export class CaptioningSolver {
         fail('state.order', `null or an Int32Array permutation of ${this.numTrain} rows`, s.order instanceof Int32Array ? `${s.order.length} rows` : s.order);
       }
     }
+    if (s.validation != null && !this.validation) fail('state.validation', 'none (this solver has no evalEvery)', 'an evaluation history');
+    if (this.validation) this.validation.setState(s.validation ?? { history: [], best: null, sinceBest: 0, stopped: false });
     Object.assign(this.optimConfig, s.optimConfig);
     this.iteration = s.iteration;
     this.epoch = s.epoch;
