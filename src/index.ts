@@ -28,3 +28,6 @@ export { ptbTokenize, stripCaptionSpecials, PTB_PUNCTUATION } from './eval/ptb-t
 export type { EvalMath } from './eval/numeric.js';
 export type { Bleu4 } from './eval/coco-bleu.js';
 export { KEEP_BEST_METRICS, type KeepBestMetric, type EvalRecord, type ValidationOptions, type ValidationState } from './train/validation.js';
+export type { LossOptions } from './model/captioning-rnn.js';
+export { SCST_BASELINES, type ScstBaseline, type CaptionReward, type ScstState, type ScstStats } from './train/scst.js';
+export { ciderReward } from './train/scst-reward.js';

@@ -125,7 +125,7 @@ export class ScstBatch {
       fn.set(f, n * D);
       for (let j = 0; j < k; j++) fk.set(f, (n * k + j) * D);
     }
-    const sampled = this.model.sample(this.view(this.featsK!, N * k), { maxLength: T, temperature: 1, seed: rng.randint(0x100000000) });
+    const sampled = this.model.sample(this.view(this.featsK!, N * k), { maxLength: T, temperature: 1, seed: rng.randint(0xffffffff) });
     const s = sampled.data as Int32Array;
     for (let i = 0; i < N * k; i++) {
       const words = this.toCaption(i, s.subarray(i * T, (i + 1) * T));
