@@ -144,8 +144,6 @@ export class ScstBatch {
     const w = this.weights;
     let rSum = 0, bSum = 0;
     for (let n = 0; n < N; n++) {
-      let total = 0;
-      for (let j = 0; j < k; j++) total += this.rewards[n * k + j];
       let b = 0;
       if (greedy) {
         // the greedy caption, written into the first spare row and scored as any caption
@@ -154,7 +152,7 @@ export class ScstBatch {
       }
       for (let j = 0; j < k; j++) {
         const i = n * k + j, r = this.rewards[i];
-        const bi = greedy ? b : (total - r) / (k - 1);
+        const bi = greedy ? b : this.othersMean(n * k, j);
         w[i] = r - bi;
         rSum += r;
         bSum += bi;
@@ -171,6 +169,13 @@ export class ScstBatch {
     for (let i = 0; i < rowsK; i++) fv.set(fk.subarray(i * D, (i + 1) * D), rank[i] * D);
     model.batch.setRowWeights(w);
     return { N: rowsK, T };
+  }
+
+  /** The mean reward of the samples [i0, i0 + k) other than j, summed in order. */
+  private othersMean(i0: number, j: number): number {
+    let sum = 0;
+    for (let q = 0; q < this.samples; q++) if (q !== j) sum += this.rewards[i0 + q];
+    return sum / (this.samples - 1);
   }
 
   /**
