@@ -104,11 +104,11 @@ export function weighted_softmax_loss_rows__wasmsimd<F>(dx: usize, row_loss: usi
 }
 
 // ---------------------------------------------------------------------------------------------
-export function f32_weighted_softmax_loss_rows(dx: usize, row_loss: usize, x: usize, y: usize, weight: usize, R: i32, V: i32, norm: i32): f64 {
-  if (ASC_FEATURE_SIMD) return weighted_softmax_loss_rows__wasmsimd<f32>(dx, row_loss, x, y, weight, R, V, norm);
-  return weighted_softmax_loss_rows__scalar<f32>(dx, row_loss, x, y, weight, R, V, norm);
+// The export: SIMD or scalar body, picked at compile time (README.md has the contract).
+// @ts-ignore: decorator
+@inline function weighted_softmax_loss_rows<F>(dx: usize, row_loss: usize, x: usize, y: usize, weight: usize, R: i32, V: i32, norm: i32): f64 {
+  if (ASC_FEATURE_SIMD) return weighted_softmax_loss_rows__wasmsimd<F>(dx, row_loss, x, y, weight, R, V, norm);
+  return weighted_softmax_loss_rows__scalar<F>(dx, row_loss, x, y, weight, R, V, norm);
 }
-export function f64_weighted_softmax_loss_rows(dx: usize, row_loss: usize, x: usize, y: usize, weight: usize, R: i32, V: i32, norm: i32): f64 {
-  if (ASC_FEATURE_SIMD) return weighted_softmax_loss_rows__wasmsimd<f64>(dx, row_loss, x, y, weight, R, V, norm);
-  return weighted_softmax_loss_rows__scalar<f64>(dx, row_loss, x, y, weight, R, V, norm);
-}
+export function f32_weighted_softmax_loss_rows(dx: usize, row_loss: usize, x: usize, y: usize, weight: usize, R: i32, V: i32, norm: i32): f64 { return weighted_softmax_loss_rows<f32>(dx, row_loss, x, y, weight, R, V, norm); }
+export function f64_weighted_softmax_loss_rows(dx: usize, row_loss: usize, x: usize, y: usize, weight: usize, R: i32, V: i32, norm: i32): f64 { return weighted_softmax_loss_rows<f64>(dx, row_loss, x, y, weight, R, V, norm); }

@@ -40,16 +40,16 @@ describe('worker pool', () => {
     const base = kernels.heap_base();
     const f = new Float64Array(memory.buffer, base, 8);
     f.set([1, 2, 3, 4, 10, 20, 30, 40]);
-    // y += x on each half, one half per thread
-    await pool.run(kernels, [[['f64_add_to', base, base + 32, 2]], [['f64_add_to', base + 16, base + 48, 2]]]);
-    expect(Array.from(f.subarray(0, 4))).toEqual([11, 22, 33, 44]);
+    // w -= 1·dw on each half, one half per thread
+    await pool.run(kernels, [[['f64_sgd', base, base + 32, 2, 1]], [['f64_sgd', base + 16, base + 48, 2, 1]]]);
+    expect(Array.from(f.subarray(0, 4))).toEqual([-9, -18, -27, -36]);
     pool.dispose();
   });
 
   it('a call that throws in a worker rejects the run (no hang); the pool stays usable', async () => {
     const { pool, kernels } = await start(1);
     await expect(pool.run(kernels, [[], [['no_such_kernel', 1]]])).rejects.toThrow(/no kernel no_such_kernel/);
-    await pool.run(kernels, [[], [['f64_add_to', kernels.heap_base(), kernels.heap_base(), 0]]]);
+    await pool.run(kernels, [[], [['f64_sgd', kernels.heap_base(), kernels.heap_base(), 0, 1]]]);
     pool.dispose();
     await expect(pool.run(kernels, [[]])).rejects.toThrow(/disposed/);
   });
@@ -58,11 +58,11 @@ describe('worker pool', () => {
     const { pool, kernels } = await start(1);
     const worker = (pool as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0];
     // a trap inside wasm (out-of-bounds) on the worker, then the worker is killed
-    const p = pool.run(kernels, [[], [['f64_add_to', 0x7ffffff0, 0x7ffffff0, 1000]]]);
+    const p = pool.run(kernels, [[], [['f64_sgd', 0x7ffffff0, 0x7ffffff0, 1000, 1]]]);
     await expect(p).rejects.toThrow(/out of bounds|memory access/);
     await worker.terminate();
     await new Promise((r) => setTimeout(r, 50));
-    await expect(pool.run(kernels, [[], [['f64_add_to', 0, 0, 0]]])).rejects.toThrow(/failed earlier|exited/);
+    await expect(pool.run(kernels, [[], [['f64_sgd', 0, 0, 0, 1]]])).rejects.toThrow(/failed earlier|exited/);
     pool.dispose();
   });
 

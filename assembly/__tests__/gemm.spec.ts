@@ -28,29 +28,29 @@ function poisonScratch(): void {
 // @ts-ignore: decorator
 @inline function bIdx(form: i32, k: i32, j: i32, ldb: i32): i32 { return form == NT ? j * ldb + k : k * ldb + j; }
 
-function naive<T>(form: i32, c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
+function naive<F>(form: i32, c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, acc: i32): void {
   for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-    let s = <T>0;
-    for (let k = 0; k < K; k++) s += get<T>(a, aIdx(form, i, k, lda)) * get<T>(b, bIdx(form, k, j, ldb));
-    const p = c + (<usize>(i * ldc + j) << alignof<T>());
-    store<T>(p, acc ? load<T>(p) + s : s);
+    let s = <F>0;
+    for (let k = 0; k < K; k++) s += get<F>(a, aIdx(form, i, k, lda)) * get<F>(b, bIdx(form, k, j, ldb));
+    const p = c + (<usize>(i * ldc + j) << alignof<F>());
+    store<F>(p, acc ? load<F>(p) + s : s);
   }
 }
 
-function run<T>(form: i32, variant: i32, c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+function run<F>(form: i32, variant: i32, c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
                 lda: i32, ldb: i32, ldc: i32, acc: i32): void {
-  if (variant == NAIVE) { naive<T>(form, c, a, b, M, N, K, lda, ldb, ldc, acc); return; }
+  if (variant == NAIVE) { naive<F>(form, c, a, b, M, N, K, lda, ldb, ldc, acc); return; }
   let scr: usize = 0;
   if (variant == PACKED) { poisonScratch(); scr = SCR; }
   if (form == NN) {
-    if (variant == SCALAR) gemm_nn__scalar<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
-    else gemm_nn__wasmsimd<T>(c, a, b, M, N, K, lda, ldb, ldc, acc, scr);
+    if (variant == SCALAR) gemm_nn__scalar<F>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+    else gemm_nn__wasmsimd<F>(c, a, b, M, N, K, lda, ldb, ldc, acc, scr);
   } else if (form == TN) {
-    if (variant == SCALAR) gemm_tn__scalar<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
-    else gemm_tn__wasmsimd<T>(c, a, b, M, N, K, lda, ldb, ldc, acc, scr);
+    if (variant == SCALAR) gemm_tn__scalar<F>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+    else gemm_tn__wasmsimd<F>(c, a, b, M, N, K, lda, ldb, ldc, acc, scr);
   } else {
-    if (variant == SCALAR) gemm_nt__scalar<T>(c, a, b, M, N, K, lda, ldb, ldc, acc);
-    else gemm_nt__wasmsimd<T>(c, a, b, M, N, K, lda, ldb, ldc, acc, scr);
+    if (variant == SCALAR) gemm_nt__scalar<F>(c, a, b, M, N, K, lda, ldb, ldc, acc);
+    else gemm_nt__wasmsimd<F>(c, a, b, M, N, K, lda, ldb, ldc, acc);
   }
 }
 
@@ -58,60 +58,60 @@ let cases = 0;
 let failures = 0;
 
 /** One case: all three variants from the same C_old; returns the number of failed checks. */
-function check<T>(form: i32, M: i32, N: i32, K: i32, pad: i32, acc: i32): void {
+function check<F>(form: i32, M: i32, N: i32, K: i32, pad: i32, acc: i32): void {
   // leading dimensions with padding (pad = 0 gives the packed strides)
   const lda = (form == TN ? M : K) + pad;
   const ldb = (form == NT ? K : N) + (pad > 0 ? pad + 1 : 0);
   const ldc = N + (pad > 0 ? pad + 2 : 0);
   const aRows = form == TN ? K : M, bRows = form == NT ? N : K;
-  const a = rand<T>(aRows * lda), b = rand<T>(bRows * ldb), c0 = rand<T>(M * ldc);
-  const cn = alloc<T>(M * ldc), cs = alloc<T>(M * ldc), cv = alloc<T>(M * ldc), cp = alloc<T>(M * ldc);
-  copy<T>(cn, c0, M * ldc); copy<T>(cs, c0, M * ldc); copy<T>(cv, c0, M * ldc); copy<T>(cp, c0, M * ldc);
-  run<T>(form, NAIVE, cn, a, b, M, N, K, lda, ldb, ldc, acc);
-  run<T>(form, SCALAR, cs, a, b, M, N, K, lda, ldb, ldc, acc);
-  run<T>(form, SIMD, cv, a, b, M, N, K, lda, ldb, ldc, acc);
-  run<T>(form, PACKED, cp, a, b, M, N, K, lda, ldb, ldc, acc);
+  const a = rand<F>(aRows * lda), b = rand<F>(bRows * ldb), c0 = rand<F>(M * ldc);
+  const cn = alloc<F>(M * ldc), cs = alloc<F>(M * ldc), cv = alloc<F>(M * ldc), cp = alloc<F>(M * ldc);
+  copy<F>(cn, c0, M * ldc); copy<F>(cs, c0, M * ldc); copy<F>(cv, c0, M * ldc); copy<F>(cp, c0, M * ldc);
+  run<F>(form, NAIVE, cn, a, b, M, N, K, lda, ldb, ldc, acc);
+  run<F>(form, SCALAR, cs, a, b, M, N, K, lda, ldb, ldc, acc);
+  run<F>(form, SIMD, cv, a, b, M, N, K, lda, ldb, ldc, acc);
+  run<F>(form, PACKED, cp, a, b, M, N, K, lda, ldb, ldc, acc);
   cases++;
   // scalar twin == naive bitwise for every form (includes the untouched padding)
-  if (bitDiff<T>(cn, cs, M * ldc) != 0) failures++;
+  if (bitDiff<F>(cn, cs, M * ldc) != 0) failures++;
   // packing only moves data: packed == unpacked SIMD bitwise, for every form and shape
-  if (bitDiff<T>(cv, cp, M * ldc) != 0) failures++;
+  if (bitDiff<F>(cv, cp, M * ldc) != 0) failures++;
   if (form != NT) {
-    if (bitDiff<T>(cn, cv, M * ldc) != 0) failures++;
+    if (bitDiff<F>(cn, cv, M * ldc) != 0) failures++;
   } else {
-    const eps = epsOf<T>();
+    const eps = epsOf<F>();
     for (let i = 0; i < M; i++) for (let j = 0; j < ldc; j++) {
       const e = i * ldc + j;
       let bound = 0.0;
       if (j < N) {
         let sabs = 0.0;
-        for (let k = 0; k < K; k++) sabs += abs(<f64>get<T>(a, aIdx(form, i, k, lda)) * <f64>get<T>(b, bIdx(form, k, j, ldb)));
-        bound = <f64>(K + 2) * eps * (sabs + (acc ? abs(<f64>get<T>(c0, e)) : 0.0));
+        for (let k = 0; k < K; k++) sabs += abs(<f64>get<F>(a, aIdx(form, i, k, lda)) * <f64>get<F>(b, bIdx(form, k, j, ldb)));
+        bound = <f64>(K + 2) * eps * (sabs + (acc ? abs(<f64>get<F>(c0, e)) : 0.0));
       }
-      if (abs(<f64>get<T>(cv, e) - <f64>get<T>(cs, e)) > bound) failures++;
+      if (abs(<f64>get<F>(cv, e) - <f64>get<F>(cs, e)) > bound) failures++;
     }
   }
   free(a); free(b); free(c0); free(cn); free(cs); free(cv); free(cp);
 }
 
-function sweep<T>(form: i32): void {
+function sweep<F>(form: i32): void {
   for (let acc = 0; acc < 2; acc++) {
     for (let s = 0; s < SIZES.length; s++) {
       const n = SIZES[s];
       const pad = s % 3; // packed and padded leading dimensions
-      check<T>(form, n, 5, 7, pad, acc);   // M sweep
-      check<T>(form, 5, n, 3, pad, acc);   // N sweep
-      check<T>(form, 3, 5, n, pad, acc);   // K sweep
-      check<T>(form, n, n, 9, pad, acc);   // square in M,N
+      check<F>(form, n, 5, 7, pad, acc);   // M sweep
+      check<F>(form, 5, n, 3, pad, acc);   // N sweep
+      check<F>(form, 3, 5, n, pad, acc);   // K sweep
+      check<F>(form, n, n, 9, pad, acc);   // square in M,N
     }
     // mixed cases
-    check<T>(form, 33, 65, 17, 1, acc);
-    check<T>(form, 127, 31, 9, 0, acc);
-    check<T>(form, 65, 127, 33, 2, acc);
-    check<T>(form, 13, 17, 127, 1, acc);
-    check<T>(form, 11, 9, 65, 0, acc);
-    check<T>(form, 0, 5, 3, 0, acc);     // empty
-    check<T>(form, 4, 8, 0, 0, acc);     // K = 0: C = 0 or C unchanged
+    check<F>(form, 33, 65, 17, 1, acc);
+    check<F>(form, 127, 31, 9, 0, acc);
+    check<F>(form, 65, 127, 33, 2, acc);
+    check<F>(form, 13, 17, 127, 1, acc);
+    check<F>(form, 11, 9, 65, 0, acc);
+    check<F>(form, 0, 5, 3, 0, acc);     // empty
+    check<F>(form, 4, 8, 0, 0, acc);     // K = 0: C = 0 or C unchanged
   }
 }
 
@@ -119,37 +119,37 @@ function sweep<T>(form: i32): void {
  *  one and several column blocks (N up to 200 > 64 f32 columns a block), the unpacked column
  *  tail after the last sliver, K past the scratch size (packing falls back), and for tn both
  *  ways of packing A (all 4-row blocks up front, or one at a time when they do not fit). */
-function sweepPacked<T>(form: i32): void {
+function sweepPacked<F>(form: i32): void {
   const Ms: StaticArray<i32> = [8, 9, 10, 11, 12, 13, 14, 15, 17, 30, 33];
   const Ns: StaticArray<i32> = [8, 9, 16, 24, 63, 64, 65, 130, 200];
   const Ks: StaticArray<i32> = [1, 7, 33];
   for (let acc = 0; acc < 2; acc++) {
     for (let m = 0; m < Ms.length; m++) for (let n = 0; n < Ns.length; n++) {
-      check<T>(form, Ms[m], Ns[n], Ks[(m + n) % 3], (m + n) % 3, acc);
+      check<F>(form, Ms[m], Ns[n], Ks[(m + n) % 3], (m + n) % 3, acc);
     }
-    check<T>(form, 8, 8, GEMM_SCRATCH_BYTES / 32 + 3, 0, acc); // K too long for one sliver: unpacked
-    check<T>(form, 33, 8, 7000, 1, acc); // tn: the A blocks do not all fit, packed one at a time
-    check<T>(form, 9, 11, 20000, 2, acc); // nt: B rows in L2 blocks of 2, an odd last block
+    check<F>(form, 8, 8, GEMM_SCRATCH_BYTES / 32 + 3, 0, acc); // K too long for one sliver: unpacked
+    check<F>(form, 33, 8, 7000, 1, acc); // tn: the A blocks do not all fit, packed one at a time
+    check<F>(form, 9, 11, 20000, 2, acc); // nt: B rows in L2 blocks of 2, an odd last block
   }
 }
 
 /** A·B with B packed once (pack_b): SIMD and scalar == naive bitwise, both pack layouts equal. */
-function checkPrepacked<T>(M: i32, N: i32, K: i32, pad: i32, acc: i32): void {
+function checkPrepacked<F>(M: i32, N: i32, K: i32, pad: i32, acc: i32): void {
   const lda = K + pad, ldb = N + pad, ldc = N + 2 * pad;
-  const a = rand<T>(M * lda), b = rand<T>(max(K, 1) * ldb), c0 = rand<T>(M * ldc);
-  const nb = <i32>(packed_b_bytes<T>(K, N) >> alignof<T>());
-  const ps = alloc<T>(nb), pv = alloc<T>(nb);
-  pack_b__scalar<T>(ps, b, K, N, ldb);
-  pack_b__wasmsimd<T>(pv, b, K, N, ldb);
-  if (bitDiff<T>(ps, pv, nb) != 0) failures++;
-  const cn = alloc<T>(M * ldc), cs = alloc<T>(M * ldc), cv = alloc<T>(M * ldc);
-  copy<T>(cn, c0, M * ldc); copy<T>(cs, c0, M * ldc); copy<T>(cv, c0, M * ldc);
-  naive<T>(NN, cn, a, b, M, N, K, lda, ldb, ldc, acc);
-  gemm_nn_packed__scalar<T>(cs, a, ps, b, M, N, K, lda, ldb, ldc, acc);
-  gemm_nn_packed__wasmsimd<T>(cv, a, pv, b, M, N, K, lda, ldb, ldc, acc);
+  const a = rand<F>(M * lda), b = rand<F>(max(K, 1) * ldb), c0 = rand<F>(M * ldc);
+  const nb = <i32>(packed_b_bytes<F>(K, N) >> alignof<F>());
+  const ps = alloc<F>(nb), pv = alloc<F>(nb);
+  pack_b__scalar<F>(ps, b, K, N, ldb);
+  pack_b__wasmsimd<F>(pv, b, K, N, ldb);
+  if (bitDiff<F>(ps, pv, nb) != 0) failures++;
+  const cn = alloc<F>(M * ldc), cs = alloc<F>(M * ldc), cv = alloc<F>(M * ldc);
+  copy<F>(cn, c0, M * ldc); copy<F>(cs, c0, M * ldc); copy<F>(cv, c0, M * ldc);
+  naive<F>(NN, cn, a, b, M, N, K, lda, ldb, ldc, acc);
+  gemm_nn_packed__scalar<F>(cs, a, ps, b, M, N, K, lda, ldb, ldc, acc);
+  gemm_nn_packed__wasmsimd<F>(cv, a, pv, b, M, N, K, lda, ldb, ldc, acc);
   cases++;
-  if (bitDiff<T>(cn, cs, M * ldc) != 0) failures++;
-  if (bitDiff<T>(cn, cv, M * ldc) != 0) failures++;
+  if (bitDiff<F>(cn, cs, M * ldc) != 0) failures++;
+  if (bitDiff<F>(cn, cv, M * ldc) != 0) failures++;
   free(a); free(b); free(c0); free(ps); free(pv); free(cn); free(cs); free(cv);
 }
 
@@ -158,46 +158,46 @@ function checkPrepacked<T>(M: i32, N: i32, K: i32, pad: i32, acc: i32): void {
  * scalar twin equals the naive nt bitwise; the SIMD twin equals naive on the whole-sliver
  * columns and the unpacked SIMD nt on the tail columns, bitwise.
  */
-function checkPrepackedT<T>(M: i32, N: i32, K: i32, pad: i32, acc: i32): void {
-  const S = alignof<T>();
+function checkPrepackedT<F>(M: i32, N: i32, K: i32, pad: i32, acc: i32): void {
+  const S = alignof<F>();
   const lda = K + pad, ldb = K + pad, ldc = N + 2 * pad;
-  const a = rand<T>(M * lda), b = rand<T>(N * ldb), c0 = rand<T>(M * ldc);
-  const bt = alloc<T>(max(K, 1) * N); // b transposed, (K,N)
-  for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) store<T>(bt + (<usize>(k * N + j) << S), get<T>(b, j * ldb + k));
-  const nb = <i32>(packed_b_bytes<T>(K, N) >> S);
-  const pn = alloc<T>(nb), ps = alloc<T>(nb), pv = alloc<T>(nb);
-  pack_b__scalar<T>(pn, bt, K, N, N);
-  pack_bt__scalar<T>(ps, b, K, N, ldb);
-  pack_bt__wasmsimd<T>(pv, b, K, N, ldb);
-  if (bitDiff<T>(pn, ps, nb) != 0) failures++;
-  if (bitDiff<T>(pn, pv, nb) != 0) failures++;
-  const L2 = 2 * <i32>(16 / sizeof<T>());
+  const a = rand<F>(M * lda), b = rand<F>(N * ldb), c0 = rand<F>(M * ldc);
+  const bt = alloc<F>(max(K, 1) * N); // b transposed, (K,N)
+  for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) store<F>(bt + (<usize>(k * N + j) << S), get<F>(b, j * ldb + k));
+  const nb = <i32>(packed_b_bytes<F>(K, N) >> S);
+  const pn = alloc<F>(nb), ps = alloc<F>(nb), pv = alloc<F>(nb);
+  pack_b__scalar<F>(pn, bt, K, N, N);
+  pack_bt__scalar<F>(ps, b, K, N, ldb);
+  pack_bt__wasmsimd<F>(pv, b, K, N, ldb);
+  if (bitDiff<F>(pn, ps, nb) != 0) failures++;
+  if (bitDiff<F>(pn, pv, nb) != 0) failures++;
+  const L2 = 2 * <i32>(16 / sizeof<F>());
   const Nv = K == 0 ? 0 : N - N % L2;
-  const ce = alloc<T>(M * ldc), cs = alloc<T>(M * ldc), cv = alloc<T>(M * ldc), cn = alloc<T>(M * ldc);
-  copy<T>(ce, c0, M * ldc); copy<T>(cs, c0, M * ldc); copy<T>(cv, c0, M * ldc); copy<T>(cn, c0, M * ldc);
-  naive<T>(NT, cn, a, b, M, N, K, lda, ldb, ldc, acc);
-  naive<T>(NT, ce, a, b, M, Nv, K, lda, ldb, ldc, acc);
-  gemm_nt__wasmsimd<T>(ce + (<usize>Nv << S), a, b + (<usize>(Nv * ldb) << S), M, N - Nv, K, lda, ldb, ldc, acc);
-  gemm_nt_packed__scalar<T>(cs, a, ps, b, M, N, K, lda, ldb, ldc, acc);
-  gemm_nt_packed__wasmsimd<T>(cv, a, pv, b, M, N, K, lda, ldb, ldc, acc);
+  const ce = alloc<F>(M * ldc), cs = alloc<F>(M * ldc), cv = alloc<F>(M * ldc), cn = alloc<F>(M * ldc);
+  copy<F>(ce, c0, M * ldc); copy<F>(cs, c0, M * ldc); copy<F>(cv, c0, M * ldc); copy<F>(cn, c0, M * ldc);
+  naive<F>(NT, cn, a, b, M, N, K, lda, ldb, ldc, acc);
+  naive<F>(NT, ce, a, b, M, Nv, K, lda, ldb, ldc, acc);
+  gemm_nt__wasmsimd<F>(ce + (<usize>Nv << S), a, b + (<usize>(Nv * ldb) << S), M, N - Nv, K, lda, ldb, ldc, acc);
+  gemm_nt_packed__scalar<F>(cs, a, ps, b, M, N, K, lda, ldb, ldc, acc);
+  gemm_nt_packed__wasmsimd<F>(cv, a, pv, b, M, N, K, lda, ldb, ldc, acc);
   cases++;
-  if (bitDiff<T>(cn, cs, M * ldc) != 0) failures++;
-  if (bitDiff<T>(ce, cv, M * ldc) != 0) failures++;
+  if (bitDiff<F>(cn, cs, M * ldc) != 0) failures++;
+  if (bitDiff<F>(ce, cv, M * ldc) != 0) failures++;
   free(a); free(b); free(c0); free(bt); free(pn); free(ps); free(pv); free(ce); free(cs); free(cv); free(cn);
 }
 
 /** Row-partition invariance: rows [0,r) and [r,M) in two calls == one call, bitwise. */
-function partition<T>(form: i32, M: i32, N: i32, K: i32): i32 {
+function partition<F>(form: i32, M: i32, N: i32, K: i32): i32 {
   const lda = form == TN ? M : K, ldb = form == NT ? K : N, ldc = N;
-  const a = rand<T>((form == TN ? K : M) * lda), b = rand<T>((form == NT ? N : K) * ldb);
-  const c1 = alloc<T>(M * N), c2 = alloc<T>(M * N);
+  const a = rand<F>((form == TN ? K : M) * lda), b = rand<F>((form == NT ? N : K) * ldb);
+  const c1 = alloc<F>(M * N), c2 = alloc<F>(M * N);
   let bad = 0;
-  run<T>(form, PACKED, c1, a, b, M, N, K, lda, ldb, ldc, 0);
+  run<F>(form, PACKED, c1, a, b, M, N, K, lda, ldb, ldc, 0);
   for (let r = 1; r < M; r += 2) {
-    const aoff = <usize>(form == TN ? r : r * lda) << alignof<T>();
-    run<T>(form, r & 2 ? PACKED : SIMD, c2, a, b, r, N, K, lda, ldb, ldc, 0);
-    run<T>(form, PACKED, c2 + (<usize>(r * ldc) << alignof<T>()), a + aoff, b, M - r, N, K, lda, ldb, ldc, 0);
-    bad += bitDiff<T>(c1, c2, M * N);
+    const aoff = <usize>(form == TN ? r : r * lda) << alignof<F>();
+    run<F>(form, r & 2 ? PACKED : SIMD, c2, a, b, r, N, K, lda, ldb, ldc, 0);
+    run<F>(form, PACKED, c2 + (<usize>(r * ldc) << alignof<F>()), a + aoff, b, M - r, N, K, lda, ldb, ldc, 0);
+    bad += bitDiff<F>(c1, c2, M * N);
   }
   free(a); free(b); free(c1); free(c2);
   return bad;

@@ -19,75 +19,75 @@ export function rndInt(n: i32): i32 {
 }
 
 /** n elements of T (at least 16 bytes), 16-byte aligned by the allocator. */
-export function alloc<T>(n: i32): usize { return heap.alloc(max<usize>(16, <usize>n << alignof<T>())); }
+export function alloc<F>(n: i32): usize { return heap.alloc(max<usize>(16, <usize>n << alignof<F>())); }
 export function free(p: usize): void { heap.free(p); }
 
 // @ts-ignore: decorator
-@inline export function get<T>(p: usize, i: i32): T { return load<T>(p + (<usize>i << alignof<T>())); }
+@inline export function get<F>(p: usize, i: i32): F { return load<F>(p + (<usize>i << alignof<F>())); }
 // @ts-ignore: decorator
-@inline export function set<T>(p: usize, i: i32, v: T): void { store<T>(p + (<usize>i << alignof<T>()), v); }
+@inline export function set<F>(p: usize, i: i32, v: F): void { store<F>(p + (<usize>i << alignof<F>()), v); }
 
 /** Fills n elements with scale·U[-1,1), rounded to T. */
-export function fill<T>(p: usize, n: i32, scale: f64 = 1.0): void {
-  for (let i = 0; i < n; i++) set<T>(p, i, <T>(scale * rnd()));
+export function fill<F>(p: usize, n: i32, scale: f64 = 1.0): void {
+  for (let i = 0; i < n; i++) set<F>(p, i, <F>(scale * rnd()));
 }
 /** Allocates and fills. */
-export function rand<T>(n: i32, scale: f64 = 1.0): usize { const p = alloc<T>(n); fill<T>(p, n, scale); return p; }
-export function zeros<T>(n: i32): usize { const p = alloc<T>(n); memory.fill(p, 0, <usize>n << alignof<T>()); return p; }
-export function copy<T>(dst: usize, src: usize, n: i32): void { memory.copy(dst, src, <usize>n << alignof<T>()); }
-export function clone<T>(src: usize, n: i32): usize { const p = alloc<T>(n); copy<T>(p, src, n); return p; }
+export function rand<F>(n: i32, scale: f64 = 1.0): usize { const p = alloc<F>(n); fill<F>(p, n, scale); return p; }
+export function zeros<F>(n: i32): usize { const p = alloc<F>(n); memory.fill(p, 0, <usize>n << alignof<F>()); return p; }
+export function copy<F>(dst: usize, src: usize, n: i32): void { memory.copy(dst, src, <usize>n << alignof<F>()); }
+export function clone<F>(src: usize, n: i32): usize { const p = alloc<F>(n); copy<F>(p, src, n); return p; }
 
 /** Number of elements whose bit patterns differ. */
-export function bitDiff<T>(p: usize, q: usize, n: i32): i32 {
+export function bitDiff<F>(p: usize, q: usize, n: i32): i32 {
   let d = 0;
   for (let i = 0; i < n; i++) {
-    if (sizeof<T>() == 4) { if (load<u32>(p + (<usize>i << 2)) != load<u32>(q + (<usize>i << 2))) d++; }
+    if (sizeof<F>() == 4) { if (load<u32>(p + (<usize>i << 2)) != load<u32>(q + (<usize>i << 2))) d++; }
     else { if (load<u64>(p + (<usize>i << 3)) != load<u64>(q + (<usize>i << 3))) d++; }
   }
   return d;
 }
 
 /** max |p − q| over n elements, in f64. */
-export function maxAbsDiff<T>(p: usize, q: usize, n: i32): f64 {
+export function maxAbsDiff<F>(p: usize, q: usize, n: i32): f64 {
   let m = 0.0;
-  for (let i = 0; i < n; i++) m = max(m, abs(<f64>get<T>(p, i) - <f64>get<T>(q, i)));
+  for (let i = 0; i < n; i++) m = max(m, abs(<f64>get<F>(p, i) - <f64>get<F>(q, i)));
   return m;
 }
 
 /** max |p| over n elements. */
-export function maxAbs<T>(p: usize, n: i32): f64 {
+export function maxAbs<F>(p: usize, n: i32): f64 {
   let m = 0.0;
-  for (let i = 0; i < n; i++) m = max(m, abs(<f64>get<T>(p, i)));
+  for (let i = 0; i < n; i++) m = max(m, abs(<f64>get<F>(p, i)));
   return m;
 }
 
 /** CS231n rel_error: max_i |a−b| / max(1e-8, |a|+|b|). */
-export function relError<T>(a: usize, b: usize, n: i32): f64 {
+export function relError<F>(a: usize, b: usize, n: i32): f64 {
   let m = 0.0;
   for (let i = 0; i < n; i++) {
-    const x = <f64>get<T>(a, i), y = <f64>get<T>(b, i);
+    const x = <f64>get<F>(a, i), y = <f64>get<F>(b, i);
     m = max(m, abs(x - y) / max(1e-8, abs(x) + abs(y)));
   }
   return m;
 }
 
 /** Machine epsilon of T. */
-export function epsOf<T>(): f64 { return sizeof<T>() == 4 ? <f64>f32.EPSILON : f64.EPSILON; }
+export function epsOf<F>(): f64 { return sizeof<F>() == 4 ? <f64>f32.EPSILON : f64.EPSILON; }
 
 /** Σ_i p[i]·q[i] in f64 (loss = <output, upstream gradient>). */
-export function dot<T>(p: usize, q: usize, n: i32): f64 {
+export function dot<F>(p: usize, q: usize, n: i32): f64 {
   let s = 0.0;
-  for (let i = 0; i < n; i++) s += <f64>get<T>(p, i) * <f64>get<T>(q, i);
+  for (let i = 0; i < n; i++) s += <f64>get<F>(p, i) * <f64>get<F>(q, i);
   return s;
 }
 
 /** dst (R,W) contiguous = src[:, t, :] of src (R,T,W). */
-export function gather<T>(dst: usize, src: usize, R: i32, T: i32, W: i32, t: i32): void {
-  for (let r = 0; r < R; r++) copy<T>(dst + (<usize>(r * W) << alignof<T>()), src + (<usize>((r * T + t) * W) << alignof<T>()), W);
+export function gather<F>(dst: usize, src: usize, R: i32, T: i32, W: i32, t: i32): void {
+  for (let r = 0; r < R; r++) copy<F>(dst + (<usize>(r * W) << alignof<F>()), src + (<usize>((r * T + t) * W) << alignof<F>()), W);
 }
 /** dst[:, t, :] of dst (R,T,W) = src (R,W). */
-export function scatter<T>(dst: usize, src: usize, R: i32, T: i32, W: i32, t: i32): void {
-  for (let r = 0; r < R; r++) copy<T>(dst + (<usize>((r * T + t) * W) << alignof<T>()), src + (<usize>(r * W) << alignof<T>()), W);
+export function scatter<F>(dst: usize, src: usize, R: i32, T: i32, W: i32, t: i32): void {
+  for (let r = 0; r < R; r++) copy<F>(dst + (<usize>((r * T + t) * W) << alignof<F>()), src + (<usize>(r * W) << alignof<F>()), W);
 }
 
 /**
@@ -96,16 +96,16 @@ export function scatter<T>(dst: usize, src: usize, R: i32, T: i32, W: i32, t: i3
  * (pass c0 = 0 for a written result). A (M,K) row stride lda, B (N,K) row stride ldb, C (M,N)
  * row stride ldc. Returns the number of elements outside the bound.
  */
-export function ntOutside<T>(v: usize, s: usize, c0: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+export function ntOutside<F>(v: usize, s: usize, c0: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
                              lda: i32, ldb: i32, ldc: i32): i32 {
-  const eps = epsOf<T>();
+  const eps = epsOf<F>();
   let bad = 0;
   for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
     let sabs = 0.0;
-    for (let k = 0; k < K; k++) sabs += abs(<f64>get<T>(a, i * lda + k) * <f64>get<T>(b, j * ldb + k));
+    for (let k = 0; k < K; k++) sabs += abs(<f64>get<F>(a, i * lda + k) * <f64>get<F>(b, j * ldb + k));
     const e = i * ldc + j;
-    const base = c0 ? abs(<f64>get<T>(c0, e)) : 0.0;
-    if (abs(<f64>get<T>(v, e) - <f64>get<T>(s, e)) > <f64>(K + 2) * eps * (sabs + base)) bad++;
+    const base = c0 ? abs(<f64>get<F>(c0, e)) : 0.0;
+    if (abs(<f64>get<F>(v, e) - <f64>get<F>(s, e)) > <f64>(K + 2) * eps * (sabs + base)) bad++;
   }
   return bad;
 }
@@ -117,12 +117,12 @@ export function ntOutside<T>(v: usize, s: usize, c0: usize, a: usize, b: usize, 
  * ~1e-11 absolute round-off and would report 1e-7 "relative" error on a 1e-5 gradient that is
  * in fact correct to 12 digits.
  */
-export function gradError<T>(a: usize, b: usize, n: i32): f64 {
+export function gradError<F>(a: usize, b: usize, n: i32): f64 {
   let scale = 0.0;
-  for (let i = 0; i < n; i++) scale = max(scale, abs(<f64>get<T>(a, i)) + abs(<f64>get<T>(b, i)));
+  for (let i = 0; i < n; i++) scale = max(scale, abs(<f64>get<F>(a, i)) + abs(<f64>get<F>(b, i)));
   let m = 0.0;
   for (let i = 0; i < n; i++) {
-    const x = <f64>get<T>(a, i), y = <f64>get<T>(b, i);
+    const x = <f64>get<F>(a, i), y = <f64>get<F>(b, i);
     m = max(m, abs(x - y) / max(1e-2 * scale, max(1e-300, abs(x) + abs(y))));
   }
   return m;

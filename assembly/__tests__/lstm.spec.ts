@@ -1,55 +1,114 @@
-// LSTM kernels (gates [i|f|o|g]).
-//  - step forward: SIMD == scalar bitwise for all six outputs (nn GEMMs + shared cell), every tail.
-//  - step backward: da, dprev_c, dWx, dWh, db bitwise; dx, dprev_h (nt GEMMs) within
-//    (K+2)·eps·Σ|da·W| of the scalar twin (helpers.ntOutside), K = 4H.
+// LSTM kernels (gates [i|f|o|g]), written once over the leaf loops (GEMMs, the cell, colsum).
+//  - leaf twins: lstm_cell_forward / lstm_cell_backward SIMD == scalar bitwise, every flag,
+//    row strides, every tail.
+//  - step forward == the same steps on the scalar twins (stepForwardScalar below), bitwise for
+//    all six outputs (nn GEMMs + cell), every tail.
+//  - step backward vs the scalar twins: da, dprev_c, dWx, dWh, db bitwise; dx, dprev_h (nt
+//    GEMMs) within (K+2)·eps·Σ|da·W| (helpers.ntOutside), K = 4H.
 //  - in-place recurrence: next_h/next_c may alias prev_h/prev_c, dprev_h/dprev_c may alias
 //    dnext_h/dnext_c (bitwise).
 //  - lstm_forward == T calls of lstm_step_forward (prev_c = 0 at t = 0), bitwise.
 //  - lstm_backward == T calls of lstm_step_backward: dx, dh0, da, dWh bitwise; dWx and db are
 //    summed over N·T rows at once, so |seq − steps| <= (N·T+2)·eps·(N·T·max|x|·max|da| + max|dW0|).
-//  - sequence kernels, SIMD vs scalar: forward bitwise; backward within 8·T·(N·T+4H+D+2)·eps
-//    times each output's natural scale (the nt recurrence compounds over T steps).
 //  - backward kernels vs centred finite differences in f64 (gradError < 1e-7, helpers.ts).
 import { SIZES, srand, rand, alloc, zeros, free, copy, clone, bitDiff, get, set, epsOf, dot, gradError,
          maxAbsDiff, maxAbs, gather, scatter, ntOutside } from "./helpers";
-import { lstm_step_forward__scalar, lstm_step_forward__wasmsimd, lstm_step_backward__scalar,
-         lstm_step_backward__wasmsimd, lstm_forward__scalar, lstm_forward__wasmsimd,
-         lstm_backward__scalar, lstm_backward__wasmsimd } from "../lstm";
+import { lstm_step_forward, lstm_step_backward, lstm_forward, lstm_backward, lstm_cell_forward__scalar,
+         lstm_cell_forward__wasmsimd, lstm_cell_backward__scalar, lstm_cell_backward__wasmsimd } from "../lstm";
+import { gemm_nn__scalar, gemm_nt__scalar, gemm_tn__scalar } from "../gemm";
+import { bias_rows, colsum__scalar } from "../affine";
 
 let failures = 0;
 
-function stepTwins<T>(N: i32, D: i32, H: i32): void {
+/** lstm_step_forward's steps on the scalar twins (the reference the kernel is pinned to). */
+function stepForwardScalar<F>(next_h: usize, next_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize,
+    x: usize, prev_h: usize, prev_c: usize, Wx: usize, Wh: usize, b: usize, N: i32, D: i32, H: i32): void {
   const H4 = 4 * H;
-  const x = rand<T>(N * D), ph = rand<T>(N * H), pc = rand<T>(N * H);
-  const Wx = rand<T>(D * H4, 0.5), Wh = rand<T>(H * H4, 0.5), b = rand<T>(H4, 0.3);
-  const hS = alloc<T>(N * H), cS = alloc<T>(N * H), gS = alloc<T>(N * H4), dgS = alloc<T>(N * H4), tcS = alloc<T>(N * H), dtcS = alloc<T>(N * H);
-  const hV = alloc<T>(N * H), cV = alloc<T>(N * H), gV = alloc<T>(N * H4), dgV = alloc<T>(N * H4), tcV = alloc<T>(N * H), dtcV = alloc<T>(N * H);
-  lstm_step_forward__scalar<T>(hS, cS, gS, dgS, tcS, dtcS, x, ph, pc, Wx, Wh, b, N, D, H);
-  lstm_step_forward__wasmsimd<T>(hV, cV, gV, dgV, tcV, dtcV, x, ph, pc, Wx, Wh, b, N, D, H);
-  if (bitDiff<T>(hS, hV, N * H) + bitDiff<T>(cS, cV, N * H) + bitDiff<T>(gS, gV, N * H4) +
-      bitDiff<T>(dgS, dgV, N * H4) + bitDiff<T>(tcS, tcV, N * H) + bitDiff<T>(dtcS, dtcV, N * H) != 0) failures++;
+  bias_rows<F>(gates, b, N, H4, H4);
+  gemm_nn__scalar<F>(gates, x, Wx, N, H4, D, D, H4, H4, 1);
+  gemm_nn__scalar<F>(gates, prev_h, Wh, N, H4, H, H, H4, H4, 1);
+  lstm_cell_forward__scalar<F>(next_h, next_c, gates, dgates, tanh_c, dtanh_c, prev_c, true, N, H, H, H4);
+}
+/** lstm_step_backward's steps on the scalar twins. */
+function stepBackwardScalar<F>(dx: usize, dprev_h: usize, dprev_c: usize, dWx: usize, dWh: usize, db: usize, da: usize,
+    dnext_h: usize, dnext_c: usize, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, x: usize, prev_h: usize,
+    prev_c: usize, Wx: usize, Wh: usize, N: i32, D: i32, H: i32): void {
+  const H4 = 4 * H;
+  lstm_cell_backward__scalar<F>(da, dprev_c, dnext_h, 0, false, dnext_c, true, gates, dgates, tanh_c, dtanh_c,
+                                prev_c, true, N, H, H, H4, H);
+  gemm_nt__scalar<F>(dx, da, Wx, N, D, H4, H4, H4, D, 0);
+  gemm_nt__scalar<F>(dprev_h, da, Wh, N, H, H4, H4, H4, H, 0);
+  gemm_tn__scalar<F>(dWx, x, da, D, H4, N, D, H4, H4, 1);
+  gemm_tn__scalar<F>(dWh, prev_h, da, H, H4, N, H, H4, H4, 1);
+  colsum__scalar<F>(db, da, N, H4, H4);
+}
 
-  const dnh = rand<T>(N * H), dnc = rand<T>(N * H), dWx0 = rand<T>(D * H4), dWh0 = rand<T>(H * H4), db0 = rand<T>(H4);
-  const dxS = alloc<T>(N * D), dxV = alloc<T>(N * D), dphS = alloc<T>(N * H), dphV = alloc<T>(N * H);
-  const dpcS = alloc<T>(N * H), dpcV = alloc<T>(N * H), daS = alloc<T>(N * H4), daV = alloc<T>(N * H4);
-  const dWxS = clone<T>(dWx0, D * H4), dWxV = clone<T>(dWx0, D * H4), dWhS = clone<T>(dWh0, H * H4), dWhV = clone<T>(dWh0, H * H4);
-  const dbS = clone<T>(db0, H4), dbV = clone<T>(db0, H4);
-  lstm_step_backward__scalar<T>(dxS, dphS, dpcS, dWxS, dWhS, dbS, daS, dnh, dnc, gS, dgS, tcS, dtcS, x, ph, pc, Wx, Wh, N, D, H);
-  lstm_step_backward__wasmsimd<T>(dxV, dphV, dpcV, dWxV, dWhV, dbV, daV, dnh, dnc, gS, dgS, tcS, dtcS, x, ph, pc, Wx, Wh, N, D, H);
-  if (bitDiff<T>(daS, daV, N * H4) != 0 || bitDiff<T>(dpcS, dpcV, N * H) != 0) failures++;
-  if (bitDiff<T>(dWxS, dWxV, D * H4) != 0 || bitDiff<T>(dWhS, dWhV, H * H4) != 0 || bitDiff<T>(dbS, dbV, H4) != 0) failures++;
-  if (ntOutside<T>(dxV, dxS, 0, daS, Wx, N, D, H4, H4, H4, D) != 0) failures++;
-  if (ntOutside<T>(dphV, dphS, 0, daS, Wh, N, H, H4, H4, H4, H) != 0) failures++;
+/** Bit differences of the first C elements of R rows with row stride ld (in elements). */
+function rowsDiff<F>(p: usize, q: usize, R: i32, C: i32, ld: i32): i32 {
+  let d = 0;
+  for (let r = 0; r < R; r++) { const o = <usize>(r * ld) << alignof<F>(); d += bitDiff<F>(p + o, q + o, C); }
+  return d;
+}
+
+/** The cell twins on R rows with row strides ldh = H + 1, ldg = 4H + 2, lds = H + 3, every flag. */
+function cellTwins<F>(R: i32, H: i32): i32 {
+  const H4 = 4 * H, ldh = H + 1, ldg = H4 + 2, lds = H + 3;
+  const a = rand<F>(R * ldg, 3.0), pc = rand<F>(R * ldh), dnh = rand<F>(R * ldh), run = rand<F>(R * lds), dnc = rand<F>(R * lds);
+  const gS = clone<F>(a, R * ldg), gV = clone<F>(a, R * ldg), dgS = alloc<F>(R * ldg), dgV = alloc<F>(R * ldg);
+  const hS = alloc<F>(R * ldh), hV = alloc<F>(R * ldh), cS = alloc<F>(R * ldh), cV = alloc<F>(R * ldh);
+  const tS = alloc<F>(R * ldh), tV = alloc<F>(R * ldh), dtS = alloc<F>(R * ldh), dtV = alloc<F>(R * ldh);
+  const daS = alloc<F>(R * ldg), daV = alloc<F>(R * ldg), dpS = alloc<F>(R * lds), dpV = alloc<F>(R * lds);
+  let bad = 0;
+  for (let k = 0; k < 8; k++) {
+    const hasPc = (k & 1) != 0, hasRun = (k & 2) != 0, hasDnc = (k & 4) != 0;
+    if (k < 2) {
+      memory.copy(gS, a, <usize>(R * ldg) << alignof<F>()); memory.copy(gV, a, <usize>(R * ldg) << alignof<F>());
+      lstm_cell_forward__scalar<F>(hS, cS, gS, dgS, tS, dtS, pc, hasPc, R, H, ldh, ldg);
+      lstm_cell_forward__wasmsimd<F>(hV, cV, gV, dgV, tV, dtV, pc, hasPc, R, H, ldh, ldg);
+      bad += rowsDiff<F>(hS, hV, R, H, ldh) + rowsDiff<F>(cS, cV, R, H, ldh) + rowsDiff<F>(tS, tV, R, H, ldh) +
+             rowsDiff<F>(dtS, dtV, R, H, ldh) + rowsDiff<F>(gS, gV, R, H4, ldg) + rowsDiff<F>(dgS, dgV, R, H4, ldg);
+    }
+    lstm_cell_backward__scalar<F>(daS, dpS, dnh, run, hasRun, dnc, hasDnc, gS, dgS, tS, dtS, pc, hasPc, R, H, ldh, ldg, lds);
+    lstm_cell_backward__wasmsimd<F>(daV, dpV, dnh, run, hasRun, dnc, hasDnc, gS, dgS, tS, dtS, pc, hasPc, R, H, ldh, ldg, lds);
+    bad += rowsDiff<F>(daS, daV, R, H4, ldg) + rowsDiff<F>(dpS, dpV, R, H, lds);
+  }
+  free(a); free(pc); free(dnh); free(run); free(dnc); free(gS); free(gV); free(dgS); free(dgV); free(hS); free(hV);
+  free(cS); free(cV); free(tS); free(tV); free(dtS); free(dtV); free(daS); free(daV); free(dpS); free(dpV);
+  return bad;
+}
+
+function stepTwins<F>(N: i32, D: i32, H: i32): void {
+  const H4 = 4 * H;
+  const x = rand<F>(N * D), ph = rand<F>(N * H), pc = rand<F>(N * H);
+  const Wx = rand<F>(D * H4, 0.5), Wh = rand<F>(H * H4, 0.5), b = rand<F>(H4, 0.3);
+  const hS = alloc<F>(N * H), cS = alloc<F>(N * H), gS = alloc<F>(N * H4), dgS = alloc<F>(N * H4), tcS = alloc<F>(N * H), dtcS = alloc<F>(N * H);
+  const hV = alloc<F>(N * H), cV = alloc<F>(N * H), gV = alloc<F>(N * H4), dgV = alloc<F>(N * H4), tcV = alloc<F>(N * H), dtcV = alloc<F>(N * H);
+  stepForwardScalar<F>(hS, cS, gS, dgS, tcS, dtcS, x, ph, pc, Wx, Wh, b, N, D, H);
+  lstm_step_forward<F>(hV, cV, gV, dgV, tcV, dtcV, x, ph, pc, Wx, Wh, b, N, D, H);
+  if (bitDiff<F>(hS, hV, N * H) + bitDiff<F>(cS, cV, N * H) + bitDiff<F>(gS, gV, N * H4) +
+      bitDiff<F>(dgS, dgV, N * H4) + bitDiff<F>(tcS, tcV, N * H) + bitDiff<F>(dtcS, dtcV, N * H) != 0) failures++;
+
+  const dnh = rand<F>(N * H), dnc = rand<F>(N * H), dWx0 = rand<F>(D * H4), dWh0 = rand<F>(H * H4), db0 = rand<F>(H4);
+  const dxS = alloc<F>(N * D), dxV = alloc<F>(N * D), dphS = alloc<F>(N * H), dphV = alloc<F>(N * H);
+  const dpcS = alloc<F>(N * H), dpcV = alloc<F>(N * H), daS = alloc<F>(N * H4), daV = alloc<F>(N * H4);
+  const dWxS = clone<F>(dWx0, D * H4), dWxV = clone<F>(dWx0, D * H4), dWhS = clone<F>(dWh0, H * H4), dWhV = clone<F>(dWh0, H * H4);
+  const dbS = clone<F>(db0, H4), dbV = clone<F>(db0, H4);
+  stepBackwardScalar<F>(dxS, dphS, dpcS, dWxS, dWhS, dbS, daS, dnh, dnc, gS, dgS, tcS, dtcS, x, ph, pc, Wx, Wh, N, D, H);
+  lstm_step_backward<F>(dxV, dphV, dpcV, dWxV, dWhV, dbV, daV, dnh, dnc, gS, dgS, tcS, dtcS, x, ph, pc, Wx, Wh, N, D, H);
+  if (bitDiff<F>(daS, daV, N * H4) != 0 || bitDiff<F>(dpcS, dpcV, N * H) != 0) failures++;
+  if (bitDiff<F>(dWxS, dWxV, D * H4) != 0 || bitDiff<F>(dWhS, dWhV, H * H4) != 0 || bitDiff<F>(dbS, dbV, H4) != 0) failures++;
+  if (ntOutside<F>(dxV, dxS, 0, daS, Wx, N, D, H4, H4, H4, D) != 0) failures++;
+  if (ntOutside<F>(dphV, dphS, 0, daS, Wh, N, H, H4, H4, H4, H) != 0) failures++;
   // dprev_c may alias dnext_c
-  const dc = clone<T>(dnc, N * H);
-  lstm_step_backward__wasmsimd<T>(dxV, dphV, dc, dWxV, dWhV, dbV, daV, dnh, dc, gS, dgS, tcS, dtcS, x, ph, pc, Wx, Wh, N, D, H);
-  if (bitDiff<T>(dc, dpcS, N * H) != 0) failures++;
+  const dc = clone<F>(dnc, N * H);
+  lstm_step_backward<F>(dxV, dphV, dc, dWxV, dWhV, dbV, daV, dnh, dc, gS, dgS, tcS, dtcS, x, ph, pc, Wx, Wh, N, D, H);
+  if (bitDiff<F>(dc, dpcS, N * H) != 0) failures++;
   // in-place recurrence: next_h/next_c may alias prev_h/prev_c, dprev_h may alias dnext_h
-  const hh = clone<T>(ph, N * H), cc = clone<T>(pc, N * H), dd = clone<T>(dnh, N * H);
-  lstm_step_forward__wasmsimd<T>(hh, cc, gV, dgV, tcV, dtcV, x, hh, cc, Wx, Wh, b, N, D, H);
-  if (bitDiff<T>(hh, hS, N * H) != 0 || bitDiff<T>(cc, cS, N * H) != 0) failures++;
-  lstm_step_backward__wasmsimd<T>(dxV, dd, dpcV, dWxV, dWhV, dbV, daV, dd, dnc, gS, dgS, tcS, dtcS, x, ph, pc, Wx, Wh, N, D, H);
-  if (bitDiff<T>(dd, dphV, N * H) != 0) failures++;
+  const hh = clone<F>(ph, N * H), cc = clone<F>(pc, N * H), dd = clone<F>(dnh, N * H);
+  lstm_step_forward<F>(hh, cc, gV, dgV, tcV, dtcV, x, hh, cc, Wx, Wh, b, N, D, H);
+  if (bitDiff<F>(hh, hS, N * H) != 0 || bitDiff<F>(cc, cS, N * H) != 0) failures++;
+  lstm_step_backward<F>(dxV, dd, dpcV, dWxV, dWhV, dbV, daV, dd, dnc, gS, dgS, tcS, dtcS, x, ph, pc, Wx, Wh, N, D, H);
+  if (bitDiff<F>(dd, dphV, N * H) != 0) failures++;
   free(hh); free(cc); free(dd);
   free(x); free(ph); free(pc); free(Wx); free(Wh); free(b);
   free(hS); free(cS); free(gS); free(dgS); free(tcS); free(dtcS); free(hV); free(cV); free(gV); free(dgV); free(tcV); free(dtcV);
@@ -57,72 +116,57 @@ function stepTwins<T>(N: i32, D: i32, H: i32): void {
   free(dpcS); free(dpcV); free(daS); free(daV); free(dWxS); free(dWxV); free(dWhS); free(dWhV); free(dbS); free(dbV); free(dc);
 }
 
-function sequence<T>(N: i32, T: i32, D: i32, H: i32): void {
+function sequence<F>(N: i32, T: i32, D: i32, H: i32): void {
   const H4 = 4 * H, NT = N * T;
-  const x = rand<T>(NT * D), h0 = rand<T>(N * H), Wx = rand<T>(D * H4, 0.5), Wh = rand<T>(H * H4, 0.5), b = rand<T>(H4, 0.3);
-  const h = alloc<T>(NT * H), c = alloc<T>(NT * H), g = alloc<T>(NT * H4), dg = alloc<T>(NT * H4), tc = alloc<T>(NT * H), dtc = alloc<T>(NT * H);
-  lstm_forward__wasmsimd<T>(h, c, g, dg, tc, dtc, x, h0, Wx, Wh, b, N, T, D, H);
-  const hS = alloc<T>(NT * H), cS = alloc<T>(NT * H), gS = alloc<T>(NT * H4), dgS = alloc<T>(NT * H4), tcS = alloc<T>(NT * H), dtcS = alloc<T>(NT * H);
-  lstm_forward__scalar<T>(hS, cS, gS, dgS, tcS, dtcS, x, h0, Wx, Wh, b, N, T, D, H);
-  if (bitDiff<T>(h, hS, NT * H) + bitDiff<T>(c, cS, NT * H) + bitDiff<T>(g, gS, NT * H4) + bitDiff<T>(dg, dgS, NT * H4) +
-      bitDiff<T>(tc, tcS, NT * H) + bitDiff<T>(dtc, dtcS, NT * H) != 0) failures++;
+  const x = rand<F>(NT * D), h0 = rand<F>(N * H), Wx = rand<F>(D * H4, 0.5), Wh = rand<F>(H * H4, 0.5), b = rand<F>(H4, 0.3);
+  const h = alloc<F>(NT * H), c = alloc<F>(NT * H), g = alloc<F>(NT * H4), dg = alloc<F>(NT * H4), tc = alloc<F>(NT * H), dtc = alloc<F>(NT * H);
+  lstm_forward<F>(h, c, g, dg, tc, dtc, x, h0, Wx, Wh, b, N, T, D, H);
   // T step calls
-  const xt = alloc<T>(N * D), ph = clone<T>(h0, N * H), pc = zeros<T>(N * H);
-  const nh = alloc<T>(N * H), nc = alloc<T>(N * H), ng = alloc<T>(N * H4), ndg = alloc<T>(N * H4), ntc = alloc<T>(N * H), ndtc = alloc<T>(N * H);
-  const h2 = alloc<T>(NT * H), c2 = alloc<T>(NT * H), g2 = alloc<T>(NT * H4), dg2 = alloc<T>(NT * H4), tc2 = alloc<T>(NT * H), dtc2 = alloc<T>(NT * H);
+  const xt = alloc<F>(N * D), ph = clone<F>(h0, N * H), pc = zeros<F>(N * H);
+  const nh = alloc<F>(N * H), nc = alloc<F>(N * H), ng = alloc<F>(N * H4), ndg = alloc<F>(N * H4), ntc = alloc<F>(N * H), ndtc = alloc<F>(N * H);
+  const h2 = alloc<F>(NT * H), c2 = alloc<F>(NT * H), g2 = alloc<F>(NT * H4), dg2 = alloc<F>(NT * H4), tc2 = alloc<F>(NT * H), dtc2 = alloc<F>(NT * H);
   for (let t = 0; t < T; t++) {
-    gather<T>(xt, x, N, T, D, t);
-    lstm_step_forward__wasmsimd<T>(nh, nc, ng, ndg, ntc, ndtc, xt, ph, pc, Wx, Wh, b, N, D, H);
-    scatter<T>(h2, nh, N, T, H, t); scatter<T>(c2, nc, N, T, H, t); scatter<T>(g2, ng, N, T, H4, t);
-    scatter<T>(dg2, ndg, N, T, H4, t); scatter<T>(tc2, ntc, N, T, H, t); scatter<T>(dtc2, ndtc, N, T, H, t);
-    copy<T>(ph, nh, N * H); copy<T>(pc, nc, N * H);
+    gather<F>(xt, x, N, T, D, t);
+    lstm_step_forward<F>(nh, nc, ng, ndg, ntc, ndtc, xt, ph, pc, Wx, Wh, b, N, D, H);
+    scatter<F>(h2, nh, N, T, H, t); scatter<F>(c2, nc, N, T, H, t); scatter<F>(g2, ng, N, T, H4, t);
+    scatter<F>(dg2, ndg, N, T, H4, t); scatter<F>(tc2, ntc, N, T, H, t); scatter<F>(dtc2, ndtc, N, T, H, t);
+    copy<F>(ph, nh, N * H); copy<F>(pc, nc, N * H);
   }
-  if (bitDiff<T>(h, h2, NT * H) + bitDiff<T>(c, c2, NT * H) + bitDiff<T>(g, g2, NT * H4) + bitDiff<T>(dg, dg2, NT * H4) +
-      bitDiff<T>(tc, tc2, NT * H) + bitDiff<T>(dtc, dtc2, NT * H) != 0) failures++;
+  if (bitDiff<F>(h, h2, NT * H) + bitDiff<F>(c, c2, NT * H) + bitDiff<F>(g, g2, NT * H4) + bitDiff<F>(dg, dg2, NT * H4) +
+      bitDiff<F>(tc, tc2, NT * H) + bitDiff<F>(dtc, dtc2, NT * H) != 0) failures++;
 
-  // backward: sequence kernel (SIMD) and its scalar twin
-  const dh = rand<T>(NT * H), dWx0 = rand<T>(D * H4), dWh0 = rand<T>(H * H4), db0 = rand<T>(H4);
-  const dx = alloc<T>(NT * D), dh0 = alloc<T>(N * H), da = alloc<T>(NT * H4), dcs = alloc<T>(N * H);
-  const dWx = clone<T>(dWx0, D * H4), dWh = clone<T>(dWh0, H * H4), db = clone<T>(db0, H4);
-  lstm_backward__wasmsimd<T>(dx, dh0, dWx, dWh, db, da, dcs, dh, h, c, g, dg, tc, dtc, x, h0, Wx, Wh, N, T, D, H);
-  const dxS = alloc<T>(NT * D), dh0S = alloc<T>(N * H), daS = alloc<T>(NT * H4), dcS = alloc<T>(N * H);
-  const dWxS = clone<T>(dWx0, D * H4), dWhS = clone<T>(dWh0, H * H4), dbS = clone<T>(db0, H4);
-  lstm_backward__scalar<T>(dxS, dh0S, dWxS, dWhS, dbS, daS, dcS, dh, h, c, g, dg, tc, dtc, x, h0, Wx, Wh, N, T, D, H);
-  const eps = epsOf<T>();
-  const k = 8.0 * <f64>T * <f64>(NT + H4 + D + 2) * eps;
-  const sda = maxAbs<T>(da, NT * H4);
-  if (maxAbsDiff<T>(daS, da, NT * H4) > k * sda) failures++;
-  if (maxAbsDiff<T>(dxS, dx, NT * D) > k * <f64>H4 * sda * maxAbs<T>(Wx, D * H4)) failures++;
-  if (maxAbsDiff<T>(dh0S, dh0, N * H) > k * <f64>H4 * sda * maxAbs<T>(Wh, H * H4)) failures++;
-  if (maxAbsDiff<T>(dWxS, dWx, D * H4) > k * (<f64>NT * sda * maxAbs<T>(x, NT * D) + maxAbs<T>(dWx0, D * H4))) failures++;
-  if (maxAbsDiff<T>(dWhS, dWh, H * H4) > k * (<f64>NT * sda * maxAbs<T>(h, NT * H) + maxAbs<T>(dWh0, H * H4))) failures++;
-  if (maxAbsDiff<T>(dbS, db, H4) > k * (<f64>NT * sda + maxAbs<T>(db0, H4))) failures++;
+  // backward: sequence kernel
+  const dh = rand<F>(NT * H), dWx0 = rand<F>(D * H4), dWh0 = rand<F>(H * H4), db0 = rand<F>(H4);
+  const dx = alloc<F>(NT * D), dh0 = alloc<F>(N * H), da = alloc<F>(NT * H4), dcs = alloc<F>(N * H);
+  const dWx = clone<F>(dWx0, D * H4), dWh = clone<F>(dWh0, H * H4), db = clone<F>(db0, H4);
+  lstm_backward<F>(dx, dh0, dWx, dWh, db, da, dcs, dh, h, c, g, dg, tc, dtc, x, h0, Wx, Wh, N, T, D, H);
+  const eps = epsOf<F>();
+  const sda = maxAbs<F>(da, NT * H4);
   // T step calls
-  const dxt = alloc<T>(N * D), runh = alloc<T>(N * H), runc = zeros<T>(N * H), dnext = alloc<T>(N * H), dat = alloc<T>(N * H4);
-  const gt = alloc<T>(N * H4), dgt = alloc<T>(N * H4), tct = alloc<T>(N * H), dtct = alloc<T>(N * H);
-  const dx2 = alloc<T>(NT * D), da2 = alloc<T>(NT * H4);
-  const dWx2 = clone<T>(dWx0, D * H4), dWh2 = clone<T>(dWh0, H * H4), db2 = clone<T>(db0, H4);
+  const dxt = alloc<F>(N * D), runh = alloc<F>(N * H), runc = zeros<F>(N * H), dnext = alloc<F>(N * H), dat = alloc<F>(N * H4);
+  const gt = alloc<F>(N * H4), dgt = alloc<F>(N * H4), tct = alloc<F>(N * H), dtct = alloc<F>(N * H);
+  const dx2 = alloc<F>(NT * D), da2 = alloc<F>(NT * H4);
+  const dWx2 = clone<F>(dWx0, D * H4), dWh2 = clone<F>(dWh0, H * H4), db2 = clone<F>(db0, H4);
   for (let t = T - 1; t >= 0; t--) {
-    gather<T>(dnext, dh, N, T, H, t);
-    if (t < T - 1) for (let i = 0; i < N * H; i++) set<T>(dnext, i, get<T>(dnext, i) + get<T>(runh, i));
-    gather<T>(xt, x, N, T, D, t); gather<T>(gt, g, N, T, H4, t); gather<T>(dgt, dg, N, T, H4, t);
-    gather<T>(tct, tc, N, T, H, t); gather<T>(dtct, dtc, N, T, H, t);
-    if (t == 0) { copy<T>(ph, h0, N * H); memory.fill(pc, 0, <usize>(N * H) << alignof<T>()); }
-    else { gather<T>(ph, h, N, T, H, t - 1); gather<T>(pc, c, N, T, H, t - 1); }
-    lstm_step_backward__wasmsimd<T>(dxt, runh, runc, dWx2, dWh2, db2, dat, dnext, runc, gt, dgt, tct, dtct, xt, ph, pc, Wx, Wh, N, D, H);
-    scatter<T>(dx2, dxt, N, T, D, t); scatter<T>(da2, dat, N, T, H4, t);
+    gather<F>(dnext, dh, N, T, H, t);
+    if (t < T - 1) for (let i = 0; i < N * H; i++) set<F>(dnext, i, get<F>(dnext, i) + get<F>(runh, i));
+    gather<F>(xt, x, N, T, D, t); gather<F>(gt, g, N, T, H4, t); gather<F>(dgt, dg, N, T, H4, t);
+    gather<F>(tct, tc, N, T, H, t); gather<F>(dtct, dtc, N, T, H, t);
+    if (t == 0) { copy<F>(ph, h0, N * H); memory.fill(pc, 0, <usize>(N * H) << alignof<F>()); }
+    else { gather<F>(ph, h, N, T, H, t - 1); gather<F>(pc, c, N, T, H, t - 1); }
+    lstm_step_backward<F>(dxt, runh, runc, dWx2, dWh2, db2, dat, dnext, runc, gt, dgt, tct, dtct, xt, ph, pc, Wx, Wh, N, D, H);
+    scatter<F>(dx2, dxt, N, T, D, t); scatter<F>(da2, dat, N, T, H4, t);
   }
-  if (bitDiff<T>(dx, dx2, NT * D) != 0 || bitDiff<T>(dh0, runh, N * H) != 0 || bitDiff<T>(da, da2, NT * H4) != 0) failures++;
-  if (bitDiff<T>(dWh, dWh2, H * H4) != 0) failures++;
-  const tolW = <f64>(NT + 2) * eps * (<f64>NT * maxAbs<T>(x, NT * D) * sda + maxAbs<T>(dWx0, D * H4));
-  const tolB = <f64>(NT + 2) * eps * (<f64>NT * sda + maxAbs<T>(db0, H4));
-  if (maxAbsDiff<T>(dWx, dWx2, D * H4) > tolW || maxAbsDiff<T>(db, db2, H4) > tolB) failures++;
+  if (bitDiff<F>(dx, dx2, NT * D) != 0 || bitDiff<F>(dh0, runh, N * H) != 0 || bitDiff<F>(da, da2, NT * H4) != 0) failures++;
+  if (bitDiff<F>(dWh, dWh2, H * H4) != 0) failures++;
+  const tolW = <f64>(NT + 2) * eps * (<f64>NT * maxAbs<F>(x, NT * D) * sda + maxAbs<F>(dWx0, D * H4));
+  const tolB = <f64>(NT + 2) * eps * (<f64>NT * sda + maxAbs<F>(db0, H4));
+  if (maxAbsDiff<F>(dWx, dWx2, D * H4) > tolW || maxAbsDiff<F>(db, db2, H4) > tolB) failures++;
 
   free(x); free(h0); free(Wx); free(Wh); free(b); free(h); free(c); free(g); free(dg); free(tc); free(dtc);
-  free(hS); free(cS); free(gS); free(dgS); free(tcS); free(dtcS); free(xt); free(ph); free(pc);
+  free(xt); free(ph); free(pc);
   free(nh); free(nc); free(ng); free(ndg); free(ntc); free(ndtc); free(h2); free(c2); free(g2); free(dg2); free(tc2); free(dtc2);
   free(dh); free(dWx0); free(dWh0); free(db0); free(dx); free(dh0); free(da); free(dcs); free(dWx); free(dWh); free(db);
-  free(dxS); free(dh0S); free(daS); free(dcS); free(dWxS); free(dWhS); free(dbS);
   free(dxt); free(runh); free(runc); free(dnext); free(dat); free(gt); free(dgt); free(tct); free(dtct);
   free(dx2); free(da2); free(dWx2); free(dWh2); free(db2);
 }
@@ -136,10 +180,10 @@ let gStep = false;
 
 function loss(): f64 {
   if (gStep) {
-    lstm_step_forward__wasmsimd<f64>(gh, gc, gg, gdg, gtc, gdtc, gx, gh0, gc0, gWx, gWh, gb, gN, gD, gH);
+    lstm_step_forward<f64>(gh, gc, gg, gdg, gtc, gdtc, gx, gh0, gc0, gWx, gWh, gb, gN, gD, gH);
     return dot<f64>(gh, gdh, gN * gH) + dot<f64>(gc, gdc, gN * gH);
   }
-  lstm_forward__wasmsimd<f64>(gh, gc, gg, gdg, gtc, gdtc, gx, gh0, gWx, gWh, gb, gN, gT, gD, gH);
+  lstm_forward<f64>(gh, gc, gg, gdg, gtc, gdtc, gx, gh0, gWx, gWh, gb, gN, gT, gD, gH);
   return dot<f64>(gh, gdh, gN * gT * gH);
 }
 
@@ -173,10 +217,10 @@ function gradcheck(step: bool, N: i32, T: i32, D: i32, H: i32): f64 {
   const tc = clone<f64>(gtc, R * H), dtc = clone<f64>(gdtc, R * H);
   let worst = 0.0;
   if (step) {
-    lstm_step_backward__wasmsimd<f64>(dx, dh0, dc0, dWx, dWh, db, da, gdh, gdc, g, dg, tc, dtc, gx, gh0, gc0, gWx, gWh, N, D, H);
+    lstm_step_backward<f64>(dx, dh0, dc0, dWx, dWh, db, da, gdh, gdc, g, dg, tc, dtc, gx, gh0, gc0, gWx, gWh, N, D, H);
     worst = fd(gc0, dc0, N * H);
   } else {
-    lstm_backward__wasmsimd<f64>(dx, dh0, dWx, dWh, db, da, dc0, gdh, h, c, g, dg, tc, dtc, gx, gh0, gWx, gWh, N, T, D, H);
+    lstm_backward<f64>(dx, dh0, dWx, dWh, db, da, dc0, gdh, h, c, g, dg, tc, dtc, gx, gh0, gWx, gWh, N, T, D, H);
   }
   worst = max(worst, fd(gx, dx, R * D));
   worst = max(worst, fd(gh0, dh0, N * H));
@@ -191,7 +235,13 @@ function gradcheck(step: bool, N: i32, T: i32, D: i32, H: i32): f64 {
 }
 
 describe("lstm", () => {
-  it("step forward/backward: SIMD vs scalar twins, f32 and f64, every tail", () => {
+  it("lstm_cell_forward / lstm_cell_backward: SIMD == scalar bitwise, every flag, row strides, every tail", () => {
+    srand(30);
+    for (let s = 0; s < SIZES.length; s++) {
+      expect(cellTwins<f32>(3, SIZES[s])).toBe(0); expect(cellTwins<f64>(3, SIZES[s])).toBe(0);
+    }
+  });
+  it("step forward/backward == the same steps on the scalar twins, f32 and f64, every tail", () => {
     srand(31); failures = 0;
     for (let s = 0; s < SIZES.length; s++) {
       const n = SIZES[s];
@@ -201,7 +251,7 @@ describe("lstm", () => {
     stepTwins<f32>(17, 33, 65); stepTwins<f64>(17, 33, 65);
     expect(failures).toBe(0);
   });
-  it("sequence kernels == T step calls; SIMD vs scalar sequence kernels", () => {
+  it("sequence kernels == T step calls", () => {
     srand(32); failures = 0;
     sequence<f32>(2, 3, 4, 5); sequence<f64>(2, 3, 4, 5);
     sequence<f32>(3, 7, 9, 13); sequence<f64>(3, 7, 9, 13);

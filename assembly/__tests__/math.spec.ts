@@ -4,29 +4,29 @@ import { rnd, srand } from "./helpers";
 import { exp_neg, vexp_neg, ftz, vftz } from "../math";
 
 /** |exp_neg(x) - exp(x)| / exp(x), the reference in f64 (libm; ~0.5 ulp for f64). */
-function relErr<T>(x: f64): f64 {
+function relErr<F>(x: f64): f64 {
   const ref = Math.exp(x);
-  return abs(<f64>exp_neg<T>(<T>x) - ref) / ref;
+  return abs(<f64>exp_neg<F>(<F>x) - ref) / ref;
 }
 
 const TMP = heap.alloc(16);
 
 /** Lane-for-lane comparison of vexp_neg with exp_neg on the same inputs; returns mismatches. */
-function twinMismatches<T>(xs: StaticArray<f64>): i32 {
+function twinMismatches<F>(xs: StaticArray<f64>): i32 {
   let bad = 0;
-  const L = 16 / sizeof<T>();
+  const L = 16 / sizeof<F>();
   for (let i = 0; i + L <= xs.length; i += L) {
-    let v = v128.splat<T>(<T>0);
-    if (sizeof<T>() == 4) {
+    let v = v128.splat<F>(<F>0);
+    if (sizeof<F>() == 4) {
       v = f32x4(<f32>xs[i], <f32>xs[i + 1], <f32>xs[i + 2], <f32>xs[i + 3]);
     } else {
       v = f64x2(xs[i], xs[i + 1]);
     }
-    v128.store(TMP, vexp_neg<T>(v));
+    v128.store(TMP, vexp_neg<F>(v));
     for (let l = 0; l < L; l++) {
-      const s = exp_neg<T>(<T>xs[i + l]);
-      const lane = load<T>(TMP + <usize>l * sizeof<T>());
-      if (sizeof<T>() == 4) { if (reinterpret<u32>(<f32>lane) != reinterpret<u32>(<f32>s)) bad++; }
+      const s = exp_neg<F>(<F>xs[i + l]);
+      const lane = load<F>(TMP + <usize>l * sizeof<F>());
+      if (sizeof<F>() == 4) { if (reinterpret<u32>(<f32>lane) != reinterpret<u32>(<f32>s)) bad++; }
       else if (reinterpret<u64>(<f64>lane) != reinterpret<u64>(<f64>s)) bad++;
     }
   }

@@ -15,19 +15,19 @@ function labels(N: i32, T: i32, V: i32, y: usize, mask: usize): void {
   }
 }
 
-function twins<T>(N: i32, T: i32, V: i32): i32 {
+function twins<F>(N: i32, T: i32, V: i32): i32 {
   const R = N * T;
-  const x = rand<T>(R * V, 4.0), y = alloc<i32>(R), mask = alloc<i32>(R);
+  const x = rand<F>(R * V, 4.0), y = alloc<i32>(R), mask = alloc<i32>(R);
   labels(N, T, V, y, mask);
-  const dS = alloc<T>(R * V), dV = alloc<T>(R * V);
-  const lS = temporal_softmax_loss__scalar<T>(dS, 0, x, y, mask, N, T, V, N);
-  const lV = temporal_softmax_loss__wasmsimd<T>(dV, 0, x, y, mask, N, T, V, N);
-  let bad = bitDiff<T>(dS, dV, R * V) + (reinterpret<u64>(lS) != reinterpret<u64>(lV) ? 1 : 0);
-  const iS = alloc<i32>(R), iV = alloc<i32>(R), oS = alloc<T>(R * V), oV = alloc<T>(R * V);
-  argmax_rows__scalar<T>(iS, x, R, V, V); argmax_rows__wasmsimd<T>(iV, x, R, V, V);
+  const dS = alloc<F>(R * V), dV = alloc<F>(R * V);
+  const lS = temporal_softmax_loss__scalar<F>(dS, 0, x, y, mask, N, T, V, N);
+  const lV = temporal_softmax_loss__wasmsimd<F>(dV, 0, x, y, mask, N, T, V, N);
+  let bad = bitDiff<F>(dS, dV, R * V) + (reinterpret<u64>(lS) != reinterpret<u64>(lV) ? 1 : 0);
+  const iS = alloc<i32>(R), iV = alloc<i32>(R), oS = alloc<F>(R * V), oV = alloc<F>(R * V);
+  argmax_rows__scalar<F>(iS, x, R, V, V); argmax_rows__wasmsimd<F>(iV, x, R, V, V);
   bad += bitDiff<f32>(iS, iV, R); // i32 compared as 32-bit patterns
-  log_softmax_rows__scalar<T>(oS, x, R, V, V, 1.25); log_softmax_rows__wasmsimd<T>(oV, x, R, V, V, 1.25);
-  bad += bitDiff<T>(oS, oV, R * V);
+  log_softmax_rows__scalar<F>(oS, x, R, V, V, 1.25); log_softmax_rows__wasmsimd<F>(oV, x, R, V, V, 1.25);
+  bad += bitDiff<F>(oS, oV, R * V);
   free(x); free(y); free(mask); free(dS); free(dV); free(iS); free(iV); free(oS); free(oV);
   return bad;
 }
@@ -49,7 +49,29 @@ describe("softmax rows", () => {
     expect(bitDiff<f64>(dA, dB, N * T * V)).toBe(0);
     free(x); free(y); free(mask); free(dA); free(dB); free(rows);
   });
+  it("no mask (pointer 0, softmax_loss_rows) == an all-ones mask, bitwise, both twins and dtypes", () => {
+    srand(50);
+    for (let s = 0; s < SIZES.length; s++) {
+      expect(unmasked<f32>(SIZES[s], 3, 11)).toBe(0); expect(unmasked<f64>(SIZES[s], 3, 11)).toBe(0);
+      expect(unmasked<f32>(3, 2, SIZES[s])).toBe(0); expect(unmasked<f64>(3, 2, SIZES[s])).toBe(0);
+    }
+  });
 });
+
+/** Bit differences between the loss with mask pointer 0 and with an all-ones mask (loss, dx, row sums). */
+function unmasked<F>(N: i32, T: i32, V: i32): i32 {
+  const R = N * T;
+  const x = rand<F>(R * V, 4.0), y = alloc<i32>(R), ones = alloc<i32>(R);
+  for (let r = 0; r < R; r++) { store<i32>(y + (<usize>r << 2), rndInt(V)); store<i32>(ones + (<usize>r << 2), 1); }
+  const dA = alloc<F>(R * V), dB = alloc<F>(R * V), dC = alloc<F>(R * V), rA = alloc<f64>(N), rB = alloc<f64>(N);
+  const lA = temporal_softmax_loss__wasmsimd<F>(dA, rA, x, y, ones, N, T, V, N + 2);
+  const lB = temporal_softmax_loss__wasmsimd<F>(dB, rB, x, y, 0, N, T, V, N + 2);
+  const lC = temporal_softmax_loss__scalar<F>(dC, 0, x, y, 0, N, T, V, N + 2);
+  let bad = bitDiff<F>(dA, dB, R * V) + bitDiff<F>(dA, dC, R * V) + bitDiff<f64>(rA, rB, N);
+  if (reinterpret<u64>(lA) != reinterpret<u64>(lB) || reinterpret<u64>(lA) != reinterpret<u64>(lC)) bad++;
+  free(x); free(y); free(ones); free(dA); free(dB); free(dC); free(rA); free(rB);
+  return bad;
+}
 
 describe("temporal softmax loss", () => {
   it("matches the numpy-style hand computation (f64)", () => {

@@ -111,7 +111,7 @@ export class GreedyDecoder {
         const words = tokens.at(t * N + r0);
         c.push([`${f}bias_rows`, a, A('b'), n, G, G]);
         if (useFold) {
-          c.push([`${f}word_embedding_add`, a, words, this.folded!.ptr, n, V, G]);
+          c.push([`${f}gather_add_rows`, a, words, this.folded!.ptr, n, V, G]);
         } else {
           c.push([`${f}word_embedding_forward`, x, words, A('W_embed'), n, V, W]);
           c.push([`${f}gemm_nn_packed`, a, x, pk.Wx.ptr, A('Wx'), n, G, W, W, G, G, 1]);

@@ -111,28 +111,28 @@ export function planStep(m: StepState, N: number, T: number, P: number): StepPla
         } else {
           c.push([`${f}tanh_forward`, h, a, a, m_, H]);
         }
-        c.push([`${f}bias_rows`, row(b.dh, r, H), b.zeros.ptr, m_, H, H]);
+        c.push([`${f}zero_rows`, row(b.dh, r, H), m_, H]);
       }
       // scores, loss and dh on the scored steps only: gather h, project, softmax, back to dh
       if (rc > 0) {
         const hc = row(b.hc, c0, H), dhc = row(b.dhc, c0, H), idx = row(b.rowIdx, c0, 1, 4);
         const scores = row(b.scores, c0, V), dscores = row(b.dscores, c0, V);
-        c.push([`${f}word_embedding_forward`, hc, idx, b.h.ptr, rc, R, H]);
+        c.push([`${f}gather_rows`, hc, idx, b.h.ptr, rc, R, H]);
         c.push([`${f}affine_forward`, scores, hc, P_('W_vocab'), P_('b_vocab'), rc, H, V, sp]);
         const rowLoss = row(b.rowLoss, c0, 1, 8), yC = row(b.yC, c0, 1, 4);
         c.push(q.weighted
           ? [`${f}weighted_softmax_loss_rows`, dscores, rowLoss, scores, yC, row(b.weights, c0, 1, 8), rc, V, N]
-          : [`${f}temporal_softmax_loss_rows`, dscores, rowLoss, scores, yC, b.ones.ptr, rc, 1, V, N]);
-        c.push([`${f}gemm_nt`, dhc, dscores, P_('W_vocab'), rc, H, V, V, V, H, 0, sp]);
-        c.push([`${f}word_embedding_backward`, b.dh.ptr, dhc, idx, rc, R, H]);
+          : [`${f}softmax_loss_rows`, dscores, rowLoss, scores, yC, rc, V, N]);
+        c.push([`${f}gemm_nt`, dhc, dscores, P_('W_vocab'), rc, H, V, V, V, H, 0]);
+        c.push([`${f}scatter_add_rows`, b.dh.ptr, dhc, idx, rc, R, H]);
       }
       // backward through time on the running rows; a row's running dnext_h (dh0) and
       // dnext_c (dc) start at 0 on its last step
       for (let t = tp - 1; t >= 0; t--) {
         const m_ = mAt(t), mNext = mAt(t + 1), r = off[t] + s0;
         if (m_ > mNext) {
-          c.push([`${f}bias_rows`, row(b.dh0, s0 + mNext, H), b.zeros.ptr, m_ - mNext, H, H]);
-          if (lstm) c.push([`${f}bias_rows`, row(b.dc, s0 + mNext, H), b.zeros.ptr, m_ - mNext, H, H]);
+          c.push([`${f}zero_rows`, row(b.dh0, s0 + mNext, H), m_ - mNext, H]);
+          if (lstm) c.push([`${f}zero_rows`, row(b.dc, s0 + mNext, H), m_ - mNext, H]);
         }
         const da = row(b.da, r, G), dh = row(b.dh, r, H);
         if (lstm) {
@@ -145,7 +145,7 @@ export function planStep(m: StepState, N: number, T: number, P: number): StepPla
         c.push([`${f}gemm_nt_packed`, dh0, da, pk.WhT.ptr, P_('Wh'), m_, H, G, G, G, H, 0]);
       }
       const m0 = mAt(0); // rows with no scored step: no gradient into h0
-      if (m0 < n) c.push([`${f}bias_rows`, row(b.dh0, s0 + m0, H), b.zeros.ptr, n - m0, H, H]);
+      if (m0 < n) c.push([`${f}zero_rows`, row(b.dh0, s0 + m0, H), n - m0, H]);
     }
     rows.push(c);
 
@@ -165,8 +165,8 @@ export function planStep(m: StepState, N: number, T: number, P: number): StepPla
     }
     const [w0, w1] = span(W);
     if (w1 > w0 && R > 0) {
-      k.push([`${f}gemm_nt`, b.dx.ptr + w0 * e, b.da.ptr, P_('Wx') + w0 * G * e, R, w1 - w0, G, G, G, W, 0, sp]);
-      k.push([`${f}word_embedding_backward_cols`, dP('W_embed') + w0 * e, b.dx.ptr + w0 * e, b.tokens.ptr, R, V, w1 - w0, W]);
+      k.push([`${f}gemm_nt`, b.dx.ptr + w0 * e, b.da.ptr, P_('Wx') + w0 * G * e, R, w1 - w0, G, G, G, W, 0]);
+      k.push([`${f}word_embedding_backward`, dP('W_embed') + w0 * e, b.dx.ptr + w0 * e, b.tokens.ptr, R, V, w1 - w0, W]);
     }
     const [h0, h1] = span(H);
     if (h1 > h0) {

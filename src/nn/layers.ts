@@ -328,7 +328,7 @@ export function wordEmbeddingBackward(dout: Tensor, cache: Cache): { dW: Tensor 
   floats({ dout });
   return call('wordEmbeddingBackward', c.dtype, V * D + N * T * D + N * T, (k, s) => {
     const dW = s.alloc(c.dtype, V * D, true);
-    k('word_embedding_backward')(dW.ptr, s.from(dout).ptr, s.from(c.t.x).ptr, N * T, V, D);
+    k('word_embedding_backward')(dW.ptr, s.from(dout).ptr, s.from(c.t.x).ptr, N * T, V, D, D);
     return { dW: out(dW, [V, D]) };
   });
 }
