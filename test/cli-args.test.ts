@@ -29,6 +29,7 @@ describe('parseCommandLine: defaults', () => {
       data: undefined, maxTrain: undefined, numVal: undefined, dataSeed: undefined,
       cell: 'lstm', hidden: 128, wordvec: 64, update: 'adam', lr: 5e-3, lrDecay: 0.95, epochs: 5, batch: 50,
       threads: undefined, seed: 0, out: 'out', resume: false, help: false,
+      objective: 'xe', init: undefined, scstSamples: 5, scstBaseline: 'greedy',
     });
     expect(given.size).toBe(0);
   });
