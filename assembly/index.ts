@@ -48,4 +48,5 @@ export function heap_base(): usize { return __heap_base; }
 // Math.exp/log may differ in the last bit between engines; sqrt is exact everywhere).
 export function math_exp(x: f64): f64 { return Math.exp(x); }
 export function math_log(x: f64): f64 { return Math.log(x); }
+// x^y for the COCO caption metrics (BLEU's n-th roots, CIDEr-D's e^x taken as np.e ** x).
 export function math_pow(x: f64, y: f64): f64 { return Math.pow(x, y); }

@@ -28,6 +28,11 @@ export { ptbTokenize, stripCaptionSpecials, PTB_PUNCTUATION } from './eval/ptb-t
 export type { EvalMath } from './eval/numeric.js';
 export type { Bleu4 } from './eval/coco-bleu.js';
 export { KEEP_BEST_METRICS, type KeepBestMetric, type EvalRecord, type ValidationOptions, type ValidationState } from './train/validation.js';
+export {
+  namesScene, sceneAccuracy, parseObjectMentions, formatAccuracy,
+  type SceneAccuracy, type AccuracyCount, type ObjectMention, type SceneMatchOptions,
+} from './eval/scene.js';
+export { loadPretrained, pretrainedUrl } from './train/pretrained.js';
 export type { LossOptions } from './model/captioning-rnn.js';
 export { SCST_BASELINES, type ScstBaseline, type CaptionReward, type ScstState, type ScstStats } from './train/scst.js';
 export { ciderReward } from './train/scst-reward.js';

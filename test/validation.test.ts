@@ -39,7 +39,8 @@ describe('CaptioningSolver validation', () => {
     expect(seen).toEqual(s.evalHistory);
     // the last record scores the final model: recompute independently
     const { images, refs } = references(8);
-    const feats = tensor(images.flatMap((i) => Array.from(data.valFeatures.data.subarray(i * 400, (i + 1) * 400))), [images.length, 400]);
+    const D = data.valFeatures.shape[1];
+    const feats = tensor(images.flatMap((i) => Array.from(data.valFeatures.data.subarray(i * D, (i + 1) * D))), [images.length, D]);
     const caps = decodeCaptions(m.sample(feats, { maxLength: data.trainCaptions.shape[1] - 1 }), data.idxToWord) as string[];
     const cands = Object.fromEntries(images.map((img, i) => [img, caps[i]]));
     const e = evaluateCaptions(cands, refs);

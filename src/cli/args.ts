@@ -9,6 +9,7 @@
 // twice, or a stray positional argument. Help text is generated from the same tables.
 
 import { UPDATE_RULE_NAMES } from '../nn/update-rules.js';
+import { KEEP_BEST_METRICS } from '../train/validation.js';
 
 /** The update rules `--update` offers: every rule of the table. */
 const CLI_UPDATE_RULES = UPDATE_RULE_NAMES;
@@ -67,8 +68,13 @@ export const TRAIN_FLAGS = {
   batch: { kind: 'int', min: 1, max: 1e5, default: 50, metavar: 'N', help: 'minibatch size (captions)' },
   threads: { kind: 'int', min: 1, max: 256, metavar: 'N', help: 'threads for the wasm kernels (default: every core; any count gives the same bits)' },
   seed: { kind: 'int', min: 0, max: U32_MAX, default: 0, metavar: 'N', help: 'seed of the weight init and the minibatch draws' },
-  out: { kind: 'string', default: 'out', metavar: 'DIR', help: 'output directory (model.recap, loss.svg, samples.html)' },
+  evalEvery: { kind: 'int', min: 0, max: 1e9, metavar: 'N', help: 'evaluate on val (loss, BLEU, ROUGE-L, CIDEr-D) every N iterations and at the end (default: each epoch; 0: never)' },
+  evalImages: { kind: 'int', min: 1, max: 1e7, default: 500, metavar: 'N', help: 'val images per evaluation (the first N)' },
+  keepBest: { kind: 'enum', values: KEEP_BEST_METRICS, default: 'cider', help: 'metric whose best evaluation is saved to DIR/best.recap' },
+  patience: { kind: 'int', min: 1, max: 1e6, metavar: 'N', help: 'stop after N evaluations in a row without a new best (default: never)' },
+  out: { kind: 'string', default: 'out', metavar: 'DIR', help: 'output directory (model.recap, best.recap, loss.svg, samples.html)' },
   resume: { kind: 'switch', help: 'continue the run saved in --out DIR/model.recap (bit-identical)' },
+  force: { kind: 'switch', help: 'start a new run even if --out DIR holds one (overwrites it)' },
   objective: { kind: 'enum', values: ['xe', 'scst'], default: 'xe', help: "'xe': cross-entropy; 'scst': self-critical sequence training of the --init model (CIDEr-D reward; defaults --lr 5e-4 --epochs 1)" },
   init: { kind: 'string', metavar: 'FILE', help: "start from this checkpoint's model with a fresh optimizer (required with --objective scst)" },
   scstSamples: { kind: 'int', min: 1, max: 1000, default: 5, metavar: 'K', help: 'scst: captions sampled per image' },
@@ -91,7 +97,10 @@ export const EVAL_FLAGS = {
   checkpoint: { kind: 'string', metavar: 'FILE', help: 'checkpoint written by recap train (required)' },
   ...dataFlags,
   split: { kind: 'enum', values: ['train', 'val'], default: 'val', help: 'which split to score' },
-  maxEval: { kind: 'int', min: 1, max: 1e7, default: 1000, metavar: 'N', help: 'score at most the first N images of the split' },
+  beam: { kind: 'int', min: 1, max: 100, default: 1, metavar: 'K', help: 'beam width of the captions scored (1: greedy)' },
+  maxImages: { kind: 'int', min: 1, max: 1e7, default: 1000, metavar: 'N', help: 'score at most the first N images of the split' },
+  json: { kind: 'switch', help: 'print one JSON object { split, images, bleu, rougeL, cider, ... } and nothing else on stdout' },
+  allowOverlap: { kind: 'switch', help: "score a val split that holds images the model was trained on (refused otherwise)" },
   help: { kind: 'switch', help: 'show this help' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -104,12 +113,13 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
   train: {
     flags: TRAIN_FLAGS,
     summary: 'train a captioning RNN/LSTM; writes DIR/model.recap, loss.svg and samples.html',
-    usage: 'recap train [--data shapes|coco:DIR] [--cell rnn|lstm] [--hidden N] [--wordvec N] [--update RULE] [--lr X] [--lr-decay X] [--epochs N] [--batch N] [--max-train N] [--threads N] [--seed N] [--out DIR] [--resume] [--objective scst --init FILE [--scst-samples K] [--scst-baseline greedy|mean]]',
+    usage: 'recap train [--data shapes|coco:DIR] [--cell rnn|lstm] [--hidden N] [--wordvec N] [--update RULE] [--lr X] [--lr-decay X] [--epochs N] [--batch N] [--max-train N] [--threads N] [--seed N] [--eval-every N] [--eval-images N] [--keep-best METRIC] [--patience N] [--out DIR] [--resume | --force] [--objective scst --init FILE [--scst-samples K] [--scst-baseline greedy|mean]]',
     examples: [
       'recap train                                  # LSTM on the built-in shapes world, a few minutes',
       'recap train --cell rnn --epochs 2 --out runs/rnn',
       'recap train --data coco:datasets/coco_captioning --max-train 50 --hidden 512 --wordvec 256 --batch 25 --epochs 50 --lr 5e-3 --lr-decay 1',
       'recap train --resume --out runs/rnn          # continue an interrupted run (Ctrl-C saves it)',
+      'recap train --eval-every 200 --keep-best cider --patience 5 --out runs/es   # early stopping on val CIDEr-D',
       'recap train --objective scst --init out/model.recap --out out-scst   # self-critical training of a trained model',
     ],
   },
@@ -124,11 +134,12 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
   },
   eval: {
     flags: EVAL_FLAGS,
-    summary: 'score a trained model: corpus BLEU-1..4, CS231n unigram BLEU (shapes: single-object accuracy)',
-    usage: 'recap eval --checkpoint FILE [--data shapes|coco:DIR] [--split train|val] [--max-eval N]',
+    summary: 'score a trained model: COCO BLEU-1..4, ROUGE-L, CIDEr-D, CS231n unigram BLEU (shapes: single-object accuracy)',
+    usage: 'recap eval --checkpoint FILE [--data shapes|coco:DIR] [--split train|val] [--beam K] [--max-images N] [--json] [--allow-overlap]',
     examples: [
       'recap eval --checkpoint out/model.recap',
-      'recap eval --checkpoint runs/coco/model.recap --data coco:datasets/coco_captioning --split val --max-eval 5000',
+      'recap eval --checkpoint out/best.recap --beam 3 --json',
+      'recap eval --checkpoint runs/coco/model.recap --data coco:datasets/coco_captioning --split val --max-images 5000',
     ],
   },
 };
@@ -344,10 +355,16 @@ export function helpText(topic: CommandName | null): string {
       '',
       '--data defaults to shapes. Defaults of --max-train / --num-val / --data-seed: shapes 4000 / 500 / 0; coco: all captions / - / 231.',
       'With --resume the options come from the checkpoint; only --epochs (to train longer) and --threads may change.',
+      'A new run refuses an --out DIR that already holds one: pass --resume to continue it or --force to start over.',
+      'Each evaluation prints one line; the parameters of the best one by --keep-best go to DIR/best.recap.',
       'Ctrl-C stops after the current step and saves the checkpoint (exit 130); a second Ctrl-C quits at once.',
     ] : [
       '',
       'The data flags default to the ones the checkpoint was trained with.',
+      ...(topic === 'eval' ? [
+        'COCO metrics as coco-caption computes them (PTB tokenisation; see docs/metrics.md); METEOR and SPICE need Java: not provided.',
+        'A val split that overlaps the model\'s training images (e.g. a smaller --max-train than it was trained with) is refused unless --allow-overlap.',
+      ] : []),
     ]),
     '',
     'Examples:',

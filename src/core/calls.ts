@@ -1,0 +1,26 @@
+// Executing planned kernel calls. Imports nothing: the worker thread (worker.ts) is bundled
+// from this file alone into one self-contained script (scripts/build-worker.mjs).
+
+/** One kernel call: the export name, then its numeric arguments. */
+export type Call = [string, ...number[]];
+
+/** The kernel exports as the call runners see them. */
+export type Kernels = Record<string, (...args: number[]) => number>;
+
+/** Executes a call list (on this thread). */
+export function runCalls(kernels: Kernels, calls: readonly Call[]): void {
+  for (const call of calls) {
+    const fn = kernels[call[0]];
+    if (!fn) throw new Error(`recap: no kernel ${call[0]}`);
+    fn(...(call.slice(1) as number[]));
+  }
+}
+
+/** Takes call lists from `parts` by the shared counter and executes them, until none is left. */
+export function runQueued(kernels: Kernels, parts: readonly (readonly Call[])[], counter: Int32Array): void {
+  for (;;) {
+    const i = Atomics.add(counter, 0, 1);
+    if (i >= parts.length) return;
+    runCalls(kernels, parts[i]);
+  }
+}
