@@ -222,6 +222,22 @@ describe('SCST solver', () => {
     for (const m of [a, b, ckpt.model]) m.dispose();
   });
 
+  it('evaluates on val and keeps the best parameters as an XE run does (evalEvery, keepBest)', async () => {
+    const data = shapes();
+    const model = scstModel(data, 'float32');
+    const records: number[] = [];
+    const solver = new CaptioningSolver(model, data, opts({ evalEvery: 3, evalImages: 5, onEval: (r: { iteration: number }) => records.push(r.iteration) }));
+    await solver.train();
+    expect(records).toEqual([3, 6]);
+    const v = solver.getState().validation!;
+    expect(v.history.map((r) => r.iteration)).toEqual([3, 6]);
+    expect(v.history.every((r) => Number.isFinite(r.cider) && Number.isFinite(r.valLoss))).toBe(true);
+    expect(v.best).not.toBeNull();
+    expect(solver.getState().scst!.rewardHistory).toHaveLength(6);
+    solver.dispose();
+    model.dispose();
+  });
+
   it('the default reward is CIDEr-D against the training references: a reference scores high, nonsense 0', () => {
     const data = shapes();
     const reward = ciderReward(data);
