@@ -36,6 +36,9 @@ export {
 } from "./softmax";
 export { f32_weighted_softmax_loss_rows, f64_weighted_softmax_loss_rows } from "./weighted-softmax";
 export {
+  f32_block_ngrams, f64_block_ngrams, f32_beam_select, f64_beam_select,
+} from "./beam";
+export {
   f32_sgd, f64_sgd, f32_sgd_momentum, f64_sgd_momentum, f32_rmsprop, f64_rmsprop,
   f32_adam, f64_adam, f32_adam_a2, f64_adam_a2, f32_clip_scale, f64_clip_scale,
   f32_sum_squares, f64_sum_squares, f32_all_finite, f64_all_finite,

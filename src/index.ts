@@ -8,7 +8,7 @@ export type { Cache } from './nn/layers.js';
 export * as optim from './nn/optim.js';
 export type { OptimConfig, UpdateRule } from './nn/optim.js';
 export { UPDATE_RULES, UPDATE_RULE_NAMES, type UpdateRuleName, type UpdateRuleSpec } from './nn/update-rules.js';
-export { CaptioningRNN, PARAM_NAMES, type ParamName, type CaptioningRNNOptions, type SampleOptions, type CellType, type ModelConfig } from './model/captioning-rnn.js';
+export { CaptioningRNN, PARAM_NAMES, type ParamName, type CaptioningRNNOptions, type SampleOptions, type TopKOptions, type TopKResult, type CellType, type ModelConfig } from './model/captioning-rnn.js';
 export { evalNumericalGradient, evalNumericalGradientArray, relError, type GradientCheckOptions } from './nn/gradcheck.js';
 export { LegacyRandom } from './core/rng.js';
 export type { CaptionData } from './data/types.js';
@@ -33,6 +33,10 @@ export {
   type SceneAccuracy, type AccuracyCount, type ObjectMention, type SceneMatchOptions,
 } from './eval/scene.js';
 export { loadPretrained, pretrainedUrl } from './train/pretrained.js';
+export { readNpy, writeNpy, parseNpyHeader, type NpyHeader, type ReadOptions } from './interop/npy.js';
+export { readNpz, writeNpz, type WriteNpzOptions } from './interop/npz.js';
+export { readSafetensors, writeSafetensors, type Safetensors } from './interop/safetensors.js';
+export { modelToNpz, modelToSafetensors, modelFromParams, vocabularyJson, parseVocabulary, PARAMS_FORMAT, type VocabularyJson, type ModelFromParamsOptions } from './interop/params.js';
 export type { LossOptions } from './model/captioning-rnn.js';
 export { SCST_BASELINES, type ScstBaseline, type CaptionReward, type ScstState, type ScstStats } from './train/scst.js';
 export { ciderReward } from './train/scst-reward.js';

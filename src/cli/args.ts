@@ -104,11 +104,29 @@ export const EVAL_FLAGS = {
   help: { kind: 'switch', help: 'show this help' },
 } as const satisfies Record<string, FlagSpec>;
 
+export const EXPORT_FLAGS = {
+  checkpoint: { kind: 'string', metavar: 'FILE', help: 'checkpoint to export (required)' },
+  out: { kind: 'string', metavar: 'FILE', help: 'params.npz (plus params.vocab.json beside it) or params.safetensors (required)' },
+  compress: { kind: 'switch', help: '.npz: deflate the arrays (as np.savez_compressed)' },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const IMPORT_FLAGS = {
+  params: { kind: 'string', metavar: 'FILE', help: 'CS231n parameters: .npz (np.savez of model.params) or .safetensors (required)' },
+  vocab: { kind: 'string', metavar: 'FILE', help: 'vocabulary JSON (CS231n coco2014_vocab.json form); default: the .npz\'s sidecar FILE.vocab.json, or the safetensors metadata' },
+  cell: { kind: 'enum', values: ['rnn', 'lstm'], help: 'recurrent cell (default: read from Wh\'s shape, and checked when given)' },
+  dtype: { kind: 'enum', values: ['float32', 'float64'], help: 'the model\'s dtype (default: the parameters\')' },
+  out: { kind: 'string', metavar: 'FILE', help: 'checkpoint to write, e.g. model.recap (required)' },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
 export type TrainOptions = Values<typeof TRAIN_FLAGS>;
 export type SampleOptions = Values<typeof SAMPLE_FLAGS> & { checkpoint: string };
 export type EvalOptions = Values<typeof EVAL_FLAGS> & { checkpoint: string };
+export type ExportOptions = Values<typeof EXPORT_FLAGS> & { checkpoint: string; out: string };
+export type ImportOptions = Values<typeof IMPORT_FLAGS> & { params: string; out: string };
 
-export type CommandName = 'train' | 'sample' | 'eval';
+export type CommandName = 'train' | 'sample' | 'eval' | 'export' | 'import';
 export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; summary: string; usage: string; examples: string[] }> = {
   train: {
     flags: TRAIN_FLAGS,
@@ -142,6 +160,24 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
       'recap eval --checkpoint runs/coco/model.recap --data coco:datasets/coco_captioning --split val --max-images 5000',
     ],
   },
+  export: {
+    flags: EXPORT_FLAGS,
+    summary: 'write a model\'s parameters for numpy / the CS231n notebook / PyTorch (.npz or .safetensors)',
+    usage: 'recap export --checkpoint FILE --out params.npz|params.safetensors [--compress]',
+    examples: [
+      'recap export --checkpoint out/model.recap --out params.npz          # also writes params.vocab.json',
+      'recap export --checkpoint out/model.recap --out params.safetensors  # vocabulary in the metadata',
+    ],
+  },
+  import: {
+    flags: IMPORT_FLAGS,
+    summary: 'make a checkpoint from CS231n parameters saved by numpy (np.savez) or a safetensors file',
+    usage: 'recap import --params FILE [--vocab FILE] [--cell rnn|lstm] [--dtype float32|float64] --out model.recap',
+    examples: [
+      'recap import --params params.npz --vocab coco2014_vocab.json --cell lstm --out model.recap',
+      'recap import --params params.safetensors --out model.recap',
+    ],
+  },
 };
 
 export type Command =
@@ -149,7 +185,9 @@ export type Command =
   | { command: 'version' }
   | { command: 'train'; options: TrainOptions; given: ReadonlySet<string> }
   | { command: 'sample'; options: SampleOptions; given: ReadonlySet<string> }
-  | { command: 'eval'; options: EvalOptions; given: ReadonlySet<string> };
+  | { command: 'eval'; options: EvalOptions; given: ReadonlySet<string> }
+  | { command: 'export'; options: ExportOptions; given: ReadonlySet<string> }
+  | { command: 'import'; options: ImportOptions; given: ReadonlySet<string> };
 
 /** camelCase key → --kebab-case flag. */
 export function flagName(key: string): string {
@@ -279,7 +317,8 @@ function editDistance(a: string, b: string): number {
 
 /** Parses the whole command line (process.argv.slice(2)). */
 export function parseCommandLine(argv: readonly string[]): Command {
-  if (argv.length === 0) throw new UsageError("missing command: expected train, sample or eval (see 'recap --help')");
+  const names = Object.keys(COMMANDS).join(', ');
+  if (argv.length === 0) throw new UsageError(`missing command: expected one of ${names} (see 'recap --help')`);
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
     if (first === 'help' && rest.length > 0) {
@@ -293,10 +332,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])} after ${first}`);
     return { command: 'version' };
   }
-  if (first.startsWith('-')) throw new UsageError(`expected a command (train, sample or eval) before ${first}`);
+  if (first.startsWith('-')) throw new UsageError(`expected a command (${names}) before ${first}`);
   if (!Object.hasOwn(COMMANDS, first)) {
     const near = nearest(first, Object.keys(COMMANDS));
-    throw new UsageError(`unknown command ${JSON.stringify(first)}: expected train, sample or eval${near ? ` (did you mean ${near}?)` : ''}`);
+    throw new UsageError(`unknown command ${JSON.stringify(first)}: expected one of ${names}${near ? ` (did you mean ${near}?)` : ''}`);
   }
   const command = first as CommandName;
   if (command === 'train') {
@@ -309,6 +348,23 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (values.help) return { command: 'help', topic: command };
     if (values.checkpoint === undefined) throw new UsageError('missing --checkpoint FILE (a model.recap written by recap train)', command);
     return { command, options: values as SampleOptions, given };
+  }
+  if (command === 'export') {
+    const { values, given } = parseFlags(rest, EXPORT_FLAGS, command);
+    if (values.help) return { command: 'help', topic: command };
+    if (values.checkpoint === undefined) throw new UsageError('missing --checkpoint FILE (a model.recap)', command);
+    if (values.out === undefined) throw new UsageError('missing --out FILE (params.npz or params.safetensors)', command);
+    if (!/\.(npz|safetensors)$/.test(values.out)) throw new UsageError(`--out: expected a file name ending in .npz or .safetensors, got ${JSON.stringify(values.out)}`, command);
+    if (values.compress && !values.out.endsWith('.npz')) throw new UsageError('--compress applies to .npz output only', command);
+    return { command, options: values as ExportOptions, given };
+  }
+  if (command === 'import') {
+    const { values, given } = parseFlags(rest, IMPORT_FLAGS, command);
+    if (values.help) return { command: 'help', topic: command };
+    if (values.params === undefined) throw new UsageError('missing --params FILE (.npz or .safetensors)', command);
+    if (!/\.(npz|safetensors)$/.test(values.params)) throw new UsageError(`--params: expected a file name ending in .npz or .safetensors, got ${JSON.stringify(values.params)}`, command);
+    if (values.out === undefined) throw new UsageError('missing --out FILE (the checkpoint to write, e.g. model.recap)', command);
+    return { command, options: values as ImportOptions, given };
   }
   const { values, given } = parseFlags(rest, EVAL_FLAGS, command);
   if (values.help) return { command: 'help', topic: command };
@@ -358,13 +414,17 @@ export function helpText(topic: CommandName | null): string {
       'A new run refuses an --out DIR that already holds one: pass --resume to continue it or --force to start over.',
       'Each evaluation prints one line; the parameters of the best one by --keep-best go to DIR/best.recap.',
       'Ctrl-C stops after the current step and saves the checkpoint (exit 130); a second Ctrl-C quits at once.',
-    ] : [
+    ] : topic === 'sample' || topic === 'eval' ? [
       '',
       'The data flags default to the ones the checkpoint was trained with.',
       ...(topic === 'eval' ? [
         'COCO metrics as coco-caption computes them (PTB tokenisation; see docs/metrics.md); METEOR and SPICE need Java: not provided.',
         'A val split that overlaps the model\'s training images (e.g. a smaller --max-train than it was trained with) is refused unless --allow-overlap.',
       ] : []),
+    ] : [
+      '',
+      'Parameters use the CS231n names and shapes (W_proj b_proj W_embed Wx Wh b W_vocab b_vocab; LSTM gates [i|f|o|g]).',
+      'Formats, the vocabulary files and a PyTorch recipe: docs/interop.md.',
     ]),
     '',
     'Examples:',
