@@ -290,3 +290,39 @@ describe('SCST and threads', () => {
     }
   });
 });
+
+describe('CiderD.scoreIds (the allocation-free reward path)', () => {
+  it('gives scoreImage\'s bits for reference-like, shuffled, repeated and unknown-word captions', async () => {
+    const { CiderD } = await import('../src/eval/cider.js');
+    const data = shapes();
+    const L = data.trainCaptions.shape[1];
+    const refs: string[][][] = [[], [], []];
+    for (let r = 0; r < 15; r++) {
+      const words = Array.from(data.trainCaptions.data.subarray(r * L + 1, (r + 1) * L)).filter((w) => w > 2).map((w) => data.idxToWord[w]);
+      refs[r % 3].push(words);
+    }
+    const scorer = new CiderD(refs);
+    const rng = new LegacyRandom(8);
+    const pool = [...new Set(refs.flat(2))].concat(['zebra', 'unicorn']);
+    const unknown = new Map<string, number>();
+    const idOf = (w: string) => {
+      const id = scorer.tokenId(w);
+      if (id >= 0) return id;
+      if (!unknown.has(w)) unknown.set(w, -1 - unknown.size);
+      return unknown.get(w)!;
+    };
+    let checked = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const image = trial % 3;
+      const base = refs[image][trial % 5] ?? refs[image][0];
+      const words = trial % 3 === 0 ? [...base] : Array.from({ length: 1 + rng.randint(18) }, () => pool[rng.randint(pool.length)]);
+      if (trial % 7 === 0) words.push(...words.slice(0, 3)); // repeated n-grams
+      const ids = new Int32Array(words.length + 5).fill(99999); // longer buffer: only `length` ids count
+      ids.set(words.map(idOf));
+      expect(scorer.scoreIds(ids, words.length, image), words.join(' ')).toBe(scorer.scoreImage(words, image));
+      checked++;
+    }
+    expect(checked).toBe(300);
+    expect(scorer.scoreIds(new Int32Array(0), 0, 1)).toBe(scorer.scoreImage([], 1));
+  });
+});

@@ -14,7 +14,8 @@ import type { CaptionReward } from './scst.js';
 /**
  * CIDEr-D against the training references. Builds the scorer once (document frequencies and
  * every reference vector); a call then costs the candidate's own n-grams times its image's
- * references. Images without captions cannot be rewarded (the solver never draws them).
+ * references and allocates nothing (CiderD.scoreIds on token ids; the same bits as
+ * scoreImage). Images without captions cannot be rewarded (the solver never draws them).
  */
 export function ciderReward(data: CaptionData): CaptionReward {
   const pieces = data.idxToWord.map((w) => (CAPTION_SPECIAL_TOKENS.includes(w) ? [] : pySplit(ptbTokenize(w))));
@@ -34,10 +35,21 @@ export function ciderReward(data: CaptionData): CaptionReward {
     refs[corpusOf[img]].push(tokens);
   }
   const cider = new CiderD(refs);
-  const candidate: string[] = []; // reused for every call
+  // each vocabulary word's token ids in the scorer (words no reference uses: distinct negative ids)
+  const unknown = new Map<string, number>();
+  const tokenIds = pieces.map((ps) => Int32Array.from(ps, (p) => {
+    const id = cider.tokenId(p);
+    if (id >= 0) return id;
+    if (!unknown.has(p)) unknown.set(p, -1 - unknown.size);
+    return unknown.get(p)!;
+  }));
+  let candidate = new Int32Array(64); // reused for every call (grown for a longer caption)
   return (image, words) => {
-    candidate.length = 0;
-    for (let i = 0; i < words.length; i++) for (const p of pieces[words[i]]) candidate.push(p);
-    return cider.scoreImage(candidate, corpusOf[image]);
+    let m = 0;
+    for (let i = 0; i < words.length; i++) m += tokenIds[words[i]].length;
+    if (m > candidate.length) candidate = new Int32Array(2 * m);
+    m = 0;
+    for (let i = 0; i < words.length; i++) { candidate.set(tokenIds[words[i]], m); m += tokenIds[words[i]].length; }
+    return cider.scoreIds(candidate, m, corpusOf[image]);
   };
 }
