@@ -38,7 +38,7 @@ export type { Bleu4 } from './eval/coco-bleu.js';
 export { KEEP_BEST_METRICS, type KeepBestMetric, type EvalRecord, type ValidationOptions, type ValidationState } from './train/validation.js';
 export {
   namesScene, sceneAccuracy, parseObjectMentions, formatAccuracy,
-  type SceneAccuracy, type AccuracyCount, type ObjectMention, type SceneMatchOptions,
+  type SceneAccuracy, type AccuracyCount, type ObjectMention, type SceneMatchOptions, sceneEvalExtra,
 } from './eval/scene.js';
 export { loadPretrained, pretrainedUrl } from './train/pretrained.js';
 export { readNpy, writeNpy, parseNpyHeader, type NpyHeader, type ReadOptions } from './interop/npy.js';

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  CaptioningRNN, CaptioningSolver, FormatError, init, saveCheckpoint, sceneAccuracy, threads, type Checkpoint, type EvalRecord, type KeepBestMetric,
+  CaptioningRNN, CaptioningSolver, FormatError, init, saveCheckpoint, sceneEvalExtra, threads, type Checkpoint, type EvalRecord, type KeepBestMetric,
 } from '../index.js';
 import { loadCheckpointFile, saveCheckpointFile } from '../node.js';
 import type { UpdateRuleName } from '../nn/update-rules.js';
@@ -161,7 +161,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     numEpochs: opts.epochs, seed: opts.seed, verbose: false, signal: controller.signal,
     objective: opts.objective, scstSamples: opts.scstSamples, scstBaseline: opts.scstBaseline,
     ...(evalEvery > 0 ? { evalEvery, evalImages: opts.evalImages, keepBest: opts.keepBest, patience: opts.patience ?? undefined, onEval } : {}),
-    ...(evalEvery > 0 && loaded.shapes ? { evalExtra: sceneExtra(loaded.shapes.valScenes) } : {}),
+    ...(evalEvery > 0 && loaded.shapes ? { evalExtra: sceneEvalExtra(loaded.shapes.valScenes) } : {}),
     onStep: (info) => {
       progress.update(info);
       io.onStep?.(info);
@@ -291,15 +291,6 @@ async function runState(path: string): Promise<string> {
   } catch {
     return '';
   }
-}
-
-/** The solver's evalExtra for shapes: exact-scene accuracy of the evaluation captions, overall and by object count (fractions). */
-function sceneExtra(scenes: ShapesData['valScenes']): (captions: string[], images: Int32Array) => Record<string, number> {
-  return (captions, images) => {
-    const a = sceneAccuracy(captions, Array.from(images, (i) => scenes[i]));
-    const all = { scene: a.all.accuracy, scene1: a.byObjects[1].accuracy, scene2: a.byObjects[2].accuracy, scene3: a.byObjects[3].accuracy };
-    return Object.fromEntries(Object.entries(all).filter(([, v]) => !Number.isNaN(v))); // no scenes of a count: no entry (JSON has no NaN)
-  };
 }
 
 /** One line per evaluation. */
