@@ -34,6 +34,7 @@ export {
   f32_temporal_softmax_loss, f64_temporal_softmax_loss, f32_softmax_loss_rows, f64_softmax_loss_rows,
   f32_argmax_rows, f64_argmax_rows, f32_log_softmax_rows, f64_log_softmax_rows,
 } from "./softmax";
+export { f32_weighted_softmax_loss_rows, f64_weighted_softmax_loss_rows } from "./weighted-softmax";
 export {
   f32_block_ngrams, f64_block_ngrams, f32_beam_select, f64_beam_select,
 } from "./beam";
@@ -42,6 +43,8 @@ export {
   f32_adam, f64_adam, f32_adam_a2, f64_adam_a2, f32_clip_scale, f64_clip_scale,
   f32_sum_squares, f64_sum_squares, f32_all_finite, f64_all_finite,
 } from "./optim";
+
+export { f64_sym_tridiagonalize, f64_tridiag_eigenvalues, f64_tridiag_eigenvectors, f64_householder_apply } from "./pca";
 
 /** First free byte after the module's static data; the TypeScript layer lays out memory from here. */
 export function heap_base(): usize { return __heap_base; }

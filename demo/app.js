@@ -36,6 +36,7 @@ worker.onmessage = (e) => {
     case 'status': onStatus(msg); break;
     case 'history': onHistory(msg); break;
     case 'progress': onProgress(msg); break;
+    case 'eval': onEval(msg); break;
     case 'gallery': onGallery(msg); break;
     case 'caption': onCaption(msg); break;
     case 'saved': download(msg.bytes, msg.name); break;
@@ -115,6 +116,16 @@ function onProgress(msg) {
   if (msg.losses.length) $('stat-loss').textContent = msg.losses[msg.losses.length - 1].toFixed(3);
   showProgress();
   scheduleLossDraw();
+}
+
+/** Val CIDEr-D and exact-scene accuracy (the share of val scenes whose caption names exactly their objects). */
+function onEval(msg) {
+  const pct = (v) => (v === undefined ? '–' : `${(100 * v).toFixed(1)}%`);
+  const x = msg.extra;
+  $('stat-cider').textContent = msg.cider.toFixed(3);
+  $('stat-scene').textContent = pct(x.scene);
+  $('stat-scene').title = `exact scenes on ${msg.images} val images at iteration ${msg.iteration}: 1 object ${pct(x.scene1)}, 2 objects ${pct(x.scene2)}, 3 objects ${pct(x.scene3)}`;
+  $('stat-cider').title = `val CIDEr-D (coco-caption) on ${msg.images} images at iteration ${msg.iteration}; BLEU-4 ${msg.bleu4.toFixed(3)}`;
 }
 
 function showProgress() {

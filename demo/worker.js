@@ -13,8 +13,8 @@
 //
 // Only the package's public API is used (imported from the built package the server exposes).
 import {
-  CaptioningRNN, CaptioningSolver, FEATURE_DIM, backend, decodeCaptions, init, loadCheckpoint, saveCheckpoint,
-  shapesData, tensor, threads,
+  CaptioningRNN, CaptioningSolver, FEATURE_DIM, backend, decodeCaptions, evaluateCaptions, init, loadCheckpoint, saveCheckpoint,
+  sceneEvalExtra, shapesData, tensor, threads,
 } from '/recap/index.js';
 
 // The default model and schedule: npm start's (scripts/pretrain.mjs trains the shipped checkpoint
@@ -22,6 +22,11 @@ import {
 const MODEL = { cellType: 'lstm', inputDim: FEATURE_DIM, wordvecDim: 64, hiddenDim: 128 };
 const SOLVER = { updateRule: 'adam', optimConfig: { learningRate: 5e-3 }, lrDecay: 0.85, batchSize: 50, numEpochs: 10 };
 const GALLERY = 8; // val images shown
+// Validation while training (the solver's evalEvery): val CIDEr-D and exact-scene accuracy on
+// the first EVAL_IMAGES val images, greedy, every EVAL_EVERY iterations; also once for a model
+// that is loaded (the shipped checkpoint, a file).
+const EVAL_EVERY = 100;
+const EVAL_IMAGES = 200;
 const MAX_WORDS = 16;
 // Threads the runtime runs (init's default: every core when the page is cross-origin isolated,
 // else 1); training steps split over them, bit-identical to 1 thread. The page shows the number.
@@ -62,6 +67,34 @@ function galleryCaptions() {
 function postGallery() {
   post({ type: 'gallery', captions: galleryCaptions(), iteration: solver?.iteration ?? null, model: modelInfo });
   lastGallery = performance.now();
+}
+
+/** The solver's validation options: val CIDEr-D and scene accuracy every EVAL_EVERY iterations. */
+function evalOptions() {
+  return { evalEvery: EVAL_EVERY, evalImages: EVAL_IMAGES, evalExtra: sceneEvalExtra(data.valScenes), onEval: postEval };
+}
+
+/** The page's metrics line: val CIDEr-D and exact-scene accuracy (overall and by object count). */
+function postEval(r) {
+  post({ type: 'eval', iteration: r.iteration, images: r.images, cider: r.cider, bleu4: r.bleu[3], extra: r.extra ?? {} });
+}
+
+/** The same figures for the current model outside training (a loaded or the shipped checkpoint). */
+function evaluateModel() {
+  const n = Math.min(EVAL_IMAGES, data.valFeatures.shape[0]);
+  const images = Int32Array.from({ length: n }, (_, i) => i);
+  const D = data.valFeatures.shape[1];
+  const feats = tensor(data.valFeatures.data.subarray(0, n * D), [n, D], data.valFeatures.dtype);
+  const captions = decodeCaptions(model.sample(feats, { maxLength: MAX_WORDS }), data.idxToWord).map(clean);
+  const refs = {};
+  const gt = decodeCaptions(data.valCaptions, data.idxToWord);
+  for (let r = 0; r < gt.length; r++) {
+    const img = data.valImageIdxs.data[r];
+    if (img < n) (refs[img] ??= []).push(clean(gt[r]));
+  }
+  const cands = Object.fromEntries(captions.map((c, i) => [i, c]));
+  const m = evaluateCaptions(cands, refs, { metrics: ['bleu', 'cider'] });
+  postEval({ iteration: solver?.iteration ?? 0, images: n, cider: m.cider, bleu: m.bleu, extra: sceneEvalExtra(data.valScenes)(captions, images) });
 }
 
 function flushProgress(force = false) {
@@ -120,6 +153,7 @@ function solverOptions(state) {
   return {
     updateRule: state.updateRule, optimConfig: { learningRate: state.optimConfig.learningRate }, lrDecay: state.lrDecay,
     batchSize: state.batchSize, numEpochs: state.numEpochs, seed: state.seed, verbose: false,
+    ...evalOptions(),
     onStep: (info) => {
       pendingLosses.push(info.loss);
       flushProgress();
@@ -158,6 +192,7 @@ function loadBytes(bytes, name, source) {
   }
   post({ type: 'history', losses, every, model: modelInfo, iterations, epoch: ck.solverState?.epoch ?? ck.meta?.solver?.numEpochs ?? null });
   postGallery();
+  evaluateModel();
   setStatus(solver && solver.iteration < solver.numIterations ? 'paused' : 'idle');
 }
 
@@ -189,7 +224,7 @@ const handlers = {
   async start() {
     const m = new CaptioningRNN({ wordToIdx: data.wordToIdx, ...MODEL, seed });
     replaceModel(m, { name: `training run (seed ${seed})`, source: 'training', cellType: MODEL.cellType, hiddenDim: MODEL.hiddenDim, wordvecDim: MODEL.wordvecDim });
-    solver = new CaptioningSolver(model, data, { ...SOLVER, seed, verbose: false });
+    solver = new CaptioningSolver(model, data, { ...SOLVER, seed, verbose: false, ...evalOptions() });
     seed++;
     pendingLosses = [];
     post({ type: 'history', losses: [], every: 1, model: modelInfo, iterations: 0, epoch: 0 });

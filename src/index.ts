@@ -22,6 +22,14 @@ export {
 } from './data/shapes.js';
 export { extractFeatures, extractFeaturesBatch, FEATURE_DIM, FEATURE_SIZE, type RgbImage } from './data/features.js';
 export { corpusBleu, sentenceBleu, cs231nBleu, meanCs231nBleu, stripSpecialTokens, isSpecialToken, type BleuResult } from './eval/bleu.js';
+// Your own data: Karpathy-split JSON → vocabulary and captions; prepared .recapdata files.
+export {
+  parseKarpathy, prepareCaptions, toCaptionData, tokenize, SPECIAL_TOKENS,
+  type KarpathyDataset, type KarpathyImage, type KarpathySplit, type PrepareOptions, type PrepareStats,
+  type PreparedCaptions, type SplitCaptions, type SplitFeatures,
+} from './data/karpathy.js';
+export { encodeRecapData, decodeRecapData, RECAPDATA_VERSION, type PreparedData, type PcaProjection } from './data/recapdata.js';
+export { fitPca, applyPca, type PcaProgress } from './data/pca.js';
 export { evaluateCaptions, CAPTION_METRICS, type CaptionMetric, type EvaluateOptions, type EvaluationResult, type ImageScores } from './eval/evaluate.js';
 export { CiderD, type CiderDOptions } from './eval/cider.js';
 export { ptbTokenize, stripCaptionSpecials, PTB_PUNCTUATION } from './eval/ptb-tokenize.js';
@@ -30,10 +38,13 @@ export type { Bleu4 } from './eval/coco-bleu.js';
 export { KEEP_BEST_METRICS, type KeepBestMetric, type EvalRecord, type ValidationOptions, type ValidationState } from './train/validation.js';
 export {
   namesScene, sceneAccuracy, parseObjectMentions, formatAccuracy,
-  type SceneAccuracy, type AccuracyCount, type ObjectMention, type SceneMatchOptions,
+  type SceneAccuracy, type AccuracyCount, type ObjectMention, type SceneMatchOptions, sceneEvalExtra,
 } from './eval/scene.js';
 export { loadPretrained, pretrainedUrl } from './train/pretrained.js';
 export { readNpy, writeNpy, parseNpyHeader, type NpyHeader, type ReadOptions } from './interop/npy.js';
 export { readNpz, writeNpz, type WriteNpzOptions } from './interop/npz.js';
 export { readSafetensors, writeSafetensors, type Safetensors } from './interop/safetensors.js';
 export { modelToNpz, modelToSafetensors, modelFromParams, vocabularyJson, parseVocabulary, PARAMS_FORMAT, type VocabularyJson, type ModelFromParamsOptions } from './interop/params.js';
+export type { LossOptions } from './model/captioning-rnn.js';
+export { SCST_BASELINES, type ScstBaseline, type CaptionReward, type ScstState, type ScstStats } from './train/scst.js';
+export { ciderReward } from './train/scst-reward.js';

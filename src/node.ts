@@ -5,4 +5,7 @@
 //   NpyFile             a large .npy file's header, then rows read on demand (not the whole file)
 export { loadCocoData, type LoadCocoOptions } from './data/coco.node.js';
 export { saveCheckpointFile, loadCheckpointFile, writeFileAtomic } from './train/checkpoint-file.node.js';
+export { writeRecapDataFile, readRecapDataFile } from './data/recapdata-file.node.js';
 export { NpyFile } from './interop/npy-file.node.js';
+export { readFeatures, type ReadFeaturesOptions, type FeatureImage } from './data/feature-files.node.js';
+export { preproKarpathy, readIdList, type PreproOptions, type PreproInfo, type PreproPhase } from './data/prepro.node.js';

@@ -30,6 +30,7 @@ describe('parseCommandLine: defaults', () => {
       cell: 'lstm', hidden: 128, wordvec: 64, update: 'adam', lr: 5e-3, lrDecay: 0.85, epochs: 10, batch: 50,
       threads: undefined, seed: 0, out: 'out', resume: false, help: false,
       evalEvery: undefined, evalImages: 500, keepBest: 'cider', patience: undefined, force: false,
+      objective: 'xe', init: undefined, scstSamples: 5, scstBaseline: 'greedy',
     });
     expect(given.size).toBe(0);
   });
@@ -149,7 +150,8 @@ describe('parseCommandLine: errors', () => {
     expect(usage(['train', '--cell', 'gru']).message).toBe('--cell: expected one of rnn, lstm, got "gru"');
     expect(usage(['train', '--update', 'adagrad']).message).toMatch(/--update: expected one of sgd, sgd_momentum, rmsprop, adam/);
     expect(usage(['eval', '--checkpoint', 'f', '--split', 'test']).message).toMatch(/--split: expected one of train, val/);
-    expect(usage(['train', '--data', 'coco']).message).toMatch(/--data: expected 'shapes' or 'coco:DIR'/);
+    expect(usage(['train', '--data', 'coco']).message).toMatch(/--data: expected 'shapes', 'coco:DIR' .*'prepared:FILE' .*'karpathy:JSON'/);
+    expect(usage(['train', '--data', 'prepared:']).message).toMatch(/--data: expected/);
     expect(usage(['train', '--data', 'coco:']).message).toMatch(/--data: expected/);
     expect(usage(['train', '--data', 'mnist']).message).toMatch(/--data: expected/);
   });

@@ -24,8 +24,8 @@ export class UsageError extends Error {
   }
 }
 
-/** `--data`: the built-in shapes world, or a CS231n coco_captioning directory. */
-export type DataSpec = { kind: 'shapes' } | { kind: 'coco'; dir: string };
+/** `--data`: the built-in shapes world, a CS231n coco_captioning directory, a `recap prepro` file, or a Karpathy-split JSON (with --features). */
+export type DataSpec = { kind: 'shapes' } | { kind: 'coco'; dir: string } | { kind: 'prepared'; file: string } | { kind: 'karpathy'; json: string };
 
 interface Common { help: string; metavar?: string }
 export type FlagSpec =
@@ -50,7 +50,8 @@ const U32_MAX = 0xffffffff;
 
 // The data flags every command shares.
 const dataFlags = {
-  data: { kind: 'data', metavar: 'shapes|coco:DIR', help: 'training data: the built-in shapes world, or a CS231n coco_captioning directory' },
+  data: { kind: 'data', metavar: 'shapes|coco:DIR|prepared:FILE|karpathy:JSON', help: 'training data: the built-in shapes world, a CS231n coco_captioning directory, a file written by recap prepro, or a Karpathy-split JSON (with --features)' },
+  features: { kind: 'string', metavar: 'PATH', help: 'karpathy: image features, a folder of {imgid}.npy or one .npy/.npz/.h5 array (see recap prepro --help)' },
   maxTrain: { kind: 'int', min: 1, max: 1e9, metavar: 'N', help: 'shapes: training images (5 captions each); coco: training captions, drawn as CS231n max_train' },
   numVal: { kind: 'int', min: 1, max: 1e6, metavar: 'N', help: 'shapes: validation images' },
   dataSeed: { kind: 'int', min: 0, max: U32_MAX, metavar: 'N', help: 'seed of the shapes scenes / of the coco max-train draw' },
@@ -75,6 +76,10 @@ export const TRAIN_FLAGS = {
   out: { kind: 'string', default: 'out', metavar: 'DIR', help: 'output directory (model.recap, best.recap, loss.svg, samples.html)' },
   resume: { kind: 'switch', help: 'continue the run saved in --out DIR/model.recap (bit-identical)' },
   force: { kind: 'switch', help: 'start a new run even if --out DIR holds one (overwrites it)' },
+  objective: { kind: 'enum', values: ['xe', 'scst'], default: 'xe', help: "'xe': cross-entropy; 'scst': self-critical sequence training of the --init model (CIDEr-D reward; defaults --lr 5e-4 --epochs 1)" },
+  init: { kind: 'string', metavar: 'FILE', help: "start from this checkpoint's model with a fresh optimizer (required with --objective scst)" },
+  scstSamples: { kind: 'int', min: 1, max: 1000, default: 5, metavar: 'K', help: 'scst: captions sampled per image' },
+  scstBaseline: { kind: 'enum', values: ['greedy', 'mean'], default: 'greedy', help: "scst: the reward baseline, the greedy caption's reward or the mean of the image's other samples" },
   help: { kind: 'switch', help: 'show this help' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -116,24 +121,40 @@ export const IMPORT_FLAGS = {
   help: { kind: 'switch', help: 'show this help' },
 } as const satisfies Record<string, FlagSpec>;
 
+export const PREPRO_FLAGS = {
+  captions: { kind: 'string', metavar: 'JSON', help: 'Karpathy-split captions: dataset_coco.json, dataset_flickr8k.json or dataset_flickr30k.json (required)' },
+  features: { kind: 'string', metavar: 'PATH', help: 'image features: a folder of {imgid}.npy (or {file name stem}.npy), or one .npy (N, D) / .npz / .h5 array for all images (required)' },
+  featureIds: { kind: 'string', metavar: 'FILE', help: "the rows' image ids of a one-array features file (one per line, or a JSON array); default: an ids array in the file, else the JSON's image order" },
+  featureKey: { kind: 'string', metavar: 'NAME', help: 'the features array in an .npz/.h5 file (default: features, feats, fc, or the only 2-D float array)' },
+  wordCountThreshold: { kind: 'int', min: 0, max: 1e9, default: 5, metavar: 'N', help: 'keep a word when it occurs more than N times in the training captions (else <UNK>), as prepro_labels.py' },
+  maxLength: { kind: 'int', min: 1, max: 1000, default: 16, metavar: 'N', help: 'longest caption in words; longer ones are truncated (and counted)' },
+  noRestval: { kind: 'switch', help: "leave the 'restval' images out (by default they join train, as ImageCaptioning.pytorch)" },
+  pca: { kind: 'int', min: 1, max: 65536, metavar: 'D', help: 'reduce the features to D dimensions by PCA fitted on the training images (in wasm, f64; saved with the data)' },
+  dtype: { kind: 'enum', values: ['float32', 'float64'], default: 'float32', help: 'dtype of the stored features' },
+  out: { kind: 'string', metavar: 'FILE', help: 'the .recapdata file to write (required; written atomically)' },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export type PreproOptions = Values<typeof PREPRO_FLAGS> & { captions: string; features: string; out: string };
 export type TrainOptions = Values<typeof TRAIN_FLAGS>;
 export type SampleOptions = Values<typeof SAMPLE_FLAGS> & { checkpoint: string };
 export type EvalOptions = Values<typeof EVAL_FLAGS> & { checkpoint: string };
 export type ExportOptions = Values<typeof EXPORT_FLAGS> & { checkpoint: string; out: string };
 export type ImportOptions = Values<typeof IMPORT_FLAGS> & { params: string; out: string };
 
-export type CommandName = 'train' | 'sample' | 'eval' | 'export' | 'import';
+export type CommandName = 'train' | 'sample' | 'eval' | 'export' | 'import' | 'prepro';
 export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; summary: string; usage: string; examples: string[] }> = {
   train: {
     flags: TRAIN_FLAGS,
     summary: 'train a captioning RNN/LSTM; writes DIR/model.recap, loss.svg and samples.html',
-    usage: 'recap train [--data shapes|coco:DIR] [--cell rnn|lstm] [--hidden N] [--wordvec N] [--update RULE] [--lr X] [--lr-decay X] [--epochs N] [--batch N] [--max-train N] [--threads N] [--seed N] [--eval-every N] [--eval-images N] [--keep-best METRIC] [--patience N] [--out DIR] [--resume | --force]',
+    usage: 'recap train [--data shapes|coco:DIR] [--cell rnn|lstm] [--hidden N] [--wordvec N] [--update RULE] [--lr X] [--lr-decay X] [--epochs N] [--batch N] [--max-train N] [--threads N] [--seed N] [--eval-every N] [--eval-images N] [--keep-best METRIC] [--patience N] [--out DIR] [--resume | --force] [--objective scst --init FILE [--scst-samples K] [--scst-baseline greedy|mean]]',
     examples: [
       'recap train                                  # LSTM on the built-in shapes world, under a minute on 2 idle cores',
       'recap train --cell rnn --epochs 2 --out runs/rnn',
       'recap train --data coco:datasets/coco_captioning --max-train 50 --hidden 512 --wordvec 256 --batch 25 --epochs 50 --lr 5e-3 --lr-decay 1',
       'recap train --resume --out runs/rnn          # continue an interrupted run (Ctrl-C saves it)',
       'recap train --eval-every 200 --keep-best cider --patience 5 --out runs/es   # early stopping on val CIDEr-D',
+      'recap train --objective scst --init out/model.recap --out out-scst   # self-critical training of a trained model',
     ],
   },
   sample: {
@@ -173,6 +194,17 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
       'recap import --params params.safetensors --out model.recap',
     ],
   },
+  prepro: {
+    flags: PREPRO_FLAGS,
+    summary: 'prepare your own data: Karpathy-split captions + image features -> one .recapdata file',
+    usage: 'recap prepro --captions JSON --features PATH [--feature-ids FILE] [--feature-key NAME] [--word-count-threshold 5] [--max-length 16] [--no-restval] [--pca D] [--dtype float32|float64] --out FILE',
+    examples: [
+      'recap prepro --captions data/dataset_flickr8k.json --features data/flickr8k_fc --out data/flickr8k.recapdata   # Flickr8k, one {imgid}.npy per image',
+      'recap prepro --captions data/dataset_flickr8k.json --features data/flickr8k_fc --pca 512 --out data/flickr8k_pca512.recapdata',
+      'recap prepro --captions data/dataset_coco.json --features data/coco_fc.h5 --word-count-threshold 5 --out data/coco.recapdata',
+      'recap train --data prepared:data/flickr8k.recapdata --hidden 512 --wordvec 256 --out runs/flickr8k',
+    ],
+  },
 };
 
 export type Command =
@@ -182,7 +214,8 @@ export type Command =
   | { command: 'sample'; options: SampleOptions; given: ReadonlySet<string> }
   | { command: 'eval'; options: EvalOptions; given: ReadonlySet<string> }
   | { command: 'export'; options: ExportOptions; given: ReadonlySet<string> }
-  | { command: 'import'; options: ImportOptions; given: ReadonlySet<string> };
+  | { command: 'import'; options: ImportOptions; given: ReadonlySet<string> }
+  | { command: 'prepro'; options: PreproOptions; given: ReadonlySet<string> };
 
 /** camelCase key → --kebab-case flag. */
 export function flagName(key: string): string {
@@ -219,7 +252,9 @@ export function parseValue(flag: string, spec: FlagSpec, raw: string, command: s
     case 'data':
       if (raw === 'shapes') return { kind: 'shapes' };
       if (raw.startsWith('coco:') && raw.length > 5) return { kind: 'coco', dir: raw.slice(5) };
-      return bad("'shapes' or 'coco:DIR' (a CS231n coco_captioning directory)");
+      if (raw.startsWith('prepared:') && raw.length > 9) return { kind: 'prepared', file: raw.slice(9) };
+      if (raw.startsWith('karpathy:') && raw.length > 9) return { kind: 'karpathy', json: raw.slice(9) };
+      return bad("'shapes', 'coco:DIR' (a CS231n coco_captioning directory), 'prepared:FILE' (from recap prepro) or 'karpathy:JSON' (with --features)");
     case 'string':
       if (raw === '') bad('a non-empty value');
       return raw;
@@ -333,6 +368,14 @@ export function parseCommandLine(argv: readonly string[]): Command {
     throw new UsageError(`unknown command ${JSON.stringify(first)}: expected one of ${names}${near ? ` (did you mean ${near}?)` : ''}`);
   }
   const command = first as CommandName;
+  if (command === 'prepro') {
+    const { values, given } = parseFlags(rest, PREPRO_FLAGS, command);
+    if (values.help) return { command: 'help', topic: command };
+    for (const k of ['captions', 'features', 'out'] as const) {
+      if (values[k] === undefined) throw new UsageError(`missing ${flagName(k)} ${PREPRO_FLAGS[k].metavar}`, command);
+    }
+    return { command, options: values as PreproOptions, given };
+  }
   if (command === 'train') {
     const { values, given } = parseFlags(rest, TRAIN_FLAGS, command);
     if (values.help) return { command: 'help', topic: command };
@@ -405,10 +448,18 @@ export function helpText(topic: CommandName | null): string {
     ...(topic === 'train' ? [
       '',
       '--data defaults to shapes. Defaults of --max-train / --num-val / --data-seed: shapes 4000 / 500 / 0; coco: all captions / - / 231.',
+      '--data karpathy:JSON --features PATH prepares the data in memory with recap prepro\'s defaults; prepared:FILE reads a recap prepro file.',
       'With --resume the options come from the checkpoint; only --epochs (to train longer) and --threads may change.',
       'A new run refuses an --out DIR that holds an unfinished run or one of other options: pass --resume to continue it or --force to start over (the same finished run is simply redone: same bits).',
       'Each evaluation prints one line; the parameters of the best one by --keep-best go to DIR/best.recap.',
       'Ctrl-C stops after the current step and saves the checkpoint (exit 130); a second Ctrl-C quits at once.',
+    ] : topic === 'prepro' ? [
+      '',
+      'Flickr8k step by step (docs/data.md): get dataset_flickr8k.json (Karpathy split) and extract one CNN',
+      'feature vector per image in Python (np.save(f"feats/{img[\'imgid\']}.npy", fc)); recap does not compute',
+      'CNN features of photos. Then recap prepro as below, and recap train --data prepared:FILE.',
+      'The vocabulary comes from the training captions only; ids <NULL>=0 <START>=1 <END>=2 <UNK>=3, then by count.',
+      'Exit codes: 0 done, 1 bad or missing input (the message names the file and the record; nothing is written), 2 usage.',
     ] : topic === 'sample' || topic === 'eval' ? [
       '',
       'The data flags default to the ones the checkpoint was trained with.',
@@ -435,5 +486,5 @@ function describeDefault(v: unknown): string {
 
 /** DataSpec → its flag form (shapes, coco:DIR). */
 export function formatData(d: DataSpec): string {
-  return d.kind === 'shapes' ? 'shapes' : `coco:${d.dir}`;
+  return d.kind === 'shapes' ? 'shapes' : d.kind === 'coco' ? `coco:${d.dir}` : d.kind === 'prepared' ? `prepared:${d.file}` : `karpathy:${d.json}`;
 }

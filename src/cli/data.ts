@@ -2,7 +2,7 @@
 // captioning helpers the commands share.
 import { FormatError, LegacyRandom, Tensor, checkSameVocabulary, decodeCaptions, init, renderScene, shapesData, stripSpecialTokens,
   type CaptionData, type CaptioningRNN, type Checkpoint, type ShapesData } from '../index.js';
-import { loadCheckpointFile, loadCocoData } from '../node.js';
+import { loadCheckpointFile, loadCocoData, preproKarpathy, readRecapDataFile, type PreproPhase } from '../node.js';
 import { UsageError, formatData, type DataSpec, type EvalOptions, type SampleOptions } from './args.js';
 import { encodePng, pngDataUrl } from './report.js';
 
@@ -14,6 +14,8 @@ export interface DataChoice {
   maxTrain: number | null;
   numVal: number | null;
   dataSeed: number;
+  /** karpathy:JSON only: the features path (--features). */
+  features?: string | null;
 }
 
 export interface Loaded {
@@ -25,7 +27,7 @@ export interface Loaded {
 
 /** The data flags, falling back to `saved` (a checkpoint's meta) for flags not given. */
 export function chooseData(
-  flags: { data?: DataSpec; maxTrain?: number; numVal?: number; dataSeed?: number },
+  flags: { data?: DataSpec; maxTrain?: number; numVal?: number; dataSeed?: number; features?: string },
   given: ReadonlySet<string>, saved: Partial<DataChoice> | null, command: string,
 ): DataChoice {
   const savedData = typeof saved?.data === 'string' ? saved.data : null;
@@ -40,10 +42,19 @@ export function chooseData(
     return { data, maxTrain: pick('maxTrain', SHAPES_DEFAULTS.maxTrain), numVal: pick('numVal', SHAPES_DEFAULTS.numVal), dataSeed: pick('dataSeed', SHAPES_DEFAULTS.dataSeed) };
   }
   if (given.has('numVal')) throw new UsageError('--num-val applies to --data shapes only (COCO has its own val split)', command);
+  if (data.startsWith('prepared:') || data.startsWith('karpathy:')) {
+    for (const k of ['maxTrain', 'dataSeed'] as const) if (given.has(k)) throw new UsageError(`${k === 'maxTrain' ? '--max-train' : '--data-seed'} applies to --data shapes and coco:DIR only`, command);
+    const features = given.has('features') ? flags.features! : inherit ? saved?.features ?? null : null;
+    if (data.startsWith('karpathy:') && !features) throw new UsageError('--data karpathy:JSON needs --features PATH (a folder of {imgid}.npy, or one .npy/.npz/.h5 array)', command);
+    if (data.startsWith('prepared:') && given.has('features')) throw new UsageError('--features applies to --data karpathy:JSON only (a prepared file holds its features)', command);
+    return { data, maxTrain: null, numVal: null, dataSeed: 0, features: data.startsWith('karpathy:') ? features : null };
+  }
+  if (given.has('features')) throw new UsageError('--features applies to --data karpathy:JSON only', command);
   return { data, maxTrain: pick('maxTrain', null), numVal: null, dataSeed: pick('dataSeed', COCO_DATA_SEED) };
 }
 
-export async function loadData(choice: DataChoice): Promise<Loaded> {
+/** Loads the chosen data; `onProgress` sees the feature read of --data karpathy:JSON. */
+export async function loadData(choice: DataChoice, onProgress?: (phase: PreproPhase, done: number, total: number) => void): Promise<Loaded> {
   if (choice.data === 'shapes') {
     const shapes = shapesData({ numTrain: choice.maxTrain ?? SHAPES_DEFAULTS.maxTrain, numVal: choice.numVal ?? SHAPES_DEFAULTS.numVal, seed: choice.dataSeed });
     return {
@@ -51,12 +62,35 @@ export async function loadData(choice: DataChoice): Promise<Loaded> {
       description: `shapes world: ${shapes.trainFeatures.shape[0]} train images (${shapes.trainCaptions.shape[0]} captions), ${shapes.valFeatures.shape[0]} val images, V=${shapes.idxToWord.length}, D=${shapes.trainFeatures.shape[1]}`,
     };
   }
+  if (choice.data.startsWith('prepared:')) {
+    const file = choice.data.slice('prepared:'.length);
+    const { data: stored, pca } = await readRecapDataFile(file);
+    const data = asFloat32(stored);
+    return { data, shapes: null, choice, description: `prepared ${file}: ${describeSplits(data)}${pca ? ` (PCA from ${pca.mean.shape[0]})` : ''}` };
+  }
+  if (choice.data.startsWith('karpathy:')) {
+    const json = choice.data.slice('karpathy:'.length);
+    const data = asFloat32((await preproKarpathy(json, { features: choice.features!, onProgress })).data);
+    return { data, shapes: null, choice, description: `Karpathy split ${json} + ${choice.features}: ${describeSplits(data)}` };
+  }
   const dir = choice.data.slice('coco:'.length);
   const data = await loadCocoData(dir, { maxTrain: choice.maxTrain ?? undefined, seed: choice.dataSeed });
   return {
     data, shapes: null, choice,
     description: `COCO ${dir}: ${data.trainCaptions.shape[0]} train captions (${data.trainFeatures.shape[0]} images), ${data.valCaptions.shape[0]} val captions (${data.valFeatures.shape[0]} images), V=${data.idxToWord.length}, D=${data.trainFeatures.shape[1]}`,
   };
+}
+
+/** The CLI's models are float32: float64 features (recap prepro --dtype float64) are rounded once here. */
+function asFloat32(data: CaptionData): CaptionData {
+  if (data.trainFeatures.dtype === 'float32') return data;
+  const f = (t: Tensor | undefined) => t?.clone('float32');
+  return { ...data, trainFeatures: f(data.trainFeatures)!, valFeatures: f(data.valFeatures)!, ...(data.testFeatures ? { testFeatures: f(data.testFeatures) } : {}) };
+}
+
+function describeSplits(data: CaptionData): string {
+  const test = data.testCaptions ? `, ${data.testCaptions.shape[0]} test captions (${data.testFeatures!.shape[0]} images)` : '';
+  return `${data.trainCaptions.shape[0]} train captions (${data.trainFeatures.shape[0]} images), ${data.valCaptions.shape[0]} val captions (${data.valFeatures.shape[0]} images)${test}, V=${data.idxToWord.length}, D=${data.trainFeatures.shape[1]}`;
 }
 
 /** The checkpoint's model must fit the data: same vocabulary, same feature width. */

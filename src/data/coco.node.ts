@@ -102,7 +102,7 @@ function hdf5Reason(e: unknown): string {
  * of HDF5-DIAG dumps on the console; everything in between is synchronous, so no other h5wasm
  * user can observe the switch.
  */
-async function withH5<R>(h5: H5, path: string, size: number, fn: (f: H5File) => R): Promise<R> {
+export async function withH5<R>(h5: H5, path: string, size: number, fn: (f: H5File) => R): Promise<R> {
   if (!(await hasHdf5Signature(path, size))) {
     throw new FormatError(path, `not an HDF5 file (no HDF5 signature; the file is ${size} bytes): the download may be incomplete or corrupt; ${HOW_TO_GET}`);
   }

@@ -15,4 +15,12 @@ export interface CaptionData {
   wordToIdx: Record<string, number>;
   trainUrls?: string[];
   valUrls?: string[];
+  /** The test split (Karpathy-split data): int32 (Nc, L) captions, int32 (Nc) rows, (Ni, D) features. */
+  testCaptions?: Tensor;
+  testImageIdxs?: Tensor;
+  testFeatures?: Tensor;
+  /** Image ids (Karpathy `cocoid`/`imgid`), one per feature row of each split. */
+  trainImageIds?: string[];
+  valImageIds?: string[];
+  testImageIds?: string[];
 }

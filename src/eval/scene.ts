@@ -152,3 +152,16 @@ export function sceneAccuracy(captions: readonly (string | readonly string[])[],
 export function formatAccuracy(a: AccuracyCount): string {
   return a.total === 0 ? '–' : `${((100 * a.correct) / a.total).toFixed(1)}% (${a.correct}/${a.total})`;
 }
+
+/**
+ * A solver `evalExtra` for the shapes world: the exact-scene accuracy of an evaluation's
+ * captions (fractions), overall (`scene`) and by object count (`scene1`..`scene3`; a count with
+ * no scene among the evaluated images has no entry). `images` index `scenes`.
+ */
+export function sceneEvalExtra(scenes: readonly Scene[]): (captions: string[], images: Int32Array) => Record<string, number> {
+  return (captions, images) => {
+    const a = sceneAccuracy(captions, Array.from(images, (i) => scenes[i]));
+    const all = { scene: a.all.accuracy, scene1: a.byObjects[1].accuracy, scene2: a.byObjects[2].accuracy, scene3: a.byObjects[3].accuracy };
+    return Object.fromEntries(Object.entries(all).filter(([, v]) => !Number.isNaN(v)));
+  };
+}

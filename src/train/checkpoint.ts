@@ -11,10 +11,12 @@
 //                at the byte offsets the header gives (relative to the start of the sections)
 //   end−4 u32    CRC-32 (IEEE) of every byte before it
 import { UPDATE_RULE_NAMES, isUpdateRule } from '../nn/update-rules.js';
+import { crc32 } from '../core/crc32.js';
 import { FormatError, fail } from '../core/errors.js';
 import { CaptioningRNN, PARAM_NAMES, type ModelConfig } from '../model/captioning-rnn.js';
 import type { CaptioningSolver, SolverState } from './solver.js';
 import type { ValidationState } from './validation.js';
+import type { ScstBaseline } from './scst.js';
 import { Tensor, sizeOf } from '../core/tensor.js';
 
 export const CHECKPOINT_VERSION = 1;
@@ -25,12 +27,14 @@ interface Header {
   format: 'recap-checkpoint';
   version: number;
   model: { config: ModelConfig; wordToIdx: Record<string, number>; params: Record<string, { shape: number[]; section: Section }> };
-  solver: null | Omit<SolverState, 'blocks' | 'rng' | 'lossHistory' | 'order' | 'validation'> & {
+  solver: null | Omit<SolverState, 'blocks' | 'rng' | 'lossHistory' | 'order' | 'validation' | 'scst'> & {
     rng: { pos: number; hasGauss: boolean; gauss: number; key: Section };
     blocks: Record<string, Section>;
     order: Section | null;
     /** Evaluation history and best parameters (solvers with evalEvery); absent in older files. */
     validation?: null | Omit<ValidationState, 'best'> & { best: null | { iteration: number; value: number; params: Section } };
+    /** Self-critical training's state (objective 'scst'); absent in older files and xe runs. */
+    scst?: null | { samples: number; baseline: string; rewardHistory: Section };
   };
   lossHistory: Section;
   meta: Record<string, unknown>;
@@ -46,21 +50,8 @@ export interface Checkpoint {
   version: number;
 }
 
-let crcTable: Uint32Array | null = null;
-/** CRC-32 (IEEE 802.3, as zlib/PNG), bitwise table method. */
-export function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+/** CRC-32 (IEEE 802.3, as zlib/PNG) of the file bytes: src/core/crc32.ts. */
+export { crc32 };
 
 const BYTES = { float32: 4, float64: 8, uint32: 4, int32: 4 } as const;
 type Arr = Float32Array | Float64Array | Uint32Array | Int32Array;
@@ -95,6 +86,7 @@ export function saveCheckpoint(model: CaptioningRNN, solver?: CaptioningSolver |
       rng: { pos: s.rng.pos, hasGauss: s.rng.hasGauss, gauss: s.rng.gauss, key: add(s.rng.key) },
       blocks, order: s.order ? add(s.order) : null,
       validation: s.validation ? { ...s.validation, best: s.validation.best && { ...s.validation.best, params: add(s.validation.best.params) } } : null,
+      scst: s.scst ? { samples: s.scst.samples, baseline: s.scst.baseline, rewardHistory: add(Float64Array.from(s.scst.rewardHistory)) } : null,
     };
   }
   const lossHistory = add(Float64Array.from(history));
@@ -209,6 +201,10 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordT
         ...s.validation,
         best: s.validation.best && { ...s.validation.best, params: read(s.validation.best.params, 'best parameters') as Float32Array | Float64Array },
       } : null,
+      scst: s.scst ? {
+        samples: s.scst.samples, baseline: s.scst.baseline as ScstBaseline,
+        rewardHistory: Array.from(read(s.scst.rewardHistory, 'scst reward history')),
+      } : null,
     };
   }
   let model: CaptioningRNN;
@@ -266,6 +262,10 @@ function checkHeader(name: string, h: unknown): asserts h is Header {
   }
   if (!isObj(s.blocks) || !Object.values(s.blocks).every(isObj)) bad('solver.blocks must map names to sections');
   if (s.order !== null && !isObj(s.order)) bad('solver.order must be a section or null');
+  const sc = s.scst as Record<string, unknown> | null | undefined;
+  if (sc !== null && sc !== undefined && (!isObj(sc) || !isInt(sc.samples) || typeof sc.baseline !== 'string' || !isObj(sc.rewardHistory))) {
+    bad('solver.scst must be null or { samples, baseline, rewardHistory (a section) }');
+  }
   const v = s.validation as Record<string, unknown> | null | undefined;
   if (v === null || v === undefined) return;
   if (!isObj(v) || !Array.isArray(v.history) || !v.history.every(isObj) || !isInt(v.sinceBest) || typeof v.stopped !== 'boolean') {

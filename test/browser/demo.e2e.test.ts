@@ -75,6 +75,11 @@ describe('demo page', () => {
     expect(await page.locator('#gallery canvas').count()).toBe(8);
     expect(s.losses.length).toBeGreaterThan(10); // the pretrained run's loss curve
     expect(await page.locator('#loss-svg polyline.smooth').count()).toBe(1);
+    // the loaded model's val CIDEr-D and exact-scene accuracy (200 val images, greedy)
+    await page.waitForFunction(() => document.querySelector('#stat-scene')?.textContent?.endsWith('%'));
+    expect(Number(await page.textContent('#stat-cider'))).toBeGreaterThan(1);
+    expect(parseFloat((await page.textContent('#stat-scene'))!)).toBeGreaterThan(80);
+    expect(await page.getAttribute('#stat-scene', 'title')).toMatch(/1 object [\d.]+%, 2 objects [\d.]+%, 3 objects [\d.]+%/);
   });
 
   it('captions a scene composed on the canvas with the pretrained checkpoint (greedy and beam)', async () => {
@@ -118,6 +123,9 @@ describe('demo page', () => {
     expect(s.captions.every((c) => c.length > 0)).toBe(true);
     const shown = await page.locator('#gallery .gen').allTextContents();
     expect(shown).toEqual(s.captions);
+    // validation while training: the metrics line comes from the run's own evaluations (every 100 iterations)
+    await page.waitForFunction(() => /at iteration [1-9]\d*$/.test(document.querySelector('#stat-cider')?.getAttribute('title')?.split(';')[0] ?? ''), null, { timeout: 60_000 });
+    expect(Number(await page.textContent('#stat-cider'))).toBeGreaterThanOrEqual(0);
   });
 
   it('pauses, resumes and stops', async () => {
