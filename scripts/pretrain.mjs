@@ -24,7 +24,7 @@ const arg = (name, fallback) => {
 };
 const out = resolve(root, arg('out', 'assets/shapes-lstm.recap'));
 
-// The demo's model (demo/worker.js uses the same numbers; it trains with npm start's schedule).
+// The demo's and npm start's model (demo/worker.js uses the same numbers).
 export const MODEL = { cellType: 'lstm', inputDim: FEATURE_DIM, wordvecDim: 64, hiddenDim: 128, seed: 0 };
 export const SOLVER = { updateRule: 'adam', optimConfig: { learningRate: 5e-3 }, lrDecay: Number(arg('lr-decay', '0.8')), batchSize: 50, seed: 0 };
 const numEpochs = Number(arg('epochs', '8'));

@@ -27,7 +27,7 @@ describe('parseCommandLine: defaults', () => {
     const { options, given } = train([]);
     expect(options).toEqual({
       data: undefined, maxTrain: undefined, numVal: undefined, dataSeed: undefined,
-      cell: 'lstm', hidden: 128, wordvec: 64, update: 'adam', lr: 5e-3, lrDecay: 0.85, epochs: 10, batch: 50,
+      cell: 'lstm', hidden: 128, wordvec: 64, update: 'adam', lr: 5e-3, lrDecay: 0.85, epochs: 2, batch: 50,
       threads: undefined, seed: 0, out: 'out', resume: false, help: false,
       evalEvery: undefined, evalImages: 500, keepBest: 'cider', patience: undefined, force: false,
       objective: 'xe', init: undefined, scstSamples: 5, scstBaseline: 'greedy',

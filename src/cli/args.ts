@@ -65,7 +65,7 @@ export const TRAIN_FLAGS = {
   update: { kind: 'enum', values: CLI_UPDATE_RULES, default: 'adam', help: 'update rule' },
   lr: { kind: 'number', min: 0, minExclusive: true, max: 10, default: 5e-3, metavar: 'X', help: 'learning rate' },
   lrDecay: { kind: 'number', min: 0, minExclusive: true, max: 1, default: 0.85, metavar: 'X', help: 'learning-rate factor applied after each epoch' },
-  epochs: { kind: 'int', min: 1, max: 1e6, default: 10, metavar: 'N', help: 'epochs (an epoch is floor(captions / batch) iterations)' },
+  epochs: { kind: 'int', min: 1, max: 1e6, default: 2, metavar: 'N', help: 'epochs (an epoch is floor(captions / batch) iterations)' },
   batch: { kind: 'int', min: 1, max: 1e5, default: 50, metavar: 'N', help: 'minibatch size (captions)' },
   threads: { kind: 'int', min: 1, max: 256, metavar: 'N', help: 'threads for the wasm kernels (default: every core; any count gives the same bits)' },
   seed: { kind: 'int', min: 0, max: U32_MAX, default: 0, metavar: 'N', help: 'seed of the weight init and the minibatch draws' },
@@ -447,7 +447,7 @@ export function helpText(topic: CommandName | null): string {
     ...rows.map(([l, r]) => (l.length + 2 > width ? `  ${l}\n  ${' '.repeat(width)}${r}` : `  ${l.padEnd(width)}${r}`)),
     ...(topic === 'train' ? [
       '',
-      '--data defaults to shapes. Defaults of --max-train / --num-val / --data-seed: shapes 4000 / 500 / 0; coco: all captions / - / 231.',
+      '--data defaults to shapes. Defaults of --max-train / --num-val / --data-seed: shapes 16000 / 500 / 0; coco: all captions / - / 231.',
       '--data karpathy:JSON --features PATH prepares the data in memory with recap prepro\'s defaults; prepared:FILE reads a recap prepro file.',
       'With --resume the options come from the checkpoint; only --epochs (to train longer) and --threads may change.',
       'A new run refuses an --out DIR that holds an unfinished run or one of other options: pass --resume to continue it or --force to start over (the same finished run is simply redone: same bits).',

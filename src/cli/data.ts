@@ -6,7 +6,7 @@ import { loadCheckpointFile, loadCocoData, preproKarpathy, readRecapDataFile, ty
 import { UsageError, formatData, type DataSpec, type EvalOptions, type SampleOptions } from './args.js';
 import { encodePng, pngDataUrl } from './report.js';
 
-export const SHAPES_DEFAULTS = { maxTrain: 4000, numVal: 500, dataSeed: 0 };
+export const SHAPES_DEFAULTS = { maxTrain: 16000, numVal: 500, dataSeed: 0 };
 const COCO_DATA_SEED = 231; // the notebooks' np.random.seed(231) before load_coco_data(max_train=...)
 
 export interface DataChoice {
