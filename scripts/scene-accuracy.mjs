@@ -4,8 +4,8 @@
 // greedy decoding, by number of objects, and the wall time of training. Trains the way
 // `recap train` does (CaptioningSolver.train() on every thread), or scores a checkpoint.
 //
-//   npm run build && node scripts/scene-accuracy.mjs [--hidden 128] [--wordvec 64] [--epochs 5]
-//       [--batch 50] [--lr 5e-3] [--lr-decay 0.95] [--num-train 4000] [--num-val 500]
+//   npm run build && node scripts/scene-accuracy.mjs [--hidden 128] [--wordvec 64] [--epochs 2]
+//       [--batch 50] [--lr 5e-3] [--lr-decay 0.85] [--num-train 16000] [--num-val 500]
 //       [--seed 0] [--data-seed 0] [--threads N] [--cell lstm]
 //   node scripts/scene-accuracy.mjs --checkpoint assets/shapes-lstm.recap
 //
@@ -25,7 +25,7 @@ const num = (name, fallback) => Number(arg(name, String(fallback)));
 const checkpoint = arg('checkpoint', null);
 await init({ threads: arg('threads', undefined) === undefined ? undefined : num('threads', 1) });
 const t0 = performance.now();
-const data = shapesData({ numTrain: num('num-train', 4000), numVal: num('num-val', 500), seed: num('data-seed', 0) });
+const data = shapesData({ numTrain: num('num-train', 16000), numVal: num('num-val', 500), seed: num('data-seed', 0) });
 const tData = (performance.now() - t0) / 1000;
 
 let model, config, trainSeconds = 0, finalLoss = NaN;
@@ -34,8 +34,8 @@ if (checkpoint) {
   config = { checkpoint };
 } else {
   config = {
-    cell: arg('cell', 'lstm'), hidden: num('hidden', 128), wordvec: num('wordvec', 64), epochs: num('epochs', 5), batch: num('batch', 50),
-    lr: num('lr', 5e-3), lrDecay: num('lr-decay', 0.95), seed: num('seed', 0), numTrain: data.trainFeatures.shape[0],
+    cell: arg('cell', 'lstm'), hidden: num('hidden', 128), wordvec: num('wordvec', 64), epochs: num('epochs', 2), batch: num('batch', 50),
+    lr: num('lr', 5e-3), lrDecay: num('lr-decay', 0.85), seed: num('seed', 0), numTrain: data.trainFeatures.shape[0],
   };
   model = new CaptioningRNN({
     wordToIdx: data.wordToIdx, inputDim: data.trainFeatures.shape[1], wordvecDim: config.wordvec, hiddenDim: config.hidden,
