@@ -6,10 +6,9 @@
 //
 // Node: worker_threads; browsers: module Web Workers (shared memory needs crossOriginIsolated).
 
-/** One kernel call: the export name, then its numeric arguments. */
-export type Call = [string, ...number[]];
+import type { Call, Kernels } from './kernels.js';
 
-export type Kernels = Record<string, (...args: number[]) => number>;
+export type { Call };
 
 interface WorkerLike {
   postMessage(msg: unknown): void;
@@ -29,7 +28,7 @@ const isNode = typeof process !== 'undefined' && !!(process as { versions?: { no
 /** Executes a call list (on this thread). */
 export function runCalls(kernels: Kernels, calls: readonly Call[]): void {
   for (const call of calls) {
-    const fn = kernels[call[0]];
+    const fn = kernels[call[0]] as ((...args: number[]) => unknown) | undefined;
     if (!fn) throw new Error(`recap: no kernel ${call[0]}`);
     fn(...(call.slice(1) as number[]));
   }

@@ -1,7 +1,8 @@
 // A recap worker thread: instantiates the wasm module on the shared memory it is given, then
 // executes kernel call lists (see parallel.ts). Runs under Node worker_threads and as a module
 // Web Worker.
-import { runCalls, runQueued, type Call, type Kernels } from './threads.js';
+import { runCalls, runQueued } from './threads.js';
+import type { Call, Kernels } from './kernels.js';
 
 type Message =
   | { type: 'init'; id: number; module: WebAssembly.Module; memory: WebAssembly.Memory }
