@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Kernel profile of the CS231n configuration (N=25, T=16, D=512, W=256, H=512, V=1004): times
-// every kernel call of one training forward/backward and of greedy sampling, straight against
-// build/<kind>.wasm (no TS layer), plus sgemm GFLOP/s at the bench shapes.
+// every kernel call of the library's own plans for one training step and for greedy decoding
+// (cold and with its caches; run `npm run build` first), plus, with --gemm / --parts, sgemm
+// GFLOP/s at the bench shapes straight against build/<kind>.wasm.
 //
 //   node bench/profile.mjs [--wasm simd|scalar|relaxed] [--dtype f32|f64] [--cell lstm|rnn]
 //                          [--reps 5] [--gemm] [--only-gemm] [--parts] [--no-scratch]
@@ -107,67 +108,76 @@ if (flag('parts')) {
   process.exit(0);
 }
 
-// ---------------------------------------------------------------- training forward/backward
+// ------------------------------------------- the training step and greedy decoding, as planned
+// The very call lists the library runs (src/model/train-step.ts planStep, src/model/greedy.ts),
+// on the package's runtime (1 thread), each call timed and grouped by phase and kernel.
 const N = +arg('N', 25), T = +arg('T', 16), D = 512, W = 256, H = +arg('H', 512), V = 1004;
-const G = (CELL === 'lstm' ? 4 : 1) * H;
-const P = {
-  W_proj: buf(D * H), b_proj: buf(H), W_embed: buf(V * W), Wx: buf(W * G), Wh: buf(H * G), b: buf(G),
-  W_vocab: buf(H * V), b_vocab: buf(V),
-};
-const dP = Object.fromEntries(Object.keys(P).map((n) => [n, buf({ W_proj: D * H, b_proj: H, W_embed: V * W, Wx: W * G, Wh: H * G, b: G, W_vocab: H * V, b_vocab: V }[n], 0)]));
-const B = {
-  features: buf(N * D, 1), h0: buf(N * H), captionsIn: ibuf(N * T, V), captionsOut: ibuf(N * T, V), mask: ibuf(N * T, 2),
-  x: buf(N * T * W), h: buf(N * T * H), c: buf(N * T * H), gates: buf(N * T * G), dgates: buf(N * T * G),
-  tanhC: buf(N * T * H), dtanhC: buf(N * T * H), dtanh: buf(N * T * H), scores: buf(N * T * V), dscores: buf(N * T * V),
-  dh: buf(N * T * H), dx: buf(N * T * W), dh0: buf(N * H), da: buf(N * T * G), dc: buf(N * H), dfeatures: buf(N * D),
-};
-const calls = [
-  ['affine_forward proj', () => k('affine_forward')(B.h0, B.features, P.W_proj, P.b_proj, N, D, H, SCR)],
-  ['embedding_forward', () => k('word_embedding_forward')(B.x, B.captionsIn, P.W_embed, N * T, V, W)],
-  CELL === 'lstm'
-    ? ['lstm_forward', () => k('lstm_forward')(B.h, B.c, B.gates, B.dgates, B.tanhC, B.dtanhC, B.x, B.h0, P.Wx, P.Wh, P.b, N, T, W, H, SCR)]
-    : ['rnn_forward', () => k('rnn_forward')(B.h, B.dtanh, B.x, B.h0, P.Wx, P.Wh, P.b, N, T, W, H, SCR)],
-  ['affine_forward vocab', () => k('affine_forward')(B.scores, B.h, P.W_vocab, P.b_vocab, N * T, H, V, SCR)],
-  ['softmax_loss', () => k('temporal_softmax_loss')(B.dscores, B.scores, B.captionsOut, B.mask, N, T, V)],
-  ['affine_backward vocab', () => k('affine_backward')(B.dh, dP.W_vocab, dP.b_vocab, B.dscores, B.h, P.W_vocab, N * T, H, V, SCR)],
-  CELL === 'lstm'
-    ? ['lstm_backward', () => k('lstm_backward')(B.dx, B.dh0, dP.Wx, dP.Wh, dP.b, B.da, B.dc, B.dh, B.h, B.c, B.gates, B.dgates, B.tanhC, B.dtanhC, B.x, B.h0, P.Wx, P.Wh, N, T, W, H, SCR)]
-    : ['rnn_backward', () => k('rnn_backward')(B.dx, B.dh0, dP.Wx, dP.Wh, dP.b, B.da, B.dh, B.dtanh, B.x, B.h0, B.h, P.Wx, P.Wh, N, T, W, H, SCR)],
-  ['embedding_backward', () => k('word_embedding_backward')(dP.W_embed, B.dx, B.captionsIn, N * T, V, W, W)],
-  ['affine_backward proj', () => k('affine_backward')(B.dfeatures, dP.W_proj, dP.b_proj, B.dh0, B.features, P.W_proj, N, D, H, SCR)],
-];
-// sampling: one step for N rows, 16 steps
-const S = {
-  x: buf(N * W), h: buf(N * H), hN: buf(N * H), c: buf(N * H), cN: buf(N * H), gates: buf(N * G), dgates: buf(N * G),
-  tanhC: buf(N * H), dtanhC: buf(N * H), dtanh: buf(N * H), scores: buf(N * V), words: ibuf(N, V),
-};
-const sampleCalls = [
-  ['embedding_forward', () => k('word_embedding_forward')(S.x, S.words, P.W_embed, N, V, W)],
-  CELL === 'lstm'
-    ? ['lstm_step_forward', () => k('lstm_step_forward')(S.hN, S.cN, S.gates, S.dgates, S.tanhC, S.dtanhC, S.x, S.h, S.c, P.Wx, P.Wh, P.b, N, W, H, SCR)]
-    : ['rnn_step_forward', () => k('rnn_step_forward')(S.hN, S.dtanh, S.x, S.h, P.Wx, P.Wh, P.b, N, W, H, SCR)],
-  ['affine_forward vocab', () => k('affine_forward')(S.scores, S.hN, P.W_vocab, P.b_vocab, N, H, V, SCR)],
-  ['argmax_rows', () => k('argmax_rows')(S.words, S.scores, N, V, V)],
-];
+const R = await import('../dist/index.js');
+const { kernels } = await import('../dist/core/runtime.js');
+const { planStep } = await import('../dist/model/train-step.js');
+await R.init({ wasm: KIND, threads: 1 });
+const ks = kernels();
+const rng = new R.LegacyRandom(0);
+const wordToIdx = Object.fromEntries(Array.from({ length: V }, (_, i) => [['<NULL>', '<START>', '<END>'][i] ?? `w${i}`, i]));
+const model = new R.CaptioningRNN({ wordToIdx, inputDim: D, wordvecDim: W, hiddenDim: H, cellType: CELL, dtype: DT === 'f64' ? 'float64' : 'float32' });
+// captions of 5-15 words after <START>, then <END> and <NULL> padding (as bench/run.mjs)
+const caps = new Int32Array(N * (T + 1));
+for (let n = 0; n < N; n++) {
+  const len = 5 + rng.randint(11);
+  caps[n * (T + 1)] = 1;
+  for (let t = 1; t <= T; t++) caps[n * (T + 1) + t] = t <= len ? 3 + rng.randint(V - 3) : t === len + 1 ? 2 : 0;
+}
+const features = R.tensor(rng.randnArray(N * D), [N, D], model.config.dtype);
+model.loss(features, R.tensor(caps, [N, T + 1], 'int32')); // loads the batch (sorted, packed) into the workspace
 
-function profile(title, list, times) {
-  const acc = Object.fromEntries(list.map(([n]) => [n, []]));
-  const tot = [];
+/**
+ * Runs a plan REPS times (after one warm-up), timing each call; prints ms per (phase, kernel),
+ * medians over the repetitions. `plan()` returns [phase, calls] pairs and what to do once they ran.
+ */
+function profile(title, plan) {
+  const rows = new Map();
   for (let r = 0; r <= REPS; r++) {
-    const t = Object.fromEntries(list.map(([n]) => [n, 0]));
-    const t0 = now();
-    for (let s = 0; s < times; s++) {
-      for (const [n, f] of list) { const a = now(); f(); t[n] += now() - a; }
+    const { phases, ran } = plan();
+    for (const [phase, calls] of phases) {
+      const seen = new Map();
+      for (const [name, ...args] of calls) {
+        const t0 = now();
+        ks[name](...args);
+        const dt = now() - t0;
+        const key = `${phase} ${name.slice(4)}`;
+        const e = seen.get(key) ?? { calls: 0, ms: 0 };
+        e.calls++;
+        e.ms += dt;
+        seen.set(key, e);
+      }
+      if (r === 0) continue;
+      for (const [key, e] of seen) {
+        const row = rows.get(key) ?? { calls: e.calls, ms: [] };
+        row.ms.push(e.ms);
+        rows.set(key, row);
+      }
     }
-    if (r > 0) { tot.push(now() - t0); for (const [n] of list) acc[n].push(t[n]); }
+    ran?.();
   }
-  const total = median(tot);
-  console.log(`\n${title}: ${total.toFixed(1)} ms (median of ${REPS})`);
-  for (const [n] of list) {
-    const m = median(acc[n]);
-    console.log(`  ${n.padEnd(24)} ${fmt(m, 2)} ms  ${fmt(100 * m / total, 1)} %`);
+  const list = [...rows].map(([key, r]) => [key, r.calls, median(r.ms)]);
+  const total = list.reduce((s, [, , ms]) => s + ms, 0);
+  console.log(`\n${title}: ${total.toFixed(2)} ms (median of ${REPS}, ${KIND} ${DT} ${CELL}, N=${N} T=${T} D=${D} W=${W} H=${H} V=${V})`);
+  for (const [key, calls, ms] of list.sort((a, b) => b[2] - a[2])) {
+    console.log(`  ${key.padEnd(34)} ${String(calls).padStart(5)} calls ${fmt(ms)} ms ${fmt((100 * ms) / total, 1)} %`);
   }
 }
-console.log(`${KIND} ${DT} ${CELL} N=${N} T=${T} D=${D} W=${W} H=${H} V=${V}`);
-profile('training forward+backward (no Adam)', calls, 1);
-profile('greedy sampling, 16 steps', sampleCalls, 16);
+
+profile('training step (forward, loss, backward)', () => {
+  const plan = planStep(model.stepState, N, T, 1);
+  model.params.grads.zero();
+  return { phases: [['pack', plan.pack], ['rows', plan.rows[0]], ['cols', plan.cols[0]]] };
+});
+for (const cache of ['cold', 'warm']) {
+  if (cache === 'warm') while (!model.greedy.foldedValid) model.sample(features, { maxLength: T }); // fill the caches
+  profile(`greedy decoding, ${T} words (${cache}: ${cache === 'cold' ? 'weights packed and x·Wx computed every call' : 'packed weights and the folded table kept'})`, () => {
+    if (cache === 'cold') model.setParams({ b: model.getParams().b }); // a parameter write: nothing cached
+    const plan = model.greedy.plan(features, N, T, 1, 1);
+    return { phases: [['pack', plan.pack], ['fold', plan.fold[0]], ['decode', plan.parts[0]]], ran: plan.commit };
+  });
+}
+model.dispose();

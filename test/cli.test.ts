@@ -1,7 +1,7 @@
 // The `recap` CLI end to end: in-process through main(argv, io) (fast), and as a spawned
 // `node dist/cli/main.js` (shebang entry, exit codes, SIGINT). Small models on tiny data throughout.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,16 +87,6 @@ function pngChunks(png: Uint8Array): { type: string; data: Uint8Array }[] {
   return out;
 }
 
-/** Rebuilds dist/ (tsc) when any source is newer than dist/cli/main.js, so the spawned CLI is current. */
-function ensureBuilt(): void {
-  const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, 'src', f));
-  const stale = !existsSync(CLI) || sources.some((s) => statSync(s).mtimeMs > statSync(CLI).mtimeMs);
-  if (stale) {
-    const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`tsc failed: ${r.stdout}${r.stderr}`);
-  }
-}
-
 function spawnCli(args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
 }
@@ -104,7 +94,6 @@ function spawnCli(args: string[]) {
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'recap-cli-'));
   await init();
-  ensureBuilt();
 });
 
 afterAll(async () => {

@@ -2,7 +2,7 @@
 // reference set) and comparing arrays the way the vectors' manifest prescribes.
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { Tensor, tensor, type DType } from '../src/index.js';
+import { Tensor, relError, tensor, type DType } from '../src/index.js';
 
 export interface VArray { shape: number[]; dtype: 'float64' | 'int32' | 'bool'; data: number[] | boolean[] }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -10,7 +10,10 @@ export type Case = Record<string, any>;
 
 export function loadCases(file: string): Case[] {
   const path = new URL(`./fixtures/${file}`, import.meta.url);
-  return JSON.parse(readFileSync(path, 'utf8')).cases;
+  const cases = JSON.parse(readFileSync(path, 'utf8')).cases;
+  // a test over the cases of an emptied or reshaped fixture would pass having checked nothing
+  if (!Array.isArray(cases) || cases.length === 0) throw new Error(`test/fixtures/${file}: expected a non-empty "cases" array`);
+  return cases;
 }
 
 /** A vector array as a Tensor: float arrays in `floatDType`, int32 and bool (as 0/1) as int32. */
@@ -51,4 +54,37 @@ export function f32Tol(c: Case, name: string): number {
   if (suggested !== undefined) return suggested;
   const observed = c.float32_scale_relative_error_observed?.[name];
   return Math.max(1e-5, observed !== undefined ? 10 * observed : 0);
+}
+
+/** float64 tolerance of the reference vectors (scale-relative). */
+export const F64_TOL = 1e-9;
+/** A case's tolerance for an output array: F64_TOL in float64, the vector's own in float32. */
+export const tolFor = (dtype: DType, c: Case, name: string) => (dtype === 'float64' ? F64_TOL : f32Tol(c, name));
+
+/** Compares outputs `got[k]` with the case's `outputs[map[k]]` at the dtype's tolerance. */
+export function checkAll(c: Case, dtype: DType, got: Record<string, Tensor>, map: Record<string, string>): void {
+  for (const [gotName, wantName] of Object.entries(map)) {
+    expectClose(`${c.name} ${dtype} ${wantName}`, got[gotName], c.outputs[wantName], tolFor(dtype, c, wantName));
+  }
+}
+
+// Gradient checks. The CS231n helpers take centred differences of order 2 with h = 1e-5 by
+// default. Elements whose true gradient is tiny then carry rounding noise of ~eps·|f|/h relative
+// to themselves, so the notebooks accept up to 1e-6 on some arrays. Order 4 (error O(h⁴)) with
+// h = 1e-4 removes that noise and lets every backward pass be held to 1e-7.
+export const GRAD_LIMIT = 1e-7;
+export const GRAD_H = 1e-4;
+export const GRAD_O4 = { order: 4 } as const;
+/** The inputs gradient checks run on: the notebook's seed-231 case and an odd-sized one, of a vector file. */
+export const gradCases = [
+  ['seed231', (file: string) => loadCases(file).find((c) => c.name.startsWith('notebook_seed231'))!],
+  ['odd', (file: string) => loadCases(file).find((c) => c.name.startsWith('odd'))!],
+] as const;
+
+/** Rel errors of every named gradient against its numerical estimate, each below GRAD_LIMIT. */
+export function checkGrads(grads: Record<string, Tensor>, numeric: Record<string, () => Tensor>): void {
+  for (const [name, num] of Object.entries(numeric)) {
+    const err = relError(grads[name], num());
+    expect(err, `${name} rel error ${err}`).toBeLessThan(GRAD_LIMIT);
+  }
 }

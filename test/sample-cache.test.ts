@@ -34,7 +34,11 @@ describe.each([['lstm', 'float32'], ['lstm', 'float64'], ['rnn', 'float32'], ['r
     const feats = tensor(rng.randnArray(N * D), [N, D], 'float64');
     const want = fresh(m, cell, dtype, feats);
     expect(new Set(want).size).toBeGreaterThan(2); // captions that can tell a wrong table apart
-    for (let call = 0; call < 5; call++) expect(Array.from(m.sample(feats, { maxLength: LEN }).data), `call ${call}`).toEqual(want);
+    for (let call = 0; call < 5; call++) {
+      expect(Array.from(m.sample(feats, { maxLength: LEN }).data), `call ${call}`).toEqual(want);
+      // 15 rows a call: the table is built by the third call (45 >= V), and used from then on
+      expect(m.greedy.foldedValid, `folded after call ${call}`).toBe(call >= 2);
+    }
     m.dispose();
   });
 
@@ -44,8 +48,10 @@ describe.each([['lstm', 'float32'], ['lstm', 'float64'], ['rnn', 'float32'], ['r
     m.setParams(randomParams(m, rng, dtype));
     const feats = tensor(rng.randnArray(N * D), [N, D], 'float64');
     for (let call = 0; call < 4; call++) m.sample(feats, { maxLength: LEN }); // folded by now
+    expect(m.greedy.foldedValid).toBe(true);
     const before = Array.from(m.sample(feats, { maxLength: LEN }).data);
     m.setParams(randomParams(m, rng, dtype));
+    expect(m.greedy.foldedValid).toBe(false); // the write made the table stale
     const afterSet = Array.from(m.sample(feats, { maxLength: LEN }).data);
     expect(afterSet).not.toEqual(before);
     expect(afterSet).toEqual(fresh(m, cell, dtype, feats));
@@ -60,7 +66,9 @@ describe.each([['lstm', 'float32'], ['lstm', 'float64'], ['rnn', 'float32'], ['r
     };
     const solver = new CaptioningSolver(m, data, { updateRule: 'sgd', optimConfig: { learningRate: 2 }, batchSize: 4, numEpochs: 3, verbose: false });
     const beforeSteps = Array.from(m.sample(feats, { maxLength: LEN }).data);
+    expect(m.greedy.foldedValid).toBe(true);
     for (let s = 0; s < 3; s++) solver.step();
+    expect(m.greedy.foldedValid).toBe(false);
     const afterSteps = Array.from(m.sample(feats, { maxLength: LEN }).data);
     expect(afterSteps).not.toEqual(beforeSteps);
     expect(afterSteps).toEqual(fresh(m, cell, dtype, feats));

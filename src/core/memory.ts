@@ -1,4 +1,5 @@
 // Buffers in wasm linear memory, and scratch scopes for one API call.
+import { checkMemory } from './check.js';
 import { rt } from './runtime.js';
 import { DTYPE_BYTES as BYTES, type DType, type TypedArray, Tensor, allocTyped, sizeOf } from './tensor.js';
 
@@ -97,6 +98,34 @@ export function allocAll<K extends string>(sizes: BufferSizes<K>): Record<K, Was
     throw e;
   }
   return bufs;
+}
+
+/**
+ * A table of buffers re-made only when its key (e.g. the batch shape) changes. A table that
+ * would not fit is refused before anything changes; the old one is freed before the new one
+ * is allocated, so memory is reused.
+ */
+export class BufferTable<K extends string> {
+  bufs: Record<K, WasmBuffer> | null = null;
+  private key = '';
+
+  /** The buffers for `key`: the current ones, or `sizes()` newly allocated (`what` names the argument in errors). */
+  ensure(key: string, sizes: () => BufferSizes<K>, what: string): Record<K, WasmBuffer> {
+    if (this.bufs && this.key === key) return this.bufs;
+    const table = sizes();
+    checkMemory(what, bufferBytes(table));
+    const old = this.bufs;
+    this.bufs = null;
+    freeAll(old);
+    this.bufs = allocAll(table);
+    this.key = key;
+    return this.bufs;
+  }
+
+  dispose(): void {
+    freeAll(this.bufs);
+    this.bufs = null;
+  }
 }
 
 /** Frees every buffer of a table (null: nothing). */

@@ -7,8 +7,7 @@
 // s-th longest batch row (ties in batch order), so the rows still running at step t are a
 // prefix, and the per-step buffers are packed time-major: step t holds rows
 // [off[t], off[t] + active[t]). R = off[T] packed rows in all.
-import { checkMemory } from '../core/check.js';
-import { type BufferSizes, type WasmBuffer, allocAll, bufferBytes, freeAll } from '../core/memory.js';
+import { type BufferSizes, BufferTable, type WasmBuffer, bufferBytes } from '../core/memory.js';
 import type { ModelConfig } from './config.js';
 
 /** The activation table of a (N, T) batch; f = the model's float dtype. */
@@ -45,7 +44,7 @@ export function batchBytes(c: ModelConfig, N: number, T: number): number {
 export class TrainBatch {
   N = 0;
   T = 0;
-  bufs: Activations | null = null;
+  private readonly table = new BufferTable<keyof Activations>();
   /** rank[n] = the workspace row of batch row n (where its features go). */
   rank = new Int32Array(1);
   /** len[s] = the steps workspace row s runs (0 if it scores none). */
@@ -62,16 +61,10 @@ export class TrainBatch {
 
   /** The activation buffers for (N, T), re-made only when the shape changes; a refused batch changes nothing. */
   resize(N: number, T: number): Activations {
-    if (this.bufs && this.N === N && this.T === T) return this.bufs;
-    const sizes = activationSizes(this.config, N, T);
-    checkMemory('captions', bufferBytes(sizes));
-    const old = this.bufs;
-    this.bufs = null;
-    freeAll(old);
-    this.bufs = allocAll(sizes);
+    const bufs = this.table.ensure(`${N}x${T}`, () => activationSizes(this.config, N, T), 'captions');
     this.N = N;
     this.T = T;
-    return this.bufs;
+    return bufs;
   }
 
   /**
@@ -170,8 +163,12 @@ export class TrainBatch {
     return loss / N;
   }
 
+  /** The buffers of the current shape (null before the first resize). */
+  get bufs(): Activations | null {
+    return this.table.bufs;
+  }
+
   dispose(): void {
-    freeAll(this.bufs);
-    this.bufs = null;
+    this.table.dispose();
   }
 }

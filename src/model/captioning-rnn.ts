@@ -74,7 +74,8 @@ export class CaptioningRNN {
     kernels();
   }
 
-  private get stepState(): StepState {
+  /** @internal what a training step reads and writes (the plan's inputs) */
+  get stepState(): StepState {
     return { config: this.config, params: this.params, batch: this.batch, packed: this.packed };
   }
 

@@ -1,8 +1,7 @@
 // Step-wise decoding: the recurrent state of `rows` sequences advanced one word at a time on
 // this thread (temperature sampling and beam search; greedy decoding shares the buffers but
 // runs as a plan, see greedy.ts).
-import { checkMemory } from '../core/check.js';
-import { type WasmBuffer, allocAll, bufferBytes, freeAll } from '../core/memory.js';
+import { BufferTable, type WasmBuffer } from '../core/memory.js';
 import { type LegacyRandom } from '../core/rng.js';
 import { kernels, scratch } from '../core/runtime.js';
 import { Tensor } from '../core/tensor.js';
@@ -24,7 +23,7 @@ export type StepBufs = Record<keyof ReturnType<typeof stepSizes>, WasmBuffer>;
 
 export class Stepper {
   rows = 0;
-  bufs: StepBufs | null = null;
+  private readonly table = new BufferTable<keyof StepBufs>();
   readonly vocabSize: number;
 
   constructor(private readonly config: ModelConfig, private readonly params: ParamBlock) {
@@ -33,15 +32,14 @@ export class Stepper {
 
   /** Buffers for `rows` sequences, re-made only when the count changes. */
   ensure(rows: number): StepBufs {
-    if (this.bufs && this.rows === rows) return this.bufs;
-    const sizes = stepSizes(this.config, rows);
-    checkMemory('features', bufferBytes(sizes));
-    const old = this.bufs;
-    this.bufs = null;
-    freeAll(old);
-    this.bufs = allocAll(sizes);
+    const bufs = this.table.ensure(String(rows), () => stepSizes(this.config, rows), 'features');
     this.rows = rows;
-    return this.bufs;
+    return bufs;
+  }
+
+  /** The buffers of the current row count (null before the first ensure). */
+  get bufs(): StepBufs | null {
+    return this.table.bufs;
   }
 
   /** h0 = features·W_proj + b_proj for each image, repeated `copies` times per image; c0 = 0. */
@@ -92,8 +90,7 @@ export class Stepper {
   }
 
   dispose(): void {
-    freeAll(this.bufs);
-    this.bufs = null;
+    this.table.dispose();
   }
 }
 

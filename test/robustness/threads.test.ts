@@ -43,6 +43,7 @@ describe('threads: failing workers', () => {
     await expect(within(solver.stepAsync(), 20_000, 'second step')).rejects.toThrow(/failed earlier.*dispose\(\) and init\(\) again/);
     await expect(within(solver.train(), 20_000, 'train')).rejects.toThrow(/failed earlier/);
     expect(solver.iteration).toBe(iteration);
+    expect(solver.getState().optimConfig.t).toBe(iteration); // Adam counted only the steps that ran
     const after = model.getParams();
     for (const k of Object.keys(params) as (keyof typeof params)[]) expect(Array.from(after[k].data), k).toEqual(Array.from(params[k].data));
     solver.dispose();
@@ -55,12 +56,20 @@ describe('threads: failing workers', () => {
     const { model, solver } = setup();
     await solver.stepAsync();
     const iteration = solver.iteration;
+    const params = model.getParams();
+    const state = solver.getState();
     const w = workers()[0];
     // post the step, then kill the worker while its part is queued or running
     const step = solver.stepAsync();
     void w.terminate();
     await expect(within(step, 20_000, 'step with a worker killed mid-way')).rejects.toThrow(/worker|exited/);
     expect(solver.iteration).toBe(iteration);
+    // the parameters, Adam's step count and its moment blocks are those of the last good step
+    const after = model.getParams();
+    for (const k of Object.keys(params) as (keyof typeof params)[]) expect(Array.from(after[k].data), k).toEqual(Array.from(params[k].data));
+    const now = solver.getState();
+    expect(now.optimConfig.t).toBe(state.optimConfig.t);
+    for (const k of ['m', 'v']) expect(Array.from(now.blocks[k]), k).toEqual(Array.from(state.blocks[k]));
     solver.dispose();
     model.dispose();
   });

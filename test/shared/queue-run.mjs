@@ -1,5 +1,6 @@
 // Pool.runQueue on 2 threads: 9 independent call lists, the first one slow (so the worker takes
-// most of the rest); every list must run exactly once. Then a list naming no kernel must reject
+// most of the rest); every list must run exactly once (each ADDS its row into dst, so a list run
+// twice or skipped shows). Then a list naming no kernel must reject
 // the run, and the pool must keep working. Prints one JSON line. Used by test/threads-queue.test.ts.
 import { init } from '../../dist/index.js';
 import { kernels, rt } from '../../dist/core/runtime.js';
@@ -16,7 +17,7 @@ const big = new WasmBuffer('float32', 512 * 512);
 big.zero();
 const parts = [];
 for (let p = 0; p < n; p++) {
-  const c = [['f32_copy_rows', dst.ptr + p * len * 4, src.ptr + p * len * 4, 1, len]];
+  const c = [['f32_colsum', dst.ptr + p * len * 4, src.ptr + p * len * 4, 1, len, len]]; // dst row p += src row p
   if (p === 0) for (let r = 0; r < 20; r++) c.push(['f32_gemm_nn', big.ptr, big.ptr, big.ptr, 256, 256, 256, 512, 512, 512, 0, 0]);
   parts.push(c);
 }
