@@ -15,8 +15,8 @@ export const OUT = "src/core/kernels.generated.ts";
 /** AssemblyScript value types the TypeScript side sees as plain numbers (i64/u64 would be bigint). */
 const NUMBER_TYPES = new Set(["i8", "u8", "i16", "u16", "i32", "u32", "isize", "usize", "f32", "f64", "bool"]);
 
-function parse(file) {
-  return ts.createSourceFile(file, readFileSync(join(ROOT, file), "utf8"), ts.ScriptTarget.Latest, true);
+function parse(root, file) {
+  return ts.createSourceFile(file, readFileSync(join(root, file), "utf8"), ts.ScriptTarget.Latest, true);
 }
 
 function tsType(node, where) {
@@ -26,60 +26,66 @@ function tsType(node, where) {
   throw new Error(`${where}: kernel type '${text}' has no TypeScript mapping (use an i32/usize/f32/f64 argument)`);
 }
 
-/** The exported functions of `file` by name: { params: [{ name, optional }], returns, file }. */
-function functionsOf(file) {
+/** The exported non-generic function declarations of `file` by name: { node, file }. */
+function functionsOf(root, file) {
   const out = new Map();
-  for (const st of parse(file).statements) {
+  for (const st of parse(root, file).statements) {
     if (!ts.isFunctionDeclaration(st) || !st.name || st.typeParameters) continue;
     if (!st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
-    const where = `${file}: ${st.name.text}`;
-    const params = st.parameters.map((p) => {
-      tsType(p.type, `${where}(${p.name.getText()})`);
-      return { name: p.name.getText(), optional: !!p.initializer };
-    });
-    out.set(st.name.text, { params, returns: tsType(st.type, where), file });
+    out.set(st.name.text, { node: st, file });
   }
   return out;
 }
 
-/** Every export of the module in index.ts order: its own functions and `export { ... } from "./x"`. */
-export function kernelExports() {
+/** One export's signature: { name, params (names), returns, file }. */
+function signature(name, { node, file }) {
+  const where = `${file}: ${node.name.text}`;
+  const params = node.parameters.map((p) => {
+    tsType(p.type, `${where}(${p.name.getText()})`);
+    // a JS caller that leaves an argument out passes undefined (NaN or 0), never the default
+    if (p.initializer) throw new Error(`${where}(${p.name.getText()}): an exported kernel takes every argument (no default)`);
+    return p.name.getText();
+  });
+  return { name, params, returns: tsType(node.type, where), file };
+}
+
+/** Every export of the module in entry order: its own functions and `export { ... } from "./x"`. */
+function kernelExports(root, entry) {
   const exports = [];
-  const own = functionsOf(ENTRY);
-  for (const st of parse(ENTRY).statements) {
+  const own = functionsOf(root, entry);
+  for (const st of parse(root, entry).statements) {
     if (ts.isFunctionDeclaration(st) && st.name && own.has(st.name.text)) {
-      exports.push({ name: st.name.text, ...own.get(st.name.text) });
+      exports.push(signature(st.name.text, own.get(st.name.text)));
     } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && st.exportClause && ts.isNamedExports(st.exportClause)) {
-      const file = relative(ROOT, join(ROOT, dirname(ENTRY), `${st.moduleSpecifier.text}.ts`));
-      const fns = functionsOf(file);
+      const file = relative(root, join(root, dirname(entry), `${st.moduleSpecifier.text}.ts`));
+      const fns = functionsOf(root, file);
       for (const el of st.exportClause.elements) {
         const local = (el.propertyName ?? el.name).text;
         const fn = fns.get(local);
-        if (!fn) throw new Error(`${ENTRY}: ${local} is not an exported non-generic function of ${file}`);
-        exports.push({ name: el.name.text, ...fn });
+        if (!fn) throw new Error(`${entry}: ${local} is not an exported non-generic function of ${file}`);
+        exports.push(signature(el.name.text, fn));
       }
     }
   }
   return exports;
 }
 
-/** The generated module's text. */
-export function kernelTypes() {
-  const exports = kernelExports();
+/** The generated module's text, from `entry` (a path below `root`). */
+export function kernelTypes(root = ROOT, entry = ENTRY) {
+  const exports = kernelExports(root, entry);
   const byName = new Map(exports.map((e) => [e.name, e]));
-  const sig = (e) => `(${e.params.map((p) => `${p.name}${p.optional ? "?" : ""}: number`).join(", ")}): ${e.returns}`;
+  const sig = (e) => `(${e.params.map((p) => `${p}: number`).join(", ")}): ${e.returns}`;
   for (const e of exports) {
     const m = /^f(32|64)_(.+)$/.exec(e.name);
     if (!m) continue;
-    const twin = byName.get(`f${m[1] === "32" ? "64" : "32"}_${m[2]}`);
-    if (!twin) throw new Error(`${e.file}: ${e.name} has no ${m[1] === "32" ? "f64" : "f32"} twin export`);
-    if (sig(twin) !== sig(e)) throw new Error(`${e.file}: ${e.name}${sig(e)} and ${twin.name}${sig(twin)} differ`);
+    const twin = byName.get(`f${m[1] === "32" ? "64" : "32"}_${m[2]}`); // a kernel may exist in one precision only
+    if (twin && sig(twin) !== sig(e)) throw new Error(`${e.file}: ${e.name}${sig(e)} and ${twin.name}${sig(twin)} differ`);
   }
   const lines = [
-    `// generated by scripts/kernel-types.mjs from ${ENTRY} -- do not edit`,
+    `// generated by scripts/kernel-types.mjs from ${entry} -- do not edit`,
     "// The wasm kernel exports as TypeScript sees them (assembly/README.md has each contract).",
     "",
-    "/** The module's exports: name, parameter names and count. f32_<name> and f64_<name> share one signature. */",
+    "/** The module's exports: name, parameter names and count. Where both f32_<name> and f64_<name> exist they share one signature. */",
     "export interface Kernels {",
   ];
   let file = null;

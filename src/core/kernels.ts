@@ -17,7 +17,9 @@ export type KernelName = keyof Kernels;
 export type Call = { [K in KernelName]: [K, ...Parameters<Kernels[K]>] }[KernelName];
 
 /** The kernels exported in both precisions, by their name without the f32_/f64_ prefix. */
-export type FloatKernelName = { [K in KernelName]: K extends `f32_${infer B}` ? B : never }[KernelName];
+export type FloatKernelName = {
+  [K in KernelName]: K extends `f32_${infer B}` ? (`f64_${B}` extends KernelName ? B : never) : never;
+}[KernelName];
 
 /** The kernels of one precision by plain name (f32_<name> and f64_<name> share one signature). */
 export type FloatKernels = { [K in FloatKernelName]: Kernels[`f32_${K}`] };
@@ -30,7 +32,10 @@ export function ofPrecision(ks: Kernels, p: Precision): FloatKernels {
   if (!both) {
     const pick = (prefix: Precision) => {
       const out: Record<string, unknown> = {};
-      for (const [name, fn] of Object.entries(ks)) if (name.startsWith(prefix)) out[name.slice(prefix.length)] = fn;
+      for (const [name, fn] of Object.entries(ks)) {
+        const plain = name.slice(prefix.length);
+        if (name.startsWith(prefix) && `f32_${plain}` in ks && `f64_${plain}` in ks) out[plain] = fn;
+      }
       return out as FloatKernels;
     };
     both = { f32_: pick('f32_'), f64_: pick('f64_') };

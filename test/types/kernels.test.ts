@@ -23,6 +23,18 @@ describe('typed kernel surface', () => {
     expect(readFileSync(OUT, 'utf8')).toBe(kernelTypes());
   });
 
+  it('the generator follows re-exports, keeps single-precision kernels, and refuses what it cannot type', () => {
+    const text = kernelTypes(process.cwd(), 'test/types/fixture/index.ts');
+    expect(text).toContain('  f32_scale(x: number, n: number, s: number): void;\n  f64_scale(x: number, n: number, s: number): void;');
+    expect(text).toContain('  f64_only(x: number, n: number): number;');
+    expect(text).toContain('  heap_base(): number;');
+    const refuse = (entry: string) => () => kernelTypes(process.cwd(), `test/types/fixture/${entry}.ts`);
+    expect(refuse('twisted')).toThrow(/f32_twisted\(x: number, s: number\): void and f64_twisted\(x: number, n: number, s: number\): void differ/);
+    expect(refuse('wide')).toThrow(/f32_wide\(x\): kernel type 'i64' has no TypeScript mapping/);
+    expect(refuse('missing')).toThrow(/f32_missing is not an exported non-generic function/);
+    expect(refuse('defaulted')).toThrow(/f32_defaulted\(n\): an exported kernel takes every argument/);
+  });
+
   describe('at run time', () => {
     beforeAll(() => init());
     it('ofPrecision maps plain names to the precision’s exports', () => {
