@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Node tests. Browser tests live in test/browser and run with vitest.browser.config.ts.
+// Node tests. Browser tests live in test/browser (vitest.browser.config.ts), package tests in
+// test/package (vitest.package.config.ts).
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/browser/**', 'node_modules/**'],
+    exclude: ['test/browser/**', 'test/package/**', 'node_modules/**'], // those have their own configs
     // dist/ and the wasm are rebuilt first when a source changed (thread and CLI tests run dist/)
     globalSetup: ['test/support/build-first.ts'],
     pool: 'forks',

@@ -32,9 +32,10 @@ export const ISOLATION_HEADERS = {
 
 /**
  * Starts the server. `mounts` maps URL prefixes to directories (longest prefix wins);
- * `isolation: false` leaves out the COOP/COEP headers. Resolves to { server, port, url, close() }.
+ * `isolation: false` leaves out the COOP/COEP headers; `headers` are added to every response
+ * (tests: a Content-Security-Policy). Resolves to { server, port, url, close() }.
  */
-export function startServer({ port = 8231, host = '127.0.0.1', mounts, isolation = true } = {}) {
+export function startServer({ port = 8231, host = '127.0.0.1', mounts, isolation = true, headers: extra = {} } = {}) {
   const table = Object.entries(mounts ?? {
     '/recap/': join(root, 'dist'),
     '/assets/': join(root, 'assets'),
@@ -42,7 +43,7 @@ export function startServer({ port = 8231, host = '127.0.0.1', mounts, isolation
   }).sort((a, b) => b[0].length - a[0].length);
 
   const server = createServer((req, res) => {
-    const headers = { ...(isolation ? ISOLATION_HEADERS : {}), 'Cache-Control': 'no-store' };
+    const headers = { ...(isolation ? ISOLATION_HEADERS : {}), ...extra, 'Cache-Control': 'no-store' };
     let pathname;
     try {
       pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);

@@ -8,6 +8,7 @@ import { simdWasm, scalarWasm, relaxedWasm, threadsWasm } from './embedded.js';
 import { Pool } from './threads.js';
 import { type FloatKernels, type Kernels, ofPrecision } from './kernels.js';
 import { type DType, precision } from './tensor.js';
+import { type NodeOs, isNode, nodeBuiltin } from './platform.js';
 
 export type WasmKind = 'simd' | 'scalar' | 'relaxed';
 export interface InitOptions {
@@ -148,10 +149,9 @@ const MAX_SHARED_PAGES = 16384;
 
 async function threadCount(requested: number | undefined, kind: Runtime['kind']): Promise<number> {
   const g = globalThis as unknown as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
-  const isNode = typeof process !== 'undefined' && !!(process as { versions?: { node?: string } }).versions?.node;
   let cores = 1;
   if (isNode) {
-    const os = await import('node:os');
+    const os = await nodeBuiltin<NodeOs>('os');
     cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   } else {
     cores = g.navigator?.hardwareConcurrency ?? 1;

@@ -1,14 +1,18 @@
 // Worker threads sharing one wasm memory. Each worker instantiates the same module on the
 // shared memory and executes lists of kernel calls ([name, ...args]) that the main thread
 // plans; partition 0 of every phase runs on the calling thread. A training step is planned so
-// that its results do not depend on how many partitions there are (src/model.ts), so any
+// that its results do not depend on how many partitions there are (src/model/), so any
 // thread count gives bit-identical parameters and losses.
 //
-// Node: worker_threads; browsers: module Web Workers (shared memory needs crossOriginIsolated).
+// Node (and Deno, Bun): worker_threads; browsers: module Web Workers (shared memory needs
+// crossOriginIsolated). Either way the worker is one self-contained script embedded in the
+// package (worker-source.ts), started from a data: URL (Node) or a Blob URL (browsers), so it
+// starts in any bundle without a worker file to locate.
+import { runCalls, runQueued, type Call, type Kernels } from './calls.js';
+import { type NodeWorkerThreads, isNode, nodeBuiltin } from './platform.js';
+import { workerSource } from './worker-source.js';
 
-import type { Call, Kernels } from './kernels.js';
-
-export type { Call };
+export { runCalls, runQueued, type Call, type Kernels };
 
 interface WorkerLike {
   postMessage(msg: unknown): void;
@@ -21,26 +25,6 @@ interface WorkerLike {
 interface Pending {
   resolve: () => void;
   reject: (e: Error) => void;
-}
-
-const isNode = typeof process !== 'undefined' && !!(process as { versions?: { node?: string } }).versions?.node;
-
-/** Executes a call list (on this thread). */
-export function runCalls(kernels: Kernels, calls: readonly Call[]): void {
-  for (const call of calls) {
-    const fn = kernels[call[0]] as ((...args: number[]) => unknown) | undefined;
-    if (!fn) throw new Error(`recap: no kernel ${call[0]}`);
-    fn(...(call.slice(1) as number[]));
-  }
-}
-
-/** Takes call lists from `parts` by the shared counter and executes them, until none is left. */
-export function runQueued(kernels: Kernels, parts: readonly (readonly Call[])[], counter: Int32Array): void {
-  for (;;) {
-    const i = Atomics.add(counter, 0, 1);
-    if (i >= parts.length) return;
-    runCalls(kernels, parts[i]);
-  }
 }
 
 export class Pool {
@@ -156,23 +140,47 @@ export class Pool {
   }
 }
 
+/** Where a worker is started from: a data: URL (Node), a Blob URL (browsers); made once. */
+let workerUrl: string | null = null;
+function workerScriptUrl(): string {
+  if (workerUrl) return workerUrl;
+  workerUrl = isNode
+    ? `data:text/javascript,${encodeURIComponent(workerSource)}`
+    : URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
+  return workerUrl;
+}
+
+/** How a failed worker start is reported: why, and which script URL (shortened) failed. */
+function startError(why: string, url: string): Error {
+  const shown = url.length > 100 ? `${url.slice(0, 60)}…` : url; // a data: URL carries the whole source
+  return new Error(`${why}; worker script ${shown}`);
+}
+
 async function spawn(onMessage: (msg: { id: number; error?: string }) => void, onError: (e: Error) => void): Promise<WorkerLike> {
-  // from the compiled package: dist/worker.js beside this file; when this file runs from its
-  // TypeScript source (vitest), the compiled worker in dist/
-  const url = import.meta.url.endsWith('.ts') ? new URL('../../dist/core/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url);
+  const url = workerScriptUrl();
   if (isNode) {
-    const { Worker } = await import('node:worker_threads');
-    const w = new Worker(url);
+    const { Worker } = await nodeBuiltin<NodeWorkerThreads>('worker_threads');
+    let w: InstanceType<typeof Worker>;
+    try {
+      w = new Worker(new URL(url));
+    } catch (e) {
+      throw startError(`worker_threads refused the worker (${(e as Error).message})`, url);
+    }
     w.on('message', onMessage);
-    w.on('error', (e: Error) => onError(e));
+    w.on('error', (e: Error) => onError(startError(e.message, url)));
     w.on('exit', (code: number) => onError(new Error(`worker exited with code ${code}`)));
     return w; // ref'd until the pool is ready (Pool.start), then only while a run computes
   }
-  const w = new Worker(url, { type: 'module' });
+  let w: Worker;
+  try {
+    w = new Worker(url, { type: 'module' });
+  } catch (e) {
+    throw startError(`the browser refused to start a module worker (${(e as Error).message}; a Content-Security-Policy needs worker-src blob:)`, url);
+  }
   w.onmessage = (e: MessageEvent) => onMessage(e.data);
   w.onerror = (e: ErrorEvent) => {
     e.preventDefault();
-    onError(new Error(e.message || 'worker error'));
+    onError(startError(e.message || 'the worker failed to load or run (blocked by a Content-Security-Policy without worker-src blob:, or no module workers here)', url));
   };
   return w;
 }

@@ -1,8 +1,14 @@
 // A recap worker thread: instantiates the wasm module on the shared memory it is given, then
-// executes kernel call lists (see parallel.ts). Runs under Node worker_threads and as a module
-// Web Worker.
-import { runCalls, runQueued } from './threads.js';
-import type { Call, Kernels } from './kernels.js';
+// executes kernel call lists (see threads.ts). Runs under Node worker_threads (also Deno's and
+// Bun's) and as a module Web Worker.
+//
+// Not loaded from a file: scripts/build-worker.mjs bundles this file and what it imports into
+// one self-contained script, embedded as a string in worker-source.ts, which threads.ts starts
+// from a Blob URL (browsers: it inherits the page's cross-origin isolation, and no bundler has
+// to find, copy or rewrite a worker file) or a data: URL (Node). Keep its imports to
+// calls.ts and platform.ts, which import nothing.
+import { runCalls, runQueued, type Call, type Kernels } from './calls.js';
+import { type NodeWorkerThreads, isNode, nodeBuiltin } from './platform.js';
 
 type Message =
   | { type: 'init'; id: number; module: WebAssembly.Module; memory: WebAssembly.Memory }
@@ -36,9 +42,8 @@ async function handle(msg: Message, reply: (m: unknown) => void): Promise<void> 
   }
 }
 
-const isNode = typeof process !== 'undefined' && !!(process as { versions?: { node?: string } }).versions?.node;
 if (isNode) {
-  const { parentPort } = await import('node:worker_threads');
+  const { parentPort } = await nodeBuiltin<NodeWorkerThreads>('worker_threads');
   parentPort!.on('message', (msg: Message) => void handle(msg, (m) => parentPort!.postMessage(m)));
 } else {
   const scope = self as unknown as { onmessage: (e: MessageEvent) => void; postMessage: (m: unknown) => void };

@@ -20,6 +20,6 @@ export default function setup(): void {
   const built = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
   const wasmStale = !existsSync(join(ROOT, 'src', 'core', 'embedded.ts')) || newest('assembly') > statSync(join(ROOT, 'src', 'core', 'embedded.ts')).mtimeMs;
   if (!wasmStale && newest('src') <= built) return;
-  const r = spawnSync('npm', ['run', wasmStale ? 'build' : 'build:ts'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync('npm', ['run', wasmStale ? 'build' : 'build:js'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build before tests failed:\n${r.stdout}${r.stderr}`);
 }
