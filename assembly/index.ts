@@ -35,6 +35,9 @@ export {
   f32_argmax_rows, f64_argmax_rows, f32_log_softmax_rows, f64_log_softmax_rows,
 } from "./softmax";
 export {
+  f32_block_ngrams, f64_block_ngrams, f32_beam_select, f64_beam_select,
+} from "./beam";
+export {
   f32_sgd, f64_sgd, f32_sgd_momentum, f64_sgd_momentum, f32_rmsprop, f64_rmsprop,
   f32_adam, f64_adam, f32_adam_a2, f64_adam_a2, f32_clip_scale, f64_clip_scale,
   f32_sum_squares, f64_sum_squares, f32_all_finite, f64_all_finite,
@@ -47,3 +50,5 @@ export function heap_base(): usize { return __heap_base; }
 // Math.exp/log may differ in the last bit between engines; sqrt is exact everywhere).
 export function math_exp(x: f64): f64 { return Math.exp(x); }
 export function math_log(x: f64): f64 { return Math.log(x); }
+// x^y for the COCO caption metrics (BLEU's n-th roots, CIDEr-D's e^x taken as np.e ** x).
+export function math_pow(x: f64, y: f64): f64 { return Math.pow(x, y); }

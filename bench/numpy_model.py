@@ -12,6 +12,7 @@ on stdout. Every time is measured here with time.perf_counter, around the measur
   {"cmd": "setup", "key", "cell","dtype","N","T","D","W","H","V","seed"}  -> {"ok": true}
   {"cmd": "step", "key"}                               -> {"seconds", "loss"}   one solver step
   {"cmd": "sample", "key", "maxLength"}                -> {"seconds"}           greedy sampling
+  {"cmd": "sample_one", "key", "maxLength", "beamSize"} -> {"seconds"}          one image: greedy or beam search
   {"cmd": "drop", "key"}                               -> frees a model
   {"cmd": "quit"}
 
@@ -217,6 +218,7 @@ class CaptioningRNN:
         vocab_size = len(word_to_idx)
         self._null = word_to_idx['<NULL>']
         self._start = word_to_idx['<START>']
+        self._end = word_to_idx.get('<END>')
         rng = np.random.RandomState(seed)
         G = {'lstm': 4, 'rnn': 1}[cell_type] * hidden_dim
         p = {}
@@ -270,6 +272,50 @@ class CaptioningRNN:
             scores, _ = affine_forward(h, P['W_vocab'], P['b_vocab'])
             word = np.argmax(scores, axis=1)
             captions[:, t] = word
+        return captions
+
+    def sample_beam(self, features, max_length=30, beam_size=3):
+        """Beam search of width k per image, written the plain numpy way: summed log-probabilities,
+        a beam that emits <END> is finished and competes with the live beams as it is, stop when
+        every beam has finished. Returns the best caption per image."""
+        N, k = features.shape[0], beam_size
+        P = self.params
+        captions = self._null * np.ones((N, max_length), dtype=np.int32)
+        for n in range(N):
+            h, _ = affine_forward(features[n:n + 1], P['W_proj'], P['b_proj'])
+            h = np.repeat(h, k, axis=0)
+            c = np.zeros_like(h)
+            score = np.full(k, -np.inf)
+            score[0] = 0.0
+            done = np.zeros(k, dtype=bool)
+            seqs = self._null * np.ones((k, max_length), dtype=np.int32)
+            word = self._start * np.ones(k, dtype=np.int32)
+            for t in range(max_length):
+                x, _ = word_embedding_forward(word, P['W_embed'])
+                if self.cell_type == 'rnn':
+                    h, _ = rnn_step_forward(x, h, P['Wx'], P['Wh'], P['b'])
+                else:
+                    h, c, _ = lstm_step_forward(x, h, c, P['Wx'], P['Wh'], P['b'])
+                scores, _ = affine_forward(h, P['W_vocab'], P['b_vocab'])
+                shifted = scores - scores.max(axis=1, keepdims=True)
+                logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+                V = logp.shape[1]
+                cand = score[:, None] + logp  # (k, V): extensions of the live beams
+                cand[done] = -np.inf
+                carried = np.where(done, score, -np.inf)  # (k): finished beams as they are
+                flat = np.concatenate([cand.ravel(), carried])
+                best = np.argsort(-flat, kind='stable')[:k]
+                beam = np.where(best < k * V, best // V, best - k * V)
+                new_word = np.where(best < k * V, best % V, -1)
+                seqs = seqs[beam]
+                seqs[new_word >= 0, t] = new_word[new_word >= 0]
+                score = flat[best]
+                done = done[beam] | (new_word == self._end) | (new_word < 0)
+                word = np.where(new_word >= 0, new_word, self._null).astype(np.int32)
+                h, c = h[beam], c[beam]
+                if done.all():
+                    break
+            captions[n] = seqs[0]
         return captions
 
 
@@ -343,6 +389,13 @@ class Bench:
     def sample(self, max_length):
         features = self.feats[self.idxs[np.arange(self.N) % self.caps.shape[0]]]
         return self.model.sample(features, max_length)
+
+    def sample_one(self, max_length, beam_size):
+        """One image's caption (the first image): greedy (beam_size 1) or beam search."""
+        features = self.feats[self.idxs[:1]]
+        if beam_size == 1:
+            return self.model.sample(features, max_length)
+        return self.model.sample_beam(features, max_length, beam_size)
 
 
 # ---------------------------------------------------------------- BLAS introspection
@@ -474,6 +527,11 @@ def serve():
                 b = benches[req['key']]
                 t0 = time.perf_counter()
                 b.sample(req['maxLength'])
+                res = {'seconds': time.perf_counter() - t0}
+            elif cmd == 'sample_one':
+                b = benches[req['key']]
+                t0 = time.perf_counter()
+                b.sample_one(req['maxLength'], req['beamSize'])
                 res = {'seconds': time.perf_counter() - t0}
             elif cmd == 'drop':
                 benches.pop(req['key'], None)

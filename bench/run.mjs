@@ -9,8 +9,9 @@
 //
 // Sections: wasm SIMD peak (bench/peak.wat, 12 f32x4 accumulators), sgemm in the three
 // transposition forms, the CS231n training step (solver step: forward, backward, Adam) and
-// greedy sampling, step-time scaling with N, T and H, peak memory of a training run (fresh
-// processes), and PASS/MISS per target. Writes bench/RESULTS.md and bench/results.json.
+// greedy sampling, single-image caption latency (greedy, beam 3, beam 5), step-time scaling
+// with N, T and H, peak memory of a training run (fresh processes), and PASS/MISS per target.
+// Writes bench/RESULTS.md and bench/results.json.
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -427,6 +428,38 @@ for (const cell of ['lstm', 'rnn']) {
   }
 }
 
+// ---- single-image caption latency: greedy, beam 3, beam 5 (what a web page does per image)
+log('\n## single-image caption latency (LSTM float32, CS231n config, maxLength 16, 1 thread): greedy, beam 3, beam 5');
+results.latency = [];
+{
+  const { D, W, H } = BASE;
+  const d = syntheticData(BASE.N, BASE.T, D, BASE.V, 0);
+  const model = new R.CaptioningRNN({ wordToIdx: wordToIdxBase, inputDim: D, wordvecDim: W, hiddenDim: H, cellType: 'lstm', dtype: 'float32', seed: 0 });
+  // steady state of a page that captions images one by one: the folded table W_embed·Wx is built
+  // once V rows have been decoded with these weights (here by one 25-image greedy call)
+  model.sample(R.tensor(sampleFeatures(d, BASE.N, D), [BASE.N, D], 'float32'), { maxLength: SAMPLE_LEN });
+  const feats = R.tensor(sampleFeatures(d, 1, D), [1, D], 'float32');
+  const tfm = makeTfjsModel({ cell: 'lstm', ...BASE, variant: 'flags' });
+  const npKey = haveNumpy ? `m${keyNo++}` : null;
+  if (npKey) await NP[1].request({ cmd: 'setup', key: npKey, cell: 'lstm', dtype: 'float32', ...BASE, seed: 0 });
+  for (const k of [1, 3, 5]) {
+    const impls = [
+      { name: 'recap', once: async () => { const t0 = now(); model.sample(feats, { maxLength: SAMPLE_LEN, beamSize: k }); return (now() - t0) / 1e3; } },
+      { name: 'tfjs', once: async () => { const t0 = now(); tfm.sampleOne(SAMPLE_LEN, k); return (now() - t0) / 1e3; }, collect: true, settleMs: 50 },
+    ];
+    if (npKey) impls.push({ name: 'numpy1', once: async () => (await NP[1].request({ cmd: 'sample_one', key: npKey, maxLength: SAMPLE_LEN, beamSize: k })).seconds });
+    const r = await interleave(impls, C.sampleWarm, C.sampleReps);
+    const row = { beam: k, reps: C.sampleReps, recap: ms(r.recap.median), tfjs: ms(r.tfjs.median), numpy1: r.numpy1 ? ms(r.numpy1.median) : null };
+    results.latency.push(row);
+    log(`${k === 1 ? 'greedy ' : `beam ${k} `} recap ${fmt(row.recap)} ms | tfjs ${fmt(row.tfjs)} ms` + (row.numpy1 !== null ? ` | numpy 1t ${fmt(row.numpy1)} ms` : ''));
+  }
+  const g = results.latency[0].recap;
+  for (const row of results.latency) row.recapVsGreedy = row.recap / g;
+  if (npKey) await NP[1].request({ cmd: 'drop', key: npKey });
+  tfm.dispose();
+  model.dispose();
+}
+
 // ---- scaling (recap, and numpy 1 thread for comparison): LSTM float32, one dimension at a time
 log(`\n## scaling of the LSTM float32 step time (recap${haveNumpy ? '; numpy 1 thread alongside' : ''})`);
 results.scaling = [];
@@ -524,6 +557,8 @@ targets.push({ target: 'LSTM step f32: 2 threads ≥ 1.7x the 1-thread throughpu
 const samp32 = results.sample.find((r) => r.cell === 'lstm' && r.dtype === 'float32');
 targets.push({ target: 'greedy sampling LSTM f32 N=25 at least as fast as numpy 1 thread', value: samp32.numpy1 === null ? 'numpy n/a' : `recap/numpy = ${fmt(samp32.recap / samp32.numpy1, 2)} (${fmt(samp32.recap)} vs ${fmt(samp32.numpy1)} ms)`, ok: samp32.numpy1 === null ? null : samp32.recap <= samp32.numpy1 });
 const fl = results.flat;
+const beam3 = results.latency.find((r) => r.beam === 3);
+targets.push({ target: 'beam 3 of one image (LSTM f32, CS231n config, 16 words, 1 thread) within 2x greedy', value: `${fmt(beam3.recapVsGreedy, 2)}x (${fmt(beam3.recap)} vs ${fmt(results.latency[0].recap)} ms; beam 5: ${fmt(results.latency[2].recapVsGreedy, 2)}x)`, ok: beam3.recapVsGreedy <= 2 });
 targets.push({ target: `resident memory flat after warm-up over a ${C.flatSteps}-step training run (RSS growth < 8 MiB, wasm memory unchanged)`,
   value: fl.error ? `failed: ${fl.error}` : `RSS growth ${fmt(fl.rssGrowthMiB, 1)} MiB (max ${fmt(fl.rssMaxOverWarmMiB, 1)} MiB over step 10), wasm memory growth ${fl.wasmGrowthBytes} B`,
   ok: fl.error ? false : fl.rssGrowthMiB < 8 && fl.wasmGrowthBytes === 0 });
@@ -590,6 +625,11 @@ for (const r of results.sample) {
 md.push('', '(Sampling does the same matmuls in both TF.js variants; they differ only by noise. recap 2t: `model.sampleAsync` in the 2-thread child process (batch rows split over the threads).)', '');
 const coldRow = results.sample.find((r) => r.recapCold !== null && r.recapCold !== undefined);
 if (coldRow) md.push(`recap keeps its packed weights and the folded table W_embed·Wx (x·Wx of each word) between greedy calls while the parameters are unchanged, building the table once the rows decoded with those weights reach V; the captions are the same bits either way. The first call after a parameter write (nothing cached: weights packed, x·Wx computed) takes ${fmt(coldRow.recapCold)} ms (LSTM float32, 1 thread, same rounds), against ${fmt(coldRow.recap)} ms warm.`, '');
+md.push('## Single-image caption latency, ms', '');
+md.push(`One image, LSTM float32, CS231n config, maxLength ${SAMPLE_LEN}, 1 thread each, interleaved, median of ${C.sampleReps} repetitions. Greedy runs ${SAMPLE_LEN} steps; beam search stops once every beam has finished (the untrained weights rarely emit <END>, so these run all ${SAMPLE_LEN} steps). recap: \`model.sample(features, { maxLength, beamSize })\` after its folded W_embed·Wx table is built; beam search runs as planned kernel calls over the live beams, h·Wh once per distinct parent beam. TF.js: the k beams stepped as a batch with tf ops, tf.logSoftmax, candidates ranked in JS, tf.gather for the surviving beams (bench/tfjs_model.mjs sampleOne). numpy: the same written the plain numpy way (bench/numpy_model.py sample_beam).`, '');
+md.push('| decoding | recap | recap ÷ greedy | TF.js | numpy 1t |', '|---|---|---|---|---|');
+for (const r of results.latency) md.push(`| ${r.beam === 1 ? 'greedy' : `beam ${r.beam}`} | ${fmt(r.recap)} | ${fmt(r.recapVsGreedy, 2)} | ${fmt(r.tfjs)} | ${fmt(r.numpy1)} |`);
+md.push('');
 md.push('## Scaling of the LSTM float32 step time', '');
 md.push(`One dimension varied at a time from the CS231n config; recap and numpy 1 thread interleaved, median of ${C.scaleReps} repetitions. "GFLOP/s" = matmul flops of the all-steps computation (forward once, backward twice) ÷ recap's time, so it counts the padded steps recap skips (effective rate).`, '');
 md.push('| varied | N | T | H | recap ms | recap ÷ base | recap GFLOP/s | numpy 1t ms | numpy ÷ base |', '|---|---|---|---|---|---|---|---|---|');

@@ -94,7 +94,7 @@ export function makeSgemm(M, N, K, form, variant) {
  */
 export function makeTfjsModel({ cell, N, T, D, W, H, V, seed = 0, variant = 'flags', numCaptions = 1000 }) {
   const G = (cell === 'lstm' ? 4 : 1) * H;
-  const NULL = 0, START = 1;
+  const NULL = 0, START = 1, END = 2;
   let p = tf.tidy(() => ({
     W_embed: tf.randomNormal([V, W], 0, 1 / 100, 'float32', seed + 1),
     W_proj: tf.randomNormal([D, H], 0, 1 / Math.sqrt(D), 'float32', seed + 2),
@@ -249,17 +249,17 @@ export function makeTfjsModel({ cell, N, T, D, W, H, V, seed = 0, variant = 'fla
   }
 
   /** Greedy sampling of maxLength words for the first N images (CS231n sample()). */
-  function sample(maxLength) {
-    const feats = new Float32Array(N * D);
-    for (let n = 0; n < N; n++) {
-      const img = data.idxs[n % data.numCaptions];
-      feats.set(data.feats.subarray(img * D, (img + 1) * D), n * D);
+  function sample(maxLength, n = N) {
+    const feats = new Float32Array(n * D);
+    for (let i = 0; i < n; i++) {
+      const img = data.idxs[i % data.numCaptions];
+      feats.set(data.feats.subarray(img * D, (img + 1) * D), i * D);
     }
     const res = tf.tidy(() => {
-      const features = tf.tensor2d(feats, [N, D]);
+      const features = tf.tensor2d(feats, [n, D]);
       let h = tf.add(tf.matMul(features, p.W_proj), p.b_proj);
-      let c = tf.zeros([N, H]);
-      let word = tf.fill([N], START, 'int32');
+      let c = tf.zeros([n, H]);
+      let word = tf.fill([n], START, 'int32');
       const words = [];
       for (let s = 0; s < maxLength; s++) {
         const x = tf.gather(p.W_embed, word);
@@ -282,11 +282,70 @@ export function makeTfjsModel({ cell, N, T, D, W, H, V, seed = 0, variant = 'fla
     return out;
   }
 
+  /**
+   * One image's caption (the first image): greedy (beamSize 1) or beam search of width k written
+   * the plain TF.js way: the k beams step as a batch with tf ops, tf.logSoftmax gives the
+   * log-probabilities, the candidates (k·V extensions plus the finished beams as they are) are
+   * ranked in JS, and tf.gather makes h and c follow the surviving beams; stops when every beam
+   * has finished. Returns the best caption.
+   */
+  function sampleOne(maxLength, beamSize) {
+    if (beamSize === 1) return sample(maxLength, 1);
+    const k = beamSize;
+    const img = data.idxs[0];
+    const feat = data.feats.slice(img * D, (img + 1) * D);
+    let h = tf.tidy(() => tf.tile(tf.add(tf.matMul(tf.tensor2d(feat, [1, D]), p.W_proj), p.b_proj), [k, 1]));
+    let c = tf.zeros([k, H]);
+    let score = new Float64Array(k).fill(-Infinity);
+    score[0] = 0;
+    let done = new Uint8Array(k);
+    let seqs = Array.from({ length: k }, () => new Int32Array(maxLength));
+    let words = new Int32Array(k).fill(START);
+    for (let s = 0; s < maxLength; s++) {
+      const [hn, cn, logp] = tf.tidy(() => {
+        const x = tf.gather(p.W_embed, tf.tensor1d(words, 'int32'));
+        const a = tf.add(tf.add(tf.matMul(x, p.Wx), tf.matMul(h, p.Wh)), p.b);
+        let h2, c2 = c;
+        if (cell === 'rnn') {
+          h2 = tf.tanh(a);
+        } else {
+          const [ai, af, ao, ag] = tf.split(a, 4, 1);
+          c2 = tf.add(tf.mul(tf.sigmoid(af), c), tf.mul(tf.sigmoid(ai), tf.tanh(ag)));
+          h2 = tf.mul(tf.sigmoid(ao), tf.tanh(c2));
+        }
+        return [h2, c2 === c ? tf.clone(c) : c2, tf.logSoftmax(tf.add(tf.matMul(h2, p.W_vocab), p.b_vocab))];
+      });
+      const lp = logp.dataSync();
+      logp.dispose();
+      const cand = [];
+      for (let j = 0; j < k; j++) {
+        if (score[j] === -Infinity) continue;
+        if (done[j]) { cand.push([score[j], j, -1]); continue; }
+        for (let v = 0; v < V; v++) cand.push([score[j] + lp[j * V + v], j, v]);
+      }
+      cand.sort((a, b) => b[0] - a[0] || a[1] - b[1] || a[2] - b[2]);
+      const top = cand.slice(0, k);
+      while (top.length < k) top.push([-Infinity, 0, -1]);
+      const from = top.map((t) => t[1]);
+      seqs = top.map(([, j, w]) => { const q = seqs[j].slice(); if (w >= 0) q[s] = w; return q; });
+      score = Float64Array.from(top, (t) => t[0]);
+      done = Uint8Array.from(top, ([, j, w]) => (w < 0 || w === END ? 1 : 0));
+      words = Int32Array.from(top, ([, , w]) => (w >= 0 ? w : 0));
+      const idx = tf.tensor1d(from, 'int32');
+      const h3 = tf.gather(hn, idx), c3 = tf.gather(cn, idx);
+      idx.dispose(); hn.dispose(); cn.dispose(); h.dispose(); c.dispose();
+      h = h3; c = c3;
+      if (done.every((d) => d === 1)) break;
+    }
+    h.dispose(); c.dispose();
+    return seqs[0];
+  }
+
   function dispose() {
     for (const k of names) {
       p[k].dispose(); m[k].dispose(); v[k].dispose();
     }
   }
 
-  return { step, sample, dispose };
+  return { step, sample, sampleOne, dispose };
 }

@@ -9,12 +9,20 @@
 //   /               demo/ (index.html, app.js, worker.js, style.css)
 //   /recap/...      the built package, dist/ (the page imports /recap/index.js)
 //   /assets/...     assets/ (the pretrained checkpoint, /assets/shapes-lstm.recap)
-import { createReadStream, statSync } from 'node:fs';
+//   /vendor/NAME/   the package's browser dependencies from node_modules (fflate, for .npz). The
+//                   page loads dist/ unbundled, so the bare imports of those dependencies in
+//                   /recap/*.js are rewritten to these paths as they are served (what a bundler
+//                   or an import map does for an app).
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve, sep, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Bare module specifiers in dist/ → the URL the demo serves them at. */
+const BARE_IMPORTS = { fflate: '/vendor/fflate/esm/browser.js' };
+const BARE_RE = new RegExp(`(from\\s*|import\\s*\\(?\\s*)'(${Object.keys(BARE_IMPORTS).join('|')})'`, 'g');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
@@ -38,6 +46,7 @@ export const ISOLATION_HEADERS = {
 export function startServer({ port = 8231, host = '127.0.0.1', mounts, isolation = true, headers: extra = {} } = {}) {
   const table = Object.entries(mounts ?? {
     '/recap/': join(root, 'dist'),
+    '/vendor/fflate/': join(root, 'node_modules', 'fflate'),
     '/assets/': join(root, 'assets'),
     '/': join(root, 'demo'),
   }).sort((a, b) => b[0].length - a[0].length);
@@ -78,6 +87,12 @@ export function startServer({ port = 8231, host = '127.0.0.1', mounts, isolation
       return;
     }
     const type = file.endsWith('.d.ts') ? TYPES['.d.ts'] : TYPES[extname(file)] ?? 'application/octet-stream';
+    if (prefix === '/recap/' && file.endsWith('.js')) {
+      const body = Buffer.from(readFileSync(file, 'utf8').replace(BARE_RE, (_, head, name) => `${head}'${BARE_IMPORTS[name]}'`));
+      res.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': body.length });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
     res.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': stat.size });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);

@@ -8,7 +8,7 @@ export type { Cache } from './nn/layers.js';
 export * as optim from './nn/optim.js';
 export type { OptimConfig, UpdateRule } from './nn/optim.js';
 export { UPDATE_RULES, UPDATE_RULE_NAMES, type UpdateRuleName, type UpdateRuleSpec } from './nn/update-rules.js';
-export { CaptioningRNN, PARAM_NAMES, type ParamName, type CaptioningRNNOptions, type SampleOptions, type CellType, type ModelConfig } from './model/captioning-rnn.js';
+export { CaptioningRNN, PARAM_NAMES, type ParamName, type CaptioningRNNOptions, type SampleOptions, type TopKOptions, type TopKResult, type CellType, type ModelConfig } from './model/captioning-rnn.js';
 export { evalNumericalGradient, evalNumericalGradientArray, relError, type GradientCheckOptions } from './nn/gradcheck.js';
 export { LegacyRandom } from './core/rng.js';
 export type { CaptionData } from './data/types.js';
@@ -22,4 +22,18 @@ export {
 } from './data/shapes.js';
 export { extractFeatures, extractFeaturesBatch, FEATURE_DIM, FEATURE_SIZE, type RgbImage } from './data/features.js';
 export { corpusBleu, sentenceBleu, cs231nBleu, meanCs231nBleu, stripSpecialTokens, isSpecialToken, type BleuResult } from './eval/bleu.js';
+export { evaluateCaptions, CAPTION_METRICS, type CaptionMetric, type EvaluateOptions, type EvaluationResult, type ImageScores } from './eval/evaluate.js';
+export { CiderD, type CiderDOptions } from './eval/cider.js';
+export { ptbTokenize, stripCaptionSpecials, PTB_PUNCTUATION } from './eval/ptb-tokenize.js';
+export type { EvalMath } from './eval/numeric.js';
+export type { Bleu4 } from './eval/coco-bleu.js';
+export { KEEP_BEST_METRICS, type KeepBestMetric, type EvalRecord, type ValidationOptions, type ValidationState } from './train/validation.js';
+export {
+  namesScene, sceneAccuracy, parseObjectMentions, formatAccuracy,
+  type SceneAccuracy, type AccuracyCount, type ObjectMention, type SceneMatchOptions,
+} from './eval/scene.js';
 export { loadPretrained, pretrainedUrl } from './train/pretrained.js';
+export { readNpy, writeNpy, parseNpyHeader, type NpyHeader, type ReadOptions } from './interop/npy.js';
+export { readNpz, writeNpz, type WriteNpzOptions } from './interop/npz.js';
+export { readSafetensors, writeSafetensors, type Safetensors } from './interop/safetensors.js';
+export { modelToNpz, modelToSafetensors, modelFromParams, vocabularyJson, parseVocabulary, PARAMS_FORMAT, type VocabularyJson, type ModelFromParamsOptions } from './interop/params.js';

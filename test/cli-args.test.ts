@@ -29,6 +29,7 @@ describe('parseCommandLine: defaults', () => {
       data: undefined, maxTrain: undefined, numVal: undefined, dataSeed: undefined,
       cell: 'lstm', hidden: 128, wordvec: 64, update: 'adam', lr: 5e-3, lrDecay: 0.95, epochs: 5, batch: 50,
       threads: undefined, seed: 0, out: 'out', resume: false, help: false,
+      evalEvery: undefined, evalImages: 500, keepBest: 'cider', patience: undefined, force: false,
     });
     expect(given.size).toBe(0);
   });
@@ -37,7 +38,7 @@ describe('parseCommandLine: defaults', () => {
     const s = parseCommandLine(['sample', '--checkpoint', 'm.recap']) as Extract<Command, { command: 'sample' }>;
     expect(s.options).toMatchObject({ checkpoint: 'm.recap', split: 'val', n: 10, beam: 3, temperature: 0, seed: 0, data: undefined });
     const e = parseCommandLine(['eval', '--checkpoint', 'm.recap']) as Extract<Command, { command: 'eval' }>;
-    expect(e.options).toMatchObject({ checkpoint: 'm.recap', split: 'val', maxEval: 1000, data: undefined });
+    expect(e.options).toMatchObject({ checkpoint: 'm.recap', split: 'val', maxImages: 1000, beam: 1, json: false, data: undefined });
     expect([...e.given]).toEqual(['checkpoint']);
   });
 
@@ -111,7 +112,7 @@ describe('parseCommandLine: errors', () => {
     expect(e.command).toBe('train');
     expect(usage(['train', '--bogus']).message).toBe('unknown flag --bogus');
     expect(usage(['train', '-x']).message).toBe('unknown flag -x');
-    expect(usage(['eval', '--checkpoint', 'f', '--beam', '2']).message).toMatch(/unknown flag --beam/);
+    expect(usage(['eval', '--checkpoint', 'f', '--temperature', '2']).message).toMatch(/unknown flag --temperature/);
   });
 
   it('missing value', () => {

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIO } from '../src/cli/main.js';
-import { encodePng, lossCurveSvg, niceTicks } from '../src/cli/report.js';
+import { evalCurvesSvg } from '../src/cli/eval-plot.js';
+import { encodePng, logTicks, lossCurveSvg, niceTicks } from '../src/cli/report.js';
 import { crc32, init, loadCheckpoint, renderScene, makeShapesScenes } from '../src/index.js';
 import { writeCocoFixture } from './support/coco-fixture.js';
 
@@ -129,9 +130,24 @@ describe('report helpers', () => {
       expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
       expect(svg).not.toMatch(/NaN|Infinity|undefined/);
       expect(svg).toContain('>iteration</text>');
-      expect(svg).toContain('>loss</text>');
+      expect(svg).toMatch(/>loss( \(log scale\))?<\/text>/);
       if (ls.length > 0) expect(tags.filter((t) => t === 'polyline')).toHaveLength(2);
     }
+    // a loss falling from ~44 to ~4 gets a log axis (1-2-5 ticks), so the late part is not flat
+    const log = lossCurveSvg(losses, { valLoss: [{ iteration: 1000, loss: 5 }, { iteration: 2000, loss: 4.5 }] });
+    expect(log).toContain('>loss (log scale)</text>');
+    expect([...log.matchAll(/text-anchor="end">([\d.]+)<\/text>/g)].map((m) => Number(m[1]))).toEqual(logTicks(3.5, 44.5));
+    expect(logTicks(3.5, 44.5)).toEqual([2, 5, 10, 20, 50]);
+    expect(log.match(/<circle /g)).toHaveLength(3); // two val points and the legend's
+    expect(lossCurveSvg(losses, { logY: false })).toContain('>loss</text>');
+    const evals = [10, 20, 30].map((it, i) => ({ iteration: it, epoch: 0, valLoss: 5 - i, bleu: [0.5, 0.4, 0.3, 0.2 + i / 10] as [number, number, number, number],
+      rougeL: 0.5, cider: 1 + i, images: 12, learningRate: 1e-3, improved: i !== 1 }));
+    const ev = evalCurvesSvg(evals, { numIterations: 30 });
+    expect(checkXml(ev)[0]).toBe('svg');
+    expect(ev).not.toMatch(/NaN|Infinity|undefined/);
+    expect(ev.match(/<polyline /g)).toHaveLength(3);
+    expect(ev).toMatch(/class="best" cx="[\d.]+"/);
+    expect(checkXml(evalCurvesSvg([]))[0]).toBe('svg');
     expect(niceTicks(0, 10, 6)).toEqual([0, 2, 4, 6, 8, 10]);
     expect(niceTicks(1, 3000, 7)).toEqual([500, 1000, 1500, 2000, 2500, 3000]);
   });
@@ -147,6 +163,8 @@ describe('recap train / sample / eval in-process', () => {
     expect(r.stdout).toMatch(/BLEU-4/);
     expect(r.stdout).toMatch(/val corpus BLEU-4: \d\.\d{3}/);
     expect(r.stdout).toMatch(/single-object val scenes named correctly \(colour and shape\): /);
+    expect(r.stdout).toMatch(/^val scenes named exactly \(every object by colour and shape\): \d+\.\d% \(\d+\/12\); 1 object (\d+\.\d%|–), 2 objects (\d+\.\d%|–), 3 objects (\d+\.\d%|–)$/m);
+    expect(r.stdout).toMatch(/^split\s+images\s+all\s+1 object\s+2 objects\s+3 objects$/m);
     expect(r.stdout).toMatch(/val captions \(greedy \| ground truth\)/);
     expect(r.stderr).toMatch(/^data: shapes world: 60 train images \(300 captions\), 12 val images/m);
     expect(r.stderr).toMatch(/iteration 60\/60 \(epoch 2\/2\)/);
@@ -154,7 +172,7 @@ describe('recap train / sample / eval in-process', () => {
     const ckpt = await checkpointOf(out);
     expect(ckpt.lossHistory).toHaveLength(60);
     expect(ckpt.solverState?.iteration).toBe(60);
-    expect(ckpt.model.config).toMatchObject({ hiddenDim: 16, wordvecDim: 8, cellType: 'lstm', inputDim: 400 });
+    expect(ckpt.model.config).toMatchObject({ hiddenDim: 16, wordvecDim: 8, cellType: 'lstm', inputDim: 96 });
     expect(ckpt.meta).toMatchObject({ data: 'shapes', maxTrain: 60, numVal: 12, dataSeed: 0, cell: 'lstm', hidden: 16, wordvec: 8,
       update: 'adam', lr: 5e-3, lrDecay: 0.95, epochs: 2, batch: 10, seed: 0, finished: true, iteration: 60 });
     ckpt.model.dispose();
@@ -166,9 +184,19 @@ describe('recap train / sample / eval in-process', () => {
     expect(html).toContain('<h2>train samples</h2>');
     expect(html).toContain('<h2>val samples</h2>');
     expect(html).toMatch(/<th>BLEU-4<\/th>/);
+    expect(html).toContain('<th>exact scene: all</th><th>1 object</th><th>2 objects</th><th>3 objects</th>');
     expect(html).toMatch(/<b>beam 3<\/b>/);
     const urls = [...html.matchAll(/src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/g)];
-    expect(urls.length).toBe(16); // 8 train + 8 val images
+    expect(urls.length).toBe(24); // 8 train, 8 val and the 8 val images of lowest CIDEr-D
+    expect(html).toMatch(/<th>ROUGE-L<\/th><th>CIDEr-D<\/th>/);
+    const worst = html.slice(html.indexOf('<h2>val samples, lowest CIDEr-D first</h2>'));
+    const ciders = [...worst.matchAll(/CIDEr-D (\d+\.\d{3})</g)].map((m) => Number(m[1]));
+    expect(ciders).toHaveLength(8);
+    expect([...ciders].sort((a, b) => a - b)).toEqual(ciders);
+    expect(html).toContain('<h2>Training curves</h2>');
+    expect(html).toContain('<th>exact scene: all</th><th>1 object</th><th>2 objects</th><th>3 objects</th>');
+    expect(html.match(/scene [✓✗]/g)?.length).toBe(8 + 8 + 8); // every sampled image was scored (train: the first 1000 include all 60)
+    expect(html).toContain('<title>Validation (12 images)</title>');
     const chunks = pngChunks(new Uint8Array(Buffer.from(urls[0][1], 'base64')));
     expect(chunks.map((c) => c.type)).toEqual(['IHDR', 'IDAT', 'IEND']);
   });
@@ -190,9 +218,10 @@ describe('recap train / sample / eval in-process', () => {
   it('eval prints the BLEU table and the single-object accuracy', async () => {
     const r = await run(['eval', '--checkpoint', join(out, 'model.recap')]);
     expect(r.code, r.stderr).toBe(0);
-    expect(lines(r.stdout)[0]).toMatch(/^split\s+images\s+BLEU-1\s+BLEU-2\s+BLEU-3\s+BLEU-4\s+CS231n BLEU/);
-    expect(lines(r.stdout)[1]).toMatch(/^val\s+12(\s+\d\.\d{3}){5}/);
+    expect(lines(r.stdout)[0]).toMatch(/^split\s+images\s+BLEU-1\s+BLEU-2\s+BLEU-3\s+BLEU-4\s+ROUGE-L\s+CIDEr-D\s+CS231n BLEU/);
+    expect(lines(r.stdout)[1]).toMatch(/^val\s+12(\s+\d+\.\d{3}){7}/);
     expect(r.stdout).toMatch(/single-object scenes named correctly \(colour and shape\): \d+\.\d% \(\d+\/\d+\)/);
+    expect(r.stdout).toMatch(/^scenes named exactly \(every object by colour and shape, nothing else\): \d+\.\d% \(\d+\/12\); 1 object/m);
     // other data than the checkpoint's: a different shapes split (same vocabulary)
     const other = await run(['eval', '--checkpoint', join(out, 'model.recap'), '--num-val', '7', '--split', 'val']);
     expect(lines(other.stdout)[1]).toMatch(/^val\s+7\s/);
@@ -206,6 +235,7 @@ describe('recap train / sample / eval in-process', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^data: COCO .*: 36 train captions \(12 images\), 18 val captions \(6 images\), V=20, D=24/m);
     expect(r.stdout).not.toMatch(/single-object/);
+    expect(r.stdout).not.toMatch(/named exactly/);
     const html = await readFile(join(o, 'samples.html'), 'utf8');
     expect(html).toMatch(/<img src="[^"d][^"]*"/); // URLs from val2014_urls.txt, not data: URLs
     expect(html).not.toContain('data:image/png');
@@ -288,7 +318,7 @@ describe('interrupt and --resume', () => {
     const r = await run(['train', ...LONG, '--out', o], { signal: ac.signal, onStep: (info) => { if (info.iteration === 1234) ac.abort(); } });
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/interrupted at iteration 1235\/3000; saved .*model\.recap/);
-    expect(r.stderr).toContain(`resume with: recap train --resume --out ${o}`);
+    expect(r.stderr).toContain(`resume with: npx recap train --resume --out ${o}`);
     const mid = await checkpointOf(o);
     expect(mid.lossHistory).toEqual(reference.slice(0, 1235));
     expect(mid.meta).toMatchObject({ finished: false, iteration: 1235 });
@@ -356,7 +386,7 @@ describe('interrupt and --resume', () => {
     expect(code, stderr).toBe(130);
     expect(stderr).toMatch(/interrupt: stopping after the current step/);
     expect(stderr).toMatch(/interrupted at iteration (\d+)\/3000; saved /);
-    expect(stderr).toContain(`resume with: recap train --resume --out ${o}`);
+    expect(stderr).toContain(`resume with: npx recap train --resume --out ${o}`);
     expect(stdout).toBe('');
     const mid = await checkpointOf(o);
     const stoppedAt = mid.lossHistory.length;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractFeatures, extractFeaturesBatch, FEATURE_DIM, FEATURE_SIZE, type RgbImage } from '../src/data/features.js';
-import { makeShapesScenes, renderScene, type Scene } from '../src/data/shapes.js';
+import { makeShapesScenes, renderScene, SHAPES, type Scene } from '../src/data/shapes.js';
 import { RecapError } from '../src/core/errors.js';
 
 function sqDist(a: Float32Array, b: Float32Array): number {
@@ -20,7 +20,7 @@ describe('extractFeatures', () => {
   const scenes = makeShapesScenes(40, 21);
 
   it('gives FEATURE_DIM finite float32 values, identical across runs', () => {
-    expect(FEATURE_DIM).toBe(400);
+    expect(FEATURE_DIM).toBe(96);
     expect(FEATURE_SIZE).toBe(32);
     const img = renderScene(scenes[0], 32);
     const a = extractFeatures(img);
@@ -55,33 +55,50 @@ describe('extractFeatures', () => {
     expect(extractFeatures({ ...white, data: Array.from(white.data) })).toEqual(extractFeatures(white));
   });
 
-  it('lays out colour, HOG, hue-edge and hue statistics as documented', () => {
-    // One big red square in the top-left cell area (centre at 8, 8 px), nothing else.
-    const scene: Scene = { background: 240, objects: [{ shape: 'square', colour: 'red', size: 'big', x: 0.25, y: 0.25, r: 0.2, rgb: [220, 40, 40] }] };
+  it('lays out one block of 16 per hue as documented: presence, shape evidence, size, position', () => {
+    // One big red square up-left of the centre, nothing else.
+    const scene: Scene = { background: 240, objects: [{ shape: 'square', colour: 'red', size: 'big', x: 0.3, y: 0.3, r: 0.2, rgb: [220, 40, 40] }] };
+    const block = (f: Float32Array, u: number) => Array.from(f.slice(16 * u, 16 * u + 16));
+    const argmax = (b: number[]) => SHAPES[b.slice(1, 6).indexOf(Math.max(...b.slice(1, 6)))];
     const f = extractFeatures(renderScene(scene, 32));
-    // colour block: cell 0 (top-left) is mostly red (class 2); cell 15 (bottom-right) is all background (class 0)
-    expect(f[0 * 8 + 2]).toBeGreaterThan(f[15 * 8 + 2]);
-    expect(f[15 * 8 + 0]).toBeGreaterThan(f[0 * 8 + 0]);
-    // hue stats: red (u = 0) present with centroid left/up of centre; blue (u = 4) absent → its mass slot is (0 − mean) / scale
-    const red = f.slice(304, 312), blue = f.slice(304 + 4 * 8, 312 + 4 * 8);
-    expect(red[0]).toBeGreaterThan(blue[0]);
-    expect(red[1]).toBeLessThan(blue[1]);
-    expect(red[2]).toBeLessThan(blue[2]);
-    // square edges are horizontal/vertical: hue-edge bins 0° and 90° dominate the diagonal ones for red
-    const edge = f.slice(256, 264);
-    expect(Math.min(edge[0], edge[4])).toBeGreaterThan(Math.max(edge[2], edge[6]));
-    // a diamond flips that
-    const diamondF = extractFeatures(renderScene({ ...scene, objects: [{ ...scene.objects[0], shape: 'diamond' }] }, 32));
-    const diamond = diamondF.slice(256, 264);
-    expect(Math.min(diamond[2], diamond[6])).toBeGreaterThan(Math.max(diamond[0], diamond[4]));
-    // moments: η22 (slot 6) is larger for the square than for the diamond; absent hues are exactly 0
-    expect(f[352 + 6]).toBeGreaterThan(diamondF[352 + 6]);
-    expect(Array.from(f.slice(352 + 8, 400))).toEqual(new Array(40).fill(0));
-    // a triangle (apex up) has its mass below the centroid line: η03 (slot 4) < 0 is… measured in y-down pixels,
-    // the long tail points up (negative y), so η03 < 0
-    const tri = extractFeatures(renderScene({ ...scene, objects: [{ ...scene.objects[0], shape: 'triangle' }] }, 32));
-    expect(tri[352 + 4]).toBeLessThan(f[352 + 4]);
-    expect(tri[304 + 7]).toBeGreaterThan(f[304 + 7]); // skew statistic: centroid below the box centre
+    const red = block(f, 0); // hue 0 = red
+    expect(red[0]).toBe(1);
+    expect(argmax(red)).toBe('square');
+    expect(red[6]).toBeGreaterThan(0.5); // big
+    expect(red[8]).toBeCloseTo(4 * (0.3 - 0.5), 1); // x̄
+    expect(red[9]).toBeCloseTo(4 * (0.3 - 0.5), 1); // ȳ
+    // every other hue is absent: exactly zero
+    expect(Array.from(f.slice(16))).toEqual(new Array(80).fill(0));
+    for (const shape of SHAPES) {
+      for (const [size, r] of [['small', 0.1], ['big', 0.2]] as const) {
+        const g = extractFeatures(renderScene({ ...scene, objects: [{ ...scene.objects[0], colour: 'blue', rgb: [40, 80, 220], shape, size, r }] }, 32));
+        const blue = block(g, 4); // hue 4 = blue
+        expect(argmax(blue), `${size} ${shape}`).toBe(shape);
+        expect(Math.sign(blue[6]), `${size} ${shape}`).toBe(size === 'big' ? 1 : -1);
+        expect(g[0]).toBe(0);
+      }
+    }
+  });
+
+  it('binds shape, size and position to each colour in held-out multi-object scenes', () => {
+    const hueOf: Record<string, number> = { red: 0, yellow: 1, green: 2, blue: 4, purple: 5 };
+    let objects = 0, shapeOk = 0, sizeOk = 0, xErr = 0;
+    for (const s of makeShapesScenes(1000, 77)) {
+      const f = extractFeatures(renderScene(s, 32));
+      for (const o of s.objects) {
+        const b = Array.from(f.slice(16 * hueOf[o.colour], 16 * hueOf[o.colour] + 16));
+        const e = b.slice(1, 6);
+        objects++;
+        if (SHAPES[e.indexOf(Math.max(...e))] === o.shape) shapeOk++;
+        if ((b[6] > 0) === (o.size === 'big')) sizeOk++;
+        xErr = Math.max(xErr, Math.abs(b[8] / 4 + 0.5 - o.x));
+      }
+    }
+    console.log(`held-out objects: shape ${shapeOk}/${objects}, size ${sizeOk}/${objects}, max centroid error ${xErr.toFixed(3)}`);
+    expect(objects).toBeGreaterThan(1500);
+    expect(shapeOk / objects).toBeGreaterThanOrEqual(0.998);
+    expect(sizeOk / objects).toBeGreaterThanOrEqual(0.998);
+    expect(xErr).toBeLessThan(0.05);
   });
 
   it('recovers colour + shape of held-out single-object scenes by nearest neighbour (≥ 90%)', () => {
@@ -116,13 +133,17 @@ describe('extractFeatures', () => {
         const rel = Math.sqrt(sqDist(f, base[i]) / sqDist(base[i], new Float32Array(FEATURE_DIM)));
         relSum += rel;
         expect(rel).toBeLessThan(0.6);
-        // … and closer to its own canonical features than to any other scene's
-        let best = Infinity, bi = -1;
-        base.forEach((g, j) => { const d = sqDist(f, g); if (d < best) { best = d; bi = j; } });
-        expect(bi).toBe(i);
+        // … and says the same about every colour: present or not, which shape, small or big
+        for (let u = 0; u < 6; u++) {
+          expect(f[16 * u], `scene ${i} hue ${u} at ${size}`).toBe(base[i][16 * u]);
+          if (f[16 * u] === 0) continue;
+          const e = Array.from(f.slice(16 * u + 1, 16 * u + 6)), e0 = Array.from(base[i].slice(16 * u + 1, 16 * u + 6));
+          expect(e.indexOf(Math.max(...e)), `scene ${i} hue ${u} at ${size}`).toBe(e0.indexOf(Math.max(...e0)));
+          expect(Math.sign(f[16 * u + 6])).toBe(Math.sign(base[i][16 * u + 6]));
+        }
       });
-      // measured: ≈ 0.14 on average, while two different scenes are ≈ 1.4 apart
-      expect(relSum / many.length).toBeLessThan(0.2);
+      // measured: ≈ 0.05 on average (max 0.26), while two different scenes are ≈ 1.4 apart
+      expect(relSum / many.length).toBeLessThan(0.1);
     }
     let other = 0;
     for (let i = 1; i < many.length; i++) other += Math.sqrt(sqDist(base[i], base[i - 1]) / sqDist(base[i - 1], new Float32Array(FEATURE_DIM)));

@@ -9,6 +9,7 @@
 // twice, or a stray positional argument. Help text is generated from the same tables.
 
 import { UPDATE_RULE_NAMES } from '../nn/update-rules.js';
+import { KEEP_BEST_METRICS } from '../train/validation.js';
 
 /** The update rules `--update` offers: every rule of the table. */
 const CLI_UPDATE_RULES = UPDATE_RULE_NAMES;
@@ -67,8 +68,13 @@ export const TRAIN_FLAGS = {
   batch: { kind: 'int', min: 1, max: 1e5, default: 50, metavar: 'N', help: 'minibatch size (captions)' },
   threads: { kind: 'int', min: 1, max: 256, metavar: 'N', help: 'threads for the wasm kernels (default: every core; any count gives the same bits)' },
   seed: { kind: 'int', min: 0, max: U32_MAX, default: 0, metavar: 'N', help: 'seed of the weight init and the minibatch draws' },
-  out: { kind: 'string', default: 'out', metavar: 'DIR', help: 'output directory (model.recap, loss.svg, samples.html)' },
+  evalEvery: { kind: 'int', min: 0, max: 1e9, metavar: 'N', help: 'evaluate on val (loss, BLEU, ROUGE-L, CIDEr-D) every N iterations and at the end (default: each epoch; 0: never)' },
+  evalImages: { kind: 'int', min: 1, max: 1e7, default: 500, metavar: 'N', help: 'val images per evaluation (the first N)' },
+  keepBest: { kind: 'enum', values: KEEP_BEST_METRICS, default: 'cider', help: 'metric whose best evaluation is saved to DIR/best.recap' },
+  patience: { kind: 'int', min: 1, max: 1e6, metavar: 'N', help: 'stop after N evaluations in a row without a new best (default: never)' },
+  out: { kind: 'string', default: 'out', metavar: 'DIR', help: 'output directory (model.recap, best.recap, loss.svg, samples.html)' },
   resume: { kind: 'switch', help: 'continue the run saved in --out DIR/model.recap (bit-identical)' },
+  force: { kind: 'switch', help: 'start a new run even if --out DIR holds one (overwrites it)' },
   help: { kind: 'switch', help: 'show this help' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -87,25 +93,47 @@ export const EVAL_FLAGS = {
   checkpoint: { kind: 'string', metavar: 'FILE', help: 'checkpoint written by recap train (required)' },
   ...dataFlags,
   split: { kind: 'enum', values: ['train', 'val'], default: 'val', help: 'which split to score' },
-  maxEval: { kind: 'int', min: 1, max: 1e7, default: 1000, metavar: 'N', help: 'score at most the first N images of the split' },
+  beam: { kind: 'int', min: 1, max: 100, default: 1, metavar: 'K', help: 'beam width of the captions scored (1: greedy)' },
+  maxImages: { kind: 'int', min: 1, max: 1e7, default: 1000, metavar: 'N', help: 'score at most the first N images of the split' },
+  json: { kind: 'switch', help: 'print one JSON object { split, images, bleu, rougeL, cider, ... } and nothing else on stdout' },
+  allowOverlap: { kind: 'switch', help: "score a val split that holds images the model was trained on (refused otherwise)" },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const EXPORT_FLAGS = {
+  checkpoint: { kind: 'string', metavar: 'FILE', help: 'checkpoint to export (required)' },
+  out: { kind: 'string', metavar: 'FILE', help: 'params.npz (plus params.vocab.json beside it) or params.safetensors (required)' },
+  compress: { kind: 'switch', help: '.npz: deflate the arrays (as np.savez_compressed)' },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const IMPORT_FLAGS = {
+  params: { kind: 'string', metavar: 'FILE', help: 'CS231n parameters: .npz (np.savez of model.params) or .safetensors (required)' },
+  vocab: { kind: 'string', metavar: 'FILE', help: 'vocabulary JSON (CS231n coco2014_vocab.json form); default: the .npz\'s sidecar FILE.vocab.json, or the safetensors metadata' },
+  cell: { kind: 'enum', values: ['rnn', 'lstm'], help: 'recurrent cell (default: read from Wh\'s shape, and checked when given)' },
+  dtype: { kind: 'enum', values: ['float32', 'float64'], help: 'the model\'s dtype (default: the parameters\')' },
+  out: { kind: 'string', metavar: 'FILE', help: 'checkpoint to write, e.g. model.recap (required)' },
   help: { kind: 'switch', help: 'show this help' },
 } as const satisfies Record<string, FlagSpec>;
 
 export type TrainOptions = Values<typeof TRAIN_FLAGS>;
 export type SampleOptions = Values<typeof SAMPLE_FLAGS> & { checkpoint: string };
 export type EvalOptions = Values<typeof EVAL_FLAGS> & { checkpoint: string };
+export type ExportOptions = Values<typeof EXPORT_FLAGS> & { checkpoint: string; out: string };
+export type ImportOptions = Values<typeof IMPORT_FLAGS> & { params: string; out: string };
 
-export type CommandName = 'train' | 'sample' | 'eval';
+export type CommandName = 'train' | 'sample' | 'eval' | 'export' | 'import';
 export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; summary: string; usage: string; examples: string[] }> = {
   train: {
     flags: TRAIN_FLAGS,
     summary: 'train a captioning RNN/LSTM; writes DIR/model.recap, loss.svg and samples.html',
-    usage: 'recap train [--data shapes|coco:DIR] [--cell rnn|lstm] [--hidden N] [--wordvec N] [--update RULE] [--lr X] [--lr-decay X] [--epochs N] [--batch N] [--max-train N] [--threads N] [--seed N] [--out DIR] [--resume]',
+    usage: 'recap train [--data shapes|coco:DIR] [--cell rnn|lstm] [--hidden N] [--wordvec N] [--update RULE] [--lr X] [--lr-decay X] [--epochs N] [--batch N] [--max-train N] [--threads N] [--seed N] [--eval-every N] [--eval-images N] [--keep-best METRIC] [--patience N] [--out DIR] [--resume | --force]',
     examples: [
       'recap train                                  # LSTM on the built-in shapes world, a few minutes',
       'recap train --cell rnn --epochs 2 --out runs/rnn',
       'recap train --data coco:datasets/coco_captioning --max-train 50 --hidden 512 --wordvec 256 --batch 25 --epochs 50 --lr 5e-3 --lr-decay 1',
       'recap train --resume --out runs/rnn          # continue an interrupted run (Ctrl-C saves it)',
+      'recap train --eval-every 200 --keep-best cider --patience 5 --out runs/es   # early stopping on val CIDEr-D',
     ],
   },
   sample: {
@@ -119,11 +147,30 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
   },
   eval: {
     flags: EVAL_FLAGS,
-    summary: 'score a trained model: corpus BLEU-1..4, CS231n unigram BLEU (shapes: single-object accuracy)',
-    usage: 'recap eval --checkpoint FILE [--data shapes|coco:DIR] [--split train|val] [--max-eval N]',
+    summary: 'score a trained model: COCO BLEU-1..4, ROUGE-L, CIDEr-D, CS231n unigram BLEU (shapes: single-object accuracy)',
+    usage: 'recap eval --checkpoint FILE [--data shapes|coco:DIR] [--split train|val] [--beam K] [--max-images N] [--json] [--allow-overlap]',
     examples: [
       'recap eval --checkpoint out/model.recap',
-      'recap eval --checkpoint runs/coco/model.recap --data coco:datasets/coco_captioning --split val --max-eval 5000',
+      'recap eval --checkpoint out/best.recap --beam 3 --json',
+      'recap eval --checkpoint runs/coco/model.recap --data coco:datasets/coco_captioning --split val --max-images 5000',
+    ],
+  },
+  export: {
+    flags: EXPORT_FLAGS,
+    summary: 'write a model\'s parameters for numpy / the CS231n notebook / PyTorch (.npz or .safetensors)',
+    usage: 'recap export --checkpoint FILE --out params.npz|params.safetensors [--compress]',
+    examples: [
+      'recap export --checkpoint out/model.recap --out params.npz          # also writes params.vocab.json',
+      'recap export --checkpoint out/model.recap --out params.safetensors  # vocabulary in the metadata',
+    ],
+  },
+  import: {
+    flags: IMPORT_FLAGS,
+    summary: 'make a checkpoint from CS231n parameters saved by numpy (np.savez) or a safetensors file',
+    usage: 'recap import --params FILE [--vocab FILE] [--cell rnn|lstm] [--dtype float32|float64] --out model.recap',
+    examples: [
+      'recap import --params params.npz --vocab coco2014_vocab.json --cell lstm --out model.recap',
+      'recap import --params params.safetensors --out model.recap',
     ],
   },
 };
@@ -133,7 +180,9 @@ export type Command =
   | { command: 'version' }
   | { command: 'train'; options: TrainOptions; given: ReadonlySet<string> }
   | { command: 'sample'; options: SampleOptions; given: ReadonlySet<string> }
-  | { command: 'eval'; options: EvalOptions; given: ReadonlySet<string> };
+  | { command: 'eval'; options: EvalOptions; given: ReadonlySet<string> }
+  | { command: 'export'; options: ExportOptions; given: ReadonlySet<string> }
+  | { command: 'import'; options: ImportOptions; given: ReadonlySet<string> };
 
 /** camelCase key → --kebab-case flag. */
 export function flagName(key: string): string {
@@ -263,7 +312,8 @@ function editDistance(a: string, b: string): number {
 
 /** Parses the whole command line (process.argv.slice(2)). */
 export function parseCommandLine(argv: readonly string[]): Command {
-  if (argv.length === 0) throw new UsageError("missing command: expected train, sample or eval (see 'recap --help')");
+  const names = Object.keys(COMMANDS).join(', ');
+  if (argv.length === 0) throw new UsageError(`missing command: expected one of ${names} (see 'recap --help')`);
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
     if (first === 'help' && rest.length > 0) {
@@ -277,10 +327,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])} after ${first}`);
     return { command: 'version' };
   }
-  if (first.startsWith('-')) throw new UsageError(`expected a command (train, sample or eval) before ${first}`);
+  if (first.startsWith('-')) throw new UsageError(`expected a command (${names}) before ${first}`);
   if (!Object.hasOwn(COMMANDS, first)) {
     const near = nearest(first, Object.keys(COMMANDS));
-    throw new UsageError(`unknown command ${JSON.stringify(first)}: expected train, sample or eval${near ? ` (did you mean ${near}?)` : ''}`);
+    throw new UsageError(`unknown command ${JSON.stringify(first)}: expected one of ${names}${near ? ` (did you mean ${near}?)` : ''}`);
   }
   const command = first as CommandName;
   if (command === 'train') {
@@ -293,6 +343,23 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (values.help) return { command: 'help', topic: command };
     if (values.checkpoint === undefined) throw new UsageError('missing --checkpoint FILE (a model.recap written by recap train)', command);
     return { command, options: values as SampleOptions, given };
+  }
+  if (command === 'export') {
+    const { values, given } = parseFlags(rest, EXPORT_FLAGS, command);
+    if (values.help) return { command: 'help', topic: command };
+    if (values.checkpoint === undefined) throw new UsageError('missing --checkpoint FILE (a model.recap)', command);
+    if (values.out === undefined) throw new UsageError('missing --out FILE (params.npz or params.safetensors)', command);
+    if (!/\.(npz|safetensors)$/.test(values.out)) throw new UsageError(`--out: expected a file name ending in .npz or .safetensors, got ${JSON.stringify(values.out)}`, command);
+    if (values.compress && !values.out.endsWith('.npz')) throw new UsageError('--compress applies to .npz output only', command);
+    return { command, options: values as ExportOptions, given };
+  }
+  if (command === 'import') {
+    const { values, given } = parseFlags(rest, IMPORT_FLAGS, command);
+    if (values.help) return { command: 'help', topic: command };
+    if (values.params === undefined) throw new UsageError('missing --params FILE (.npz or .safetensors)', command);
+    if (!/\.(npz|safetensors)$/.test(values.params)) throw new UsageError(`--params: expected a file name ending in .npz or .safetensors, got ${JSON.stringify(values.params)}`, command);
+    if (values.out === undefined) throw new UsageError('missing --out FILE (the checkpoint to write, e.g. model.recap)', command);
+    return { command, options: values as ImportOptions, given };
   }
   const { values, given } = parseFlags(rest, EVAL_FLAGS, command);
   if (values.help) return { command: 'help', topic: command };
@@ -339,10 +406,20 @@ export function helpText(topic: CommandName | null): string {
       '',
       '--data defaults to shapes. Defaults of --max-train / --num-val / --data-seed: shapes 4000 / 500 / 0; coco: all captions / - / 231.',
       'With --resume the options come from the checkpoint; only --epochs (to train longer) and --threads may change.',
+      'A new run refuses an --out DIR that already holds one: pass --resume to continue it or --force to start over.',
+      'Each evaluation prints one line; the parameters of the best one by --keep-best go to DIR/best.recap.',
       'Ctrl-C stops after the current step and saves the checkpoint (exit 130); a second Ctrl-C quits at once.',
-    ] : [
+    ] : topic === 'sample' || topic === 'eval' ? [
       '',
       'The data flags default to the ones the checkpoint was trained with.',
+      ...(topic === 'eval' ? [
+        'COCO metrics as coco-caption computes them (PTB tokenisation; see docs/metrics.md); METEOR and SPICE need Java: not provided.',
+        'A val split that overlaps the model\'s training images (e.g. a smaller --max-train than it was trained with) is refused unless --allow-overlap.',
+      ] : []),
+    ] : [
+      '',
+      'Parameters use the CS231n names and shapes (W_proj b_proj W_embed Wx Wh b W_vocab b_vocab; LSTM gates [i|f|o|g]).',
+      'Formats, the vocabulary files and a PyTorch recipe: docs/interop.md.',
     ]),
     '',
     'Examples:',

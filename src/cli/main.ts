@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `recap` command line: train, sample, eval. See `recap --help` and docs/cli.md.
+// The `recap` command line: train, sample, eval, export, import. See `recap --help` and docs/cli.md.
 //
 // `main(argv, io)` runs one command and resolves to the exit code (0 ok, 1 runtime error,
 // 2 usage error, 130 interrupted); it never calls process.exit, so tests can call it in-process.
@@ -11,6 +11,8 @@ import * as recap from '../index.js';
 import { UsageError, helpText, parseCommandLine } from './args.js';
 import { type CliIO, type Out, userErrorLine, version } from './common.js';
 import { evaluate } from './eval.js';
+import { exportParams } from './export.js';
+import { importParams } from './import.js';
 import { sample } from './sample.js';
 import { train } from './train.js';
 
@@ -36,6 +38,8 @@ export async function main(argv: readonly string[], io: CliIO = {}): Promise<num
     commandName = cmd.command;
     if (cmd.command === 'train') return await train(cmd.options, cmd.given, io, o);
     if (cmd.command === 'sample') return await sample(cmd.options, cmd.given, o);
+    if (cmd.command === 'export') return await exportParams(cmd.options, o);
+    if (cmd.command === 'import') return await importParams(cmd.options, o);
     return await evaluate(cmd.options, cmd.given, o);
   } catch (e) {
     if (e instanceof UsageError) {

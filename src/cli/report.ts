@@ -2,6 +2,7 @@
 // as a hand-written SVG, and the samples page as one self-contained HTML file.
 import { deflateSync } from 'node:zlib';
 import { crc32 } from '../train/checkpoint.js';
+import type { AccuracyCount } from '../eval/scene.js';
 
 // ---------------------------------------------------------------------------------------------
 // PNG (ISO/IEC 15948): signature, IHDR, one IDAT (zlib stream of filter-type-0 scanlines), IEND.
@@ -78,7 +79,18 @@ export function niceTicks(lo: number, hi: number, count = 6): number[] {
   return ticks;
 }
 
-function tickLabel(v: number): string {
+/** Ticks of a log axis over [lo, hi] (lo > 0): 1, 2, 5 × 10^k, or every decade when the range is wide; one tick beyond each end. */
+export function logTicks(lo: number, hi: number): number[] {
+  const steps = Math.log10(hi / lo) > 4 ? [1] : [1, 2, 5];
+  const all: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)) - 1; e <= Math.ceil(Math.log10(hi)) + 1; e++) for (const m of steps) all.push(Number((m * 10 ** e).toPrecision(12)));
+  const first = Math.max(0, all.findIndex((t) => t > lo) - 1);
+  let last = all.findIndex((t) => t >= hi);
+  if (last < 0) last = all.length - 1;
+  return all.slice(first, last + 1);
+}
+
+export function tickLabel(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
   if (a >= 1e4 && Number.isInteger(v)) return v % 1000 === 0 ? `${v / 1000}k` : String(v);
@@ -105,6 +117,13 @@ export interface LossPlotOptions {
   firstIteration?: number;
   /** Iterations per epoch: draws faint epoch boundaries when given. */
   iterationsPerEpoch?: number;
+  /**
+   * A logarithmic loss axis, so the slow late part of training is not flat at the bottom.
+   * Default: when every loss is positive and the largest is more than 4 times the smallest.
+   */
+  logY?: boolean;
+  /** Val losses (mean per caption, the training loss's unit) drawn as points at their iterations. */
+  valLoss?: readonly { iteration: number; loss: number }[];
 }
 
 /**
@@ -120,26 +139,36 @@ export function lossCurveSvg(losses: readonly number[], options: LossPlotOptions
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
   const n = losses.length;
-  const finite = losses.filter((v) => Number.isFinite(v));
-  let lo = finite.length ? Math.min(...finite) : 0;
-  let hi = finite.length ? Math.max(...finite) : 1;
-  if (hi - lo < 1e-9) {
-    lo -= 0.5;
-    hi += 0.5;
+  const val = (options.valLoss ?? []).filter((p) => Number.isFinite(p.loss));
+  const finite = [...losses, ...val.map((p) => p.loss)].filter((v) => Number.isFinite(v));
+  const lo0 = finite.length ? Math.min(...finite) : 0;
+  const hi0 = finite.length ? Math.max(...finite) : 1;
+  const logY = options.logY ?? (lo0 > 0 && hi0 > 4 * lo0);
+  if (logY && !(lo0 > 0)) throw new RangeError('lossCurveSvg: a log axis needs positive losses');
+  const ty = (v: number) => (logY ? Math.log10(v) : v); // value → axis coordinate
+  let lo = lo0, hi = hi0;
+  let yTicks: number[];
+  if (logY) {
+    yTicks = logTicks(lo, hi);
+  } else {
+    if (hi - lo < 1e-9) {
+      lo -= 0.5;
+      hi += 0.5;
+    }
+    // the y range snaps outwards to tick multiples, so both ends of the axis are labelled
+    yTicks = niceTicks(lo, hi, 6);
+    if (yTicks.length >= 2) {
+      const step = yTicks[1] - yTicks[0];
+      if (yTicks[0] > lo) yTicks.unshift(Number((yTicks[0] - step).toPrecision(12)));
+      if (yTicks[yTicks.length - 1] < hi) yTicks.push(Number((yTicks[yTicks.length - 1] + step).toPrecision(12)));
+    }
   }
-  // the y range snaps outwards to tick multiples, so both ends of the axis are labelled
-  const yTicks = niceTicks(lo, hi, 6);
-  if (yTicks.length >= 2) {
-    const step = yTicks[1] - yTicks[0];
-    if (yTicks[0] > lo) yTicks.unshift(Number((yTicks[0] - step).toPrecision(12)));
-    if (yTicks[yTicks.length - 1] < hi) yTicks.push(Number((yTicks[yTicks.length - 1] + step).toPrecision(12)));
-  }
-  const y0 = Math.min(yTicks[0], lo);
-  const y1 = Math.max(yTicks[yTicks.length - 1], hi);
+  const y0 = ty(Math.min(yTicks[0], lo));
+  const y1 = ty(Math.max(yTicks[yTicks.length - 1], hi));
   const xMax = Math.max(first + n - 1, first + 1);
   const xTicks = niceTicks(first, xMax, 7).filter((t) => t >= first && t <= xMax);
   const sx = (it: number) => m.left + ((it - first) / (xMax - first)) * pw;
-  const sy = (v: number) => m.top + (1 - (v - y0) / (y1 - y0)) * ph;
+  const sy = (v: number) => m.top + (1 - (ty(v) - y0) / (y1 - y0)) * ph;
   const f = (v: number) => v.toFixed(1);
 
   // raw series: every point, or a min/max envelope per pixel column
@@ -194,16 +223,25 @@ export function lossCurveSvg(losses: readonly number[], options: LossPlotOptions
   for (const t of xTicks) lines.push(`    <text x="${f(sx(t))}" y="${m.top + ph + 19}" text-anchor="middle">${tickLabel(t)}</text>`);
   lines.push('  </g>');
   lines.push(`  <text x="${m.left + pw / 2}" y="${H - 10}" text-anchor="middle" fill="#333333">iteration</text>`);
-  lines.push(`  <text x="16" y="${m.top + ph / 2}" text-anchor="middle" fill="#333333" transform="rotate(-90 16 ${m.top + ph / 2})">loss</text>`);
+  lines.push(`  <text x="16" y="${m.top + ph / 2}" text-anchor="middle" fill="#333333" transform="rotate(-90 16 ${m.top + ph / 2})">${logY ? 'loss (log scale)' : 'loss'}</text>`);
   lines.push(`  <text x="${m.left}" y="24" font-size="15" font-weight="600" fill="#111111">${escapeXml(options.title ?? 'Training loss')}</text>`);
   if (n > 0) {
     lines.push(`  <polyline class="raw" fill="none" stroke="#9ec5ee" stroke-width="1" points="${raw}"/>`);
     lines.push(`  <polyline class="smoothed" fill="none" stroke="#1f5fa8" stroke-width="2" stroke-linejoin="round" points="${smPts.join(' ')}"/>`);
   }
+  if (val.length > 0) {
+    lines.push('  <g class="val-loss" fill="#e07b00">');
+    for (const p of val) lines.push(`    <circle cx="${f(sx(p.iteration))}" cy="${f(sy(p.loss))}" r="3.5"/>`);
+    lines.push('  </g>');
+  }
   // legend
   const lx = m.left + pw - 190;
   lines.push(`  <g class="legend" transform="translate(${lx} ${m.top + 10})">`);
-  lines.push('    <rect x="0" y="0" width="180" height="44" fill="#ffffff" fill-opacity="0.85" stroke="#dddddd"/>');
+  lines.push(`    <rect x="0" y="0" width="180" height="${val.length > 0 ? 61 : 44}" fill="#ffffff" fill-opacity="0.85" stroke="#dddddd"/>`);
+  if (val.length > 0) {
+    lines.push('    <circle cx="22" cy="49" r="3.5" fill="#e07b00"/>');
+    lines.push('    <text x="42" y="53" fill="#333333">val loss</text>');
+  }
   lines.push('    <line x1="10" y1="15" x2="34" y2="15" stroke="#9ec5ee" stroke-width="2"/>');
   lines.push('    <text x="42" y="19" fill="#333333">loss per iteration</text>');
   lines.push('    <line x1="10" y1="32" x2="34" y2="32" stroke="#1f5fa8" stroke-width="2"/>');
@@ -224,15 +262,24 @@ export interface SampleEntry {
   beam?: string;
   /** Ground-truth captions of the image. */
   truth: string[];
+  /** CIDEr-D of the greedy caption (within the split's scored images), when it was scored. */
+  cider?: number;
+  /** Shapes: whether the greedy caption names exactly the scene's objects, when it was scored. */
+  sceneCorrect?: boolean;
 }
 
 export interface ScoreRow {
   split: string;
   images: number;
+  /** coco-caption BLEU-1..4, ROUGE-L and CIDEr-D. */
   bleu: [number, number, number, number];
+  rougeL: number;
+  cider: number;
   cs231n: number;
   /** Single-object colour+shape accuracy (shapes data only). */
   singleObject?: { correct: number; total: number };
+  /** Exact-scene accuracy, overall and by object count (shapes data only). */
+  scene?: { all: AccuracyCount; byObjects: Record<1 | 2 | 3, AccuracyCount> };
 }
 
 export interface SamplesPage {
@@ -242,19 +289,24 @@ export interface SamplesPage {
   scores: ScoreRow[];
   splits: { name: string; samples: SampleEntry[] }[];
   lossSvg?: string;
+  /** The validation metrics over training (evalCurvesSvg), shown beside the loss curve. */
+  evalSvg?: string;
 }
 
 export function samplesHtml(page: SamplesPage): string {
   const e = escapeXml;
   const pct = (c: number, t: number) => (t === 0 ? '–' : `${((100 * c) / t).toFixed(1)}% (${c}/${t})`);
   const hasAcc = page.scores.some((s) => s.singleObject);
-  const rows = page.scores.map((s) => `      <tr><td>${e(s.split)}</td><td>${s.images}</td>${s.bleu.map((b) => `<td>${b.toFixed(3)}</td>`).join('')}<td>${s.cs231n.toFixed(3)}</td>${hasAcc ? `<td>${s.singleObject ? pct(s.singleObject.correct, s.singleObject.total) : '–'}</td>` : ''}</tr>`);
+  const hasScene = page.scores.some((s) => s.scene);
+  const sceneCells = (s: ScoreRow) => (s.scene ? [s.scene.all, s.scene.byObjects[1], s.scene.byObjects[2], s.scene.byObjects[3]] : [null, null, null, null])
+    .map((a) => `<td>${a ? pct(a.correct, a.total) : '–'}</td>`).join('');
+  const rows = page.scores.map((s) => `      <tr><td>${e(s.split)}</td><td>${s.images}</td>${[...s.bleu, s.rougeL, s.cider].map((b) => `<td>${b.toFixed(3)}</td>`).join('')}<td>${s.cs231n.toFixed(3)}</td>${hasAcc ? `<td>${s.singleObject ? pct(s.singleObject.correct, s.singleObject.total) : '–'}</td>` : ''}${hasScene ? sceneCells(s) : ''}</tr>`);
   const card = (s: SampleEntry) => [
     '      <figure>',
     s.image ? `        <img src="${e(s.image)}" alt="${e(s.label)}" loading="lazy">` : '        <div class="noimg">no image</div>',
     '        <figcaption>',
     `          <div class="label">${e(s.label)}</div>`,
-    `          <div><b>greedy</b> ${e(s.greedy)}</div>`,
+    `          <div><b>greedy</b> ${e(s.greedy)}${s.cider !== undefined ? ` <span class="score">CIDEr-D ${s.cider.toFixed(3)}</span>` : ''}${s.sceneCorrect !== undefined ? ` <span class="score">${s.sceneCorrect ? 'scene ✓' : 'scene ✗'}</span>` : ''}</div>`,
     s.beam !== undefined ? `          <div><b>beam ${page.beamSize}</b> ${e(s.beam)}</div>` : '',
     `          <div class="gt"><b>GT</b> ${s.truth.map(e).join('<br>')}</div>`,
     '        </figcaption>',
@@ -274,6 +326,8 @@ export function samplesHtml(page: SamplesPage): string {
   figure { margin: 0; border: 1px solid #e3e3e3; border-radius: 6px; padding: 10px; background: #fafafa; }
   figure img { width: 100%; max-height: 240px; object-fit: contain; image-rendering: pixelated; background: #fff; }
   .noimg { height: 120px; display: flex; align-items: center; justify-content: center; color: #999; background: #eee; }
+  .plots { display: flex; flex-wrap: wrap; gap: 16px; } .plots svg { max-width: 100%; height: auto; }
+  .score { color: #a33; font-size: 12px; white-space: nowrap; }
   figcaption { margin-top: 6px; } .label { color: #888; font-size: 12px; } .gt { color: #555; margin-top: 4px; font-size: 13px; }
 </style>
 </head>
@@ -282,13 +336,13 @@ export function samplesHtml(page: SamplesPage): string {
 <p class="sub">${e(page.subtitle)}</p>
 <h2>Scores</h2>
 <table>
-  <thead><tr><th>split</th><th>images</th><th>BLEU-1</th><th>BLEU-2</th><th>BLEU-3</th><th>BLEU-4</th><th>CS231n BLEU</th>${hasAcc ? '<th>single-object colour+shape</th>' : ''}</tr></thead>
+  <thead><tr><th>split</th><th>images</th><th>BLEU-1</th><th>BLEU-2</th><th>BLEU-3</th><th>BLEU-4</th><th>ROUGE-L</th><th>CIDEr-D</th><th>CS231n BLEU</th>${hasAcc ? '<th>single-object colour+shape</th>' : ''}${hasScene ? '<th>exact scene: all</th><th>1 object</th><th>2 objects</th><th>3 objects</th>' : ''}</tr></thead>
   <tbody>
 ${rows.join('\n')}
   </tbody>
 </table>
-<p class="sub">Corpus BLEU of the greedy captions against every ground-truth caption of each image (special tokens stripped); CS231n BLEU is the assignment's unigram BLEU, averaged over 1000 random captions of the split.</p>
-${page.lossSvg ? `<h2>Loss</h2>\n${page.lossSvg.replace(/^<svg /, '<svg role="img" ')}` : ''}
+<p class="sub">COCO caption metrics (as coco-caption computes them: PTB tokenisation, BLEU-1..4, ROUGE-L, CIDEr-D) of the greedy captions against every ground-truth caption of each image; CS231n BLEU is the assignment's unigram BLEU, averaged over 1000 random captions of the split.${hasScene ? ' Exact scene: the greedy caption names every object of the scene by colour and shape and nothing else (any order; sizes and relations not checked), by number of objects.' : ''}</p>
+${page.lossSvg || page.evalSvg ? `<h2>Training curves</h2>\n<div class="plots">\n${[page.lossSvg, page.evalSvg].filter((x) => x).map((x) => x!.replace(/^<svg /, '<svg role="img" ')).join('')}</div>` : ''}
 ${page.splits.map((sp) => `<h2>${e(sp.name)}</h2>\n<div class="grid">\n${sp.samples.map(card).join('\n')}\n</div>`).join('\n')}
 </body>
 </html>

@@ -1,16 +1,22 @@
 // recap train: trains a model on --data, checkpoints it (resumable), and reports scores, a loss
 // plot and sample captions.
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CaptioningRNN, CaptioningSolver, FormatError, init, threads, type Checkpoint } from '../index.js';
+import {
+  CaptioningRNN, CaptioningSolver, FormatError, init, saveCheckpoint, sceneAccuracy, threads, type Checkpoint, type EvalRecord, type KeepBestMetric,
+} from '../index.js';
 import { loadCheckpointFile, saveCheckpointFile } from '../node.js';
 import type { UpdateRuleName } from '../nn/update-rules.js';
+import type { ShapesData } from '../data/shapes.js';
+import { writeFileAtomic } from '../train/checkpoint-file.node.js';
 import { UsageError, flagName, formatData, type TrainOptions } from './args.js';
 import { type CliIO, type Out, clock, shellQuote, version } from './common.js';
 import { type DataChoice, caption, checkFits, chooseData, loadData, maxLengthOf, pickImages, referencesByImage } from './data.js';
 import { Progress } from './progress.js';
 import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
-import { accuracy, sampleEntries, score, scoreTable } from './scores.js';
+import { evalCurvesSvg } from './eval-plot.js';
+import { accuracy, sampleEntries, sceneSummary, score, scoreTable, worstImages } from './scores.js';
 
 /** The train options as resolved and stored in the checkpoint's meta (JSON). */
 export interface RunOptions {
@@ -28,6 +34,11 @@ export interface RunOptions {
   batch: number;
   threads: number;
   seed: number;
+  /** Iterations between evaluations: null = each epoch, 0 = never. */
+  evalEvery: number | null;
+  evalImages: number;
+  keepBest: KeepBestMetric;
+  patience: number | null;
   out: string;
 }
 
@@ -38,22 +49,27 @@ const RESUMABLE_CHANGES = new Set(['out', 'resume', 'epochs', 'threads', 'help']
 function runOptionsFrom(flags: TrainOptions, data: DataChoice): RunOptions {
   return {
     ...data, cell: flags.cell, hidden: flags.hidden, wordvec: flags.wordvec, update: flags.update, lr: flags.lr,
-    lrDecay: flags.lrDecay, epochs: flags.epochs, batch: flags.batch, threads: threads(), seed: flags.seed, out: flags.out,
+    lrDecay: flags.lrDecay, epochs: flags.epochs, batch: flags.batch, threads: threads(), seed: flags.seed,
+    evalEvery: flags.evalEvery ?? null, evalImages: flags.evalImages, keepBest: flags.keepBest, patience: flags.patience ?? null, out: flags.out,
   };
 }
+
+// The options every recap train checkpoint has, and those added later (with the value runs saved before them had).
+const REQUIRED_KEYS: (keyof RunOptions)[] = ['data', 'maxTrain', 'numVal', 'dataSeed', 'cell', 'hidden', 'wordvec', 'update', 'lr', 'lrDecay', 'epochs', 'batch', 'threads', 'seed'];
+const LATER_KEYS: Partial<RunOptions> = { evalEvery: null, evalImages: 500, keepBest: 'cider', patience: null };
 
 /** On --resume: the saved options, with --epochs/--threads/--out as given; other flags must agree. */
 function resumeOptions(flags: TrainOptions, given: ReadonlySet<string>, meta: Record<string, unknown>, path: string): RunOptions {
   const saved = meta as Partial<RunOptions>;
-  const keys: (keyof RunOptions)[] = ['data', 'maxTrain', 'numVal', 'dataSeed', 'cell', 'hidden', 'wordvec', 'update', 'lr', 'lrDecay', 'epochs', 'batch', 'threads', 'seed'];
-  for (const k of keys) {
+  for (const k of REQUIRED_KEYS) {
     if (saved[k] === undefined) throw new FormatError(path, `was not written by recap train (its options lack ${k}); cannot resume`);
   }
-  const opts = { ...saved, out: flags.out } as RunOptions;
+  const opts = { ...LATER_KEYS, out: flags.out } as RunOptions;
+  for (const k of [...REQUIRED_KEYS, ...Object.keys(LATER_KEYS) as (keyof RunOptions)[]]) if (saved[k] !== undefined) (opts as unknown as Record<string, unknown>)[k] = saved[k];
   for (const k of given) {
     if (RESUMABLE_CHANGES.has(k)) continue;
     const mine = k === 'data' ? formatData(flags.data!) : (flags as Record<string, unknown>)[k];
-    const theirs = saved[k as keyof RunOptions];
+    const theirs = opts[k as keyof RunOptions];
     if (mine !== theirs) {
       throw new UsageError(`${flagName(k)} ${String(mine)} differs from the checkpoint's ${String(theirs ?? 'default')}; drop it to resume (only --epochs and --threads may change)`, 'train');
     }
@@ -71,6 +87,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   // the runtime first: loading a checkpoint creates a model. Threads do not change results, so
   // --threads always comes from the command line (also on --resume).
   await init({ threads: flags.threads });
+  if (flags.resume && flags.force) throw new UsageError('--force starts a new run over --out DIR; it cannot be combined with --resume', 'train');
   if (flags.resume) {
     ckpt = await loadCheckpointFile(ckptPath);
     if (!ckpt.solverState) throw new FormatError(ckptPath, 'has no solver state (saved without a solver); cannot resume');
@@ -78,6 +95,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     priorSeconds = typeof ckpt.meta.trainSeconds === 'number' ? ckpt.meta.trainSeconds : 0;
   } else {
     opts = runOptionsFrom(flags, chooseData(flags, given, null, 'train'));
+    if (!flags.force && existsSync(ckptPath)) throw new UsageError(`${ckptPath} already holds a run${await runState(ckptPath)}; pass --resume to continue it or --force to start over`, 'train');
   }
   opts.threads = threads(); // what init chose (every core unless --threads says)
   await mkdir(outDir, { recursive: true });
@@ -101,10 +119,26 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   const onExternalAbort = () => controller.abort();
   io.signal?.addEventListener('abort', onExternalAbort);
   if (io.signal?.aborted) controller.abort();
+  const bestPath = join(outDir, 'best.recap');
+  let bestWrite: Promise<void> = Promise.resolve();
+  const iterationsPerEpoch = Math.max(Math.floor(data.trainCaptions.shape[0] / opts.batch), 1);
+  const evalEvery = opts.evalEvery === null ? iterationsPerEpoch : opts.evalEvery;
+  const onEval = (r: EvalRecord) => {
+    progress.finish();
+    o.err(`${evalLine(r, solver.numIterations, opts.keepBest)}${r.improved ? `; saved ${bestPath}` : ''}\n`);
+    if (r.improved) {
+      // the model holds the best parameters right now: serialise them now, write in order
+      const bytes = saveCheckpoint(model, null, { ...opts, iteration: r.iteration, best: { metric: opts.keepBest, record: r }, recapVersion });
+      bestWrite = bestWrite.then(() => writeFileAtomic(bestPath, bytes));
+    }
+  };
+  const recapVersion = await version();
   const progress = new Progress(o.err, io.stderrIsTTY ?? process.stderr.isTTY === true, io.columns ?? (process.stderr.columns || 80), io.progressInterval ?? 5000, opts.epochs);
   const solver = new CaptioningSolver(model, data, {
     updateRule: opts.update, optimConfig: { learningRate: opts.lr }, lrDecay: opts.lrDecay, batchSize: opts.batch,
     numEpochs: opts.epochs, seed: opts.seed, verbose: false, signal: controller.signal,
+    ...(evalEvery > 0 ? { evalEvery, evalImages: opts.evalImages, keepBest: opts.keepBest, patience: opts.patience ?? undefined, onEval } : {}),
+    ...(evalEvery > 0 && loaded.shapes ? { evalExtra: sceneExtra(loaded.shapes.valScenes) } : {}),
     onStep: (info) => {
       progress.update(info);
       io.onStep?.(info);
@@ -137,39 +171,45 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     if (io.handleSigint) process.off('SIGINT', onSigint);
     io.signal?.removeEventListener('abort', onExternalAbort);
     progress.finish();
+    await bestWrite;
   }
   const seconds = (performance.now() - started) / 1000;
   const trainSeconds = priorSeconds + seconds;
-  const finished = solver.iteration >= solver.numIterations;
-  const meta = { ...opts, trainSeconds, iteration: solver.iteration, finished, recapVersion: await version() };
+  const finished = solver.iteration >= solver.numIterations || solver.stoppedEarly;
+  const meta = { ...opts, trainSeconds, iteration: solver.iteration, finished, stoppedEarly: solver.stoppedEarly, recapVersion };
   await saveCheckpointFile(ckptPath, model, solver, meta);
 
   if (!finished) {
     o.err(`interrupted at iteration ${solver.iteration}/${solver.numIterations}; saved ${ckptPath}\n`);
-    o.err(`resume with: recap train --resume --out ${shellQuote(outDir)}\n`);
+    o.err(`resume with: npx recap train --resume --out ${shellQuote(outDir)}\n`);
     solver.dispose();
     model.dispose();
     return 130;
   }
   const history = solver.lossHistory;
   const ran = solver.iteration - startIter;
-  if (ran === 0) o.err(`the checkpoint had already run its ${solver.numIterations} iterations (pass a larger --epochs to train longer)\n`);
+  if (ran === 0 && !solver.stoppedEarly) o.err(`the checkpoint had already run its ${solver.numIterations} iterations (pass a larger --epochs to train longer)\n`);
+  if (solver.stoppedEarly) o.err(`stopped early at iteration ${solver.iteration}/${solver.numIterations}: ${opts.patience} evaluations without a better ${opts.keepBest}\n`);
 
   // report
   const tEval = performance.now();
   const rows = [score(model, loaded, 'train', 1000), score(model, loaded, 'val', 1000)];
+  const evals = solver.evalHistory;
   const lossSvg = lossCurveSvg(history, {
     title: `Training loss: ${opts.cell.toUpperCase()} H=${opts.hidden} on ${opts.data}`, iterationsPerEpoch: solver.iterationsPerEpoch,
+    valLoss: evals.map((r) => ({ iteration: r.iteration, loss: r.valLoss })),
   });
   await writeFile(join(outDir, 'loss.svg'), lossSvg);
   const splits: { name: string; samples: SampleEntry[] }[] = [];
   for (const split of ['train', 'val'] as const) {
-    splits.push({ name: `${split} samples`, samples: sampleEntries(model, loaded, split, pickImages(data, split, SAMPLES_PER_SPLIT, opts.seed), HTML_BEAM) });
+    splits.push({ name: `${split} samples`, samples: sampleEntries(model, loaded, split, pickImages(data, split, SAMPLES_PER_SPLIT, opts.seed), HTML_BEAM, rows[split === 'train' ? 0 : 1]) });
   }
+  splits.push({ name: 'val samples, lowest CIDEr-D first', samples: sampleEntries(model, loaded, 'val', worstImages(rows[1], SAMPLES_PER_SPLIT), HTML_BEAM, rows[1]) });
   await writeFile(join(outDir, 'samples.html'), samplesHtml({
     title: `recap: ${opts.cell.toUpperCase()} captioning on ${opts.data}`,
     subtitle: `H=${opts.hidden}, W=${opts.wordvec}, ${opts.update} lr=${opts.lr} decay=${opts.lrDecay}, batch ${opts.batch}, ${solver.numIterations} iterations (${opts.epochs} epochs), seed ${opts.seed}; trained ${clock(trainSeconds)}; final loss ${history[history.length - 1]?.toFixed(3)}`,
     beamSize: HTML_BEAM, scores: rows, splits, lossSvg,
+    evalSvg: evals.length > 0 ? evalCurvesSvg(evals, { title: `Validation (${evals[0].images} images)`, numIterations: solver.numIterations }) : undefined,
   }));
   const evalSeconds = (performance.now() - tEval) / 1000;
 
@@ -179,6 +219,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   o.out(scoreTable(rows));
   const val = rows[1];
   o.out(`\nval corpus BLEU-4: ${val.bleu[3].toFixed(3)}${val.singleObject ? `   single-object val scenes named correctly (colour and shape): ${accuracy(val.singleObject)}` : ''}\n`);
+  if (val.scene) o.out(`val scenes named exactly (every object by colour and shape): ${sceneSummary(val.scene)}\n`);
   o.out('\nval captions (greedy | ground truth):\n');
   const valRefs = referencesByImage(data, 'val');
   const shown = pickImages(data, 'val', 6, opts.seed + 1).map((img) => ({
@@ -186,8 +227,39 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   }));
   const width = Math.min(60, Math.max(...shown.map((s) => s.got.length)));
   for (const { img, got } of shown) o.out(`  ${String(img).padStart(5)}  ${got.padEnd(width)} | ${valRefs.get(img)![0].join(' ')}\n`);
-  o.out(`\nwrote ${ckptPath}, ${join(outDir, 'loss.svg')}, ${join(outDir, 'samples.html')} (evaluation ${evalSeconds.toFixed(1)} s)\n`);
+  o.out(`\nwrote ${ckptPath}${existsSync(bestPath) && solver.evalHistory.length > 0 ? `, ${bestPath}` : ''}, ${join(outDir, 'loss.svg')}, ${join(outDir, 'samples.html')} (evaluation ${evalSeconds.toFixed(1)} s)\n`);
   solver.dispose();
   model.dispose();
   return 0;
+}
+
+/** " (stopped at iteration 359, resumable)" or " (finished, 2000 iterations)" from a checkpoint's meta; '' when unreadable. */
+async function runState(path: string): Promise<string> {
+  try {
+    const ck = await loadCheckpointFile(path);
+    ck.model.dispose();
+    const it = typeof ck.meta.iteration === 'number' ? ck.meta.iteration : ck.solverState?.iteration;
+    if (it === undefined) return '';
+    return ck.meta.finished === true ? ` (finished, ${it} iterations)` : ` (stopped at iteration ${it}, resumable)`;
+  } catch {
+    return '';
+  }
+}
+
+/** The solver's evalExtra for shapes: exact-scene accuracy of the evaluation captions, overall and by object count (fractions). */
+function sceneExtra(scenes: ShapesData['valScenes']): (captions: string[], images: Int32Array) => Record<string, number> {
+  return (captions, images) => {
+    const a = sceneAccuracy(captions, Array.from(images, (i) => scenes[i]));
+    const all = { scene: a.all.accuracy, scene1: a.byObjects[1].accuracy, scene2: a.byObjects[2].accuracy, scene3: a.byObjects[3].accuracy };
+    return Object.fromEntries(Object.entries(all).filter(([, v]) => !Number.isNaN(v))); // no scenes of a count: no entry (JSON has no NaN)
+  };
+}
+
+/** One line per evaluation. */
+function evalLine(r: EvalRecord, numIterations: number, keepBest: KeepBestMetric): string {
+  const b = r.bleu.map((v) => v.toFixed(3)).join(' ');
+  const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : `${(100 * v).toFixed(1)}%`);
+  const x = r.extra;
+  const extra = x && 'scene' in x ? `, exact scenes ${pct(x.scene)} (1/2/3 objects: ${pct(x.scene1)} / ${pct(x.scene2)} / ${pct(x.scene3)})` : '';
+  return `eval at iteration ${r.iteration}/${numIterations}: val loss ${r.valLoss.toFixed(4)}, BLEU-1..4 ${b}, ROUGE-L ${r.rougeL.toFixed(3)}, CIDEr-D ${r.cider.toFixed(3)}${extra} (${r.images} images)${r.improved ? ` best ${keepBest}` : ''}`;
 }

@@ -393,16 +393,17 @@ const THREE: Template[] = [
     const rel = relation(a, b);
     return rel ? [...np(a), ...relWords(rng, rel, false), ...np(b), 'and', ...np(c)] : null;
   },
-  (rng, [a, b]) => {
+  (rng, [a, b, c]) => {
     const rel = relation(a, b);
-    return rel ? ['there', 'is', ...np(a), ...relWords(rng, rel, false), ...np(b)] : null;
+    return rel ? ['there', 'is', ...np(a), ...relWords(rng, rel, true), ...np(b), 'and', ...np(c)] : null;
   },
 ];
 
 /**
  * `count` true captions (arrays of words, ≤ 15 each) of a scene, drawn from `rng`: templates are
  * taken in a random order (objects listed in a random order each time, relations used only when
- * `relation` is clear-cut), distinct while the templates last, then repeating.
+ * `relation` is clear-cut), distinct while the templates last, then repeating. Every caption
+ * names every object of the scene by colour and shape (`namesScene` in src/eval/scene.ts holds).
  */
 export function captionScene(scene: Scene, count: number, rng: LegacyRandom): string[][] {
   checkScene(scene, 'scene');

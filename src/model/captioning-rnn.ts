@@ -4,33 +4,34 @@
 // decoding (stepwise.ts) and beam search (beam.ts). The API copies only at its edge.
 //
 // Shapes: N batch, T time, D image feature, W word vector, H hidden, V vocabulary.
-import { Dims, checkFinite, checkIds, checkNumber, checkPositiveInt } from '../core/check.js';
+import { Dims, checkFinite, checkIds } from '../core/check.js';
 import { RecapError, fail } from '../core/errors.js';
 import { LegacyRandom } from '../core/rng.js';
 import { kernels, rt } from '../core/runtime.js';
 import { runCalls } from '../core/threads.js';
 import { Tensor, checkTensor } from '../core/tensor.js';
 import { TrainBatch, batchBytes } from './batch.js';
-import { beamSearch } from './beam.js';
+import { BeamDecoder, type BeamResult } from './beam.js';
 import { type CaptioningRNNOptions, type ModelConfig, type Vocabulary, checkSampleVocab, parseOptions } from './config.js';
+import { type Decoding, type SampleOptions, type TopKOptions, parseSampleOptions } from './decoding.js';
 import { GreedyDecoder } from './greedy.js';
 import { PackedWeights } from './packed.js';
 import { PARAM_NAMES, ParamBlock, type ParamName } from './params.js';
-import { Stepper, sampleTemperature } from './stepwise.js';
+import { Stepper, sampleStepwise } from './stepwise.js';
 import { type StepState, forwardBackward, forwardBackwardAsync } from './train-step.js';
 
 export type { CaptioningRNNOptions, CellType, ModelConfig } from './config.js';
 export { PARAM_NAMES, type ParamName } from './params.js';
+export type { SampleOptions, TopKOptions } from './decoding.js';
 
-export interface SampleOptions {
-  /** Words to generate per image (no early stop, as CS231n). */
-  maxLength?: number;
-  /** 1 = greedy / temperature sampling; k > 1 = beam search of width k. */
-  beamSize?: number;
-  /** 0 = argmax; > 0 samples from softmax(scores / temperature). */
-  temperature?: number;
-  /** Seed of the sampling stream (temperature > 0). */
-  seed?: number;
+/** sampleTopK's result: the k best captions per image in rank order, with their scores. */
+export interface TopKResult {
+  /** int32 (N, k, maxLength), <NULL> after <END>. */
+  captions: Tensor;
+  /** float64 (N, k): summed log-probabilities of the captions (−∞ where an image has fewer than k). */
+  scores: Tensor;
+  /** float64 (N, k): the ranking keys, score / lp(len) (equal to scores without a length penalty). */
+  rankScores: Tensor;
 }
 
 export class CaptioningRNN {
@@ -50,6 +51,7 @@ export class CaptioningRNN {
   private readonly vocab: Vocabulary;
   private readonly packed: PackedWeights;
   private readonly stepper: Stepper;
+  private readonly beams: BeamDecoder;
   private disposed = false;
 
   constructor(options: CaptioningRNNOptions) {
@@ -67,6 +69,7 @@ export class CaptioningRNN {
     this.packed = new PackedWeights(config);
     this.stepper = new Stepper(config, this.params);
     this.greedy = new GreedyDecoder(config, this.params, this.packed, this.stepper);
+    this.beams = new BeamDecoder(config, this.params, this.packed, this.greedy);
   }
 
   private alive(): void {
@@ -160,13 +163,17 @@ export class CaptioningRNN {
 
   /**
    * Generates captions: int32 (N, maxLength); column 0 is the first word after <START>.
-   * Greedy argmax by default (runs maxLength steps, no early stop, as CS231n).
+   * Greedy argmax by default (runs maxLength steps, no early stop, as CS231n); `temperature`
+   * (and `topP`) sample, `beamSize` > 1 runs beam search (stops at <END>, <NULL> after it);
+   * `blockRepeatNgrams` and `lengthPenalty` as documented on SampleOptions.
    */
   sample(features: Tensor, options: SampleOptions = {}): Tensor {
-    const { N, maxLength, beamSize, temperature, seed } = this.checkSample(features, options);
-    if (beamSize > 1) return this.beam(features, N, maxLength, beamSize).captions;
-    if (temperature > 0) return sampleTemperature(this.stepper, features, N, maxLength, this.startIdx!, temperature, new LegacyRandom(seed));
-    const plan = this.greedy.plan(features, N, maxLength, this.startIdx!, 1);
+    const { N, opts } = this.checkSample(features, options, 1);
+    if (opts.beamSize > 1) return this.beamSync(features, N, opts).captions;
+    if (opts.temperature > 0 || opts.blockRepeatNgrams > 0) {
+      return sampleStepwise(this.stepper, features, N, this.startIdx!, opts, new LegacyRandom(opts.seed));
+    }
+    const plan = this.greedy.plan(features, N, opts.maxLength, this.startIdx!, 1);
     const ks = kernels();
     runCalls(ks, plan.pack);
     runCalls(ks, plan.fold[0]);
@@ -176,15 +183,17 @@ export class CaptioningRNN {
   }
 
   /**
-   * `sample` with greedy decoding split over the runtime's threads (batch rows; each row's
-   * numbers are independent of the others), bit-identical to `sample` for any thread count.
-   * Beam search and temperature sampling run on the calling thread, as in `sample`.
+   * `sample` with greedy decoding (batch rows) and beam search (images) split over the runtime's
+   * threads (each image's numbers are independent of the others), bit-identical to `sample` for
+   * any thread count. Temperature sampling and n-gram-blocked greedy decoding run on the calling
+   * thread, as in `sample`.
    */
   async sampleAsync(features: Tensor, options: SampleOptions = {}): Promise<Tensor> {
-    const { N, maxLength, temperature, beamSize } = this.checkSample(features, options);
+    const { N, opts } = this.checkSample(features, options, 1);
     const { pool, threads } = rt();
-    if (!pool || temperature !== 0 || beamSize > 1) return this.sample(features, options);
-    const plan = this.greedy.plan(features, N, maxLength, this.startIdx!, threads);
+    if (opts.beamSize > 1) return (await this.beamAsync(features, N, opts)).captions;
+    if (!pool || opts.temperature !== 0 || opts.blockRepeatNgrams > 0) return this.sample(features, options);
+    const plan = this.greedy.plan(features, N, opts.maxLength, this.startIdx!, threads);
     runCalls(kernels(), plan.pack);
     if (plan.fold.some((c) => c.length > 0)) await pool.run(kernels(), plan.fold);
     await pool.run(kernels(), plan.parts);
@@ -192,33 +201,65 @@ export class CaptioningRNN {
     return plan.result();
   }
 
-  /** Validates the arguments of sample / sampleAsync. */
-  private checkSample(features: Tensor, options: SampleOptions): Required<SampleOptions> & { N: number } {
+  /** Validates the arguments of the sampling calls; `beam`: beam search (sampleTopK) whatever beamSize says. */
+  private checkSample(features: Tensor, options: SampleOptions, defaultBeam: number, beam = false): { N: number; opts: Decoding } {
     this.alive();
-    const { maxLength = 30, beamSize = 1, temperature = 0, seed = 0 } = options ?? {};
+    const opts = parseSampleOptions(options, this.config.vocabSize, defaultBeam);
     const N = this.checkFeatures(features, new Dims());
-    checkPositiveInt('maxLength', maxLength, 10000);
-    checkPositiveInt('beamSize', beamSize, 1000);
-    checkNumber('temperature', temperature, 0, 1e6);
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail('seed', 'an integer in [0, 2^32)', seed);
-    checkSampleVocab(this.vocab, this.config.vocabSize, beamSize > 1);
-    return { N, maxLength, beamSize, temperature, seed };
+    checkSampleVocab(this.vocab, this.config.vocabSize, beam || opts.beamSize > 1);
+    return { N, opts };
   }
 
-  private beam(features: Tensor, N: number, maxLength: number, k: number) {
-    return beamSearch(this.stepper, features, N, maxLength, k, { start: this.startIdx!, end: this.endIdx!, nul: this.nullIdx });
+  private get specialTokens() {
+    return { start: this.startIdx!, end: this.endIdx!, nul: this.nullIdx };
   }
 
-  /** Beam search returning the top-k captions per image with their log-probability scores. */
-  sampleTopK(features: Tensor, options: { maxLength?: number; beamSize?: number } = {}): { captions: Tensor; scores: Tensor } {
-    this.alive();
-    const { maxLength = 30, beamSize = 3 } = options ?? {};
-    const N = this.checkFeatures(features, new Dims());
-    checkPositiveInt('maxLength', maxLength, 10000);
-    checkPositiveInt('beamSize', beamSize, 1000);
-    checkSampleVocab(this.vocab, this.config.vocabSize, true);
-    const r = this.beam(features, N, maxLength, beamSize);
-    return { captions: r.topK, scores: new Tensor(r.scores, [N, beamSize]) };
+  /** Beam search on the calling thread; stops once no beam is live. */
+  private beamSync(features: Tensor, N: number, opts: Decoding): BeamResult {
+    const plan = this.beams.plan(features, N, opts, this.specialTokens, 1);
+    const ks = kernels();
+    runCalls(ks, plan.pack);
+    runCalls(ks, plan.fold[0]);
+    runCalls(ks, plan.start[0]);
+    let t = 0;
+    for (let calls; t < opts.maxLength && (calls = plan.step(t)); t++) runCalls(ks, calls[0]);
+    plan.commit();
+    return plan.result(t - 1);
+  }
+
+  /** Beam search with the images split over the runtime's threads (the same bits as beamSync). */
+  private async beamAsync(features: Tensor, N: number, opts: Decoding): Promise<BeamResult> {
+    const { pool, threads } = rt();
+    const P = Math.min(threads, N);
+    if (!pool || P < 2) return this.beamSync(features, N, opts);
+    const ks = kernels();
+    const plan = this.beams.plan(features, N, opts, this.specialTokens, P);
+    runCalls(ks, plan.pack);
+    if (plan.fold.some((c) => c.length > 0)) await pool.run(ks, plan.fold);
+    await pool.run(ks, plan.start);
+    let t = 0;
+    for (let calls; t < opts.maxLength && (calls = plan.step(t)); t++) await pool.run(ks, calls);
+    plan.commit();
+    return plan.result(t - 1);
+  }
+
+  /**
+   * Beam search (default width 3) returning the k best captions per image in rank order, with
+   * their scores; honours lengthPenalty and blockRepeatNgrams.
+   */
+  sampleTopK(features: Tensor, options: TopKOptions = {}): TopKResult {
+    const { N, opts } = this.checkSample(features, options, 3, true);
+    return this.topK(this.beamSync(features, N, opts), N, opts.beamSize);
+  }
+
+  /** `sampleTopK` with the images split over the runtime's threads; the same result for any thread count. */
+  async sampleTopKAsync(features: Tensor, options: TopKOptions = {}): Promise<TopKResult> {
+    const { N, opts } = this.checkSample(features, options, 3, true);
+    return this.topK(await this.beamAsync(features, N, opts), N, opts.beamSize);
+  }
+
+  private topK(r: BeamResult, N: number, k: number): TopKResult {
+    return { captions: r.topK, scores: new Tensor(r.scores, [N, k]), rankScores: new Tensor(r.rankScores, [N, k]) };
   }
 
   /** Frees the wasm memory of this model; later calls throw. */
@@ -228,6 +269,7 @@ export class CaptioningRNN {
     this.batch.dispose();
     this.stepper.dispose();
     this.greedy.dispose();
+    this.beams.dispose();
     this.packed.dispose();
     this.params.free();
   }

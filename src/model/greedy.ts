@@ -77,23 +77,8 @@ export class GreedyDecoder {
     (tokens.view() as Int32Array).fill(startIdx, 0, N);
     const A = (name: ParamName) => this.params.addr(name);
     const pk = this.packed.get();
-    // what this version's cache holds; the plan fills the rest
-    const version = this.params.version;
-    const was: CacheState = this.cache.version === version ? this.cache : { version, packedWx: false, packedRest: false, folded: false, rows: 0 };
-    const now: CacheState = { ...was, packedRest: true, rows: was.rows + N * maxLength };
-    const pack: Call[] = [];
-    if (!was.packedRest) pack.push([`${f}pack_b`, pk.Wh.ptr, A('Wh'), H, G, G], [`${f}pack_b`, pk.W_vocab.ptr, A('W_vocab'), H, V, V]);
-    const fold: Call[][] = Array.from({ length: P }, () => []);
-    if (!was.folded && now.rows >= V && V * G * e <= FOLD_MAX_BYTES && this.foldBuffer(V * G)) {
-      for (let p = 0; p < P; p++) { // rows of E split over the threads (rows are independent)
-        const v0 = Math.floor((p * V) / P), v1 = Math.floor(((p + 1) * V) / P);
-        if (v1 > v0) fold[p].push([`${f}gemm_nn`, this.folded!.ptr + v0 * G * e, A('W_embed') + v0 * W * e, A('Wx'), v1 - v0, G, W, W, G, G, 0, scratch(p)]);
-      }
-      now.folded = true;
-    }
-    const useFold = now.folded;
-    if (!useFold && !was.packedWx) pack.push([`${f}pack_b`, pk.Wx.ptr, A('Wx'), W, G, G]);
-    now.packedWx ||= !useFold;
+    const cache = this.cachePlan(N * maxLength, P);
+    const { pack, fold, useFold } = cache;
     const parts: Call[][] = [];
     for (let p = 0; p < P; p++) {
       const r0 = Math.floor((p * N) / P);
@@ -129,9 +114,7 @@ export class GreedyDecoder {
         c.push([`${f}argmax_rows`, tokens.at((t + 1) * N + r0), scores, n, V, V]);
       }
     }
-    const commit = () => {
-      this.cache = now;
-    };
+    const commit = cache.commit;
     const result = () => {
       const tv = tokens.view() as Int32Array;
       const out = new Int32Array(N * maxLength);
@@ -139,6 +122,39 @@ export class GreedyDecoder {
       return new Tensor(out, [N, maxLength]);
     };
     return { pack, fold, parts, commit, result };
+  }
+
+  /**
+   * The cache part of a decoding plan that decodes `rows` row-steps on P partitions: the weight
+   * packing (run first, on the calling thread), the rows of E per partition when this call
+   * builds it, and whether the steps add rows of E (`folded`, the table) instead of running
+   * x·Wx with the packed Wx. Reads the cache state only; `commit()` records what it filled.
+   */
+  cachePlan(rows: number, P: number): { pack: Call[]; fold: Call[][]; useFold: boolean; folded: number; commit(): void } {
+    const { W, H, V, G, e, f } = sizesOf(this.config);
+    const A = (name: ParamName) => this.params.addr(name);
+    const pk = this.packed.get();
+    // what this version's cache holds; the plan fills the rest
+    const version = this.params.version;
+    const was: CacheState = this.cache.version === version ? this.cache : { version, packedWx: false, packedRest: false, folded: false, rows: 0 };
+    const now: CacheState = { ...was, packedRest: true, rows: was.rows + rows };
+    const pack: Call[] = [];
+    if (!was.packedRest) pack.push([`${f}pack_b`, pk.Wh.ptr, A('Wh'), H, G, G], [`${f}pack_b`, pk.W_vocab.ptr, A('W_vocab'), H, V, V]);
+    const fold: Call[][] = Array.from({ length: P }, () => []);
+    if (!was.folded && now.rows >= V && V * G * e <= FOLD_MAX_BYTES && this.foldBuffer(V * G)) {
+      for (let p = 0; p < P; p++) { // rows of E split over the threads (rows are independent)
+        const v0 = Math.floor((p * V) / P), v1 = Math.floor(((p + 1) * V) / P);
+        if (v1 > v0) fold[p].push([`${f}gemm_nn`, this.folded!.ptr + v0 * G * e, A('W_embed') + v0 * W * e, A('Wx'), v1 - v0, G, W, W, G, G, 0, scratch(p)]);
+      }
+      now.folded = true;
+    }
+    const useFold = now.folded;
+    if (!useFold && !was.packedWx) pack.push([`${f}pack_b`, pk.Wx.ptr, A('Wx'), W, G, G]);
+    now.packedWx ||= !useFold;
+    const commit = () => {
+      this.cache = now;
+    };
+    return { pack, fold, useFold, folded: useFold ? this.folded!.ptr : 0, commit };
   }
 
   /** The folded table's buffer, allocated once; false (decode without it) when memory cannot grow that far. */

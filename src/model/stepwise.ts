@@ -1,11 +1,12 @@
 // Step-wise decoding: the recurrent state of `rows` sequences advanced one word at a time on
-// this thread (temperature sampling and beam search; greedy decoding shares the buffers but
-// runs as a plan, see greedy.ts).
-import { BufferTable, type WasmBuffer } from '../core/memory.js';
+// this thread (temperature / nucleus sampling, and decoding with n-gram blocking; greedy
+// decoding shares the buffers but runs as a plan, see greedy.ts; beam search: beam.ts).
+import { BufferTable, type WasmBuffer, withScratch } from '../core/memory.js';
 import { type LegacyRandom } from '../core/rng.js';
 import { kernels, scratch } from '../core/runtime.js';
 import { Tensor } from '../core/tensor.js';
 import { type ModelConfig, sizesOf } from './config.js';
+import { type Decoding, drawWord } from './decoding.js';
 import type { ParamBlock } from './params.js';
 
 function stepSizes(c: ModelConfig, rows: number) {
@@ -26,7 +27,7 @@ export class Stepper {
   private readonly table = new BufferTable<keyof StepBufs>();
   readonly vocabSize: number;
 
-  constructor(private readonly config: ModelConfig, private readonly params: ParamBlock) {
+  constructor(readonly config: ModelConfig, private readonly params: ParamBlock) {
     this.vocabSize = config.vocabSize;
   }
 
@@ -81,57 +82,47 @@ export class Stepper {
     return b.logp.view() as Float32Array | Float64Array;
   }
 
-  /** Reorders the recurrent state so row r continues sequence from[r] (beam search). */
-  gather(from: Int32Array): void {
-    const H = this.config.hiddenDim;
-    const b = this.bufs!;
-    gatherRows(b.h, from, H);
-    if (this.config.cellType === 'lstm') gatherRows(b.c, from, H);
-  }
-
   dispose(): void {
     this.table.dispose();
   }
 }
 
-function gatherRows(buf: WasmBuffer, from: Int32Array, width: number): void {
-  const v = buf.view();
-  const copy = v.slice(0, from.length * width);
-  for (let r = 0; r < from.length; r++) v.set(copy.subarray(from[r] * width, (from[r] + 1) * width), r * width);
-}
-
-/** Temperature sampling: per step, one uniform draw per row against the cumulative softmax. */
-export function sampleTemperature(s: Stepper, features: Tensor, N: number, maxLength: number, startIdx: number,
-  temperature: number, rng: LegacyRandom): Tensor {
+/**
+ * Greedy or temperature / nucleus sampling with this thread's step, and optional n-gram
+ * blocking: per step the blocked words' scores are set to −∞ (block_ngrams over the row's
+ * words so far), then the argmax (temperature 0) or one uniform draw per row (drawWord) picks
+ * each row's word. Runs maxLength steps (no early stop, as CS231n).
+ */
+export function sampleStepwise(s: Stepper, features: Tensor, N: number, startIdx: number, opts: Decoding, rng: LegacyRandom): Tensor {
+  const { maxLength, temperature, topP, blockRepeatNgrams: ngram } = opts;
+  const { V, f } = sizesOf(s.config);
+  const ks = kernels();
   const b = s.ensure(N);
   s.project(features, N, 1);
-  (b.words.view() as Int32Array).fill(startIdx);
-  const out = new Int32Array(N * maxLength);
-  for (let t = 0; t < maxLength; t++) {
-    s.step(N);
-    drawWords(s, N, temperature, rng);
-    const w = s.bufs!.words.view() as Int32Array;
-    for (let n = 0; n < N; n++) out[n * maxLength + t] = w[n];
-  }
-  return new Tensor(out, [N, maxLength]);
-}
-
-function drawWords(s: Stepper, rows: number, temperature: number, rng: LegacyRandom): void {
-  const logp = s.logSoftmax(rows, temperature);
-  const V = s.vocabSize;
-  const words = s.bufs!.words.view() as Int32Array;
-  const exp = kernels().math_exp;
-  for (let r = 0; r < rows; r++) {
-    const u = rng.rand();
-    let acc = 0;
-    let pick = V - 1;
-    for (let v = 0; v < V; v++) {
-      acc += exp(logp[r * V + v]);
-      if (u < acc) {
-        pick = v;
-        break;
+  const words = b.words.view() as Int32Array;
+  words.fill(startIdx);
+  return withScratch((sc) => {
+    const seq = ngram > 0 ? sc.alloc('int32', N * maxLength) : null; // (N, maxLength): the words so far
+    const p = new Float64Array(V), order = new Int32Array(V);
+    const out = new Int32Array(N * maxLength);
+    for (let t = 0; t < maxLength; t++) {
+      s.step(N);
+      const bufs = s.bufs!;
+      if (seq) ks[`${f}block_ngrams`](bufs.scores.ptr, seq.ptr, N, V, maxLength, t, ngram);
+      if (temperature === 0) {
+        ks[`${f}argmax_rows`](bufs.words.ptr, bufs.scores.ptr, N, V, V);
+      } else {
+        const logp = s.logSoftmax(N, temperature);
+        const w = bufs.words.view() as Int32Array;
+        for (let r = 0; r < N; r++) w[r] = drawWord(logp, V, r * V, topP, rng, p, order);
+      }
+      const w = bufs.words.view() as Int32Array;
+      const sv = seq?.view() as Int32Array | undefined;
+      for (let n = 0; n < N; n++) {
+        out[n * maxLength + t] = w[n];
+        if (sv) sv[n * maxLength + t] = w[n];
       }
     }
-    words[r] = pick;
-  }
+    return new Tensor(out, [N, maxLength]);
+  });
 }

@@ -14,6 +14,7 @@ import { UPDATE_RULE_NAMES, isUpdateRule } from '../nn/update-rules.js';
 import { FormatError, fail } from '../core/errors.js';
 import { CaptioningRNN, PARAM_NAMES, type ModelConfig } from '../model/captioning-rnn.js';
 import type { CaptioningSolver, SolverState } from './solver.js';
+import type { ValidationState } from './validation.js';
 import { Tensor, sizeOf } from '../core/tensor.js';
 
 export const CHECKPOINT_VERSION = 1;
@@ -24,10 +25,12 @@ interface Header {
   format: 'recap-checkpoint';
   version: number;
   model: { config: ModelConfig; wordToIdx: Record<string, number>; params: Record<string, { shape: number[]; section: Section }> };
-  solver: null | Omit<SolverState, 'blocks' | 'rng' | 'lossHistory' | 'order'> & {
+  solver: null | Omit<SolverState, 'blocks' | 'rng' | 'lossHistory' | 'order' | 'validation'> & {
     rng: { pos: number; hasGauss: boolean; gauss: number; key: Section };
     blocks: Record<string, Section>;
     order: Section | null;
+    /** Evaluation history and best parameters (solvers with evalEvery); absent in older files. */
+    validation?: null | Omit<ValidationState, 'best'> & { best: null | { iteration: number; value: number; params: Section } };
   };
   lossHistory: Section;
   meta: Record<string, unknown>;
@@ -91,6 +94,7 @@ export function saveCheckpoint(model: CaptioningRNN, solver?: CaptioningSolver |
       numEpochs: s.numEpochs, seed: s.seed, samplerKind: s.samplerKind, iteration: s.iteration, epoch: s.epoch,
       rng: { pos: s.rng.pos, hasGauss: s.rng.hasGauss, gauss: s.rng.gauss, key: add(s.rng.key) },
       blocks, order: s.order ? add(s.order) : null,
+      validation: s.validation ? { ...s.validation, best: s.validation.best && { ...s.validation.best, params: add(s.validation.best.params) } } : null,
     };
   }
   const lossHistory = add(Float64Array.from(history));
@@ -201,6 +205,10 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordT
       seed: s.seed, samplerKind: s.samplerKind, iteration: s.iteration, epoch: s.epoch, lossHistory,
       rng: { key, pos: s.rng.pos, hasGauss: s.rng.hasGauss, gauss: s.rng.gauss }, blocks,
       order: s.order ? (read(s.order, 'order') as Int32Array) : null,
+      validation: s.validation ? {
+        ...s.validation,
+        best: s.validation.best && { ...s.validation.best, params: read(s.validation.best.params, 'best parameters') as Float32Array | Float64Array },
+      } : null,
     };
   }
   let model: CaptioningRNN;
@@ -258,6 +266,15 @@ function checkHeader(name: string, h: unknown): asserts h is Header {
   }
   if (!isObj(s.blocks) || !Object.values(s.blocks).every(isObj)) bad('solver.blocks must map names to sections');
   if (s.order !== null && !isObj(s.order)) bad('solver.order must be a section or null');
+  const v = s.validation as Record<string, unknown> | null | undefined;
+  if (v === null || v === undefined) return;
+  if (!isObj(v) || !Array.isArray(v.history) || !v.history.every(isObj) || !isInt(v.sinceBest) || typeof v.stopped !== 'boolean') {
+    bad('solver.validation must hold history (records), sinceBest and stopped');
+  }
+  const best = v.best as Record<string, unknown> | null;
+  if (best !== null && (!isObj(best) || !isInt(best.iteration) || typeof best.value !== 'number' || !isObj(best.params))) {
+    bad('solver.validation.best must be null or { iteration, value, params (a section) }');
+  }
 }
 
 /** The vocabularies must map the same words to the same ids. */

@@ -12,6 +12,7 @@ import { floatKernels, kernels, queueParts, rt } from '../core/runtime.js';
 import { runCalls, type Call } from '../core/threads.js';
 import type { CaptionData } from '../data/types.js';
 import { Tensor, checkTensor } from '../core/tensor.js';
+import { VALIDATION_KEYS, Validation, type EvalRecord, type ValidationOptions, type ValidationState } from './validation.js';
 
 export type SolverUpdateRule = UpdateRuleName;
 export type Sampler = 'replacement' | 'shuffle' | ((iteration: number) => Int32Array | ArrayLike<number>);
@@ -30,7 +31,8 @@ export interface StepInfo {
   itersPerSecond: number;
 }
 
-export interface SolverOptions {
+/** Options of CaptioningSolver; the validation ones (evalEvery, ...) are documented in validation.ts. */
+export interface SolverOptions extends ValidationOptions {
   updateRule?: SolverUpdateRule;
   optimConfig?: Record<string, number>;
   lrDecay?: number;
@@ -48,7 +50,7 @@ export interface SolverOptions {
 }
 
 const OPTION_KEYS = ['updateRule', 'optimConfig', 'lrDecay', 'batchSize', 'numEpochs', 'printEvery', 'verbose', 'seed',
-  'sampler', 'gradClip', 'onStep', 'signal', 'log'];
+  'sampler', 'gradClip', 'onStep', 'signal', 'log', ...VALIDATION_KEYS];
 
 /** Everything needed to resume a run bit-identically (saved in checkpoints). */
 export interface SolverState {
@@ -67,6 +69,8 @@ export interface SolverState {
   blocks: Record<string, Float32Array | Float64Array>;
   /** Current epoch's permutation (sampler 'shuffle'). */
   order: Int32Array | null;
+  /** Evaluation history and best parameters (solvers with evalEvery; absent or null otherwise). */
+  validation?: ValidationState | null;
 }
 
 export class CaptioningSolver {
@@ -102,6 +106,7 @@ export class CaptioningSolver {
   private rows: Int32Array;
   private numTrain: number;
   private running = false;
+  private validation: Validation | null;
 
   constructor(model: CaptioningRNN, data: CaptionData, options: SolverOptions = {}) {
     if (!(model instanceof CaptioningRNN)) fail('model', 'a CaptioningRNN', typeof model);
@@ -152,11 +157,27 @@ export class CaptioningSolver {
     this.numIterations = numEpochs * this.iterationsPerEpoch;
     this.rows = new Int32Array(batchSize);
     const n = model.params.length;
+    this.validation = Validation.create(this, options, (line) => this.log(line)); // checks its options before anything is allocated
     this.backup = new WasmBuffer(model.config.dtype, n);
     for (const name of UPDATE_RULES[updateRule].state) {
       this.blocks[name] = new WasmBuffer(model.config.dtype, n);
       this.blocks[name].zero();
     }
+  }
+
+  /** The evaluations so far (solvers with evalEvery). */
+  get evalHistory(): readonly EvalRecord[] {
+    return this.validation?.history ?? [];
+  }
+
+  /** True when the last train() stopped because `patience` evaluations brought no new best. */
+  get stoppedEarly(): boolean {
+    return this.validation?.stopped ?? false;
+  }
+
+  /** Writes the best parameters by `keepBest` into the model; false when there has been no evaluation. */
+  restoreBest(): boolean {
+    return this.validation?.restoreBest() ?? false;
   }
 
   /** Runs the remaining iterations; resolves to the loss history. */
@@ -168,7 +189,7 @@ export class CaptioningSolver {
     const startIter = this.iteration;
     let lastYield = now();
     try {
-      while (this.iteration < this.numIterations) {
+      while (this.iteration < this.numIterations && !this.stoppedEarly) {
         if (this.signal?.aborted) {
           this.aborted = true;
           break;
@@ -183,6 +204,10 @@ export class CaptioningSolver {
           iteration: t, numIterations: this.numIterations, epoch: this.epoch, loss, learningRate, gradNorm,
           itersPerSecond: elapsed > 0 ? (t + 1 - startIter) / elapsed : 0,
         });
+        if (this.validation?.due(this.iteration)) {
+          this.validation.run();
+          lastYield = 0; // an evaluation takes a while: let the event loop run
+        }
         if (now() - lastYield > 12) {
           await yieldToEventLoop();
           lastYield = now();
@@ -329,7 +354,7 @@ export class CaptioningSolver {
       numEpochs: this.numEpochs, seed: this.seed,
       samplerKind: typeof this.sampler === 'function' ? 'function' : this.sampler,
       iteration: this.iteration, epoch: this.epoch, lossHistory: [...this.lossHistory], rng: this.rng.getState(),
-      blocks, order: this.order ? this.order.slice() : null,
+      blocks, order: this.order ? this.order.slice() : null, validation: this.validation?.getState() ?? null,
     };
   }
 
@@ -364,6 +389,8 @@ export class CaptioningSolver {
         fail('state.order', `null or an Int32Array permutation of ${this.numTrain} rows`, s.order instanceof Int32Array ? `${s.order.length} rows` : s.order);
       }
     }
+    if (s.validation != null && !this.validation) fail('state.validation', 'none (this solver has no evalEvery)', 'an evaluation history');
+    if (this.validation) this.validation.setState(s.validation ?? { history: [], best: null, sinceBest: 0, stopped: false });
     Object.assign(this.optimConfig, s.optimConfig);
     this.iteration = s.iteration;
     this.epoch = s.epoch;

@@ -163,6 +163,9 @@ const sampleOptions = fc.oneof(
     temperature: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 4, arbitrary: fc.double({ min: 1e-3, max: 10, noNaN: true }) },
       { weight: 1, arbitrary: fc.constantFrom(-1, NaN, Infinity, Number.MIN_VALUE, 1e7, '1') }),
     seed: fc.oneof({ weight: 6, arbitrary: fc.nat() }, { weight: 1, arbitrary: fc.constantFrom(-1, 0.5, 2 ** 32) }),
+    lengthPenalty: fc.oneof({ weight: 6, arbitrary: fc.double({ min: 0, max: 5, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(-1, NaN, Infinity, 101, '1') }),
+    blockRepeatNgrams: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 1, arbitrary: badInt }),
+    topP: fc.oneof({ weight: 6, arbitrary: fc.double({ min: 1e-6, max: 1, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(0, -1, NaN, 1.5, '1') }),
   }, { requiredKeys: [] }) },
   { weight: 1, arbitrary: fc.constantFrom(undefined, null, {}, 3, 'x') },
 );
