@@ -67,7 +67,7 @@ describe('recap train with evaluation', () => {
   });
 
   it('refuses to start over an existing run without --resume or --force (one line), and --force starts over', async () => {
-    const again = await run(['train', ...TINY, '--epochs', '3', '--out', out]);
+    const again = await run(['train', ...TINY, '--epochs', '3', '--seed', '1', '--out', out]); // another run's options
     expect(again.code).toBe(2);
     expect(lines(again.stderr)).toEqual([
       `recap train: ${join(out, 'model.recap')} already holds a run (finished, 90 iterations); pass --resume to continue it or --force to start over (see 'recap train --help')`,
@@ -90,7 +90,14 @@ describe('recap train with evaluation', () => {
     const ck = loadCheckpoint(await readFile(join(o, 'model.recap')));
     expect(ck.lossHistory).toHaveLength(30);
     expect(ck.solverState!.validation ?? null).toBeNull();
+    // repeating the command of a finished run (npm start twice) reproduces it: nothing is lost, nothing refused
+    const repeat = await run(['train', ...TINY, '--epochs', '1', '--eval-every', '0', '--out', o]);
+    expect(repeat.code, repeat.stderr).toBe(0);
+    const ck2 = loadCheckpoint(await readFile(join(o, 'model.recap')));
+    expect(ck2.lossHistory).toEqual(ck.lossHistory);
+    expect(Array.from(ck2.model.getParams().Wh.data)).toEqual(Array.from(ck.model.getParams().Wh.data));
     ck.model.dispose();
+    ck2.model.dispose();
   });
 
   it('--eval-every, --keep-best and --patience: early stopping, and a resumed run keeps its eval history', async () => {

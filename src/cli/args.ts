@@ -406,7 +406,7 @@ export function helpText(topic: CommandName | null): string {
       '',
       '--data defaults to shapes. Defaults of --max-train / --num-val / --data-seed: shapes 4000 / 500 / 0; coco: all captions / - / 231.',
       'With --resume the options come from the checkpoint; only --epochs (to train longer) and --threads may change.',
-      'A new run refuses an --out DIR that already holds one: pass --resume to continue it or --force to start over.',
+      'A new run refuses an --out DIR that holds an unfinished run or one of other options: pass --resume to continue it or --force to start over (the same finished run is simply redone: same bits).',
       'Each evaluation prints one line; the parameters of the best one by --keep-best go to DIR/best.recap.',
       'Ctrl-C stops after the current step and saves the checkpoint (exit 130); a second Ctrl-C quits at once.',
     ] : topic === 'sample' || topic === 'eval' ? [

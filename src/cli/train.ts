@@ -95,7 +95,9 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     priorSeconds = typeof ckpt.meta.trainSeconds === 'number' ? ckpt.meta.trainSeconds : 0;
   } else {
     opts = runOptionsFrom(flags, chooseData(flags, given, null, 'train'));
-    if (!flags.force && existsSync(ckptPath)) throw new UsageError(`${ckptPath} already holds a run${await runState(ckptPath)}; pass --resume to continue it or --force to start over`, 'train');
+    if (!flags.force && existsSync(ckptPath) && !(await sameFinishedRun(ckptPath, opts))) {
+      throw new UsageError(`${ckptPath} already holds a run${await runState(ckptPath)}; pass --resume to continue it or --force to start over`, 'train');
+    }
   }
   opts.threads = threads(); // what init chose (every core unless --threads says)
   await mkdir(outDir, { recursive: true });
@@ -234,6 +236,22 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
 }
 
 /** " (stopped at iteration 359, resumable)" or " (finished, 2000 iterations)" from a checkpoint's meta; '' when unreadable. */
+/**
+ * Whether the checkpoint is a finished run of exactly these options: running them again gives
+ * the same bits (any thread count), so repeating a command (`npm start` twice) loses nothing.
+ */
+async function sameFinishedRun(path: string, opts: RunOptions): Promise<boolean> {
+  try {
+    const ck = await loadCheckpointFile(path);
+    ck.model.dispose();
+    if (ck.meta.finished !== true) return false;
+    const saved = ck.meta as Record<string, unknown>;
+    return (Object.keys(opts) as (keyof RunOptions)[]).every((k) => k === 'threads' || saved[k] === opts[k]);
+  } catch {
+    return false;
+  }
+}
+
 async function runState(path: string): Promise<string> {
   try {
     const ck = await loadCheckpointFile(path);
