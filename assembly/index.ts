@@ -34,6 +34,7 @@ export {
   f32_temporal_softmax_loss, f64_temporal_softmax_loss, f32_softmax_loss_rows, f64_softmax_loss_rows,
   f32_argmax_rows, f64_argmax_rows, f32_log_softmax_rows, f64_log_softmax_rows,
 } from "./softmax";
+export { f32_weighted_softmax_loss_rows, f64_weighted_softmax_loss_rows } from "./weighted-softmax";
 export {
   f32_block_ngrams, f64_block_ngrams, f32_beam_select, f64_beam_select,
 } from "./beam";

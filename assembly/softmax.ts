@@ -10,7 +10,7 @@ import { lanes, exp_t, ftz, vftz } from "./math";
 
 // Row maximum of x[0..V) (V ≥ 1); wasm f32/f64.max semantics.
 // @ts-ignore: decorator
-@inline function row_max__scalar<F>(x: usize, V: i32): F {
+@inline export function row_max__scalar<F>(x: usize, V: i32): F {
   const S = alignof<F>();
   let m = load<F>(x);
   for (let j = 1; j < V; j++) m = max<F>(m, load<F>(x + (<usize>j << S)));
@@ -38,7 +38,7 @@ import { lanes, exp_t, ftz, vftz } from "./math";
 
 // Writes e_j = exp(x_j − m) to out[0..V) and returns Σ e_j summed sequentially in f64.
 // @ts-ignore: decorator
-@inline function row_exp_sum<F>(out: usize, x: usize, m: F, V: i32): f64 {
+@inline export function row_exp_sum<F>(out: usize, x: usize, m: F, V: i32): f64 {
   const S = alignof<F>();
   let s = 0.0;
   for (let j = 0; j < V; j++) {

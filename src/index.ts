@@ -37,3 +37,6 @@ export { readNpy, writeNpy, parseNpyHeader, type NpyHeader, type ReadOptions } f
 export { readNpz, writeNpz, type WriteNpzOptions } from './interop/npz.js';
 export { readSafetensors, writeSafetensors, type Safetensors } from './interop/safetensors.js';
 export { modelToNpz, modelToSafetensors, modelFromParams, vocabularyJson, parseVocabulary, PARAMS_FORMAT, type VocabularyJson, type ModelFromParamsOptions } from './interop/params.js';
+export type { LossOptions } from './model/captioning-rnn.js';
+export { SCST_BASELINES, type ScstBaseline, type CaptionReward, type ScstState, type ScstStats } from './train/scst.js';
+export { ciderReward } from './train/scst-reward.js';

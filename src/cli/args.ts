@@ -75,6 +75,10 @@ export const TRAIN_FLAGS = {
   out: { kind: 'string', default: 'out', metavar: 'DIR', help: 'output directory (model.recap, best.recap, loss.svg, samples.html)' },
   resume: { kind: 'switch', help: 'continue the run saved in --out DIR/model.recap (bit-identical)' },
   force: { kind: 'switch', help: 'start a new run even if --out DIR holds one (overwrites it)' },
+  objective: { kind: 'enum', values: ['xe', 'scst'], default: 'xe', help: "'xe': cross-entropy; 'scst': self-critical sequence training of the --init model (CIDEr-D reward; defaults --lr 5e-4 --epochs 1)" },
+  init: { kind: 'string', metavar: 'FILE', help: "start from this checkpoint's model with a fresh optimizer (required with --objective scst)" },
+  scstSamples: { kind: 'int', min: 1, max: 1000, default: 5, metavar: 'K', help: 'scst: captions sampled per image' },
+  scstBaseline: { kind: 'enum', values: ['greedy', 'mean'], default: 'greedy', help: "scst: the reward baseline, the greedy caption's reward or the mean of the image's other samples" },
   help: { kind: 'switch', help: 'show this help' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -127,13 +131,14 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
   train: {
     flags: TRAIN_FLAGS,
     summary: 'train a captioning RNN/LSTM; writes DIR/model.recap, loss.svg and samples.html',
-    usage: 'recap train [--data shapes|coco:DIR] [--cell rnn|lstm] [--hidden N] [--wordvec N] [--update RULE] [--lr X] [--lr-decay X] [--epochs N] [--batch N] [--max-train N] [--threads N] [--seed N] [--eval-every N] [--eval-images N] [--keep-best METRIC] [--patience N] [--out DIR] [--resume | --force]',
+    usage: 'recap train [--data shapes|coco:DIR] [--cell rnn|lstm] [--hidden N] [--wordvec N] [--update RULE] [--lr X] [--lr-decay X] [--epochs N] [--batch N] [--max-train N] [--threads N] [--seed N] [--eval-every N] [--eval-images N] [--keep-best METRIC] [--patience N] [--out DIR] [--resume | --force] [--objective scst --init FILE [--scst-samples K] [--scst-baseline greedy|mean]]',
     examples: [
       'recap train                                  # LSTM on the built-in shapes world, a few minutes',
       'recap train --cell rnn --epochs 2 --out runs/rnn',
       'recap train --data coco:datasets/coco_captioning --max-train 50 --hidden 512 --wordvec 256 --batch 25 --epochs 50 --lr 5e-3 --lr-decay 1',
       'recap train --resume --out runs/rnn          # continue an interrupted run (Ctrl-C saves it)',
       'recap train --eval-every 200 --keep-best cider --patience 5 --out runs/es   # early stopping on val CIDEr-D',
+      'recap train --objective scst --init out/model.recap --out out-scst   # self-critical training of a trained model',
     ],
   },
   sample: {

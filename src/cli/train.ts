@@ -14,6 +14,7 @@ import { UsageError, flagName, formatData, type TrainOptions } from './args.js';
 import { type CliIO, type Out, clock, shellQuote, version } from './common.js';
 import { type DataChoice, caption, checkFits, chooseData, loadData, maxLengthOf, pickImages, referencesByImage } from './data.js';
 import { Progress } from './progress.js';
+import { checkInitFlags, loadInit } from './train-init.js';
 import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
 import { evalCurvesSvg } from './eval-plot.js';
 import { accuracy, sampleEntries, sceneSummary, score, scoreTable, worstImages } from './scores.js';
@@ -40,6 +41,11 @@ export interface RunOptions {
   keepBest: KeepBestMetric;
   patience: number | null;
   out: string;
+  /** 'scst' runs start from `init` (absent in checkpoints of older recap: 'xe'). */
+  objective?: 'xe' | 'scst';
+  init?: string | null;
+  scstSamples?: number;
+  scstBaseline?: 'greedy' | 'mean';
 }
 
 const SAMPLES_PER_SPLIT = 8;
@@ -51,12 +57,15 @@ function runOptionsFrom(flags: TrainOptions, data: DataChoice): RunOptions {
     ...data, cell: flags.cell, hidden: flags.hidden, wordvec: flags.wordvec, update: flags.update, lr: flags.lr,
     lrDecay: flags.lrDecay, epochs: flags.epochs, batch: flags.batch, threads: threads(), seed: flags.seed,
     evalEvery: flags.evalEvery ?? null, evalImages: flags.evalImages, keepBest: flags.keepBest, patience: flags.patience ?? null, out: flags.out,
+    objective: flags.objective, init: flags.init ?? null, scstSamples: flags.scstSamples, scstBaseline: flags.scstBaseline,
   };
 }
 
 // The options every recap train checkpoint has, and those added later (with the value runs saved before them had).
 const REQUIRED_KEYS: (keyof RunOptions)[] = ['data', 'maxTrain', 'numVal', 'dataSeed', 'cell', 'hidden', 'wordvec', 'update', 'lr', 'lrDecay', 'epochs', 'batch', 'threads', 'seed'];
-const LATER_KEYS: Partial<RunOptions> = { evalEvery: null, evalImages: 500, keepBest: 'cider', patience: null };
+const LATER_KEYS: Partial<RunOptions> = {
+  evalEvery: null, evalImages: 500, keepBest: 'cider', patience: null, objective: 'xe', init: null, scstSamples: 5, scstBaseline: 'greedy',
+};
 
 /** On --resume: the saved options, with --epochs/--threads/--out as given; other flags must agree. */
 function resumeOptions(flags: TrainOptions, given: ReadonlySet<string>, meta: Record<string, unknown>, path: string): RunOptions {
@@ -86,18 +95,24 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   let priorSeconds = 0;
   // the runtime first: loading a checkpoint creates a model. Threads do not change results, so
   // --threads always comes from the command line (also on --resume).
+  checkInitFlags(flags, given);
   await init({ threads: flags.threads });
   if (flags.resume && flags.force) throw new UsageError('--force starts a new run over --out DIR; it cannot be combined with --resume', 'train');
+  let initCkpt: Checkpoint | null = null;
   if (flags.resume) {
     ckpt = await loadCheckpointFile(ckptPath);
     if (!ckpt.solverState) throw new FormatError(ckptPath, 'has no solver state (saved without a solver); cannot resume');
     opts = resumeOptions(flags, given, ckpt.meta, ckptPath);
     priorSeconds = typeof ckpt.meta.trainSeconds === 'number' ? ckpt.meta.trainSeconds : 0;
+  } else if (flags.init !== undefined) {
+    const r = await loadInit(flags, given);
+    initCkpt = r.init;
+    opts = runOptionsFrom(r.flags, r.choice);
   } else {
     opts = runOptionsFrom(flags, chooseData(flags, given, null, 'train'));
-    if (!flags.force && existsSync(ckptPath) && !(await sameFinishedRun(ckptPath, opts))) {
-      throw new UsageError(`${ckptPath} already holds a run${await runState(ckptPath)}; pass --resume to continue it or --force to start over`, 'train');
-    }
+  }
+  if (!flags.resume && !flags.force && existsSync(ckptPath) && !(await sameFinishedRun(ckptPath, opts))) {
+    throw new UsageError(`${ckptPath} already holds a run${await runState(ckptPath)}; pass --resume to continue it or --force to start over`, 'train');
   }
   opts.threads = threads(); // what init chose (every core unless --threads says)
   await mkdir(outDir, { recursive: true });
@@ -111,6 +126,9 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   if (ckpt) {
     checkFits(ckptPath, ckpt, loaded);
     model = ckpt.model;
+  } else if (initCkpt) {
+    checkFits(opts.init!, initCkpt, loaded);
+    model = initCkpt.model;
   } else {
     model = new CaptioningRNN({
       wordToIdx: data.wordToIdx, inputDim: data.trainFeatures.shape[1], wordvecDim: opts.wordvec, hiddenDim: opts.hidden,
@@ -139,6 +157,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   const solver = new CaptioningSolver(model, data, {
     updateRule: opts.update, optimConfig: { learningRate: opts.lr }, lrDecay: opts.lrDecay, batchSize: opts.batch,
     numEpochs: opts.epochs, seed: opts.seed, verbose: false, signal: controller.signal,
+    objective: opts.objective, scstSamples: opts.scstSamples, scstBaseline: opts.scstBaseline,
     ...(evalEvery > 0 ? { evalEvery, evalImages: opts.evalImages, keepBest: opts.keepBest, patience: opts.patience ?? undefined, onEval } : {}),
     ...(evalEvery > 0 && loaded.shapes ? { evalExtra: sceneExtra(loaded.shapes.valScenes) } : {}),
     onStep: (info) => {
@@ -151,6 +170,9 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     o.err(`resuming ${ckptPath} at iteration ${solver.iteration}/${solver.numIterations}\n`);
   }
   o.err(`model: ${opts.cell.toUpperCase()} H=${opts.hidden} W=${opts.wordvec}, ${model.params.length} parameters; ${opts.update} lr=${opts.lr} decay=${opts.lrDecay}, batch ${opts.batch}, ${opts.epochs} epochs = ${solver.numIterations} iterations; ${opts.threads} thread${opts.threads > 1 ? "s" : ""}\n`);
+  if (opts.objective === 'scst') {
+    o.err(`objective: self-critical sequence training from ${opts.init ?? 'the checkpoint'}: ${opts.scstSamples} sampled captions per image, ${opts.scstBaseline} baseline, CIDEr-D reward against the training references\n`);
+  }
 
   let interrupts = 0;
   const onSigint = () => {
@@ -218,6 +240,11 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   const smoothedLoss = history.slice(-50).reduce((s, v) => s + v, 0) / Math.max(1, Math.min(50, history.length));
   o.out(`trained ${opts.cell.toUpperCase()} H=${opts.hidden} W=${opts.wordvec} on ${opts.data}: ${solver.numIterations} iterations in ${clock(trainSeconds)}`
     + `${ran > 0 ? ` (${(ran / seconds).toFixed(1)} it/s)` : ''}, final loss ${history[history.length - 1]?.toFixed(3)} (mean of last 50: ${smoothedLoss.toFixed(3)})\n\n`);
+  const rewards = solver.getState().scst?.rewardHistory;
+  if (rewards && rewards.length > 0) {
+    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    o.out(`mean CIDEr-D reward of the sampled captions: first 50 iterations ${mean(rewards.slice(0, 50)).toFixed(3)}, last 50 ${mean(rewards.slice(-50)).toFixed(3)}\n\n`);
+  }
   o.out(scoreTable(rows));
   const val = rows[1];
   o.out(`\nval corpus BLEU-4: ${val.bleu[3].toFixed(3)}${val.singleObject ? `   single-object val scenes named correctly (colour and shape): ${accuracy(val.singleObject)}` : ''}\n`);

@@ -117,8 +117,78 @@ export class CiderD {
       sq[k] += w * w;
       if (k === 1) length += tf;
     }
-    const norms = sq.map(Math.sqrt);
-    const score = new Float64Array(n);
+    const score = this.againstRefs(image, sq.map(Math.sqrt), length, new Float64Array(n));
+    for (const id of counts.keys()) hyp[id] = 0;
+    return score;
+  }
+
+  /** Token id of `word` for scoreIds: -1 when no reference uses it. */
+  tokenId(word: string): number {
+    return this.index.tokenId(word);
+  }
+
+  /**
+   * `scoreImage` of a candidate given as `length` token ids (`tokenId` of each word; words no
+   * reference uses as distinct negative ids), allocating nothing once its scratch has grown to
+   * the longest candidate: the same n-grams, sums and order, so the same bits. For scoring many
+   * sampled captions (self-critical training).
+   */
+  scoreIds(ids: ArrayLike<number>, length: number, image: number): number {
+    if (!Number.isInteger(image) || image < 0 || image >= this.numImages) fail('image', `an image index in [0, ${this.numImages})`, image);
+    const { n, hyp, refLen } = this;
+    const sc = this.scratchFor(length);
+    // n-gram counts in hyp (first-seen order in sc.seen), unseen n-grams deduplicated by their ids
+    let ns = 0, nu = 0;
+    for (let k = 1; k <= n; k++) {
+      for (let i = 0; i + k <= length; i++) {
+        const id = this.index.find(ids, i, k);
+        if (id >= 0) {
+          if (hyp[id] === 0) sc.seen[ns++] = id;
+          hyp[id] += 1;
+          continue;
+        }
+        let u = 0;
+        while (u < nu && !(sc.unseenK[u] === k && sameIds(ids, sc.unseenAt[u], i, k))) u++;
+        if (u === nu) { sc.unseenK[nu] = k; sc.unseenAt[nu] = i; sc.unseenTf[nu] = 0; nu++; }
+        sc.unseenTf[u] += 1;
+      }
+    }
+    sc.sq.fill(0);
+    let len = 0;
+    for (let s = 0; s < ns; s++) {
+      const id = sc.seen[s], k = this.index.order[id] - 1, tf = hyp[id];
+      hyp[id] = tf * (refLen - this.logDf[id]);
+      sc.sq[k] += hyp[id] * hyp[id];
+      if (k === 1) len += tf;
+    }
+    for (let u = 0; u < nu; u++) {
+      const k = sc.unseenK[u] - 1, w = sc.unseenTf[u] * refLen;
+      sc.sq[k] += w * w;
+      if (k === 1) len += sc.unseenTf[u];
+    }
+    for (let k = 0; k < n; k++) sc.norms[k] = Math.sqrt(sc.sq[k]);
+    sc.score.fill(0);
+    const score = this.againstRefs(image, sc.norms, len, sc.score);
+    for (let s = 0; s < ns; s++) hyp[sc.seen[s]] = 0;
+    return score;
+  }
+
+  private scratch = { seen: new Int32Array(0), unseenK: new Int32Array(0), unseenAt: new Int32Array(0), unseenTf: new Float64Array(0),
+    sq: new Float64Array(0), norms: new Float64Array(0), score: new Float64Array(0) };
+
+  /** scoreIds' scratch for a candidate of `length` tokens (grown, never shrunk). */
+  private scratchFor(length: number) {
+    const need = this.n * Math.max(1, length);
+    if (this.scratch.seen.length < need) {
+      this.scratch = { seen: new Int32Array(need), unseenK: new Int32Array(need), unseenAt: new Int32Array(need), unseenTf: new Float64Array(need),
+        sq: new Float64Array(this.n), norms: new Float64Array(this.n), score: new Float64Array(this.n) };
+    }
+    return this.scratch;
+  }
+
+  /** The candidate vector (in hyp, its norms and bigram length) against the references of `image`; score (n) zeroed scratch. */
+  private againstRefs(image: number, norms: ArrayLike<number>, length: number, score: Float64Array): number {
+    const n = this.n, hyp = this.hyp;
     for (const ref of this.refs[image]) {
       const delta = length - ref.length;
       const penalty = this.math.pow(Math.E, -(delta * delta) / (2 * this.sigma * this.sigma));
@@ -132,9 +202,14 @@ export class CiderD {
         score[k] += val * penalty;
       }
     }
-    for (const id of counts.keys()) hyp[id] = 0;
     return ((npSum(score) / n) / this.refs[image].length) * 10;
   }
+}
+
+/** Whether ids[a, a+k) and ids[b, b+k) hold the same tokens. */
+function sameIds(ids: ArrayLike<number>, a: number, b: number, k: number): boolean {
+  for (let j = 0; j < k; j++) if (ids[a + j] !== ids[b + j]) return false;
+  return true;
 }
 
 function tokensOf(caption: string | readonly string[], name: string): readonly string[] {

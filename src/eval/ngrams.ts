@@ -33,6 +33,18 @@ export class NgramIndex {
     return ids;
   }
 
+  /** The id of token `word`, or -1 when no interned caption used it (nothing is interned). */
+  tokenId(word: string): number {
+    return this.tokens.get(word) ?? -1;
+  }
+
+  /** The n-gram id of ids[i, i+k), or -1 when it was never interned (a negative token id never was). Allocates nothing. */
+  find(ids: ArrayLike<number>, i: number, k: number): number {
+    let node: TrieNode | undefined = this.root;
+    for (let j = i; j < i + k && node; j++) node = ids[j] < 0 ? undefined : node.next.get(ids[j]);
+    return node ? node.id : -1;
+  }
+
   /**
    * Counts of every k-gram (k = 1..n) of the token ids, as a Map from n-gram id to count in
    * first-seen order (k = 1 first, then by position). With `unseen` given, n-grams not interned

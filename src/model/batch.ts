@@ -28,6 +28,7 @@ function activationSizes(c: ModelConfig, N: number, T: number) {
     rowIdx: ['int32', NT], yC: ['int32', NT], hc: [f, NT * H], dhc: [f, NT * H],
     scores: [f, NT * V], dscores: [f, NT * V], // (Rs, V)
     rowLoss: ['float64', NT], // (Rs): 0 − the log-probability term of each scored step
+    weights: ['float64', NT], // (Rs): each scored step's weight when the batch is weighted (self-critical training)
     dtanh: [f, lstm ? 0 : NT * H], // RNN: (R, H) pre-activation, then 1 − h²
     c: [f, lstm ? NT * H : 0], gates: [f, lstm ? NT * G : 0], dgates: [f, lstm ? NT * G : 0], // LSTM: (R, H), (R, G)
     tanhC: [f, lstm ? NT * H : 0], dtanhC: [f, lstm ? NT * H : 0], dc: [f, lstm ? N * H : 0],
@@ -55,6 +56,8 @@ export class TrainBatch {
   off = new Int32Array(2);
   /** scoredStart[s] = the first compacted scored step of workspace row s (N+1 entries). */
   scoredStart = new Int32Array(1);
+  /** Whether the loaded batch's loss is weighted per row (setRowWeights since the last load). */
+  weighted = false;
   private count = new Int32Array(1);
 
   constructor(private readonly config: ModelConfig, private readonly nullIdx: number) {}
@@ -117,7 +120,23 @@ export class TrainBatch {
       for (let s = 0; s < active[t]; s++) tokens[off[t] + s] = cin[s * T + t];
     }
     this.compactScored(N, T);
+    this.weighted = false;
     return rank;
+  }
+
+  /**
+   * Weights the loaded batch's loss per batch row: every scored step of row n counts
+   * weight[n] times (−Σ weight·log p / N, self-critical training's advantages). Until the next
+   * load. weight (N) in batch-row order.
+   */
+  setRowWeights(weight: ArrayLike<number>): void {
+    const wv = this.bufs!.weights.view() as Float64Array;
+    const start = this.scoredStart;
+    for (let n = 0; n < this.N; n++) {
+      const s = this.rank[n];
+      wv.fill(weight[n], start[s], start[s + 1]);
+    }
+    this.weighted = true;
   }
 
   /** Scored steps of the loaded batch. */

@@ -34,6 +34,23 @@ export interface TopKResult {
   rankScores: Tensor;
 }
 
+export interface LossOptions {
+  /** Per-caption weights (N): the policy-gradient loss −Σ_n w_n·Σ_t mask·log p(y_nt) / N. Default: all 1. */
+  weights?: Tensor | ArrayLike<number>;
+}
+
+/** Validates per-row loss weights: N finite numbers (a float tensor of shape (N) or an array). */
+function checkRowWeights(w: Tensor | ArrayLike<number>, N: number): ArrayLike<number> {
+  if (w instanceof Tensor) {
+    if (w.dtype === 'int32' || w.shape.length !== 1) fail('options.weights', `a float tensor of shape (${N})`, `${w.dtype} [${w.shape.join(', ')}]`);
+    w = w.data;
+  }
+  if (!w || typeof w !== 'object' || typeof (w as ArrayLike<number>).length !== 'number') fail('options.weights', `${N} numbers`, w);
+  if (w.length !== N) fail('options.weights', `${N} numbers (one per caption)`, `${w.length}`);
+  for (let i = 0; i < N; i++) if (typeof w[i] !== 'number' || !Number.isFinite(w[i])) fail(`options.weights[${i}]`, 'a finite number', w[i]);
+  return w;
+}
+
 export class CaptioningRNN {
   readonly config: ModelConfig;
   readonly wordToIdx: Record<string, number>;
@@ -119,11 +136,13 @@ export class CaptioningRNN {
    * The CS231n training loss and all 8 gradients: captions_in = captions[:, :-1],
    * captions_out = captions[:, 1:], mask = captions_out != <NULL>, h0 = features·W_proj + b_proj.
    */
-  loss(features: Tensor, captions: Tensor): { loss: number; grads: Record<ParamName, Tensor> } {
+  loss(features: Tensor, captions: Tensor, options: LossOptions = {}): { loss: number; grads: Record<ParamName, Tensor> } {
     this.alive();
     const { N, T } = this.checkBatch(features, captions);
+    const weights = options?.weights === undefined ? null : checkRowWeights(options.weights, N);
     const bufs = this.batch.resize(N, T);
     const rank = this.batch.load(captions.data as Int32Array, 0, N, T);
+    if (weights) this.batch.setRowWeights(weights);
     const D = this.config.inputDim;
     const fv = bufs.features.view();
     for (let n = 0; n < N; n++) fv.set(features.data.subarray(n * D, (n + 1) * D), rank[n] * D);

@@ -119,7 +119,10 @@ export function planStep(m: StepState, N: number, T: number, P: number): StepPla
         const scores = row(b.scores, c0, V), dscores = row(b.dscores, c0, V);
         c.push([`${f}gather_rows`, hc, idx, b.h.ptr, rc, R, H]);
         c.push([`${f}affine_forward`, scores, hc, P_('W_vocab'), P_('b_vocab'), rc, H, V, sp]);
-        c.push([`${f}softmax_loss_rows`, dscores, row(b.rowLoss, c0, 1, 8), scores, row(b.yC, c0, 1, 4), rc, V, N]);
+        const rowLoss = row(b.rowLoss, c0, 1, 8), yC = row(b.yC, c0, 1, 4);
+        c.push(q.weighted
+          ? [`${f}weighted_softmax_loss_rows`, dscores, rowLoss, scores, yC, row(b.weights, c0, 1, 8), rc, V, N]
+          : [`${f}softmax_loss_rows`, dscores, rowLoss, scores, yC, rc, V, N]);
         c.push([`${f}gemm_nt`, dhc, dscores, P_('W_vocab'), rc, H, V, V, V, H, 0]);
         c.push([`${f}scatter_add_rows`, b.dh.ptr, dhc, idx, rc, R, H]);
       }

@@ -15,6 +15,7 @@ import { FormatError, fail } from '../core/errors.js';
 import { CaptioningRNN, PARAM_NAMES, type ModelConfig } from '../model/captioning-rnn.js';
 import type { CaptioningSolver, SolverState } from './solver.js';
 import type { ValidationState } from './validation.js';
+import type { ScstBaseline } from './scst.js';
 import { Tensor, sizeOf } from '../core/tensor.js';
 
 export const CHECKPOINT_VERSION = 1;
@@ -25,12 +26,14 @@ interface Header {
   format: 'recap-checkpoint';
   version: number;
   model: { config: ModelConfig; wordToIdx: Record<string, number>; params: Record<string, { shape: number[]; section: Section }> };
-  solver: null | Omit<SolverState, 'blocks' | 'rng' | 'lossHistory' | 'order' | 'validation'> & {
+  solver: null | Omit<SolverState, 'blocks' | 'rng' | 'lossHistory' | 'order' | 'validation' | 'scst'> & {
     rng: { pos: number; hasGauss: boolean; gauss: number; key: Section };
     blocks: Record<string, Section>;
     order: Section | null;
     /** Evaluation history and best parameters (solvers with evalEvery); absent in older files. */
     validation?: null | Omit<ValidationState, 'best'> & { best: null | { iteration: number; value: number; params: Section } };
+    /** Self-critical training's state (objective 'scst'); absent in older files and xe runs. */
+    scst?: null | { samples: number; baseline: string; rewardHistory: Section };
   };
   lossHistory: Section;
   meta: Record<string, unknown>;
@@ -95,6 +98,7 @@ export function saveCheckpoint(model: CaptioningRNN, solver?: CaptioningSolver |
       rng: { pos: s.rng.pos, hasGauss: s.rng.hasGauss, gauss: s.rng.gauss, key: add(s.rng.key) },
       blocks, order: s.order ? add(s.order) : null,
       validation: s.validation ? { ...s.validation, best: s.validation.best && { ...s.validation.best, params: add(s.validation.best.params) } } : null,
+      scst: s.scst ? { samples: s.scst.samples, baseline: s.scst.baseline, rewardHistory: add(Float64Array.from(s.scst.rewardHistory)) } : null,
     };
   }
   const lossHistory = add(Float64Array.from(history));
@@ -209,6 +213,10 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordT
         ...s.validation,
         best: s.validation.best && { ...s.validation.best, params: read(s.validation.best.params, 'best parameters') as Float32Array | Float64Array },
       } : null,
+      scst: s.scst ? {
+        samples: s.scst.samples, baseline: s.scst.baseline as ScstBaseline,
+        rewardHistory: Array.from(read(s.scst.rewardHistory, 'scst reward history')),
+      } : null,
     };
   }
   let model: CaptioningRNN;
@@ -266,6 +274,10 @@ function checkHeader(name: string, h: unknown): asserts h is Header {
   }
   if (!isObj(s.blocks) || !Object.values(s.blocks).every(isObj)) bad('solver.blocks must map names to sections');
   if (s.order !== null && !isObj(s.order)) bad('solver.order must be a section or null');
+  const sc = s.scst as Record<string, unknown> | null | undefined;
+  if (sc !== null && sc !== undefined && (!isObj(sc) || !isInt(sc.samples) || typeof sc.baseline !== 'string' || !isObj(sc.rewardHistory))) {
+    bad('solver.scst must be null or { samples, baseline, rewardHistory (a section) }');
+  }
   const v = s.validation as Record<string, unknown> | null | undefined;
   if (v === null || v === undefined) return;
   if (!isObj(v) || !Array.isArray(v.history) || !v.history.every(isObj) || !isInt(v.sinceBest) || typeof v.stopped !== 'boolean') {

@@ -1,7 +1,7 @@
 // CaptioningSolver: the CS231n training loop (captioning_solver.py), asynchronous so a page
 // stays responsive. Minibatches are written straight into the model's wasm workspace; the
 // update is one flat loop over the parameter block per optimizer state block.
-import { checkFinite, checkMemory, checkNumber, checkPositiveInt } from '../core/check.js';
+import { checkMemory, checkNumber, checkPositiveInt } from '../core/check.js';
 import { DivergenceError, RecapError, fail } from '../core/errors.js';
 import { WasmBuffer } from '../core/memory.js';
 import { DTYPE_BYTES, precision } from '../core/tensor.js';
@@ -11,7 +11,10 @@ import { LegacyRandom } from '../core/rng.js';
 import { floatKernels, kernels, queueParts, rt } from '../core/runtime.js';
 import { runCalls, type Call } from '../core/threads.js';
 import type { CaptionData } from '../data/types.js';
-import { Tensor, checkTensor } from '../core/tensor.js';
+import { checkCaptionData } from './check-data.js';
+import { type CaptionReward, type ScstBaseline, ScstBatch, type ScstState, checkScstOptions } from './scst.js';
+import { ciderReward } from './scst-reward.js';
+import { Tensor } from '../core/tensor.js';
 import { VALIDATION_KEYS, Validation, type EvalRecord, type ValidationOptions, type ValidationState } from './validation.js';
 
 export type SolverUpdateRule = UpdateRuleName;
@@ -29,6 +32,8 @@ export interface StepInfo {
   gradNorm: number;
   /** Iterations per second over the run so far. */
   itersPerSecond: number;
+  /** objective 'scst': the mean reward of this iteration's sampled captions. */
+  reward?: number;
 }
 
 /** Options of CaptioningSolver; the validation ones (evalEvery, ...) are documented in validation.ts. */
@@ -47,10 +52,17 @@ export interface SolverOptions extends ValidationOptions {
   signal?: AbortSignal;
   /** Where verbose lines go (default console.log). */
   log?: (line: string) => void;
+  /** 'xe' (default): cross-entropy. 'scst': self-critical training of a trained model (scst.ts): per iteration, the images of batchSize caption rows, scstSamples captions sampled per image. */
+  objective?: 'xe' | 'scst';
+  /** SCST: captions sampled per image (default 5); the baseline: 'greedy' (default) or 'mean' (of the other samples). */
+  scstSamples?: number;
+  scstBaseline?: ScstBaseline;
+  /** SCST: the reward of a caption (default CIDEr-D against the image's training references). */
+  scstReward?: CaptionReward;
 }
 
 const OPTION_KEYS = ['updateRule', 'optimConfig', 'lrDecay', 'batchSize', 'numEpochs', 'printEvery', 'verbose', 'seed',
-  'sampler', 'gradClip', 'onStep', 'signal', 'log', ...VALIDATION_KEYS];
+  'sampler', 'gradClip', 'onStep', 'signal', 'log', 'objective', 'scstSamples', 'scstBaseline', 'scstReward', ...VALIDATION_KEYS];
 
 /** Everything needed to resume a run bit-identically (saved in checkpoints). */
 export interface SolverState {
@@ -69,6 +81,8 @@ export interface SolverState {
   blocks: Record<string, Float32Array | Float64Array>;
   /** Current epoch's permutation (sampler 'shuffle'). */
   order: Int32Array | null;
+  /** 'scst' runs: the objective's state (absent or null for 'xe'). */
+  scst?: ScstState | null;
   /** Evaluation history and best parameters (solvers with evalEvery; absent or null otherwise). */
   validation?: ValidationState | null;
 }
@@ -86,6 +100,7 @@ export class CaptioningSolver {
   readonly verbose: boolean;
   readonly seed: number;
   readonly gradClip: number | undefined;
+  readonly objective: 'xe' | 'scst';
   lossHistory: number[] = [];
   /** Iterations completed so far (the next one to run). */
   iteration = 0;
@@ -106,6 +121,7 @@ export class CaptioningSolver {
   private rows: Int32Array;
   private numTrain: number;
   private running = false;
+  private scst: ScstBatch | null = null;
   private validation: Validation | null;
 
   constructor(model: CaptioningRNN, data: CaptionData, options: SolverOptions = {}) {
@@ -116,7 +132,10 @@ export class CaptioningSolver {
     const {
       updateRule = 'sgd', optimConfig = {}, lrDecay = 1, batchSize = 100, numEpochs = 10, printEvery = 10,
       verbose = true, seed = 0, sampler = 'replacement', gradClip, onStep, signal, log,
+      objective = 'xe', scstSamples = 5, scstBaseline = 'greedy', scstReward,
     } = options;
+    if (objective !== 'xe' && objective !== 'scst') fail('objective', "'xe' or 'scst'", objective);
+    if (objective === 'scst') checkScstOptions(scstSamples, scstBaseline, scstReward);
     checkUpdateRule('updateRule', updateRule);
     if (!optimConfig || typeof optimConfig !== 'object') fail('optimConfig', 'an object', optimConfig);
     const cfg = resolveHyper(updateRule, optimConfig, 'optimConfig');
@@ -134,7 +153,8 @@ export class CaptioningSolver {
     // the minibatch workspace (and the optimizer blocks) must fit before anything is allocated
     const L = data.trainCaptions.shape[1];
     const paramBytes = model.params.length * DTYPE_BYTES[model.config.dtype];
-    checkMemory('batchSize', model.workspaceBytes(batchSize, L - 1) + paramBytes * (1 + UPDATE_RULES[updateRule].state.length) + batchSize * 4);
+    const rowsPerStep = objective === 'scst' ? batchSize * scstSamples : batchSize;
+    checkMemory('batchSize', model.workspaceBytes(rowsPerStep, L - 1) + paramBytes * (1 + UPDATE_RULES[updateRule].state.length) + batchSize * 4);
 
     this.model = model;
     this.data = data;
@@ -148,6 +168,7 @@ export class CaptioningSolver {
     this.seed = seed;
     this.sampler = sampler;
     this.gradClip = gradClip;
+    this.objective = objective;
     this.onStep = onStep;
     this.signal = signal;
     this.log = log ?? ((line) => console.log(line));
@@ -156,6 +177,7 @@ export class CaptioningSolver {
     this.iterationsPerEpoch = Math.max(Math.floor(this.numTrain / batchSize), 1);
     this.numIterations = numEpochs * this.iterationsPerEpoch;
     this.rows = new Int32Array(batchSize);
+    if (objective === 'scst') this.scst = new ScstBatch(model, data, scstSamples, scstBaseline, scstReward ?? ciderReward(data));
     const n = model.params.length;
     this.validation = Validation.create(this, options, (line) => this.log(line)); // checks its options before anything is allocated
     this.backup = new WasmBuffer(model.config.dtype, n);
@@ -202,7 +224,7 @@ export class CaptioningSolver {
         }
         this.onStep?.({
           iteration: t, numIterations: this.numIterations, epoch: this.epoch, loss, learningRate, gradNorm,
-          itersPerSecond: elapsed > 0 ? (t + 1 - startIter) / elapsed : 0,
+          itersPerSecond: elapsed > 0 ? (t + 1 - startIter) / elapsed : 0, reward: this.scst?.stats.reward,
         });
         if (this.validation?.due(this.iteration)) {
           this.validation.run();
@@ -221,13 +243,13 @@ export class CaptioningSolver {
 
   /** One iteration on this thread: minibatch, loss and gradients, checks, update, bookkeeping. */
   step(): { loss: number; gradNorm: number; learningRate: number } {
-    const { N, T } = this.loadBatch();
+    const { N, T } = this.scst ? this.scst.loadSync(this.nextRows(this.iteration), this.rng) : this.loadBatch();
     return this.update(this.model.forwardBackward(N, T));
   }
 
   /** The same iteration with the loss and gradients computed on the runtime's threads (bit-identical). */
   async stepAsync(): Promise<{ loss: number; gradNorm: number; learningRate: number }> {
-    const { N, T } = this.loadBatch();
+    const { N, T } = this.scst ? await this.scst.loadAsync(this.nextRows(this.iteration), this.rng) : this.loadBatch();
     return this.updateAsync(await this.model.forwardBackwardAsync(N, T));
   }
 
@@ -314,6 +336,7 @@ export class CaptioningSolver {
       throw new DivergenceError(t, 'the updated parameters (learning rate too high?)');
     }
     this.lossHistory.push(loss);
+    this.scst?.record();
     this.iteration = t + 1;
     if ((t + 1) % this.iterationsPerEpoch === 0) {
       this.epoch += 1;
@@ -354,7 +377,8 @@ export class CaptioningSolver {
       numEpochs: this.numEpochs, seed: this.seed,
       samplerKind: typeof this.sampler === 'function' ? 'function' : this.sampler,
       iteration: this.iteration, epoch: this.epoch, lossHistory: [...this.lossHistory], rng: this.rng.getState(),
-      blocks, order: this.order ? this.order.slice() : null, validation: this.validation?.getState() ?? null,
+      blocks, order: this.order ? this.order.slice() : null, scst: this.scst ? this.scst.getState() : null,
+      validation: this.validation?.getState() ?? null,
     };
   }
 
@@ -363,6 +387,8 @@ export class CaptioningSolver {
     // every field is checked before any is written: a refused snapshot changes nothing
     if (!s || typeof s !== 'object') fail('state', 'a SolverState (from getState or a checkpoint)', s);
     if (s.updateRule !== this.updateRule) fail('state.updateRule', this.updateRule, s.updateRule);
+    if (!this.scst !== !s.scst) fail('state.scst', this.scst ? 'the state of an SCST run' : 'none (an xe run)', s.scst ? 'an SCST state' : s.scst);
+    if (this.scst) this.scst.checkState(s.scst);
     const n = this.model.params.length;
     const Block = this.model.config.dtype === 'float64' ? Float64Array : Float32Array;
     if (!s.blocks || typeof s.blocks !== 'object') fail('state.blocks', 'an object of optimizer blocks', s.blocks);
@@ -397,6 +423,7 @@ export class CaptioningSolver {
     this.lossHistory = [...s.lossHistory];
     this.rng.setState(s.rng);
     this.order = s.order ? s.order.slice() : null;
+    if (this.scst) this.scst.apply(s.scst!);
     for (const name of UPDATE_RULES[this.updateRule].state) this.blocks[name].view().set(s.blocks[name]);
   }
 
@@ -405,36 +432,6 @@ export class CaptioningSolver {
     for (const b of Object.values(this.blocks)) b.free();
     this.blocks = {};
     this.backup.free();
-  }
-}
-
-/** Validates a CaptionData against a model: shapes, dtypes, id and index ranges. */
-export function checkCaptionData(data: CaptionData, model: CaptioningRNN): void {
-  if (!data || typeof data !== 'object') fail('data', 'a CaptionData object', data);
-  for (const split of ['train', 'val'] as const) {
-    const caps = data[`${split}Captions`];
-    const idxs = data[`${split}ImageIdxs`];
-    const feats = data[`${split}Features`];
-    if (split === 'val' && caps === undefined) continue;
-    checkTensor(`data.${split}Captions`, caps);
-    checkTensor(`data.${split}ImageIdxs`, idxs);
-    checkTensor(`data.${split}Features`, feats);
-    if (caps.dtype !== 'int32' || caps.shape.length !== 2 || caps.shape[1] < 2 || caps.shape[0] < 1) {
-      fail(`data.${split}Captions`, 'int32 (Nc, L) with Nc >= 1, L >= 2', `${caps.dtype} [${caps.shape.join(', ')}]`);
-    }
-    if (idxs.dtype !== 'int32' || idxs.shape.length !== 1 || idxs.shape[0] !== caps.shape[0]) {
-      fail(`data.${split}ImageIdxs`, `int32 (${caps.shape[0]})`, `${idxs.dtype} [${idxs.shape.join(', ')}]`);
-    }
-    if (feats.dtype === 'int32' || feats.shape.length !== 2 || feats.shape[1] !== model.config.inputDim) {
-      fail(`data.${split}Features`, `float (Ni, ${model.config.inputDim})`, `${feats.dtype} [${feats.shape.join(', ')}]`);
-    }
-    checkFinite(`data.${split}Features`, feats);
-    const V = model.config.vocabSize;
-    const c = caps.data;
-    for (let i = 0; i < c.length; i++) if (c[i] < 0 || c[i] >= V) fail(`data.${split}Captions`, `token ids in [0, ${V})`, `${c[i]} at flat index ${i}`);
-    const Ni = feats.shape[0];
-    const d = idxs.data;
-    for (let i = 0; i < d.length; i++) if (d[i] < 0 || d[i] >= Ni) fail(`data.${split}ImageIdxs[${i}]`, `an image row in [0, ${Ni})`, d[i]);
   }
 }
 
@@ -457,4 +454,4 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((r) => setTimeout(r, 0));
 }
 
-export { RecapError, Tensor };
+export { RecapError, Tensor, checkCaptionData };
