@@ -81,6 +81,9 @@ export interface Kernels {
   f64_argmax_rows(idx: number, x: number, R: number, V: number, ldx: number): void;
   f32_log_softmax_rows(out: number, x: number, R: number, V: number, ldx: number, inv_temperature: number): void;
   f64_log_softmax_rows(out: number, x: number, R: number, V: number, ldx: number, inv_temperature: number): void;
+  // assembly/weighted-softmax.ts
+  f32_weighted_softmax_loss_rows(dx: number, row_loss: number, x: number, y: number, weight: number, R: number, V: number, norm: number): number;
+  f64_weighted_softmax_loss_rows(dx: number, row_loss: number, x: number, y: number, weight: number, R: number, V: number, norm: number): number;
   // assembly/beam.ts
   f32_block_ngrams(x: number, seq: number, R: number, ldx: number, ls: number, t: number, n: number): void;
   f64_block_ngrams(x: number, seq: number, R: number, ldx: number, ls: number, t: number, n: number): void;
