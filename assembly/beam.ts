@@ -11,20 +11,20 @@ const NEG_INF: f64 = -Infinity;
 // sequence seq (R, ls) i32, columns [0, t) (read): for each earlier n-gram seq[i .. i+n−1]
 // whose first n−1 words equal the row's last n−1 words seq[t−n+1 .. t−1], its last word
 // seq[i+n−1] is blocked (n = 1: every word already in the row). Other elements unchanged.
-export function block_ngrams<T>(x: usize, seq: usize, R: i32, ldx: i32, ls: i32, t: i32, n: i32): void {
-  for (let r = 0; r < R; r++) block_row<T>(x + (<usize>r * <usize>ldx << alignof<T>()), seq + (<usize>r * <usize>ls << 2), t, n);
+export function block_ngrams<F>(x: usize, seq: usize, R: i32, ldx: i32, ls: i32, t: i32, n: i32): void {
+  for (let r = 0; r < R; r++) block_row<F>(x + (<usize>r * <usize>ldx << alignof<F>()), seq + (<usize>r * <usize>ls << 2), t, n);
 }
 
 // block_ngrams for one row: xr (V) written at the blocked words, sr (t) read.
 // @ts-ignore: decorator
-@inline function block_row<T>(xr: usize, sr: usize, t: i32, n: i32): void {
+@inline function block_row<F>(xr: usize, sr: usize, t: i32, n: i32): void {
   const m = n - 1;
   for (let i = 0; i + m < t; i++) {
     let same = true;
     for (let q = 0; q < m; q++) {
       if (load<i32>(sr + (<usize>(i + q) << 2)) != load<i32>(sr + (<usize>(t - m + q) << 2))) { same = false; break; }
     }
-    if (same) store<T>(xr + (<usize>load<i32>(sr + (<usize>(i + m) << 2)) << alignof<T>()), <T>NEG_INF);
+    if (same) store<F>(xr + (<usize>load<i32>(sr + (<usize>(i + m) << 2)) << alignof<F>()), <F>NEG_INF);
   }
 }
 
@@ -46,11 +46,11 @@ export function block_ngrams<T>(x: usize, seq: usize, R: i32, ldx: i32, ls: i32,
 // the rows that ran (live[parent]; −1 for carried rows). An image with fewer than k candidates
 // fills its last rows with no beam: score −∞, done, from −1, an all-<NULL> sequence.
 // cand (R, 4) f64 is scratch: key, score, row, word of the kept candidates.
-export function beam_select<T>(score_out: usize, len_out: usize, done_out: usize, seq_out: usize, from: usize, words: usize,
+export function beam_select<F>(score_out: usize, len_out: usize, done_out: usize, seq_out: usize, from: usize, words: usize,
                                cand: usize, score_in: usize, len_in: usize, done_in: usize, seq_in: usize, live: usize,
                                logp: usize, lp: usize, images: i32, k: i32, V: i32, ls: i32, t: i32, end_id: i32,
                                null_id: i32, ngram: i32): void {
-  const S = alignof<T>();
+  const S = alignof<F>();
   const lpNext = load<f64>(lp + (<usize>(t + 1) << 3));
   for (let img = 0; img < images; img++) {
     const base = img * k;
@@ -68,9 +68,9 @@ export function beam_select<T>(score_out: usize, len_out: usize, done_out: usize
       }
       if (lr < 0 || s == NEG_INF) continue;
       const xr = logp + (<usize>lr * <usize>V << S);
-      if (ngram > 0) block_row<T>(xr, seq_in + (<usize>r * <usize>ls << 2), t, ngram);
+      if (ngram > 0) block_row<F>(xr, seq_in + (<usize>r * <usize>ls << 2), t, ngram);
       for (let v = 0; v < V; v++) {
-        const c = s + <f64>load<T>(xr + (<usize>v << S));
+        const c = s + <f64>load<F>(xr + (<usize>v << S));
         if (c == NEG_INF) continue;
         const key = c / lpNext;
         if (cnt == k && !(key > load<f64>(cb + (<usize>(k - 1) << 5)))) continue; // the common case, before the call

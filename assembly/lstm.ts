@@ -91,6 +91,26 @@ export function lstm_cell_forward__wasmsimd<F>(next_h: usize, next_c: usize, gat
   }
 }
 
+// One element of the cell backward at offsets oh (H arrays with row stride ldh), os (the lds
+// arrays) and oi (gate i; f, o, g follow HB bytes apart), scalar.
+// @ts-ignore: decorator
+@inline function lstm_cell_backward_elem<F>(da: usize, dprev_c: usize, dnext_h: usize, run: usize, has_run: bool,
+    dnext_c: usize, has_dnc: bool, gates: usize, dgates: usize, tanh_c: usize, dtanh_c: usize, prev_c: usize, has_pc: bool,
+    oh: usize, os: usize, oi: usize, HB: usize): void {
+  const ofg = oi + HB, oo = ofg + HB, og = oo + HB;
+  let dnh = load<F>(dnext_h + oh);
+  if (has_run) dnh = dnh + load<F>(run + os);
+  const dnc = has_dnc ? load<F>(dnext_c + os) : <F>0;
+  const pc = has_pc ? load<F>(prev_c + oh) : <F>0;
+  const i = load<F>(gates + oi), f = load<F>(gates + ofg), o = load<F>(gates + oo), g = load<F>(gates + og);
+  const dc = dnc + (dnh * o) * load<F>(dtanh_c + oh);
+  store<F>(da + oi, ftz<F>((dc * g) * load<F>(dgates + oi)));
+  store<F>(da + ofg, ftz<F>((dc * pc) * load<F>(dgates + ofg)));
+  store<F>(da + oo, ftz<F>((dnh * load<F>(tanh_c + oh)) * load<F>(dgates + oo)));
+  store<F>(da + og, ftz<F>((dc * i) * load<F>(dgates + og)));
+  store<F>(dprev_c + os, ftz<F>(dc * f));
+}
+
 // da (R,4H) row stride ldg written; dprev_c (R,H) row stride lds written (may alias dnext_c);
 // dnext_h (R,H) ldh read (+ run (R,H) lds when has_run); dnext_c (R,H) lds read when has_dnc
 // (else 0); gates, dgates (R,4H) ldg, tanh_c, dtanh_c (R,H) ldh, prev_c (R,H) ldh (when
@@ -107,19 +127,7 @@ export function lstm_cell_backward__scalar<F>(da: usize, dprev_c: usize, dnext_h
     const rs = <usize>r * <usize>lds << S;
     for (let j = 0; j < H; j++) {
       const oj = <usize>j << S;
-      const oh = rh + oj, os = rs + oj;
-      const oi = rg + oj, ofg = oi + HB, oo = ofg + HB, og = oo + HB;
-      let dnh = load<F>(dnext_h + oh);
-      if (has_run) dnh = dnh + load<F>(run + os);
-      const dnc = has_dnc ? load<F>(dnext_c + os) : <F>0;
-      const pc = has_pc ? load<F>(prev_c + oh) : <F>0;
-      const i = load<F>(gates + oi), f = load<F>(gates + ofg), o = load<F>(gates + oo), g = load<F>(gates + og);
-      const dc = dnc + (dnh * o) * load<F>(dtanh_c + oh);
-      store<F>(da + oi, ftz<F>((dc * g) * load<F>(dgates + oi)));
-      store<F>(da + ofg, ftz<F>((dc * pc) * load<F>(dgates + ofg)));
-      store<F>(da + oo, ftz<F>((dnh * load<F>(tanh_c + oh)) * load<F>(dgates + oo)));
-      store<F>(da + og, ftz<F>((dc * i) * load<F>(dgates + og)));
-      store<F>(dprev_c + os, ftz<F>(dc * f));
+      lstm_cell_backward_elem<F>(da, dprev_c, dnext_h, run, has_run, dnext_c, has_dnc, gates, dgates, tanh_c, dtanh_c, prev_c, has_pc, rh + oj, rs + oj, rg + oj, HB);
     }
   }
 }
@@ -152,19 +160,7 @@ export function lstm_cell_backward__wasmsimd<F>(da: usize, dprev_c: usize, dnext
     }
     for (; j < H; j++) {
       const oj = <usize>j << S;
-      const oh = rh + oj, os = rs + oj;
-      const oi = rg + oj, ofg = oi + HB, oo = ofg + HB, og = oo + HB;
-      let dnh = load<F>(dnext_h + oh);
-      if (has_run) dnh = dnh + load<F>(run + os);
-      const dnc = has_dnc ? load<F>(dnext_c + os) : <F>0;
-      const pc = has_pc ? load<F>(prev_c + oh) : <F>0;
-      const i = load<F>(gates + oi), f = load<F>(gates + ofg), o = load<F>(gates + oo), g = load<F>(gates + og);
-      const dc = dnc + (dnh * o) * load<F>(dtanh_c + oh);
-      store<F>(da + oi, ftz<F>((dc * g) * load<F>(dgates + oi)));
-      store<F>(da + ofg, ftz<F>((dc * pc) * load<F>(dgates + ofg)));
-      store<F>(da + oo, ftz<F>((dnh * load<F>(tanh_c + oh)) * load<F>(dgates + oo)));
-      store<F>(da + og, ftz<F>((dc * i) * load<F>(dgates + og)));
-      store<F>(dprev_c + os, ftz<F>(dc * f));
+      lstm_cell_backward_elem<F>(da, dprev_c, dnext_h, run, has_run, dnext_c, has_dnc, gates, dgates, tanh_c, dtanh_c, prev_c, has_pc, rh + oj, rs + oj, rg + oj, HB);
     }
   }
 }

@@ -2,6 +2,9 @@
 // bytes in src/core/embedded.ts so the package loads with zero configuration everywhere.
 import asc from "assemblyscript/asc";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { writeKernelTypes } from "./kernel-types.mjs";
+
+writeKernelTypes(); // src/core/kernels.generated.ts: the typed surface of assembly/index.ts
 
 const targets = ["simd", "scalar", "relaxed", "threads"];
 mkdirSync("build", { recursive: true });

@@ -1,16 +1,13 @@
-// Executing planned kernel calls. Imports nothing: the worker thread (worker.ts) is bundled
-// from this file alone into one self-contained script (scripts/build-worker.mjs).
+// Executing planned kernel calls. Imports types only (erased): the worker thread (worker.ts) is
+// bundled from this file alone into one self-contained script (scripts/build-worker.mjs).
+import type { Call, Kernels } from './kernels.js';
 
-/** One kernel call: the export name, then its numeric arguments. */
-export type Call = [string, ...number[]];
-
-/** The kernel exports as the call runners see them. */
-export type Kernels = Record<string, (...args: number[]) => number>;
+export type { Call, Kernels };
 
 /** Executes a call list (on this thread). */
 export function runCalls(kernels: Kernels, calls: readonly Call[]): void {
   for (const call of calls) {
-    const fn = kernels[call[0]];
+    const fn = kernels[call[0]] as ((...args: number[]) => unknown) | undefined;
     if (!fn) throw new Error(`recap: no kernel ${call[0]}`);
     fn(...(call.slice(1) as number[]));
   }

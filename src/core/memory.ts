@@ -1,7 +1,7 @@
 // Buffers in wasm linear memory, and scratch scopes for one API call.
 import { checkMemory } from './check.js';
 import { rt } from './runtime.js';
-import { DTYPE_BYTES as BYTES, type DType, type TypedArray, Tensor, allocTyped, precision, sizeOf } from './tensor.js';
+import { DTYPE_BYTES as BYTES, type DType, type TypedArray, Tensor, allocTyped, sizeOf } from './tensor.js';
 
 /** `length` elements of `dtype` at byte offset `ptr` of the wasm memory. */
 export class WasmBuffer {
@@ -76,11 +76,6 @@ export function withScratch<R>(fn: (s: Scratch) => R): R {
   } finally {
     s.dispose();
   }
-}
-
-/** The kernel name for a dtype: 'f32_gemm_nn' etc. */
-export function kname(dtype: DType, name: string): string {
-  return `${precision(dtype)}${name}`;
 }
 
 /** A table of buffers: name -> [dtype, element count]. */

@@ -6,6 +6,8 @@
 import { RecapError } from './errors.js';
 import { simdWasm, scalarWasm, relaxedWasm, threadsWasm } from './embedded.js';
 import { Pool } from './threads.js';
+import { type FloatKernels, type Kernels, ofPrecision } from './kernels.js';
+import { type DType, precision } from './tensor.js';
 import { type NodeOs, isNode, nodeBuiltin } from './platform.js';
 
 export type WasmKind = 'simd' | 'scalar' | 'relaxed';
@@ -19,9 +21,6 @@ export interface InitOptions {
    */
   threads?: number;
 }
-
-/** The kernel exports (see assembly/README.md for each contract). */
-export type Kernels = Record<string, (...args: number[]) => number>;
 
 interface Runtime {
   kind: WasmKind | 'custom';
@@ -222,9 +221,14 @@ export function scratch(p = 0): number {
   return rt().scratch[p] ?? 0;
 }
 
-/** The kernel exports. */
+/** The kernel exports (typed from assembly/index.ts: kernels.generated.ts). */
 export function kernels(): Kernels {
   return rt().kernels;
+}
+
+/** The kernels of a float dtype's precision by plain name: floatKernels('float64').gemm_nn is f64_gemm_nn. */
+export function floatKernels(dtype: DType): FloatKernels {
+  return ofPrecision(rt().kernels, precision(dtype));
 }
 
 /**

@@ -18,8 +18,8 @@ export const wasmMath: BleuMath = {
   exp: (x) => wasmFn('math_exp')(x),
 };
 
-function wasmFn(name: string): (x: number) => number {
-  const fn = kernels()[name];
+function wasmFn(name: 'math_log' | 'math_exp'): (x: number) => number {
+  const fn = kernels()[name] as ((x: number) => number) | undefined;
   if (typeof fn !== 'function') {
     throw new Error(`recap: the wasm build has no ${name}; pass { math: { log: Math.log, exp: Math.exp } } to BLEU`);
   }

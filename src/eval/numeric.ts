@@ -20,12 +20,12 @@ export const wasmEvalMath: EvalMath = {
   pow: (x, y) => kernel('math_pow')(x, y),
 };
 
-function kernel(name: string): (...args: number[]) => number {
-  const fn = kernels()[name];
+function kernel(name: 'math_log' | 'math_exp' | 'math_pow'): (...args: number[]) => number {
+  const fn = kernels()[name] as ((...args: number[]) => number) | undefined;
   if (typeof fn !== 'function') {
     throw new Error(`recap: the wasm build has no ${name}; pass { math: { log: Math.log, exp: Math.exp, pow: Math.pow } }`);
   }
-  return fn as (...args: number[]) => number;
+  return fn;
 }
 
 /**

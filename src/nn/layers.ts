@@ -3,8 +3,9 @@
 // memory, the kernel runs, outputs are copied out into tensors the caller owns.
 import { Dims, checkFinite, checkIds, checkMask, checkMemory, floatDType } from '../core/check.js';
 import { RecapError, fail } from '../core/errors.js';
-import { type Scratch, type WasmBuffer, kname, withScratch } from '../core/memory.js';
-import { kernels, scratch } from '../core/runtime.js';
+import { type Scratch, type WasmBuffer, withScratch } from '../core/memory.js';
+import { floatKernels, scratch } from '../core/runtime.js';
+import type { FloatKernels } from '../core/kernels.js';
 import { type FloatDType, Tensor, checkTensor, sizeOf } from '../core/tensor.js';
 
 /** Opaque: what a backward pass needs from its forward pass. */
@@ -42,14 +43,14 @@ function floats(args: Record<string, Tensor>): FloatDType {
 }
 
 /**
- * Runs `body` with the kernel-name function for `dtype` and a scratch scope. `elements` is how
+ * Runs `body` with the kernels of `dtype`'s precision (typed: k.affine_forward(...)) and a scratch scope. `elements` is how
  * many values the call copies into and allocates in wasm memory: a call that cannot fit is
  * refused up front, saying how much it needs.
  */
-function call<R>(fn: string, dtype: FloatDType, elements: number, body: (k: (name: string) => (...a: number[]) => number, s: Scratch) => R): R {
+function call<R>(fn: string, dtype: FloatDType, elements: number, body: (k: FloatKernels, s: Scratch) => R): R {
   checkMemory(fn, elements * (dtype === 'float64' ? 8 : 4), 'wasm memory', 'inputs, outputs and scratch of the call');
-  const ks = kernels();
-  return withScratch((s) => body((name) => ks[kname(dtype, name)], s));
+  const k = floatKernels(dtype);
+  return withScratch((s) => body(k, s));
 }
 
 const out = (b: WasmBuffer, shape: readonly number[]) => b.toTensor(shape);
@@ -70,7 +71,7 @@ export function affineForward(x: Tensor, w: Tensor, b: Tensor): { out: Tensor; c
   const dtype = floats({ x, w, b });
   const result = call('affineForward', dtype, x.size + w.size + b.size + N * M, (k, s) => {
     const o = s.alloc(dtype, N * M);
-    k('affine_forward')(o.ptr, s.from(x2).ptr, s.from(w).ptr, s.from(b).ptr, N, D, M, scratch());
+    k.affine_forward(o.ptr, s.from(x2).ptr, s.from(w).ptr, s.from(b).ptr, N, D, M, scratch());
     return out(o, [N, M]);
   });
   return { out: result, cache: saved('affineForward', dtype, { x, w }, { N, D, M }) };
@@ -88,7 +89,7 @@ export function affineBackward(dout: Tensor, cache: Cache): { dx: Tensor; dw: Te
     const dx = s.alloc(c.dtype, N * D);
     const dw = s.alloc(c.dtype, D * M, true);
     const db = s.alloc(c.dtype, M, true);
-    k('affine_backward')(dx.ptr, dw.ptr, db.ptr, s.from(dout).ptr, s.from(c.t.x).ptr, s.from(c.t.w).ptr, N, D, M, scratch());
+    k.affine_backward(dx.ptr, dw.ptr, db.ptr, s.from(dout).ptr, s.from(c.t.x).ptr, s.from(c.t.w).ptr, N, D, M, scratch());
     return { dx: out(dx, c.t.x.shape), dw: out(dw, [D, M]), db: out(db, [M]) };
   });
 }
@@ -108,7 +109,7 @@ export function rnnStepForward(x: Tensor, prevH: Tensor, Wx: Tensor, Wh: Tensor,
   const r = call('rnnStepForward', dtype, N * D + 3 * N * H + D * H + H * H + H, (k, s) => {
     const nextH = s.alloc(dtype, N * H);
     const dtanh = s.alloc(dtype, N * H);
-    k('rnn_step_forward')(nextH.ptr, dtanh.ptr, s.from(x).ptr, s.from(prevH).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, D, H, scratch());
+    k.rnn_step_forward(nextH.ptr, dtanh.ptr, s.from(x).ptr, s.from(prevH).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, D, H, scratch());
     return { nextH: out(nextH, [N, H]), dtanh: out(dtanh, [N, H]) };
   });
   return { nextH: r.nextH, cache: saved('rnnStepForward', dtype, { x, prevH, Wx, Wh, dtanh: r.dtanh }, { N, D, H }) };
@@ -130,7 +131,7 @@ export function rnnStepBackward(dnextH: Tensor, cache: Cache): { dx: Tensor; dpr
     const dWh = s.alloc(c.dtype, H * H, true);
     const db = s.alloc(c.dtype, H, true);
     const da = s.alloc(c.dtype, N * H);
-    k('rnn_step_backward')(dx.ptr, dprevH.ptr, dWx.ptr, dWh.ptr, db.ptr, da.ptr, s.from(dnextH).ptr, s.from(t.dtanh).ptr,
+    k.rnn_step_backward(dx.ptr, dprevH.ptr, dWx.ptr, dWh.ptr, db.ptr, da.ptr, s.from(dnextH).ptr, s.from(t.dtanh).ptr,
       s.from(t.x).ptr, s.from(t.prevH).ptr, s.from(t.Wx).ptr, s.from(t.Wh).ptr, N, D, H, scratch());
     return { dx: out(dx, [N, D]), dprevH: out(dprevH, [N, H]), dWx: out(dWx, [D, H]), dWh: out(dWh, [H, H]), db: out(db, [H]) };
   });
@@ -148,7 +149,7 @@ export function rnnForward(x: Tensor, h0: Tensor, Wx: Tensor, Wh: Tensor, b: Ten
   const r = call('rnnForward', dtype, N * T * D + 2 * N * T * H + N * H + D * H + H * H + H, (k, s) => {
     const h = s.alloc(dtype, N * T * H);
     const dtanh = s.alloc(dtype, N * T * H);
-    k('rnn_forward')(h.ptr, dtanh.ptr, s.from(x).ptr, s.from(h0).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, T, D, H, scratch());
+    k.rnn_forward(h.ptr, dtanh.ptr, s.from(x).ptr, s.from(h0).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, T, D, H, scratch());
     return { h: out(h, [N, T, H]), dtanh: out(dtanh, [N, T, H]) };
   });
   return { h: r.h, cache: saved('rnnForward', dtype, { x, h0, Wx, Wh, h: r.h, dtanh: r.dtanh }, { N, T, D, H }) };
@@ -171,7 +172,7 @@ export function rnnBackward(dh: Tensor, cache: Cache): { dx: Tensor; dh0: Tensor
     const dWh = s.alloc(c.dtype, H * H, true);
     const db = s.alloc(c.dtype, H, true);
     const da = s.alloc(c.dtype, N * T * H);
-    k('rnn_backward')(dx.ptr, dh0.ptr, dWx.ptr, dWh.ptr, db.ptr, da.ptr, s.from(dh).ptr, s.from(t.dtanh).ptr,
+    k.rnn_backward(dx.ptr, dh0.ptr, dWx.ptr, dWh.ptr, db.ptr, da.ptr, s.from(dh).ptr, s.from(t.dtanh).ptr,
       s.from(t.x).ptr, s.from(t.h0).ptr, s.from(t.h).ptr, s.from(t.Wx).ptr, s.from(t.Wh).ptr, N, T, D, H, scratch());
     return { dx: out(dx, [N, T, D]), dh0: out(dh0, [N, H]), dWx: out(dWx, [D, H]), dWh: out(dWh, [H, H]), db: out(db, [H]) };
   });
@@ -204,7 +205,7 @@ export function lstmStepForward(x: Tensor, prevH: Tensor, prevC: Tensor, Wx: Ten
     const dgates = s.alloc(dtype, N * 4 * H);
     const tanhC = s.alloc(dtype, N * H);
     const dtanhC = s.alloc(dtype, N * H);
-    k('lstm_step_forward')(nextH.ptr, nextC.ptr, gates.ptr, dgates.ptr, tanhC.ptr, dtanhC.ptr,
+    k.lstm_step_forward(nextH.ptr, nextC.ptr, gates.ptr, dgates.ptr, tanhC.ptr, dtanhC.ptr,
       s.from(x).ptr, s.from(prevH).ptr, s.from(prevC).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, D, H, scratch());
     return {
       nextH: out(nextH, [N, H]), nextC: out(nextC, [N, H]), gates: out(gates, [N, 4 * H]),
@@ -234,7 +235,7 @@ export function lstmStepBackward(dnextH: Tensor, dnextC: Tensor, cache: Cache): 
     const dWh = s.alloc(c.dtype, H * 4 * H, true);
     const db = s.alloc(c.dtype, 4 * H, true);
     const da = s.alloc(c.dtype, N * 4 * H);
-    k('lstm_step_backward')(dx.ptr, dprevH.ptr, dprevC.ptr, dWx.ptr, dWh.ptr, db.ptr, da.ptr,
+    k.lstm_step_backward(dx.ptr, dprevH.ptr, dprevC.ptr, dWx.ptr, dWh.ptr, db.ptr, da.ptr,
       s.from(dnextH).ptr, s.from(dnextC).ptr, s.from(t.gates).ptr, s.from(t.dgates).ptr, s.from(t.tanhC).ptr,
       s.from(t.dtanhC).ptr, s.from(t.x).ptr, s.from(t.prevH).ptr, s.from(t.prevC).ptr, s.from(t.Wx).ptr, s.from(t.Wh).ptr, N, D, H, scratch());
     return {
@@ -258,7 +259,7 @@ export function lstmForward(x: Tensor, h0: Tensor, Wx: Tensor, Wh: Tensor, b: Te
     const dgates = s.alloc(dtype, N * T * 4 * H);
     const tanhC = s.alloc(dtype, N * T * H);
     const dtanhC = s.alloc(dtype, N * T * H);
-    k('lstm_forward')(h.ptr, c.ptr, gates.ptr, dgates.ptr, tanhC.ptr, dtanhC.ptr,
+    k.lstm_forward(h.ptr, c.ptr, gates.ptr, dgates.ptr, tanhC.ptr, dtanhC.ptr,
       s.from(x).ptr, s.from(h0).ptr, s.from(Wx).ptr, s.from(Wh).ptr, s.from(b).ptr, N, T, D, H, scratch());
     return {
       h: out(h, [N, T, H]), c: out(c, [N, T, H]), gates: out(gates, [N, T, 4 * H]),
@@ -288,7 +289,7 @@ export function lstmBackward(dh: Tensor, cache: Cache): { dx: Tensor; dh0: Tenso
     const db = s.alloc(c.dtype, 4 * H, true);
     const da = s.alloc(c.dtype, N * T * 4 * H);
     const dc = s.alloc(c.dtype, N * H);
-    k('lstm_backward')(dx.ptr, dh0.ptr, dWx.ptr, dWh.ptr, db.ptr, da.ptr, dc.ptr, s.from(dh).ptr,
+    k.lstm_backward(dx.ptr, dh0.ptr, dWx.ptr, dWh.ptr, db.ptr, da.ptr, dc.ptr, s.from(dh).ptr,
       s.from(t.h).ptr, s.from(t.c).ptr, s.from(t.gates).ptr, s.from(t.dgates).ptr, s.from(t.tanhC).ptr,
       s.from(t.dtanhC).ptr, s.from(t.x).ptr, s.from(t.h0).ptr, s.from(t.Wx).ptr, s.from(t.Wh).ptr, N, T, D, H, scratch());
     return {
@@ -310,7 +311,7 @@ export function wordEmbeddingForward(x: Tensor, W: Tensor): { out: Tensor; cache
   checkIds('x', x, V);
   const o = call('wordEmbeddingForward', dtype, N * T + V * D + N * T * D, (k, s) => {
     const o = s.alloc(dtype, N * T * D);
-    k('word_embedding_forward')(o.ptr, s.from(x).ptr, s.from(W).ptr, N * T, V, D);
+    k.word_embedding_forward(o.ptr, s.from(x).ptr, s.from(W).ptr, N * T, V, D);
     return out(o, [N, T, D]);
   });
   return { out: o, cache: saved('wordEmbeddingForward', dtype, { x }, { N, T, V, D }) };
@@ -328,7 +329,7 @@ export function wordEmbeddingBackward(dout: Tensor, cache: Cache): { dW: Tensor 
   floats({ dout });
   return call('wordEmbeddingBackward', c.dtype, V * D + N * T * D + N * T, (k, s) => {
     const dW = s.alloc(c.dtype, V * D, true);
-    k('word_embedding_backward')(dW.ptr, s.from(dout).ptr, s.from(c.t.x).ptr, N * T, V, D, D);
+    k.word_embedding_backward(dW.ptr, s.from(dout).ptr, s.from(c.t.x).ptr, N * T, V, D, D);
     return { dW: out(dW, [V, D]) };
   });
 }
@@ -345,7 +346,7 @@ export function temporalAffineForward(x: Tensor, w: Tensor, b: Tensor): { out: T
   const dtype = floats({ x, w, b });
   const o = call('temporalAffineForward', dtype, N * T * D + D * M + M + N * T * M, (k, s) => {
     const o = s.alloc(dtype, N * T * M);
-    k('affine_forward')(o.ptr, s.from(x).ptr, s.from(w).ptr, s.from(b).ptr, N * T, D, M, scratch());
+    k.affine_forward(o.ptr, s.from(x).ptr, s.from(w).ptr, s.from(b).ptr, N * T, D, M, scratch());
     return out(o, [N, T, M]);
   });
   return { out: o, cache: saved('temporalAffineForward', dtype, { x, w }, { N, T, D, M }) };
@@ -364,7 +365,7 @@ export function temporalAffineBackward(dout: Tensor, cache: Cache): { dx: Tensor
     const dx = s.alloc(c.dtype, N * T * D);
     const dw = s.alloc(c.dtype, D * M, true);
     const db = s.alloc(c.dtype, M, true);
-    k('affine_backward')(dx.ptr, dw.ptr, db.ptr, s.from(dout).ptr, s.from(c.t.x).ptr, s.from(c.t.w).ptr, N * T, D, M, scratch());
+    k.affine_backward(dx.ptr, dw.ptr, db.ptr, s.from(dout).ptr, s.from(c.t.x).ptr, s.from(c.t.w).ptr, N * T, D, M, scratch());
     return { dx: out(dx, [N, T, D]), dw: out(dw, [D, M]), db: out(db, [M]) };
   });
 }
@@ -380,7 +381,7 @@ export function temporalSoftmaxLoss(x: Tensor, y: Tensor, mask: Tensor): { loss:
   checkMask('mask', mask);
   return call('temporalSoftmaxLoss', dtype, 2 * N * T * V + 2 * N * T, (k, s) => {
     const dx = s.alloc(dtype, N * T * V);
-    const loss = k('temporal_softmax_loss')(dx.ptr, s.from(x).ptr, s.from(y).ptr, s.from(mask).ptr, N, T, V);
+    const loss = k.temporal_softmax_loss(dx.ptr, s.from(x).ptr, s.from(y).ptr, s.from(mask).ptr, N, T, V);
     return { loss, dx: out(dx, [N, T, V]) };
   });
 }

@@ -2,10 +2,11 @@
 // rule's state and returns the new w and config; inputs are not modified.
 import { checkFinite, floatDType } from '../core/check.js';
 import { fail } from '../core/errors.js';
-import { kname, withScratch } from '../core/memory.js';
+import { withScratch } from '../core/memory.js';
 import { kernels } from '../core/runtime.js';
-import { Tensor, checkTensor } from '../core/tensor.js';
-import { UPDATE_RULES, checkHyper, ruleArgs } from './update-rules.js';
+import { runCalls } from '../core/threads.js';
+import { Tensor, checkTensor, precision } from '../core/tensor.js';
+import { UPDATE_RULES, checkHyper, ruleCall } from './update-rules.js';
 
 export interface OptimConfig {
   learningRate?: number;
@@ -51,14 +52,14 @@ function update(rule: UpdateRule, w: Tensor, dw: Tensor, config: OptimConfig | u
     if (s.dtype !== dtype || s.size !== w.size) fail(`config.${key}`, `a ${dtype} tensor shaped like w`, `${s.dtype} [${s.shape.join(', ')}]`);
   }
   const n = w.size;
-  const k = kernels()[kname(dtype, rule)];
+  const ks = kernels();
   return withScratch((s) => {
     const wb = s.from(w);
     const dwb = s.from(dw);
     const state = spec.state.map((key) => (cfg[key] ? s.from(cfg[key] as Tensor) : s.alloc(dtype, n, true)));
     const next: OptimConfig = { ...cfg };
     if (spec.countsSteps) hyper.t = next.t = hyper.t + 1;
-    k(wb.ptr, ...state.map((b) => b.ptr), dwb.ptr, ...ruleArgs(rule, n, hyper));
+    runCalls(ks, [ruleCall(ks, precision(dtype), rule, wb.ptr, state.map((b) => b.ptr), dwb.ptr, n, hyper)]);
     spec.state.forEach((key, i) => (next[key] = state[i].toTensor(w.shape)));
     return { w: wb.toTensor(w.shape), config: next };
   });

@@ -5,6 +5,8 @@
 // its hyperparameter keys in the order listed.
 import { checkNumber } from '../core/check.js';
 import { fail } from '../core/errors.js';
+import { type Call, type Kernels, checkedCall } from '../core/kernels.js';
+import type { Precision } from '../core/tensor.js';
 
 export type UpdateRuleName = 'sgd' | 'sgd_momentum' | 'rmsprop' | 'adam' | 'adam_a2';
 
@@ -74,7 +76,13 @@ export function resolveHyper(rule: UpdateRuleName, given: Record<string, unknown
   return cfg;
 }
 
-/** The kernel arguments after w, the state pointers and dw: n, then the hyperparameters in table order. */
-export function ruleArgs(rule: UpdateRuleName, n: number, cfg: Readonly<Record<string, number>>): number[] {
-  return [n, ...Object.keys(UPDATE_RULES[rule].defaults).map((k) => cfg[k])];
+/**
+ * The rule's kernel call on n elements of precision p: [<p><rule>, w, ...state, dw, n, ...hyper],
+ * the state pointers and hyperparameters in table order. The rule must name a kernel of both
+ * precisions (a compile error otherwise) and the argument count is checked against the export.
+ */
+export function ruleCall(ks: Kernels, p: Precision, rule: UpdateRuleName, w: number, state: readonly number[], dw: number,
+                         n: number, cfg: Readonly<Record<string, number>>): Call {
+  const hyper = Object.keys(UPDATE_RULES[rule].defaults).map((k) => cfg[k]);
+  return checkedCall(ks, `${p}${rule}`, [w, ...state, dw, n, ...hyper]);
 }

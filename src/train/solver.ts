@@ -3,12 +3,12 @@
 // update is one flat loop over the parameter block per optimizer state block.
 import { checkMemory, checkNumber, checkPositiveInt } from '../core/check.js';
 import { DivergenceError, RecapError, fail } from '../core/errors.js';
-import { WasmBuffer, kname } from '../core/memory.js';
-import { DTYPE_BYTES } from '../core/tensor.js';
+import { WasmBuffer } from '../core/memory.js';
+import { DTYPE_BYTES, precision } from '../core/tensor.js';
 import { CaptioningRNN } from '../model/captioning-rnn.js';
-import { UPDATE_RULES, type UpdateRuleName, checkHyper, checkUpdateRule, resolveHyper, ruleArgs } from '../nn/update-rules.js';
+import { UPDATE_RULES, type UpdateRuleName, checkHyper, checkUpdateRule, resolveHyper, ruleCall } from '../nn/update-rules.js';
 import { LegacyRandom } from '../core/rng.js';
-import { kernels, queueParts, rt } from '../core/runtime.js';
+import { floatKernels, kernels, queueParts, rt } from '../core/runtime.js';
 import { runCalls, type Call } from '../core/threads.js';
 import type { CaptionData } from '../data/types.js';
 import { checkCaptionData } from './check-data.js';
@@ -294,16 +294,15 @@ export class CaptioningSolver {
   private beginUpdate(loss: number, P: number): { gradNorm: number; lr: number; parts: Call[][] } {
     const t = this.iteration;
     const model = this.model;
-    const ks = kernels();
-    const k = (name: string) => ks[kname(model.config.dtype, name)];
+    const k = floatKernels(model.config.dtype);
     const n = model.params.length;
     const grads = model.params.grads.ptr;
     if (!Number.isFinite(loss)) throw new DivergenceError(t, 'the loss');
-    if (!k('all_finite')(grads, n)) throw new DivergenceError(t, 'a gradient');
+    if (!k.all_finite(grads, n)) throw new DivergenceError(t, 'a gradient');
     let gradNorm = NaN;
     if (this.gradClip !== undefined) {
-      gradNorm = Math.sqrt(k('sum_squares')(grads, n));
-      if (gradNorm > this.gradClip) k('clip_scale')(grads, n, this.gradClip / gradNorm);
+      gradNorm = Math.sqrt(k.sum_squares(grads, n));
+      if (gradNorm > this.gradClip) k.clip_scale(grads, n, this.gradClip / gradNorm);
     }
     // keep the last good parameters: an update that overflows is rolled back
     const e = DTYPE_BYTES[model.config.dtype];
@@ -313,14 +312,14 @@ export class CaptioningSolver {
     const lr = c.learningRate;
     const spec = UPDATE_RULES[this.updateRule];
     if (spec.countsSteps) c.t += 1;
-    const name = kname(model.config.dtype, this.updateRule);
+    const ks = kernels(), f = precision(model.config.dtype);
     const parts: Call[][] = [];
     for (let p = 0; p < P; p++) {
       const lo = Math.floor((p * n) / P), len = Math.floor(((p + 1) * n) / P) - lo;
       if (len === 0) { parts.push([]); continue; }
       const at = (ptr: number) => ptr + lo * e;
       const state = spec.state.map((s) => at(this.blocks[s].ptr));
-      parts.push([[name, at(values.ptr), ...state, at(grads), ...ruleArgs(this.updateRule, len, c)]]);
+      parts.push([ruleCall(ks, f, this.updateRule, at(values.ptr), state, at(grads), len, c)]);
     }
     return { gradNorm, lr, parts };
   }
@@ -331,7 +330,7 @@ export class CaptioningSolver {
     const model = this.model;
     const n = model.params.length;
     const c = this.optimConfig;
-    if (!kernels()[kname(model.config.dtype, 'all_finite')](model.params.ptr, n)) {
+    if (!floatKernels(model.config.dtype).all_finite(model.params.ptr, n)) {
       const values = model.params.writable();
       new Uint8Array(values.view().buffer).copyWithin(values.ptr, this.backup.ptr, this.backup.ptr + n * DTYPE_BYTES[model.config.dtype]);
       throw new DivergenceError(t, 'the updated parameters (learning rate too high?)');
