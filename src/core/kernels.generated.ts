@@ -106,6 +106,11 @@ export interface Kernels {
   f64_sum_squares(x: number, n: number): number;
   f32_all_finite(x: number, n: number): number;
   f64_all_finite(x: number, n: number): number;
+  // assembly/pca.ts
+  f64_sym_tridiagonalize(d: number, e: number, tau: number, a: number, p: number, w: number, n: number): void;
+  f64_tridiag_eigenvalues(d: number, e: number, n: number): number;
+  f64_tridiag_eigenvectors(z: number, work: number, d: number, e: number, lam: number, K: number, n: number): number;
+  f64_householder_apply(z: number, a: number, tau: number, s4: number, K: number, n: number): void;
   // assembly/index.ts
   heap_base(): number;
   math_exp(x: number): number;
