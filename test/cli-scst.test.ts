@@ -44,7 +44,7 @@ describe('recap train --objective scst', () => {
     const r = await run([...SCST(), '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^data: shapes world: 60 train images \(300 captions\), 12 val images/m);
-    expect(r.stderr).toMatch(/adam lr=0\.0005 decay=0\.95, batch 10, 1 epochs = 30 iterations/);
+    expect(r.stderr).toMatch(/adam lr=0\.0005 decay=0\.85, batch 10, 1 epochs = 30 iterations/);
     expect(r.stderr).toMatch(/iteration 30\/30 \(epoch 1\/1\): loss -?\d+\.\d{4}, reward \d+\.\d{3}, /);
     expect(r.stderr).toMatch(/objective: self-critical sequence training from .*model\.recap: 3 sampled captions per image, greedy baseline, CIDEr-D reward/);
     expect(r.stdout).toMatch(/mean CIDEr-D reward of the sampled captions: first 50 iterations \d+\.\d{3}, last 50 \d+\.\d{3}/);

@@ -13,7 +13,7 @@ const model = new CaptioningRNN({ wordToIdx: data.wordToIdx, inputDim: data.valF
 const rng = new LegacyRandom(12);
 const p = model.getParams();
 for (const [name, t] of Object.entries(p)) p[name] = tensor(rng.randnArray(t.size).map((x) => x * 0.5), t.shape, dtype);
-p.b_vocab.data[data.wordToIdx['<END>']] += 0.5;
+p.b_vocab.data[data.wordToIdx['<END>']] += 1.5;
 model.setParams(p);
 const f = data.valFeatures;
 const out = { threads: threads() };
