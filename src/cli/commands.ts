@@ -1,0 +1,170 @@
+// The commands and their flags: one spec table per command (kind, range, default, help), read by
+// the parser and the help text in args.ts.
+import { UPDATE_RULE_NAMES } from '../nn/update-rules.js';
+import { KEEP_BEST_METRICS } from '../train/validation.js';
+import type { FlagSpec, Values } from './args.js';
+
+/** The update rules `--update` offers: every rule of the table. */
+const CLI_UPDATE_RULES = UPDATE_RULE_NAMES;
+
+/** The largest seed (2^32 − 1). */
+export const U32_MAX = 0xffffffff;
+
+// The data flags every command shares.
+const dataFlags = {
+  data: { kind: 'data', metavar: 'shapes|coco:DIR|prepared:FILE|karpathy:JSON', help: 'training data: the built-in shapes world, a CS231n coco_captioning directory, a file written by recap prepro, or a Karpathy-split JSON (with --features)' },
+  features: { kind: 'string', metavar: 'PATH', help: 'karpathy: image features, a folder of {imgid}.npy or one .npy/.npz/.h5 array (see recap prepro --help)' },
+  maxTrain: { kind: 'int', min: 1, max: 1e9, metavar: 'N', help: 'shapes: training images (5 captions each); coco: training captions, drawn as CS231n max_train' },
+  numVal: { kind: 'int', min: 1, max: 1e6, metavar: 'N', help: 'shapes: validation images' },
+  dataSeed: { kind: 'int', min: 0, max: U32_MAX, metavar: 'N', help: 'seed of the shapes scenes / of the coco max-train draw' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const TRAIN_FLAGS = {
+  ...dataFlags,
+  cell: { kind: 'enum', values: ['rnn', 'lstm'], default: 'lstm', help: 'recurrent cell' },
+  hidden: { kind: 'int', min: 1, max: 8192, default: 128, metavar: 'N', help: 'hidden size H' },
+  wordvec: { kind: 'int', min: 1, max: 8192, default: 64, metavar: 'N', help: 'word-vector size W' },
+  update: { kind: 'enum', values: CLI_UPDATE_RULES, default: 'adam', help: 'update rule' },
+  lr: { kind: 'number', min: 0, minExclusive: true, max: 10, default: 5e-3, metavar: 'X', help: 'learning rate' },
+  lrDecay: { kind: 'number', min: 0, minExclusive: true, max: 1, default: 0.85, metavar: 'X', help: 'learning-rate factor applied after each epoch' },
+  epochs: { kind: 'int', min: 1, max: 1e6, default: 2, metavar: 'N', help: 'epochs (an epoch is floor(captions / batch) iterations)' },
+  batch: { kind: 'int', min: 1, max: 1e5, default: 50, metavar: 'N', help: 'minibatch size (captions)' },
+  threads: { kind: 'int', min: 1, max: 256, metavar: 'N', help: 'threads for the wasm kernels (default: every core; any count gives the same bits)' },
+  seed: { kind: 'int', min: 0, max: U32_MAX, default: 0, metavar: 'N', help: 'seed of the weight init and the minibatch draws' },
+  evalEvery: { kind: 'int', min: 0, max: 1e9, metavar: 'N', help: 'evaluate on val (loss, BLEU, ROUGE-L, CIDEr-D) every N iterations and at the end (default: each epoch; 0: never)' },
+  evalImages: { kind: 'int', min: 1, max: 1e7, default: 500, metavar: 'N', help: 'val images per evaluation (the first N)' },
+  keepBest: { kind: 'enum', values: KEEP_BEST_METRICS, default: 'cider', help: 'metric whose best evaluation is saved to DIR/best.recap' },
+  patience: { kind: 'int', min: 1, max: 1e6, metavar: 'N', help: 'stop after N evaluations in a row without a new best (default: never)' },
+  out: { kind: 'string', default: 'out', metavar: 'DIR', help: 'output directory (model.recap, best.recap, loss.svg, samples.html)' },
+  resume: { kind: 'switch', help: 'continue the run saved in --out DIR/model.recap (bit-identical)' },
+  force: { kind: 'switch', help: 'start a new run even if --out DIR holds one (overwrites it)' },
+  objective: { kind: 'enum', values: ['xe', 'scst'], default: 'xe', help: "'xe': cross-entropy; 'scst': self-critical sequence training of the --init model (CIDEr-D reward; defaults --lr 5e-4 --epochs 1)" },
+  init: { kind: 'string', metavar: 'FILE', help: "start from this checkpoint's model with a fresh optimizer (required with --objective scst)" },
+  scstSamples: { kind: 'int', min: 1, max: 1000, default: 5, metavar: 'K', help: 'scst: captions sampled per image' },
+  scstBaseline: { kind: 'enum', values: ['greedy', 'mean'], default: 'greedy', help: "scst: the reward baseline, the greedy caption's reward or the mean of the image's other samples" },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const SAMPLE_FLAGS = {
+  checkpoint: { kind: 'string', metavar: 'FILE', help: 'checkpoint written by recap train (required)' },
+  ...dataFlags,
+  split: { kind: 'enum', values: ['train', 'val'], default: 'val', help: 'which split to caption' },
+  n: { kind: 'int', min: 1, max: 10000, default: 10, metavar: 'N', help: 'images to caption' },
+  beam: { kind: 'int', min: 1, max: 100, default: 3, metavar: 'K', help: 'beam width of the beam-search caption (1: greedy only)' },
+  temperature: { kind: 'number', min: 0, max: 1e3, default: 0, metavar: 'X', help: 'also show a caption sampled at this temperature (0: none)' },
+  seed: { kind: 'int', min: 0, max: U32_MAX, default: 0, metavar: 'N', help: 'seed of the image choice (and of temperature sampling)' },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const EVAL_FLAGS = {
+  checkpoint: { kind: 'string', metavar: 'FILE', help: 'checkpoint written by recap train (required)' },
+  ...dataFlags,
+  split: { kind: 'enum', values: ['train', 'val'], default: 'val', help: 'which split to score' },
+  beam: { kind: 'int', min: 1, max: 100, default: 1, metavar: 'K', help: 'beam width of the captions scored (1: greedy)' },
+  maxImages: { kind: 'int', min: 1, max: 1e7, default: 1000, metavar: 'N', help: 'score at most the first N images of the split' },
+  json: { kind: 'switch', help: 'print one JSON object { split, images, bleu, rougeL, cider, ... } and nothing else on stdout' },
+  allowOverlap: { kind: 'switch', help: "score a val split that holds images the model was trained on (refused otherwise)" },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const EXPORT_FLAGS = {
+  checkpoint: { kind: 'string', metavar: 'FILE', help: 'checkpoint to export (required)' },
+  out: { kind: 'string', metavar: 'FILE', help: 'params.npz (plus params.vocab.json beside it) or params.safetensors (required)' },
+  compress: { kind: 'switch', help: '.npz: deflate the arrays (as np.savez_compressed)' },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const IMPORT_FLAGS = {
+  params: { kind: 'string', metavar: 'FILE', help: 'CS231n parameters: .npz (np.savez of model.params) or .safetensors (required)' },
+  vocab: { kind: 'string', metavar: 'FILE', help: 'vocabulary JSON (CS231n coco2014_vocab.json form); default: the .npz\'s sidecar FILE.vocab.json, or the safetensors metadata' },
+  cell: { kind: 'enum', values: ['rnn', 'lstm'], help: 'recurrent cell (default: read from Wh\'s shape, and checked when given)' },
+  dtype: { kind: 'enum', values: ['float32', 'float64'], help: 'the model\'s dtype (default: the parameters\')' },
+  out: { kind: 'string', metavar: 'FILE', help: 'checkpoint to write, e.g. model.recap (required)' },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const PREPRO_FLAGS = {
+  captions: { kind: 'string', metavar: 'JSON', help: 'Karpathy-split captions: dataset_coco.json, dataset_flickr8k.json or dataset_flickr30k.json (required)' },
+  features: { kind: 'string', metavar: 'PATH', help: 'image features: a folder of {imgid}.npy (or {file name stem}.npy), or one .npy (N, D) / .npz / .h5 array for all images (required)' },
+  featureIds: { kind: 'string', metavar: 'FILE', help: "the rows' image ids of a one-array features file (one per line, or a JSON array); default: an ids array in the file, else the JSON's image order" },
+  featureKey: { kind: 'string', metavar: 'NAME', help: 'the features array in an .npz/.h5 file (default: features, feats, fc, or the only 2-D float array)' },
+  wordCountThreshold: { kind: 'int', min: 0, max: 1e9, default: 5, metavar: 'N', help: 'keep a word when it occurs more than N times in the training captions (else <UNK>), as prepro_labels.py' },
+  maxLength: { kind: 'int', min: 1, max: 1000, default: 16, metavar: 'N', help: 'longest caption in words; longer ones are truncated (and counted)' },
+  noRestval: { kind: 'switch', help: "leave the 'restval' images out (by default they join train, as ImageCaptioning.pytorch)" },
+  pca: { kind: 'int', min: 1, max: 65536, metavar: 'D', help: 'reduce the features to D dimensions by PCA fitted on the training images (in wasm, f64; saved with the data)' },
+  dtype: { kind: 'enum', values: ['float32', 'float64'], default: 'float32', help: 'dtype of the stored features' },
+  out: { kind: 'string', metavar: 'FILE', help: 'the .recapdata file to write (required; written atomically)' },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export type PreproOptions = Values<typeof PREPRO_FLAGS> & { captions: string; features: string; out: string };
+export type TrainOptions = Values<typeof TRAIN_FLAGS>;
+export type SampleOptions = Values<typeof SAMPLE_FLAGS> & { checkpoint: string };
+export type EvalOptions = Values<typeof EVAL_FLAGS> & { checkpoint: string };
+export type ExportOptions = Values<typeof EXPORT_FLAGS> & { checkpoint: string; out: string };
+export type ImportOptions = Values<typeof IMPORT_FLAGS> & { params: string; out: string };
+
+export type CommandName = 'train' | 'sample' | 'eval' | 'export' | 'import' | 'prepro';
+export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; summary: string; usage: string; examples: string[] }> = {
+  train: {
+    flags: TRAIN_FLAGS,
+    summary: 'train a captioning RNN/LSTM; writes DIR/model.recap, loss.svg and samples.html',
+    usage: 'recap train [--data shapes|coco:DIR] [--cell rnn|lstm] [--hidden N] [--wordvec N] [--update RULE] [--lr X] [--lr-decay X] [--epochs N] [--batch N] [--max-train N] [--threads N] [--seed N] [--eval-every N] [--eval-images N] [--keep-best METRIC] [--patience N] [--out DIR] [--resume | --force] [--objective scst --init FILE [--scst-samples K] [--scst-baseline greedy|mean]]',
+    examples: [
+      'recap train                                  # LSTM on the built-in shapes world, under a minute on 2 idle cores',
+      'recap train --cell rnn --epochs 2 --out runs/rnn',
+      'recap train --data coco:datasets/coco_captioning --max-train 50 --hidden 512 --wordvec 256 --batch 25 --epochs 50 --lr 5e-3 --lr-decay 1',
+      'recap train --resume --out runs/rnn          # continue an interrupted run (Ctrl-C saves it)',
+      'recap train --eval-every 200 --keep-best cider --patience 5 --out runs/es   # early stopping on val CIDEr-D',
+      'recap train --objective scst --init out/model.recap --out out-scst   # self-critical training of a trained model',
+    ],
+  },
+  sample: {
+    flags: SAMPLE_FLAGS,
+    summary: 'caption images with a trained model: greedy, beam search and the ground truth',
+    usage: 'recap sample --checkpoint FILE [--data shapes|coco:DIR] [--split train|val] [--n N] [--beam K] [--temperature X] [--seed N]',
+    examples: [
+      'recap sample --checkpoint out/model.recap',
+      'recap sample --checkpoint out/model.recap --split train --n 5 --beam 5',
+    ],
+  },
+  eval: {
+    flags: EVAL_FLAGS,
+    summary: 'score a trained model: COCO BLEU-1..4, ROUGE-L, CIDEr-D, CS231n unigram BLEU (shapes: single-object accuracy)',
+    usage: 'recap eval --checkpoint FILE [--data shapes|coco:DIR] [--split train|val] [--beam K] [--max-images N] [--json] [--allow-overlap]',
+    examples: [
+      'recap eval --checkpoint out/model.recap',
+      'recap eval --checkpoint out/best.recap --beam 3 --json',
+      'recap eval --checkpoint runs/coco/model.recap --data coco:datasets/coco_captioning --split val --max-images 5000',
+    ],
+  },
+  export: {
+    flags: EXPORT_FLAGS,
+    summary: 'write a model\'s parameters for numpy / the CS231n notebook / PyTorch (.npz or .safetensors)',
+    usage: 'recap export --checkpoint FILE --out params.npz|params.safetensors [--compress]',
+    examples: [
+      'recap export --checkpoint out/model.recap --out params.npz          # also writes params.vocab.json',
+      'recap export --checkpoint out/model.recap --out params.safetensors  # vocabulary in the metadata',
+    ],
+  },
+  import: {
+    flags: IMPORT_FLAGS,
+    summary: 'make a checkpoint from CS231n parameters saved by numpy (np.savez) or a safetensors file',
+    usage: 'recap import --params FILE [--vocab FILE] [--cell rnn|lstm] [--dtype float32|float64] --out model.recap',
+    examples: [
+      'recap import --params params.npz --vocab coco2014_vocab.json --cell lstm --out model.recap',
+      'recap import --params params.safetensors --out model.recap',
+    ],
+  },
+  prepro: {
+    flags: PREPRO_FLAGS,
+    summary: 'prepare your own data: Karpathy-split captions + image features -> one .recapdata file',
+    usage: 'recap prepro --captions JSON --features PATH [--feature-ids FILE] [--feature-key NAME] [--word-count-threshold 5] [--max-length 16] [--no-restval] [--pca D] [--dtype float32|float64] --out FILE',
+    examples: [
+      'recap prepro --captions data/dataset_flickr8k.json --features data/flickr8k_fc --out data/flickr8k.recapdata   # Flickr8k, one {imgid}.npy per image',
+      'recap prepro --captions data/dataset_flickr8k.json --features data/flickr8k_fc --pca 512 --out data/flickr8k_pca512.recapdata',
+      'recap prepro --captions data/dataset_coco.json --features data/coco_fc.h5 --word-count-threshold 5 --out data/coco.recapdata',
+      'recap train --data prepared:data/flickr8k.recapdata --hidden 512 --wordvec 256 --out runs/flickr8k',
+    ],
+  },
+};
