@@ -3,7 +3,7 @@
 // installed into an empty app where the README's example runs and type-checks under NodeNext
 // and bundler resolution. Prints the packed and unpacked sizes.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, posix } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -39,8 +39,12 @@ it('ships each artifact once: no source maps, no worker file, no wasm bytes in d
   expect(packed.files.filter((f) => f.endsWith('.map'))).toEqual([]);
   expect(packed.files.filter((f) => /(^|\/)worker\.js$/.test(f))).toEqual([]);
   expect(packed.files.filter((f) => f.endsWith('.wasm')).sort()).toEqual(['build/relaxed.wasm', 'build/scalar.wasm', 'build/simd.wasm', 'build/threads.wasm']);
+  // a wasm build is ~100 kB of base64: no declaration may carry a run of it (the flag tables'
+  // literal types make the largest legitimate one ~17 kB)
   for (const f of packed.files.filter((f) => f.endsWith('.d.ts'))) {
-    expect(statSync(join(app, 'node_modules/recap', f)).size, f).toBeLessThan(16_000);
+    const text = readFileSync(join(app, 'node_modules/recap', f), 'utf8');
+    expect(/[A-Za-z0-9+/]{2000}/.test(text), `${f} holds a base64 run`).toBe(false);
+    expect(text.length, f).toBeLessThan(40_000);
   }
   expect(packed.unpackedSize).toBeLessThan(2_500_000);
 });
