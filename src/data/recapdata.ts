@@ -18,6 +18,7 @@
 // bounds, shapes, word ids in [0, V), image rows in [0, Ni), finite features) and wraps the
 // sections without copying when they are aligned in the given bytes, so reading is one pass of
 // the checksum plus one of the checks.
+import { SectionWriter, isLittleEndian } from '../core/sections.js';
 import { FormatError, fail } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { crc32 } from '../core/crc32.js';
@@ -68,8 +69,6 @@ interface Header {
 
 const BYTES: Record<SecType, number> = { int32: 4, float32: 4, float64: 8 };
 type Arr = Int32Array | Float32Array | Float64Array;
-const secType = (a: Arr): SecType => (a instanceof Int32Array ? 'int32' : a instanceof Float32Array ? 'float32' : 'float64');
-const isLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function splitTensors(d: CaptionData, s: Split): { captions?: Tensor; imageIdxs?: Tensor; features?: Tensor; imageIds?: string[] } {
   if (s === 'train') return { captions: d.trainCaptions, imageIdxs: d.trainImageIdxs, features: d.trainFeatures, imageIds: d.trainImageIds };
@@ -108,14 +107,8 @@ export function encodeRecapData(prepared: PreparedData): Uint8Array {
   const info = prepared.info ?? {};
   if (!Array.isArray(data.idxToWord) || SPECIAL_TOKENS.some((w, i) => data.idxToWord[i] !== w)) fail('data.idxToWord', `a vocabulary starting ${SPECIAL_TOKENS.join(' ')}`, data.idxToWord?.slice?.(0, 4));
   const V = data.idxToWord.length;
-  const arrays: Arr[] = [];
-  let cursor = 0;
-  const add = (a: Arr): Section => {
-    const s: Section = { offset: cursor, length: a.length, dtype: secType(a) };
-    arrays.push(a);
-    cursor += Math.ceil((a.length * BYTES[s.dtype]) / 8) * 8;
-    return s;
-  };
+  const w = new SectionWriter();
+  const add = (a: Arr): Section => w.add(a) as Section; // Arr has no uint32: the dtype is a SecType
   const splits: Header['splits'] = {};
   let D: number | null = null;
   for (const s of SPLIT_NAMES) {
@@ -144,28 +137,7 @@ export function encodeRecapData(prepared: PreparedData): Uint8Array {
     pcaHeader = { mean: add(mean.data as Float64Array), components: add(components.data as Float64Array), variances: add(variances.data as Float64Array), inputDim: mean.shape[0], dim: components.shape[1] };
   }
   const header: Header = { format: 'recap-data', version: RECAPDATA_VERSION, idxToWord: data.idxToWord, splits, pca: pcaHeader, info };
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const dataStart = Math.ceil((16 + json.length) / 8) * 8;
-  const total = dataStart + cursor + 4;
-  const out = new Uint8Array(total);
-  const dv = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
-  dv.setUint32(8, RECAPDATA_VERSION, true);
-  dv.setUint32(12, json.length, true);
-  out.set(json, 16);
-  let p = dataStart;
-  for (const a of arrays) {
-    if (isLittleEndian) out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), p);
-    else for (let i = 0; i < a.length; i++) {
-      const o = p + i * a.BYTES_PER_ELEMENT;
-      if (a instanceof Int32Array) dv.setInt32(o, a[i], true);
-      else if (a instanceof Float32Array) dv.setFloat32(o, a[i], true);
-      else dv.setFloat64(o, a[i], true);
-    }
-    p += Math.ceil(a.byteLength / 8) * 8;
-  }
-  dv.setUint32(total - 4, crc32(out.subarray(0, total - 4)), true);
-  return out;
+  return w.seal(MAGIC, RECAPDATA_VERSION, header);
 }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;

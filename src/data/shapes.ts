@@ -17,7 +17,6 @@
 import { fail } from '../core/errors.js';
 import { LegacyRandom } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
-import type { CaptionData } from './types.js';
 import { extractFeatures, FEATURE_DIM } from './features.js';
 import { SHAPES, COLOURS, SIZES, type ColourName, type SizeName, COLOUR_RGB, SIZE_RADIUS, CAPTION_LENGTH, type SceneObject, type Scene, type RgbaImage, type ShapesData, shapesVocab, encodeCaption } from './shapes-base.js';
 import { renderScene } from './shapes-render.js';

@@ -10,6 +10,7 @@
 //   ..           sections (parameters, optimizer blocks, RNG key, loss history), each 8-aligned,
 //                at the byte offsets the header gives (relative to the start of the sections)
 //   end−4 u32    CRC-32 (IEEE) of every byte before it
+import { SECTION_BYTES, type Section, type SectionArray, SectionWriter } from '../core/sections.js';
 import { UPDATE_RULE_NAMES, isUpdateRule } from '../nn/update-rules.js';
 import { crc32 } from '../core/crc32.js';
 import { FormatError, fail } from '../core/errors.js';
@@ -22,7 +23,6 @@ import { Tensor, sizeOf } from '../core/tensor.js';
 export const CHECKPOINT_VERSION = 1;
 const MAGIC = 'RCAPCKPT';
 
-interface Section { offset: number; length: number; dtype: 'float32' | 'float64' | 'uint32' | 'int32' }
 interface Header {
   format: 'recap-checkpoint';
   version: number;
@@ -53,22 +53,14 @@ export interface Checkpoint {
 /** CRC-32 (IEEE 802.3, as zlib/PNG) of the file bytes: src/core/crc32.ts. */
 export { crc32 };
 
-const BYTES = { float32: 4, float64: 8, uint32: 4, int32: 4 } as const;
-type Arr = Float32Array | Float64Array | Uint32Array | Int32Array;
-const dtypeOfArr = (a: Arr): Section['dtype'] =>
-  a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Uint32Array ? 'uint32' : 'int32';
+const BYTES = SECTION_BYTES;
+type Arr = SectionArray;
 
 /** Serialises a model (and optionally its solver) to bytes. Works in browsers and Node. */
 export function saveCheckpoint(model: CaptioningRNN, solver?: CaptioningSolver | null, meta: Record<string, unknown> = {}): Uint8Array {
   if (!(model instanceof CaptioningRNN)) fail('model', 'a CaptioningRNN', typeof model);
-  const arrays: Arr[] = [];
-  let cursor = 0;
-  const add = (a: Arr): Section => {
-    const s: Section = { offset: cursor, length: a.length, dtype: dtypeOfArr(a) };
-    arrays.push(a);
-    cursor += Math.ceil((a.length * BYTES[s.dtype]) / 8) * 8;
-    return s;
-  };
+  const w = new SectionWriter();
+  const add = (a: SectionArray): Section => w.add(a);
   const params: Header['model']['params'] = {};
   for (const [name, t] of Object.entries(model.getParams())) {
     params[name] = { shape: [...t.shape], section: add(t.data as Float32Array | Float64Array) };
@@ -94,24 +86,7 @@ export function saveCheckpoint(model: CaptioningRNN, solver?: CaptioningSolver |
     format: 'recap-checkpoint', version: CHECKPOINT_VERSION,
     model: { config: model.config, wordToIdx: model.wordToIdx, params }, solver: solverHeader, lossHistory, meta,
   };
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const dataStart = Math.ceil((16 + json.length) / 8) * 8;
-  const total = dataStart + cursor + 4;
-  const out = new Uint8Array(total);
-  const dv = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) out[i] = MAGIC.charCodeAt(i);
-  dv.setUint32(8, CHECKPOINT_VERSION, true);
-  dv.setUint32(12, json.length, true);
-  out.set(json, 16);
-  let p = dataStart;
-  for (const a of arrays) {
-    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-    if (isLittleEndian()) out.set(bytes, p);
-    else writeSwapped(dv, p, a);
-    p += Math.ceil(a.byteLength / 8) * 8;
-  }
-  dv.setUint32(total - 4, crc32(out.subarray(0, total - 4)), true);
-  return out;
+  return w.seal(MAGIC, CHECKPOINT_VERSION, header);
 }
 
 /**
@@ -295,16 +270,3 @@ function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
 }
 
-function isLittleEndian(): boolean {
-  return new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-}
-
-function writeSwapped(dv: DataView, p: number, a: Arr): void {
-  const w = BYTES[dtypeOfArr(a)];
-  for (let i = 0; i < a.length; i++) {
-    if (a instanceof Float32Array) dv.setFloat32(p + i * w, a[i], true);
-    else if (a instanceof Float64Array) dv.setFloat64(p + i * w, a[i], true);
-    else if (a instanceof Uint32Array) dv.setUint32(p + i * w, a[i], true);
-    else dv.setInt32(p + i * w, a[i], true);
-  }
-}
