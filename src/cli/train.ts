@@ -8,8 +8,7 @@ import {
 } from '../index.js';
 import { loadCheckpointFile, saveCheckpointFile } from '../node.js';
 import type { UpdateRuleName } from '../nn/update-rules.js';
-import type { ShapesData } from '../data/shapes.js';
-import { writeFileAtomic } from '../train/checkpoint-file.node.js';
+import { writeFileAtomic } from '../core/files.node.js';
 import { UsageError, flagName, formatData, type TrainOptions } from './args.js';
 import { type CliIO, type Out, clock, shellQuote, version } from './common.js';
 import { PhaseProgress } from './prepro.js';

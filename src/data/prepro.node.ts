@@ -3,6 +3,7 @@
 // or for training directly. Everything is computed in memory first, so a failure writes nothing.
 import { readFile } from 'node:fs/promises';
 import { FormatError, fail } from '../core/errors.js';
+import { readFileNamed } from '../core/files.node.js';
 import { Tensor } from '../core/tensor.js';
 import type { CaptionData } from './types.js';
 import { parseKarpathy, prepareCaptions, toCaptionData, type PrepareOptions, type PrepareStats } from './karpathy.js';
@@ -86,13 +87,7 @@ export async function preproKarpathy(captionsPath: string, options: PreproOption
   if (typeof captionsPath !== 'string' || captionsPath === '') fail('captionsPath', 'a Karpathy-split JSON path', captionsPath);
   if (options === null || typeof options !== 'object' || typeof options.features !== 'string' || options.features === '') fail('options.features', 'a features folder or file path', options?.features);
   if (options.pca !== undefined && (!Number.isSafeInteger(options.pca) || options.pca < 1)) fail('options.pca', 'a positive integer', options.pca);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(captionsPath);
-  } catch (e) {
-    throw new FormatError(captionsPath, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read (${(e as Error).message})`);
-  }
-  const ds = parseKarpathy(bytes, captionsPath);
+  const ds = parseKarpathy(await readFileNamed(captionsPath), captionsPath);
   const prepared = prepareCaptions(ds, options);
   const splits = [prepared.train, prepared.val, prepared.test];
   const images = splits.flatMap((s) => s.imageIds.map((id, i) => ({ id, filename: s.filenames[i] })));
