@@ -55,6 +55,14 @@ function call<R>(fn: string, dtype: FloatDType, elements: number, body: (k: Floa
 
 const out = (b: WasmBuffer, shape: readonly number[]) => b.toTensor(shape);
 
+
+/** The shape letters a backward pass takes from its cache, bound so its gradient input is checked against them. */
+function cacheDims(known: Record<string, number>): Dims {
+  const dims = new Dims();
+  for (const [letter, size] of Object.entries(known)) dims.set(letter, size, 'cache');
+  return dims;
+}
+
 // ---------------------------------------------------------------------------------------------
 // affine: out = x·w + b, x reshaped to (N, D) as CS231n does
 
@@ -80,9 +88,7 @@ export function affineForward(x: Tensor, w: Tensor, b: Tensor): { out: Tensor; c
 export function affineBackward(dout: Tensor, cache: Cache): { dx: Tensor; dw: Tensor; db: Tensor } {
   const c = open(cache, 'affineForward');
   const { N, D, M } = c.dims;
-  const dims = new Dims();
-  dims.set('N', N, 'cache');
-  dims.set('M', M, 'cache');
+  const dims = cacheDims({ N, M });
   dims.bind('dout', dout, ['N', 'M']);
   floats({ dout, x: c.t.x });
   return call('affineBackward', c.dtype, 2 * N * D + 2 * D * M + M + N * M, (k, s) => {
@@ -118,9 +124,7 @@ export function rnnStepForward(x: Tensor, prevH: Tensor, Wx: Tensor, Wh: Tensor,
 export function rnnStepBackward(dnextH: Tensor, cache: Cache): { dx: Tensor; dprevH: Tensor; dWx: Tensor; dWh: Tensor; db: Tensor } {
   const c = open(cache, 'rnnStepForward');
   const { N, D, H } = c.dims;
-  const dims = new Dims();
-  dims.set('N', N, 'cache');
-  dims.set('H', H, 'cache');
+  const dims = cacheDims({ N, H });
   dims.bind('dnextH', dnextH, ['N', 'H']);
   floats({ dnextH, x: c.t.x });
   const t = c.t;
@@ -158,10 +162,7 @@ export function rnnForward(x: Tensor, h0: Tensor, Wx: Tensor, Wh: Tensor, b: Ten
 export function rnnBackward(dh: Tensor, cache: Cache): { dx: Tensor; dh0: Tensor; dWx: Tensor; dWh: Tensor; db: Tensor } {
   const c = open(cache, 'rnnForward');
   const { N, T, D, H } = c.dims;
-  const dims = new Dims();
-  dims.set('N', N, 'cache');
-  dims.set('T', T, 'cache');
-  dims.set('H', H, 'cache');
+  const dims = cacheDims({ N, T, H });
   dims.bind('dh', dh, ['N', 'T', 'H']);
   floats({ dh, x: c.t.x });
   const t = c.t;
@@ -220,9 +221,7 @@ export function lstmStepForward(x: Tensor, prevH: Tensor, prevC: Tensor, Wx: Ten
 export function lstmStepBackward(dnextH: Tensor, dnextC: Tensor, cache: Cache): { dx: Tensor; dprevH: Tensor; dprevC: Tensor; dWx: Tensor; dWh: Tensor; db: Tensor } {
   const c = open(cache, 'lstmStepForward');
   const { N, D, H } = c.dims;
-  const dims = new Dims();
-  dims.set('N', N, 'cache');
-  dims.set('H', H, 'cache');
+  const dims = cacheDims({ N, H });
   dims.bind('dnextH', dnextH, ['N', 'H']);
   dims.bind('dnextC', dnextC, ['N', 'H']);
   floats({ dnextH, dnextC, x: c.t.x });
@@ -274,10 +273,7 @@ export function lstmForward(x: Tensor, h0: Tensor, Wx: Tensor, Wh: Tensor, b: Te
 export function lstmBackward(dh: Tensor, cache: Cache): { dx: Tensor; dh0: Tensor; dWx: Tensor; dWh: Tensor; db: Tensor } {
   const c = open(cache, 'lstmForward');
   const { N, T, D, H } = c.dims;
-  const dims = new Dims();
-  dims.set('N', N, 'cache');
-  dims.set('T', T, 'cache');
-  dims.set('H', H, 'cache');
+  const dims = cacheDims({ N, T, H });
   dims.bind('dh', dh, ['N', 'T', 'H']);
   floats({ dh, x: c.t.x });
   const t = c.t;
@@ -320,10 +316,7 @@ export function wordEmbeddingForward(x: Tensor, W: Tensor): { out: Tensor; cache
 export function wordEmbeddingBackward(dout: Tensor, cache: Cache): { dW: Tensor } {
   const c = open(cache, 'wordEmbeddingForward');
   const { N, T, V, D } = c.dims;
-  const dims = new Dims();
-  dims.set('N', N, 'cache');
-  dims.set('T', T, 'cache');
-  dims.set('D', D, 'cache');
+  const dims = cacheDims({ N, T, D });
   dims.bind('dout', dout, ['N', 'T', 'D']);
   if (dout.dtype !== c.dtype) fail('dout', `dtype ${c.dtype} (as W)`, dout.dtype);
   floats({ dout });
@@ -355,10 +348,7 @@ export function temporalAffineForward(x: Tensor, w: Tensor, b: Tensor): { out: T
 export function temporalAffineBackward(dout: Tensor, cache: Cache): { dx: Tensor; dw: Tensor; db: Tensor } {
   const c = open(cache, 'temporalAffineForward');
   const { N, T, D, M } = c.dims;
-  const dims = new Dims();
-  dims.set('N', N, 'cache');
-  dims.set('T', T, 'cache');
-  dims.set('M', M, 'cache');
+  const dims = cacheDims({ N, T, M });
   dims.bind('dout', dout, ['N', 'T', 'M']);
   floats({ dout, x: c.t.x });
   return call('temporalAffineBackward', c.dtype, 2 * N * T * D + 2 * D * M + M + N * T * M, (k, s) => {
