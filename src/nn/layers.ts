@@ -55,7 +55,6 @@ function call<R>(fn: string, dtype: FloatDType, elements: number, body: (k: Floa
 
 const out = (b: WasmBuffer, shape: readonly number[]) => b.toTensor(shape);
 
-
 /** The shape letters a backward pass takes from its cache, bound so its gradient input is checked against them. */
 function cacheDims(known: Record<string, number>): Dims {
   const dims = new Dims();
