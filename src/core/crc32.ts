@@ -22,11 +22,14 @@ function makeTables(): Uint32Array[] {
   return ts;
 }
 
-/** CRC-32 of `bytes` (IEEE polynomial 0xEDB88320, reflected, initial and final XOR 0xFFFFFFFF). */
-export function crc32(bytes: Uint8Array): number {
+/**
+ * CRC-32 of `bytes` (IEEE polynomial 0xEDB88320, reflected, initial and final XOR 0xFFFFFFFF).
+ * `previous` continues a running CRC as zlib's crc32(crc, buf): crc32(b, crc32(a)) = crc32(a ‖ b).
+ */
+export function crc32(bytes: Uint8Array, previous = 0): number {
   tables ??= makeTables();
   const [t0, t1, t2, t3, t4, t5, t6, t7] = tables;
-  let c = 0xffffffff;
+  let c = (previous ^ 0xffffffff) >>> 0;
   const n = bytes.length;
   let i = 0;
   if (LITTLE_ENDIAN && (bytes.byteOffset & 3) === 0) {

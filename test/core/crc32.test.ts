@@ -19,4 +19,12 @@ describe('crc32', () => {
     for (let n = 0; n <= 70; n++) expect(crc32(data.subarray(3, 3 + n)), `n=${n}`).toBe(bitwise(data.subarray(3, 3 + n)));
     expect(crc32(data)).toBe(bitwise(data));
   });
+  it('continues a running CRC: crc32(b, crc32(a)) = crc32(a ‖ b) at every split and alignment', () => {
+    let s = 11;
+    const data = new Uint8Array(301).map(() => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24);
+    for (let k = 0; k <= data.length; k += 7) {
+      expect(crc32(data.subarray(k), crc32(data.subarray(0, k))), `split ${k}`).toBe(bitwise(data));
+    }
+    expect(crc32(new Uint8Array(0), 0x12345678)).toBe(0x12345678);
+  });
 });
