@@ -75,12 +75,13 @@ export function recipeDifferences(expected: FeatureRecipe, actual: FeatureRecipe
 }
 
 /**
- * Throws a RecapError naming every difference (one line) when `actual` (what is given now) is not
- * the recipe `expected` (what `what` was made with).
+ * Throws a RecapError for `argument` naming every difference (one line) when `actual` (what is
+ * given now) is not the recipe `expected` (what `what` was made with); each difference reads
+ * "<field> <expected> vs <actual>".
  */
-export function checkRecipe(what: string, expected: FeatureRecipe, actual: FeatureRecipe): void {
+export function checkRecipe(argument: string, what: string, expected: FeatureRecipe, actual: FeatureRecipe): void {
   const diff = recipeDifferences(expected, actual);
-  if (diff.length) throw new RecapError(`${what} was made with other features: ${diff.join('; ')} (${what} vs given)`);
+  if (diff.length) throw new RecapError(argument, `the features ${what} was made with`, diff.join('; '));
 }
 
 /** Validates a recipe read from a file (JSON): a FeatureRecipe or a RecapError naming `where`. */

@@ -7,7 +7,8 @@
 //   12  u32      header length L
 //   16  L bytes  header, UTF-8 JSON: config, vocabulary, solver scalars and the section table
 //   ..           zero padding to a multiple of 8
-//   ..           sections (parameters, optimizer blocks, RNG key, loss history), each 8-aligned,
+//   ..           sections (parameters, optimizer blocks, RNG key, loss history, the features' PCA
+//                projection), each 8-aligned,
 //                at the byte offsets the header gives (relative to the start of the sections)
 //   end−4 u32    CRC-32 (IEEE) of every byte before it
 import { SECTION_BYTES, type Section, type SectionArray, SectionWriter } from '../core/sections.js';
@@ -19,6 +20,8 @@ import type { CaptioningSolver, SolverState } from './solver.js';
 import type { ValidationState } from './validation.js';
 import type { ScstBaseline } from './scst.js';
 import { Tensor, sizeOf } from '../core/tensor.js';
+import { type FeatureRecipe, parseRecipe } from '../data/recipe.js';
+import type { PcaProjection } from '../data/recapdata.js';
 
 export const CHECKPOINT_VERSION = 1;
 const MAGIC = 'RCAPCKPT';
@@ -38,6 +41,14 @@ interface Header {
   };
   lossHistory: Section;
   meta: Record<string, unknown>;
+  /** How the training features were made (models trained on features recap made); absent in older files. */
+  features?: null | { recipe: FeatureRecipe; pca: null | { mean: Section; components: Section; variances: Section; inputDim: number; dim: number } };
+}
+
+/** What a checkpoint records of its training features: the recipe and the PCA projection to apply to new ones. */
+export interface CheckpointFeatures {
+  recipe: FeatureRecipe;
+  pca: PcaProjection | null;
 }
 
 export interface Checkpoint {
@@ -47,6 +58,8 @@ export interface Checkpoint {
   lossHistory: number[];
   /** Whatever the saver put in `meta` (the CLI stores its options). */
   meta: Record<string, unknown>;
+  /** The features' recipe and PCA projection, when the model was trained on features recap made (else null). */
+  features: CheckpointFeatures | null;
   version: number;
 }
 
@@ -56,8 +69,13 @@ export { crc32 };
 const BYTES = SECTION_BYTES;
 type Arr = SectionArray;
 
-/** Serialises a model (and optionally its solver) to bytes. Works in browsers and Node. */
-export function saveCheckpoint(model: CaptioningRNN, solver?: CaptioningSolver | null, meta: Record<string, unknown> = {}): Uint8Array {
+/**
+ * Serialises a model (and optionally its solver) to bytes. Works in browsers and Node.
+ * `features`: how the training features were made, so that captioning new images can check the
+ * encoder and apply the same PCA projection.
+ */
+export function saveCheckpoint(model: CaptioningRNN, solver?: CaptioningSolver | null, meta: Record<string, unknown> = {},
+  features: CheckpointFeatures | null = null): Uint8Array {
   if (!(model instanceof CaptioningRNN)) fail('model', 'a CaptioningRNN', typeof model);
   const w = new SectionWriter();
   const add = (a: SectionArray): Section => w.add(a);
@@ -82,9 +100,26 @@ export function saveCheckpoint(model: CaptioningRNN, solver?: CaptioningSolver |
     };
   }
   const lossHistory = add(Float64Array.from(history));
+  let featuresHeader: Header['features'] = null;
+  if (features) {
+    const recipe = parseRecipe('features.recipe', features.recipe);
+    const p = features.pca;
+    if (p && recipe.pca && (p.components.shape[0] !== recipe.pca.inputDim || p.components.shape[1] !== recipe.pca.dim)) {
+      fail('features.pca', `components of shape [${recipe.pca.inputDim}, ${recipe.pca.dim}] (the recipe's)`, `[${p.components.shape.join(', ')}]`);
+    }
+    if (!p !== !recipe.pca) fail('features.pca', recipe.pca ? 'the projection the recipe names' : 'null (the recipe has no PCA)', p ? 'a projection' : p);
+    featuresHeader = {
+      recipe,
+      pca: p && {
+        mean: add(Float64Array.from(p.mean.data)), components: add(Float64Array.from(p.components.data)),
+        variances: add(Float64Array.from(p.variances.data)), inputDim: p.components.shape[0], dim: p.components.shape[1],
+      },
+    };
+  }
   const header: Header = {
     format: 'recap-checkpoint', version: CHECKPOINT_VERSION,
     model: { config: model.config, wordToIdx: model.wordToIdx, params }, solver: solverHeader, lossHistory, meta,
+    features: featuresHeader,
   };
   return w.seal(MAGIC, CHECKPOINT_VERSION, header);
 }
@@ -182,6 +217,31 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordT
       } : null,
     };
   }
+  let features: CheckpointFeatures | null = null;
+  if (header.features) {
+    let recipe: FeatureRecipe;
+    try {
+      recipe = parseRecipe('features.recipe', header.features.recipe);
+    } catch (e) {
+      throw new FormatError(name, `malformed header: ${(e as Error).message}`);
+    }
+    const p = header.features.pca;
+    let pca: PcaProjection | null = null;
+    if (p) {
+      const { inputDim: D0, dim: K } = p;
+      if (!Number.isSafeInteger(D0) || !Number.isSafeInteger(K) || D0 < 1 || K < 1 || K > D0) throw new FormatError(name, 'malformed header: features.pca needs 1 <= dim <= inputDim');
+      const f64 = (s: Section, what: string, shape: number[]): Tensor => {
+        const a = read(s, what);
+        if (!(a instanceof Float64Array) || a.length !== sizeOf(shape)) throw new FormatError(name, `${what} must be ${sizeOf(shape)} float64 values`);
+        for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw new FormatError(name, `${what}[${i}] is not finite`);
+        return new Tensor(a, shape);
+      };
+      pca = { mean: f64(p.mean, 'PCA mean', [D0]), components: f64(p.components, 'PCA components', [D0, K]), variances: f64(p.variances, 'PCA variances', [K]) };
+    }
+    if (!pca !== !recipe.pca) throw new FormatError(name, 'malformed header: features.pca and the recipe disagree');
+    if (pca && config.inputDim !== pca.components.shape[1]) throw new FormatError(name, `the PCA projects to ${pca.components.shape[1]} but the model takes ${config.inputDim}`);
+    features = { recipe, pca };
+  }
   let model: CaptioningRNN;
   try {
     model = new CaptioningRNN({
@@ -197,7 +257,7 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordT
     model.dispose();
     throw new FormatError(name, `parameters do not fit the model: ${(e as Error).message}`);
   }
-  return { model, solverState, lossHistory, meta: header.meta ?? {}, version };
+  return { model, solverState, lossHistory, meta: header.meta ?? {}, features, version };
 }
 
 const SAMPLER_KINDS = ['replacement', 'shuffle', 'function'];
@@ -223,6 +283,8 @@ function checkHeader(name: string, h: unknown): asserts h is Header {
   }
   if (!isObj(h.lossHistory)) bad('lossHistory must be a section');
   if (h.meta !== undefined && !isObj(h.meta)) bad('meta must be an object');
+  const f = h.features as Record<string, unknown> | null | undefined;
+  if (f !== null && f !== undefined && (!isObj(f) || !isObj(f.recipe) || (f.pca !== null && !isObj(f.pca)))) bad('features must be null or { recipe, pca }');
   if (h.solver === null || h.solver === undefined) return;
   const s = h.solver as Record<string, unknown>;
   if (!isObj(s)) bad('solver must be an object or null');

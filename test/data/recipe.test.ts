@@ -32,15 +32,15 @@ describe('hashTensors', () => {
 describe('recipes', () => {
   it('equal recipes pass', () => {
     expect(recipeDifferences(base, structuredClone(base))).toEqual([]);
-    expect(() => checkRecipe('the checkpoint', base, structuredClone(base))).not.toThrow();
+    expect(() => checkRecipe('encoder', 'the checkpoint', base, structuredClone(base))).not.toThrow();
   });
   it('another architecture is named', () => {
     const other = structuredClone(base);
     other.encoder.arch = 'resnet50';
     other.encoder.weights = 'crc32:99999999:8';
     expect(recipeDifferences(base, other)).toEqual(['encoder arch resnet18 vs resnet50']);
-    expect(() => checkRecipe('the checkpoint', base, other)).toThrow(RecapError);
-    expect(() => checkRecipe('the checkpoint', base, other)).toThrow(/encoder arch resnet18 vs resnet50/);
+    expect(() => checkRecipe('encoder', 'the checkpoint', base, other)).toThrow(RecapError);
+    expect(() => checkRecipe('encoder', 'the checkpoint', base, other)).toThrow(/encoder arch resnet18 vs resnet50/);
   });
   it('the same architecture with other weights is named', () => {
     const other = structuredClone(base);
