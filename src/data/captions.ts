@@ -77,6 +77,7 @@ export interface Minibatch {
 export function sampleCocoMinibatch(data: CaptionData, options: MinibatchOptions = {}): Minibatch {
   const { batchSize = 100, split = 'train', seed = 0 } = options ?? {};
   if (split !== 'train' && split !== 'val' && split !== 'test') fail('options.split', "'train', 'val' or 'test'", split);
+  if (split === 'test' && !data?.testCaptions) fail('options.split', "'train' or 'val' (these data have no test split)", split);
   if (!Number.isInteger(batchSize) || batchSize < 1) fail('options.batchSize', 'a positive integer', batchSize);
   if (options?.rng !== undefined && !(options.rng instanceof LegacyRandom)) fail('options.rng', 'a LegacyRandom', typeof options.rng);
   const captions = data?.[`${split}Captions`];
