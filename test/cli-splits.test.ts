@@ -49,6 +49,8 @@ describe('--split test and --max-train on Karpathy-split data', () => {
     const ck = loadCheckpoint(readFileSync(join(out, 'model.recap')));
     expect(ck.meta).toMatchObject({ maxTrain: 40, dataSeed: 231 });
     expect(ck.solverState!.lossHistory.length).toBe(2); // floor(40 / 20) iterations
+    // the progress line carries the last iteration's gradient norm (before clipping)
+    expect(t.stderr).toContain(`iteration 2/2 (epoch 1/1): loss ${ck.solverState!.lossHistory[1].toFixed(4)}, grad norm ${ck.solverState!.gradNormHistory![1].toPrecision(4)}, `);
     ck.model.dispose();
     // the draw: numpy's randint(num_train, size=40) with seed 231, as load_coco_data(max_train=40)
     const { data } = decodeRecapData(readFileSync(prepared));
