@@ -138,7 +138,7 @@ export class CaptioningSolver {
   private rng: LegacyRandom;
   private running = false;
   private minibatches: Minibatches;
-  private loss: Objective;
+  private objectivePart: Objective;
   private updater: ParamUpdate;
   private validation: Validation | null;
 
@@ -192,7 +192,7 @@ export class CaptioningSolver {
     this.iterationsPerEpoch = Math.max(Math.floor(numTrain / batchSize), 1);
     this.numIterations = numEpochs * this.iterationsPerEpoch;
     this.minibatches = new Minibatches(sampler, batchSize, numTrain, this.iterationsPerEpoch, this.rng);
-    this.loss = createObjective(model, data, { objective, scstSamples, scstBaseline, scstReward });
+    this.objectivePart = createObjective(model, data, { objective, scstSamples, scstBaseline, scstReward });
     this.validation = Validation.create(this, options, (line) => this.log(line)); // checks its options before anything is allocated
     this.updater = new ParamUpdate(model, updateRule, cfg, gradClip);
   }
@@ -234,7 +234,7 @@ export class CaptioningSolver {
         }
         this.onStep?.({
           iteration: t, numIterations: this.numIterations, epoch: this.epoch, loss, learningRate, gradNorm, clipped,
-          itersPerSecond: elapsed > 0 ? (t + 1 - startIter) / elapsed : 0, reward: this.loss.reward,
+          itersPerSecond: elapsed > 0 ? (t + 1 - startIter) / elapsed : 0, reward: this.objectivePart.reward,
         });
         if (this.validation?.due(this.iteration)) {
           this.validation.run();
@@ -253,14 +253,14 @@ export class CaptioningSolver {
 
   /** One iteration on this thread: minibatch, loss and gradients, checks, update, bookkeeping. */
   step(): StepResult {
-    const { N, T } = this.loss.load(this.minibatches.next(this.iteration), this.rng);
+    const { N, T } = this.objectivePart.load(this.minibatches.next(this.iteration), this.rng);
     const loss = this.model.forwardBackward(N, T);
     return this.record(loss, this.updater.run(loss, this.iteration));
   }
 
   /** The same iteration with the loss, gradients and update on the runtime's threads (bit-identical). */
   async stepAsync(): Promise<StepResult> {
-    const { N, T } = await this.loss.loadAsync(this.minibatches.next(this.iteration), this.rng);
+    const { N, T } = await this.objectivePart.loadAsync(this.minibatches.next(this.iteration), this.rng);
     const loss = await this.model.forwardBackwardAsync(N, T);
     return this.record(loss, await this.updater.runAsync(loss, this.iteration));
   }
@@ -271,7 +271,7 @@ export class CaptioningSolver {
     this.lossHistory.push(loss);
     this.gradNormHistory.push(u.gradNorm);
     if (u.clipped) this.clipCount++;
-    this.loss.record();
+    this.objectivePart.record();
     this.iteration = t + 1;
     if ((t + 1) % this.iterationsPerEpoch === 0) {
       this.epoch += 1;
@@ -288,7 +288,7 @@ export class CaptioningSolver {
       iteration: this.iteration, epoch: this.epoch, lossHistory: [...this.lossHistory],
       gradNormHistory: [...this.gradNormHistory], clipCount: this.clipCount, rng: this.rng.getState(),
       blocks: this.updater.getBlocks(), order: this.minibatches.order ? this.minibatches.order.slice() : null,
-      scst: this.loss.getState(), validation: this.validation?.getState() ?? null,
+      scst: this.objectivePart.getState(), validation: this.validation?.getState() ?? null,
     };
   }
 
@@ -297,7 +297,7 @@ export class CaptioningSolver {
     // every part's state is checked before any is written: a refused snapshot changes nothing
     if (!s || typeof s !== 'object') fail('state', 'a SolverState (from getState or a checkpoint)', s);
     if (s.updateRule !== this.updateRule) fail('state.updateRule', this.updateRule, s.updateRule);
-    this.loss.checkState(s.scst);
+    this.objectivePart.checkState(s.scst);
     this.updater.checkBlocks(s.blocks);
     if (!Number.isInteger(s.iteration) || s.iteration < 0 || s.iteration > this.numIterations) {
       fail('state.iteration', `an integer in [0, ${this.numIterations}]`, s.iteration);
@@ -324,7 +324,7 @@ export class CaptioningSolver {
     this.clipCount = clips;
     this.rng.setState(s.rng);
     this.minibatches.order = s.order ? s.order.slice() : null;
-    this.loss.apply(s.scst);
+    this.objectivePart.apply(s.scst);
   }
 
   /** Frees the optimizer state (the model is the caller's to dispose). */
