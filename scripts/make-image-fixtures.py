@@ -177,6 +177,17 @@ def main():
         dec = np.asarray(img.convert('RGB'), dtype=np.uint8)
         save(f'{src[:-4]}.decoded.u8', dec.tobytes())
         manifest['jpeg'].append({'source': src, 'shape': [dec.shape[0], dec.shape[1]], 'mode': img.mode})
+    # --- a sweep of Image.resize alone: one noisy RGB image to many sizes, both passes, one pass,
+    # 1-pixel results, strong down- and upscaling; the outputs concatenated in sweep.u8 ---
+    noise = rng.integers(0, 256, size=(19, 29, 3)).astype(np.uint8)
+    Image.fromarray(noise).save(os.path.join(OUT, 'noise.png'))
+    sizes = [[1, 1], [19, 1], [1, 29], [19, 29], [19, 13], [7, 29], [38, 58], [3, 2], [20, 30], [18, 28],
+             [57, 5], [4, 87], [9, 14], [10, 15], [2, 60], [40, 11], [16, 16], [19, 30], [18, 29], [25, 7]]
+    sweep = b''
+    for h, w in sizes:
+        sweep += np.asarray(Image.fromarray(noise).resize((w, h), Image.BILINEAR)).tobytes()
+    save('sweep.u8', sweep)
+    manifest['sweep'] = {'source': 'noise.png', 'sizes': sizes}
     with open(os.path.join(OUT, 'manifest.json'), 'w') as f:
         json.dump(manifest, f, indent=1)
         f.write('\n')

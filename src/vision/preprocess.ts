@@ -88,7 +88,7 @@ function roundHalf(d: number): number {
  * ((ch − h) // 2 before).
  */
 export function centerCropOffset(h: number, w: number, ch: number, cw: number): [number, number] {
-  const along = (n: number, c: number) => (c > n ? -Math.floor((c - n) / 2) : roundHalf(n - c));
+  const along = (n: number, c: number) => (c > n ? 0 - Math.floor((c - n) / 2) : roundHalf(n - c));
   return [along(h, ch), along(w, cw)];
 }
 

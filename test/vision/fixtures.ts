@@ -15,7 +15,10 @@ export interface ImageCase {
   pil_differs: boolean;
 }
 export interface JpegCase { source: string; shape: [number, number]; mode: string }
-export interface Manifest { mean: number[]; std: number[]; cases: ImageCase[]; jpeg: JpegCase[] }
+export interface Manifest {
+  mean: number[]; std: number[]; cases: ImageCase[]; jpeg: JpegCase[];
+  sweep: { source: string; sizes: [number, number][] };
+}
 
 export const manifest: Manifest = JSON.parse(readFileSync(new URL('manifest.json', IMAGES), 'utf8'));
 export const fixturePath = (name: string) => new URL(name, IMAGES).pathname;
