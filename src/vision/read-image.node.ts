@@ -155,7 +155,7 @@ export async function readImage(path: string): Promise<ImageInput> {
   try {
     bytes = await readFile(path);
   } catch (e) {
-    bad(path, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    bad(path, `${(e as NodeJS.ErrnoException).code ?? (e as Error).message}: the file cannot be read`, 'a readable PNG or JPEG file');
   }
   return decodeImage(bytes, path);
 }
