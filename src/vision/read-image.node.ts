@@ -96,6 +96,9 @@ function fromPng(file: string, png: DecodedPng): ImageInput {
   const palette = png.palette;
   const perRow = depth >= 8 ? width * channels : Math.ceil((width * depth) / 8);
   if (data.length < perRow * height) bad(file, `a truncated PNG (${data.length} of ${perRow * height} samples)`);
+  if (depth === 8 && !palette && channels !== 2) {
+    return { data: data.subarray(0, perRow * height) as Uint8Array, width, height, channels: channels as 1 | 3 | 4 };
+  }
   const shift = depth === 16 ? 8 : 0;
   const scale = depth < 8 && !palette ? 255 / ((1 << depth) - 1) : 1;
   const outChannels = palette ? (palette.some((p) => p.length > 3 && p[3] !== 255) ? 4 : 3) : channels === 2 ? 4 : channels;
