@@ -69,26 +69,79 @@ export function resample_coeffs(bounds: usize, kk: usize, inSize: i32, outSize: 
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
+// One output row of the horizontal pass: dst (Wo, C) u8 written from src (W, C) u8 read;
+// dst[xx][c] = clip8(2^21 + Σ_x src[xmin + x][c]·k[x]) over the output pixel's taps.
+// @ts-ignore: decorator
+@inline export function resample_horizontal_row__scalar(dst: usize, src: usize, bounds: usize, kk: usize,
+                                                        W: i32, Wo: i32, C: i32, ksize: i32): void {
+  const half = 1 << (PRECISION_BITS - 1);
+  for (let xx = 0; xx < Wo; xx++) {
+    const xmin = load<i32>(bounds + (<usize>xx << 3));
+    const xmax = load<i32>(bounds + (<usize>xx << 3) + 4);
+    const k = kk + (<usize>xx * <usize>ksize << 2);
+    for (let c = 0; c < C; c++) {
+      let ss = half;
+      for (let x = 0; x < xmax; x++) {
+        ss += <i32>load<u8>(src + <usize>(x + xmin) * <usize>C + <usize>c) * load<i32>(k + (<usize>x << 2));
+      }
+      store<u8>(dst + <usize>xx * <usize>C + <usize>c, <u8>clip8(ss));
+    }
+  }
+}
+// The SIMD twin for 3 or 4 channels: a pixel's channels as the lanes of one i32x4 (4 bytes
+// loaded from the pixel; for RGB the fourth lane is the next pixel's red, computed and not
+// stored), the same integer sums. A pixel whose last tap is the row's last pixel, and other
+// channel counts, take the scalar twin (no read past the row).
+// @ts-ignore: decorator
+@inline export function resample_horizontal_row__wasmsimd(dst: usize, src: usize, bounds: usize, kk: usize,
+                                                          W: i32, Wo: i32, C: i32, ksize: i32): void {
+  if (C != 3 && C != 4) {
+    resample_horizontal_row__scalar(dst, src, bounds, kk, W, Wo, C, ksize);
+    return;
+  }
+  const half = i32x4.splat(1 << (PRECISION_BITS - 1));
+  const zero = i32x4.splat(0), top = i32x4.splat(255);
+  for (let xx = 0; xx < Wo; xx++) {
+    const xmin = load<i32>(bounds + (<usize>xx << 3));
+    const xmax = load<i32>(bounds + (<usize>xx << 3) + 4);
+    const k = kk + (<usize>xx * <usize>ksize << 2);
+    const o = dst + <usize>xx * <usize>C;
+    if (C == 3 && xmin + xmax >= W) {
+      for (let c = 0; c < 3; c++) {
+        let s = 1 << (PRECISION_BITS - 1);
+        for (let x = 0; x < xmax; x++) s += <i32>load<u8>(src + <usize>(x + xmin) * 3 + <usize>c) * load<i32>(k + (<usize>x << 2));
+        store<u8>(o + <usize>c, <u8>clip8(s));
+      }
+      continue;
+    }
+    let ss = half;
+    let p = src + <usize>xmin * <usize>C;
+    for (let x = 0; x < xmax; x++, p += <usize>C) {
+      const px = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p)));
+      ss = i32x4.add(ss, i32x4.mul(px, i32x4.splat(load<i32>(k + (<usize>x << 2)))));
+    }
+    const v = i32x4.min_s(i32x4.max_s(i32x4.shr_s(ss, PRECISION_BITS), zero), top);
+    const b = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v, v), zero);
+    if (C == 4) v128.store32_lane(o, b, 0);
+    else {
+      v128.store16_lane(o, b, 0);
+      store<u8>(o + 2, i8x16.extract_lane_u(b, 2));
+    }
+  }
+}
+// @ts-ignore: decorator
+@inline function resample_horizontal_row(dst: usize, src: usize, bounds: usize, kk: usize, W: i32, Wo: i32, C: i32, ksize: i32): void {
+  if (ASC_FEATURE_SIMD) resample_horizontal_row__wasmsimd(dst, src, bounds, kk, W, Wo, C, ksize);
+  else resample_horizontal_row__scalar(dst, src, bounds, kk, W, Wo, C, ksize);
+}
+
 // Horizontal pass: out (R, Wo, C) u8 written from input rows [row0, row0 + R) of inp (·, W, C)
 // u8 read; bounds (Wo, 2) / kk (Wo, ksize) from resample_coeffs(·, ·, W, Wo, ksize).
 export function resample_horizontal_u8(out: usize, inp: usize, bounds: usize, kk: usize,
                                        row0: i32, R: i32, W: i32, Wo: i32, C: i32, ksize: i32): void {
-  const half = 1 << (PRECISION_BITS - 1);
   for (let yy = 0; yy < R; yy++) {
-    const src = inp + <usize>(yy + row0) * <usize>W * <usize>C;
-    const dst = out + <usize>yy * <usize>Wo * <usize>C;
-    for (let xx = 0; xx < Wo; xx++) {
-      const xmin = load<i32>(bounds + (<usize>xx << 3));
-      const xmax = load<i32>(bounds + (<usize>xx << 3) + 4);
-      const k = kk + (<usize>xx * <usize>ksize << 2);
-      for (let c = 0; c < C; c++) {
-        let ss = half;
-        for (let x = 0; x < xmax; x++) {
-          ss += <i32>load<u8>(src + <usize>(x + xmin) * <usize>C + <usize>c) * load<i32>(k + (<usize>x << 2));
-        }
-        store<u8>(dst + <usize>xx * <usize>C + <usize>c, <u8>clip8(ss));
-      }
-    }
+    resample_horizontal_row(out + <usize>yy * <usize>Wo * <usize>C, inp + <usize>(yy + row0) * <usize>W * <usize>C,
+                            bounds, kk, W, Wo, C, ksize);
   }
 }
 

@@ -1,11 +1,12 @@
 // Resampling (resample.ts): Pillow's coefficients by hand, hand-resized rows that PIL gives
 // (Image.resize(..., BILINEAR) on [0, 255] → [0, 64, 191, 255], [0, 255, 255, 0] → [146, 146]),
-// the vertical row's SIMD body == its scalar twin over tails and tap counts, the two passes
+// the rows' SIMD bodies == their scalar twins (channels 1, 3, 4; tails and tap counts), the two passes
 // agreeing through a transpose (a vertical-only resize of X is the horizontal-only resize of
 // Xᵀ), a skipped pass, and crop_normalize against hand values and its zero padding.
 import { srand, rndInt, alloc, free } from "./helpers";
 import { resample_ksize, resample_coeffs, resample_bilinear_u8, resample_vertical_row__scalar,
-         resample_vertical_row__wasmsimd, crop_normalize } from "../resample";
+         resample_vertical_row__wasmsimd, resample_horizontal_row__scalar,
+         resample_horizontal_row__wasmsimd, crop_normalize } from "../resample";
 
 function bytes(n: i32): usize { return alloc<u8>(n); }
 function randBytes(n: i32): usize {
@@ -81,6 +82,26 @@ describe("resample", () => {
         resample_vertical_row__wasmsimd(c, src, kk, taps, <usize>ld, n);
         expect(byteDiff(a, c, n)).toBe(0);
         free(src); free(kk); free(a); free(c);
+      }
+    }
+  });
+
+  it("horizontal row: SIMD == scalar bitwise for 1, 3 and 4 channels, down- and upscaling, the row's last pixel", () => {
+    srand(7);
+    const widths: StaticArray<i32> = [1, 2, 3, 5, 9, 17, 40];
+    for (let C = 1; C <= 4; C++) {
+      if (C == 2) continue;
+      for (let i = 0; i < widths.length; i++) {
+        for (let j = 0; j < widths.length; j++) {
+          const W = widths[i], Wo = widths[j], ks = resample_ksize(W, Wo);
+          const bounds = alloc<i32>(Wo * 2), kk = alloc<i32>(Wo * ks);
+          resample_coeffs(bounds, kk, W, Wo, ks);
+          const src = randBytes(W * C), a = bytes(Wo * C), c = bytes(Wo * C);
+          resample_horizontal_row__scalar(a, src, bounds, kk, W, Wo, C, ks);
+          resample_horizontal_row__wasmsimd(c, src, bounds, kk, W, Wo, C, ks);
+          expect(byteDiff(a, c, Wo * C)).toBe(0);
+          free(bounds); free(kk); free(src); free(a); free(c);
+        }
       }
     }
   });
