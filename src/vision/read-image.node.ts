@@ -38,8 +38,8 @@ function checkHeaderSize(file: string, width: number, height: number): void {
   }
 }
 
-/** The frame size from a JPEG's first SOFn marker (before decoding anything). */
-function jpegSize(file: string, b: Uint8Array): [number, number] {
+/** The frame size and component count from a JPEG's first SOFn marker (before decoding anything). */
+function jpegFrame(file: string, b: Uint8Array): [number, number, number] {
   let i = 2;
   while (i + 4 <= b.length) {
     if (b[i] !== 0xff) bad(file, `a corrupt JPEG (no marker at byte ${i})`);
@@ -48,8 +48,8 @@ function jpegSize(file: string, b: Uint8Array): [number, number] {
     if (m === 0xd8 || m === 0x01 || (m >= 0xd0 && m <= 0xd7)) { i += 2; continue; }
     const len = (b[i + 2] << 8) | b[i + 3];
     if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
-      if (i + 9 > b.length) break;
-      return [(b[i + 7] << 8) | b[i + 8], (b[i + 5] << 8) | b[i + 6]];
+      if (i + 10 > b.length) break;
+      return [(b[i + 7] << 8) | b[i + 8], (b[i + 5] << 8) | b[i + 6], b[i + 9]];
     }
     if (m === 0xd9 || m === 0xda || len < 2) break; // end of image or scan data before any frame
     i += 2 + len;
@@ -58,8 +58,9 @@ function jpegSize(file: string, b: Uint8Array): [number, number] {
 }
 
 async function readJpeg(file: string, bytes: Uint8Array): Promise<ImageInput> {
-  const [width, height] = jpegSize(file, bytes);
+  const [width, height, components] = jpegFrame(file, bytes);
   checkHeaderSize(file, width, height);
+  if (components !== 1 && components !== 3) bad(file, `a JPEG of ${components} components (CMYK/YCCK is not supported)`, 'a grey or colour JPEG (1 or 3 components)');
   const decode = await jpegDecoder();
   jpegWarnings = [];
   let out;

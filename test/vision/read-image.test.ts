@@ -102,6 +102,14 @@ describe('bad files: a RecapError naming the file', () => {
     await refused(decodeImage(jpg.subarray(0, 100), 'head.jpg'), 'head.jpg', /no frame header/);
   });
 
+  it('a CMYK JPEG (4 components) is refused by name', async () => {
+    const jpg = fixtureBytes('photo420.jpg').slice();
+    let i = 2;
+    while (!(jpg[i] === 0xff && jpg[i + 1] === 0xc0)) i += 2 + ((jpg[i + 2] << 8) | jpg[i + 3]);
+    jpg[i + 9] = 4;
+    await refused(decodeImage(jpg, 'cmyk.jpg'), 'cmyk.jpg', /4 components \(CMYK\/YCCK is not supported\)/);
+  });
+
   it('zero-sized and absurdly large images are refused from the header, before decoding', async () => {
     const png = fixtureBytes('small.png');
     await refused(decodeImage(withIhdr(png, 0, 7), 'zero.png'), 'zero.png', /zero-sized/);
