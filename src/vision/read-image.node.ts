@@ -17,6 +17,8 @@ function bad(file: string, actual: string, expected = 'a complete, valid PNG or 
 let jpeg: Promise<JpegDecode> | null = null;
 /** libjpeg's warnings of the running decode (printed through the module's printErr). */
 let jpegWarnings: string[] = [];
+/** JPEG decodes run one after another, so each reads only its own warnings. */
+let jpegQueue: Promise<unknown> = Promise.resolve();
 
 function jpegDecoder(): Promise<JpegDecode> {
   jpeg ??= (async () => {
@@ -62,15 +64,19 @@ async function readJpeg(file: string, bytes: Uint8Array): Promise<ImageInput> {
   checkHeaderSize(file, width, height);
   if (components !== 1 && components !== 3) bad(file, `a JPEG of ${components} components (CMYK/YCCK is not supported)`, 'a grey or colour JPEG (1 or 3 components)');
   const decode = await jpegDecoder();
-  jpegWarnings = [];
-  let out;
-  try {
-    out = await decode(bytes.slice().buffer, { preserveOrientation: false });
-  } catch (e) {
-    bad(file, `a corrupt JPEG (${[...jpegWarnings, (e as Error).message].join('; ')})`);
-  }
+  const run = jpegQueue.then(async () => {
+    jpegWarnings = [];
+    try {
+      return { out: await decode(bytes.slice().buffer, { preserveOrientation: false }), warnings: jpegWarnings };
+    } catch (e) {
+      return { error: (e as Error).message, warnings: jpegWarnings };
+    }
+  });
+  jpegQueue = run;
+  const { out, error, warnings } = await run;
+  if (!out) bad(file, `a corrupt JPEG (${[...warnings, error].join('; ')})`);
   // libjpeg fills a truncated file with grey and warns; PIL refuses it ("image file is truncated")
-  const truncated = jpegWarnings.find((w) => /premature end/i.test(w));
+  const truncated = warnings.find((w) => /premature end/i.test(w));
   if (truncated) bad(file, `a truncated JPEG (${truncated})`);
   if (out.width !== width || out.height !== height || out.data.length !== width * height * 4) {
     bad(file, `a corrupt JPEG (decoded ${out.width} × ${out.height}, header ${width} × ${height})`);

@@ -153,6 +153,15 @@ describe('fuzz: mutated and truncated files give an image or a RecapError, nothi
     });
   }
 
+  it('concurrent decodes each see only their own warnings (a truncated file beside good ones)', async () => {
+    const good = fixtureBytes('photo444.jpg'), half = good.subarray(0, good.length >> 1);
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => decodeImage(i % 3 ? good : half, `f${i}`)));
+    results.forEach((r, i) => {
+      expect(r.status, `f${i}`).toBe(i % 3 ? 'fulfilled' : 'rejected');
+      if (r.status === 'rejected') expect((r.reason as RecapError).argument).toBe(`f${i}`);
+    });
+  });
+
   it('the JPEG decoder still works after every failure', async () => {
     const img = await readImage(fixturePath('photo444.jpg'));
     expect([img.width, img.height]).toEqual([97, 71]);
