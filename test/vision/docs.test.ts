@@ -1,5 +1,6 @@
 // docs/images.md's TypeScript example runs as written (with 'recap' pointing at the sources).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
 const doc = readFileSync(new URL('../../docs/images.md', import.meta.url), 'utf8');
@@ -12,7 +13,7 @@ it('docs/images.md has its one example, and it prints what it says', async () =>
   const file = new URL('images-doc-0.ts', dir);
   const logs: string[] = [];
   const source = blocks[0].replace(/from 'recap\/node'/g, "from '../../src/node.js'").replace(/from 'recap'/g, "from '../../src/index.js'")
-    .replace(/'test\/fixtures\//g, `'${new URL('../fixtures/', import.meta.url).pathname}`).replace(/console\.log/g, 'globalThis.__log');
+    .replace(/'test\/fixtures\//g, `'${fileURLToPath(new URL('../fixtures/', import.meta.url))}`).replace(/console\.log/g, 'globalThis.__log');
   writeFileSync(file, `${source}\nexport {};\n`);
   (globalThis as { __log?: (...a: unknown[]) => void }).__log = (...a) => logs.push(a.map((x) => (Array.isArray(x) ? JSON.stringify(x) : String(x))).join(' '));
   await import(file.href);
