@@ -44,6 +44,11 @@ export {
   f32_sum_squares, f64_sum_squares, f32_all_finite, f64_all_finite,
 } from "./optim";
 
+export {
+  resample_ksize, resample_bilinear_u8,
+  f32_crop_normalize, f64_crop_normalize,
+} from "./resample";
+
 export { f64_sym_tridiagonalize, f64_tridiag_eigenvalues, f64_tridiag_eigenvectors, f64_householder_apply } from "./pca";
 
 /** First free byte after the module's static data; the TypeScript layer lays out memory from here. */

@@ -48,3 +48,10 @@ export { modelToNpz, modelToSafetensors, modelFromParams, vocabularyJson, parseV
 export type { LossOptions } from './model/captioning-rnn.js';
 export { SCST_BASELINES, type ScstBaseline, type CaptionReward, type ScstState, type ScstStats } from './train/scst.js';
 export { ciderReward } from './train/scst-reward.js';
+// Images: torchvision's preprocessing (PIL bilinear resize in wasm), browser image sources.
+export {
+  preprocessImages, resizeAndCrop, resizedSize, centerCropOffset, IMAGENET_MEAN, IMAGENET_STD,
+  type PreprocessOptions, type ImageSize,
+} from './vision/preprocess.js';
+export { toRgb, checkImageInput, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, type ImageInput, type RgbImageInput } from './vision/image.js';
+export { toImageInput } from './vision/browser-image.js';

@@ -106,6 +106,11 @@ export interface Kernels {
   f64_sum_squares(x: number, n: number): number;
   f32_all_finite(x: number, n: number): number;
   f64_all_finite(x: number, n: number): number;
+  // assembly/resample.ts
+  resample_ksize(inSize: number, outSize: number): number;
+  resample_bilinear_u8(out: number, inp: number, tmp: number, bh: number, kh: number, bv: number, kv: number, H: number, W: number, Ho: number, Wo: number, C: number, ksh: number, ksv: number): void;
+  f32_crop_normalize(out: number, img: number, H: number, W: number, top: number, left: number, ch: number, cw: number, mean0: number, mean1: number, mean2: number, std0: number, std1: number, std2: number): void;
+  f64_crop_normalize(out: number, img: number, H: number, W: number, top: number, left: number, ch: number, cw: number, mean0: number, mean1: number, mean2: number, std0: number, std1: number, std2: number): void;
   // assembly/pca.ts
   f64_sym_tridiagonalize(d: number, e: number, tau: number, a: number, p: number, w: number, n: number): void;
   f64_tridiag_eigenvalues(d: number, e: number, n: number): number;
