@@ -10,13 +10,15 @@ With `--live DIR` it instead writes a real torchvision resnet18() state dict int
 resnet18_zip.pth, resnet18_legacy.pth, resnet18.npz (every tensor, float32 / int64) and
 keys.json (names and shapes in state_dict() order), for the live test.
 
-manifest.json holds the state dict recap must read (name → shape, recap dtype, values as
+plain_protocol{2,3,4,5}.pkl are plain data pickled by pickle.dump (plain.json: their values in a
+JSON form). manifest.json holds the state dict recap must read (name → shape, recap dtype, values as
 float64) and, for every fixture, whether it holds that state dict or the error it must give.
 """
 import collections
 import io
 import json
 import os
+import pickle
 import sys
 import zipfile
 
@@ -103,6 +105,47 @@ class Evil:
         return (self.fn, self.args)
 
 
+def norm(v):
+    """A JSON form of plain pickled data that test/interop/pickle.test.ts rebuilds from recap's values."""
+    if v is None or isinstance(v, (bool, float, str)):
+        return v
+    if isinstance(v, int):
+        return v if abs(v) < 2 ** 53 else {'int': str(v)}
+    if isinstance(v, bytes):
+        return {'bytes': list(v)}
+    if isinstance(v, list):
+        return [norm(x) for x in v]
+    if isinstance(v, tuple):
+        return {'tuple': [norm(x) for x in v]}
+    if isinstance(v, (set, frozenset)):
+        return {'set': sorted(v)}
+    if isinstance(v, dict):
+        return {'ordered' if isinstance(v, collections.OrderedDict) else 'dict': [[norm(k), norm(x)] for k, x in v.items()]}
+    raise TypeError(type(v))
+
+
+def plain_data(protocol):
+    """Plain data pickle.dumps writes without globals at `protocol` (bytes from 3, sets from 4)."""
+    shared = [7]
+    obj = {
+        'ints': [0, 1, -1, 255, 256, 65535, 65536, -2 ** 31, 2 ** 31 - 1, 2 ** 31, 2 ** 53 - 1, 2 ** 53, -2 ** 63, 2 ** 70, -2 ** 70],
+        'floats': [0.5, -1e300, 1 / 3, 5e-324],
+        'str': 'h\u00e9llo \u2713', 'long str': 'x' * 300, 'none': None, 'bools': (True, False),
+        'tuples': ((), (1,), (1, 2), (1, 2, 3), (1, 2, 3, 4)),
+        'nested': {'a': [1, {'b': (2,)}]}, (1, 2): 'tuple key', 3: 'int key',
+        'ordered': collections.OrderedDict([('z', 1), ('a', 2)]),
+        'shared': [shared, shared],
+        'many': list(range(2500)),
+    }
+    if protocol >= 3:
+        obj['bytes'] = b'\x00\xff'
+        obj['long bytes'] = bytes(range(256)) * 2
+    if protocol >= 4:
+        obj['set'] = {3, 1, 2}
+        obj['frozenset'] = frozenset({5})
+    return obj
+
+
 def fixtures():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -144,6 +187,19 @@ def fixtures():
     with open(os.path.join(OUT, 'evil_protocol0.pth'), 'wb') as f:
         f.write(buf.getvalue())
     manifest['evil_protocol0.pth'] = {'error': 'os.system'}
+    plain = {}
+    for protocol in (2, 3, 4, 5):
+        obj = plain_data(protocol)
+        with open(os.path.join(OUT, f'plain_protocol{protocol}.pkl'), 'wb') as f:
+            pickle.dump(obj, f, protocol=protocol)
+        normed = norm(obj)
+        for pair in normed['dict']:  # 2500 ints (three APPENDS batches) as a range, not a list
+            if pair[0] == 'many':
+                pair[1] = {'range': len(obj['many'])}
+        plain[f'plain_protocol{protocol}.pkl'] = normed
+    with open(os.path.join(OUT, 'plain.json'), 'w') as f:
+        json.dump(plain, f)
+        f.write('\n')
     with open(os.path.join(OUT, 'manifest.json'), 'w') as f:
         json.dump({'state_dict': want, 'files': manifest}, f, indent=1, sort_keys=True)
         f.write('\n')
