@@ -95,6 +95,56 @@ def write_safetensors(sd, path):
         f.write(len(js).to_bytes(8, 'little') + js + b''.join(chunks))
 
 
+def save_tar(sd, path):
+    """torch.save's first format (before 0.1.10; the oldest torchvision weights), written as
+    torch/serialization.py's legacy_load reads it: a tar of `storages`, `tensors` and `pickle`.
+    `rows` refers to a storage view (offset 5, 10 elements) as old torch's storage slices did."""
+    import pickle as pk
+    import struct
+    import tarfile
+    tensors, storages = collections.OrderedDict(), collections.OrderedDict()
+
+    def persistent_id(obj):
+        if torch.is_tensor(obj):
+            tensors[id(obj)] = obj
+            return str(id(obj))
+        return None
+
+    buf = io.BytesIO()
+    pickler = pk.Pickler(buf, protocol=2)
+    pickler.persistent_id = persistent_id
+    pickler.dump(sd)
+    pickled = buf.getvalue()
+    for t in tensors.values():
+        storages.setdefault(t.storage().data_ptr(), t.storage())
+    names = {torch.float32: 'Float', torch.float64: 'Double', torch.float16: 'Half', torch.bfloat16: 'BFloat16', torch.int64: 'Long',
+             torch.int32: 'Int', torch.uint8: 'Byte', torch.bool: 'Bool'}
+    f = io.BytesIO()
+    pk.dump(len(storages), f, protocol=2)
+    for key, st in storages.items():
+        pk.dump((key, 'cpu', getattr(torch, names[st.dtype] + 'Storage')), f, protocol=2)
+        flat = torch.empty(0, dtype=st.dtype).set_(st)
+        f.write(struct.pack('<q', st.size()) + (flat.view(torch.int16) if st.dtype == torch.bfloat16 else flat).numpy().tobytes())
+    view_key = 1
+    pk.dump([(view_key, sd['base'].storage().data_ptr(), 5, 10)], f, protocol=2)
+    storages_member = f.getvalue()
+    f = io.BytesIO()
+    pk.dump(len(tensors), f, protocol=2)
+    for key, t in tensors.items():
+        storage_key, offset = t.storage().data_ptr(), t.storage_offset()
+        if t is sd['rows']:
+            storage_key, offset = view_key, 0
+        pk.dump((key, storage_key, getattr(torch, names[t.dtype] + 'Tensor')), f, protocol=2)
+        f.write(struct.pack('<i4x', t.dim()) + struct.pack(f'<{2 * t.dim() + 1}q', *t.shape, *t.stride(), offset))
+    with tarfile.open(path, 'w:', format=tarfile.PAX_FORMAT) as tar:
+        for name, data in [('storages', storages_member), ('tensors', f.getvalue()), ('pickle', pickled)]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    back = torch.load(path)  # torch itself reads it (from a file path: as a tar)
+    assert list(back) == list(sd) and all(torch.equal(back[k], sd[k]) for k in sd), 'torch.load disagrees'
+
+
 class Evil:
     """What a malicious checkpoint holds: unpickling calls `fn(*args)`."""
 
@@ -158,6 +208,8 @@ def fixtures():
                          ('small_legacy_protocol5.pth', {'_use_new_zipfile_serialization': False, 'pickle_protocol': 5})]:
         save(sd, name, **kwargs)
         manifest[name] = {'tensors': 'state_dict'}
+    save_tar(sd, os.path.join(OUT, 'small_tar.pth'))
+    manifest['small_tar.pth'] = {'tensors': 'state_dict'}
     save({'state_dict': sd, 'epoch': 3, 'note': 'wrapped'}, 'wrapped_state_dict.pth')
     manifest['wrapped_state_dict.pth'] = {'tensors': 'state_dict'}
     save({'model': sd}, 'wrapped_model_legacy.pth', _use_new_zipfile_serialization=False)

@@ -95,7 +95,7 @@ describe('interop readers fuzz', () => {
 
 describe('.pth and pickle readers fuzz', () => {
   const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/pth/${name}`, import.meta.url)));
-  const pths = ['small_zip.pth', 'small_legacy.pth', 'small_protocol4.pth', 'small_legacy_protocol5.pth', 'evil_os_system_legacy.pth'].map(fixture);
+  const pths = ['small_zip.pth', 'small_legacy.pth', 'small_tar.pth', 'small_protocol4.pth', 'small_legacy_protocol5.pth', 'evil_os_system_legacy.pth'].map(fixture);
   /** Runs a reader on damaged bytes: it reads or throws FormatError, within a second (no hang, nothing quadratic). */
   const readsOrRefuses = (read: () => Tensor[]) => {
     const t0 = performance.now();
@@ -104,7 +104,7 @@ describe('.pth and pickle readers fuzz', () => {
     if (r.ok) r.value.forEach(expectValid);
   };
 
-  it('damaged .pth files (zip and legacy) read or throw FormatError', () => {
+  it('damaged .pth files (zip, legacy and tar) read or throw FormatError', () => {
     check('pth damaged', fc.tuple(fc.constantFrom(...pths), fc.array(damageArb, { minLength: 1, maxLength: 3 })), ([bytes, ds]) => {
       const bad = damage(bytes, ds);
       readsOrRefuses(() => Object.values(readStateDict(bad)));

@@ -36,8 +36,8 @@ function error(fn: () => unknown): FormatError {
 }
 
 describe('.pth files torch.save wrote', () => {
-  it('the fixtures cover zip and legacy formats, protocols 2, 4 and 5, both wrappers, and refusals', () => {
-    expect(pths).toEqual(expect.arrayContaining(['small_zip.pth', 'small_legacy.pth', 'small_protocol4.pth', 'small_legacy_protocol5.pth', 'wrapped_state_dict.pth', 'wrapped_model_legacy.pth']));
+  it('the fixtures cover zip, legacy and tar formats, protocols 2, 4 and 5, both wrappers, and refusals', () => {
+    expect(pths).toEqual(expect.arrayContaining(['small_zip.pth', 'small_legacy.pth', 'small_tar.pth', 'small_protocol4.pth', 'small_legacy_protocol5.pth', 'wrapped_state_dict.pth', 'wrapped_model_legacy.pth']));
     expect(Object.keys(manifest.state_dict).sort()).toEqual([...ORDER].sort());
   });
 
@@ -111,7 +111,7 @@ describe('damaged .pth files are FormatErrors naming the file and the entry', ()
   });
 
   it.each([
-    ['missing storage', zipPth(w([6], [1]), {}), 'x.pth/archive/data/0: missing: the storage of tensor "w"'],
+    ['missing storage', zipPth(w([6], [1]), {}), 'x.pth/archive/data/0: storage 0 of tensor "w" is missing from the file'],
     ['short storage', zipPth(w([6], [1]), { 0: six.subarray(0, 20) }), 'storage 0 holds 20 bytes, its 6 FloatStorage elements need 24'],
     ['view past the storage', zipPth(w([3, 2], [2, 1], 6, 1), { 0: six }), 'reach element 6 of storage 0, which has 6'],
     ['absurd size', zipPth(w([65536, 65536], [65536, 1]), { 0: six }), 'has 4294967296 elements'],
@@ -177,9 +177,23 @@ describe('damaged .pth files are FormatErrors naming the file and the entry', ()
   it('readStateDict: garbage, empty, tar', () => {
     expect(error(() => readStateDict(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9), 'g.bin')).message).toBe('g.bin: not a .safetensors, .npz or .pth file (it starts with the bytes 01 02 03 04 05 06 07 08)');
     expect(error(() => readStateDict(new Uint8Array(0))).message).toMatch(/^weights: .*empty/);
-    const tar = new Uint8Array(512);
+    const tar = new Uint8Array(1024);
     tar.set(new TextEncoder().encode('ustar'), 257);
-    expect(error(() => readPth(tar, { name: 't.pth' })).message).toMatch(/a tar archive: PyTorch's format before 0\.1\.10/);
+    expect(error(() => readStateDict(tar, 't.pth')).message).toMatch(/^t\.pth: tar header checksum "" is not an octal number/);
+  });
+
+  it('tar-format files: every truncation, a corrupt header, a member missing', () => {
+    const bytes = file('small_tar.pth');
+    const last = bytes.findLastIndex((b) => b !== 0); // after it, the archive's zero padding
+    for (let n = 0; n <= last; n += 97) expect(error(() => readPth(bytes.subarray(0, n), { name: 't.pth' })).message).toMatch(/^t\.pth/);
+    const bad = bytes.slice();
+    bad[3] ^= 1; // the first member's name
+    expect(error(() => readPth(bad, { name: 't.pth' })).message).toMatch(/checksum mismatch/);
+    const renamed = bytes.slice();
+    renamed[0] = 0x53; // 'storages' → 'Storages', checksum fixed up
+    const sum = renamed.subarray(0, 512).reduce((a, b, i) => a + (i >= 148 && i < 156 ? 0x20 : b), 0);
+    renamed.set(new TextEncoder().encode(`${sum.toString(8).padStart(6, '0')}\0 `), 148);
+    expect(error(() => readPth(renamed, { name: 't.pth' })).message).toMatch(/without the member "storages"/);
   });
 
   it('readStateDict: a wrapper is unwrapped only when it is one dict among non-tensors', () => {
