@@ -7,7 +7,7 @@ re-run this script (Debian's python3-torch) only to change the fixtures:
     /usr/bin/python3 scripts/make-pth-fixtures.py
 
 With `--live DIR` it instead writes a real torchvision resnet18() state dict into DIR as
-resnet18_zip.pth, resnet18_legacy.pth, resnet18.npz (every tensor, float32 / int64) and
+resnet18_zip.pth, resnet18_legacy.pth, resnet18_tar.pth, resnet18.npz (every tensor, float32 / int64) and
 keys.json (names and shapes in state_dict() order), for the live test.
 
 plain_protocol{2,3,4,5}.pkl are plain data pickled by pickle.dump (plain.json: their values in a
@@ -95,10 +95,11 @@ def write_safetensors(sd, path):
         f.write(len(js).to_bytes(8, 'little') + js + b''.join(chunks))
 
 
-def save_tar(sd, path):
+def save_tar(sd, path, view=True):
     """torch.save's first format (before 0.1.10; the oldest torchvision weights), written as
     torch/serialization.py's legacy_load reads it: a tar of `storages`, `tensors` and `pickle`.
-    `rows` refers to a storage view (offset 5, 10 elements) as old torch's storage slices did."""
+    With `view`, `rows` refers to a storage view (offset 5, 10 elements) as old torch's storage
+    slices did."""
     import pickle as pk
     import struct
     import tarfile
@@ -126,13 +127,13 @@ def save_tar(sd, path):
         flat = torch.empty(0, dtype=st.dtype).set_(st)
         f.write(struct.pack('<q', st.size()) + (flat.view(torch.int16) if st.dtype == torch.bfloat16 else flat).numpy().tobytes())
     view_key = 1
-    pk.dump([(view_key, sd['base'].storage().data_ptr(), 5, 10)], f, protocol=2)
+    pk.dump([(view_key, sd['base'].storage().data_ptr(), 5, 10)] if view else [], f, protocol=2)
     storages_member = f.getvalue()
     f = io.BytesIO()
     pk.dump(len(tensors), f, protocol=2)
     for key, t in tensors.items():
         storage_key, offset = t.storage().data_ptr(), t.storage_offset()
-        if t is sd['rows']:
+        if view and t is sd['rows']:
             storage_key, offset = view_key, 0
         pk.dump((key, storage_key, getattr(torch, names[t.dtype] + 'Tensor')), f, protocol=2)
         f.write(struct.pack('<i4x', t.dim()) + struct.pack(f'<{2 * t.dim() + 1}q', *t.shape, *t.stride(), offset))
@@ -272,6 +273,7 @@ def live(out):
     sd = model.state_dict()
     torch.save(sd, os.path.join(out, 'resnet18_zip.pth'))
     torch.save(sd, os.path.join(out, 'resnet18_legacy.pth'), _use_new_zipfile_serialization=False)
+    save_tar(sd, os.path.join(out, 'resnet18_tar.pth'), view=False)
     np.savez(os.path.join(out, 'resnet18.npz'), **{k: v.numpy() for k, v in sd.items()})
     with open(os.path.join(out, 'keys.json'), 'w') as f:
         json.dump([[k, list(v.shape)] for k, v in sd.items()], f)

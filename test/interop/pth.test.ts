@@ -209,7 +209,7 @@ describe('damaged .pth files are FormatErrors naming the file and the entry', ()
 const torchvision = spawnSync('/usr/bin/python3', ['-c', 'import torchvision'], { stdio: 'ignore' }).status === 0;
 
 describe.skipIf(!torchvision)('live: a torchvision resnet18() state dict saved by torch', () => {
-  it('zip and legacy .pth give every key, shape and value np.savez wrote', () => {
+  it('zip, legacy and tar .pth give every key, shape and value np.savez wrote', () => {
     const dir = mkdtempSync(join(tmpdir(), 'recap-pth-'));
     try {
       const script = new URL('../../scripts/make-pth-fixtures.py', import.meta.url).pathname;
@@ -218,8 +218,11 @@ describe.skipIf(!torchvision)('live: a torchvision resnet18() state dict saved b
       const keys: Array<[string, number[]]> = JSON.parse(readFileSync(join(dir, 'keys.json'), 'utf8'));
       expect(keys.length).toBe(122); // 62 parameters + 20 batch norms × 3 buffers
       const npz = readNpz(new Uint8Array(readFileSync(join(dir, 'resnet18.npz'))));
-      for (const f of ['resnet18_zip.pth', 'resnet18_legacy.pth']) {
-        const sd = readStateDict(new Uint8Array(readFileSync(join(dir, f))), f);
+      for (const f of ['resnet18_zip.pth', 'resnet18_legacy.pth', 'resnet18_tar.pth']) {
+        const bytes = new Uint8Array(readFileSync(join(dir, f)));
+        const t0 = performance.now();
+        const sd = readStateDict(bytes, f);
+        console.log(`${f}: ${(bytes.length / 2 ** 20).toFixed(1)} MiB read in ${(performance.now() - t0).toFixed(0)} ms`);
         expect(Object.keys(sd)).toEqual(keys.map(([k]) => k));
         for (const [k, shape] of keys) {
           expect(sd[k].shape, k).toEqual(shape);
