@@ -196,7 +196,7 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): { value: 
 
   for (;;) {
     opAt = pos;
-    op = -1;
+    op = -1; // none read yet: a truncation here names no opcode
     op = u8();
     switch (op) {
       case 0x80: { // PROTO
