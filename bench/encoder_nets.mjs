@@ -140,7 +140,7 @@ export function readSafetensors(bytes) {
     const T = ST_DTYPES[e.dtype];
     if (!T) throw new Error(`safetensors: ${name} has dtype ${e.dtype}`);
     const [a, b] = e.data_offsets;
-    const copy = u8.slice(base + a, base + b);
+    const copy = Uint8Array.prototype.slice.call(u8, base + a, base + b); // a copy even of a Node Buffer
     out[name] = { dtype: e.dtype, shape: e.shape, data: new T(copy.buffer, 0, (b - a) / T.BYTES_PER_ELEMENT) };
   }
   return out;

@@ -17,6 +17,11 @@ parameters randomised too, so that folding them matters), written as
 Usage: /usr/bin/python3 scripts/export-encoder-weights.py [OUT] [arch ...]
 OUT defaults to bench/.cache/encoders (git-ignored). Needs torch and torchvision (Debian's
 python3-torch 1.13 and python3-torchvision 0.14 work); nothing is downloaded.
+
+       /usr/bin/python3 scripts/export-encoder-weights.py --shapes FILE
+writes only the state dicts' entry shapes ({arch: {name: shape}}) as JSON, the fixture
+test/fixtures/bench/encoder-shapes.json that test/bench-encoders.test.ts checks the bench's
+layer table against (no weights needed there).
 """
 import json
 import os
@@ -144,7 +149,18 @@ def export(arch, out):
     return meta
 
 
+def write_shapes(path):
+    shapes = {a: {k: list(v.shape) for k, v in getattr(torchvision.models, a)(weights=None).state_dict().items()} for a in ARCHS}
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(shapes, f, separators=(',', ':'))
+        f.write('\n')
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == '--shapes':
+        write_shapes(sys.argv[2])
+        return
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '..', 'bench', '.cache', 'encoders')
     archs = sys.argv[2:] or ARCHS
     os.makedirs(out, exist_ok=True)

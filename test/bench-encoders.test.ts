@@ -1,0 +1,145 @@
+// The encoder benchmark's own logic (bench/encoders.mjs, bench/encoder_nets.mjs): the layer
+// table's FLOP counts against torchvision's published figures, the safetensors reader, the
+// RESULTS.md splice, the per-layer profile hook and the PASS/MISS/SKIP rules. No weights, no
+// Python: the state-dict shapes are test/fixtures/bench/encoder-shapes.json
+// (scripts/export-encoder-weights.py --shapes).
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+// @ts-expect-error: plain ESM bench helpers without types
+import { layerTable, flopByKind, readSafetensors, ARCHS } from '../bench/encoder_nets.mjs';
+// @ts-expect-error: plain ESM bench helpers without types
+import { spliceResults, profileByKind, encoderTargets, BEGIN, END } from '../bench/encoders.mjs';
+
+const SHAPES = JSON.parse(readFileSync(new URL('./fixtures/bench/encoder-shapes.json', import.meta.url), 'utf8'));
+
+describe('layer table', () => {
+  // torchvision's model docs ("GFLOPS", multiply-adds at 224², classifier included)
+  const PUBLISHED_GMACS: Record<string, number> = { resnet18: 1.81, mobilenet_v2: 0.30, vgg16: 15.47 };
+  const FINAL_FC: Record<string, [number, number]> = { resnet18: [512, 1000], mobilenet_v2: [1280, 1000], vgg16: [4096, 1000] };
+
+  it('multiply-adds of the three networks match torchvision within 1% (plus the classifier the bench leaves out)', () => {
+    for (const arch of ARCHS) {
+      const t = layerTable(arch, SHAPES[arch], 1);
+      const macs = t.rows.filter((r: { kind: string }) => r.kind.startsWith('conv') || r.kind.startsWith('depthwise') || r.kind === 'fully connected')
+        .reduce((a: number, r: { flop: number }) => a + r.flop / 2, 0) + FINAL_FC[arch][0] * FINAL_FC[arch][1];
+      expect(Math.abs(macs / 1e9 - PUBLISHED_GMACS[arch]) / PUBLISHED_GMACS[arch]).toBeLessThan(0.01);
+    }
+  });
+
+  it('rows by hand: the stem, the output size, batch scaling and the layer kinds', () => {
+    const r18 = layerTable('resnet18', SHAPES.resnet18, 1);
+    expect(r18.rows[0]).toMatchObject({ name: 'conv1', kind: 'conv 7×7', out: [1, 64, 112, 112], flop: 2 * 64 * 3 * 49 * 112 * 112, act: 'relu' });
+    expect(r18.output).toEqual([1, 512]);
+    expect(r18.rows.filter((r: { residual: boolean }) => r.residual).length).toBe(8);
+    expect(layerTable('resnet18', SHAPES.resnet18, 8).flop).toBe(8 * r18.flop);
+    const mb = layerTable('mobilenet_v2', SHAPES.mobilenet_v2, 1);
+    expect(mb.output).toEqual([1, 1280]);
+    const dw = mb.rows.find((r: { name: string }) => r.name === 'features.2.conv.1.0');
+    expect(dw).toMatchObject({ kind: 'depthwise 3×3', out: [1, 96, 56, 56], flop: 2 * 96 * 9 * 56 * 56, act: 'relu6' });
+    const vgg = layerTable('vgg16', SHAPES.vgg16, 1);
+    expect(vgg.output).toEqual([1, 4096]);
+    expect(Object.keys(flopByKind(vgg)).sort()).toEqual(['conv 3×3', 'fully connected', 'max pool']);
+  });
+
+  it('refuses a state dict whose fc does not take the flattened map', () => {
+    const bad = { ...SHAPES.vgg16, 'classifier.0.weight': [4096, 1000] };
+    expect(() => layerTable('vgg16', bad, 1)).toThrow(/classifier.0.weight: input 25088 features, weight takes 1000/);
+  });
+});
+
+describe('safetensors reader', () => {
+  function file(): Uint8Array {
+    const header = { a: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] }, n: { dtype: 'I64', shape: [], data_offsets: [16, 24] }, __metadata__: { x: '1' } };
+    let h = new TextEncoder().encode(JSON.stringify(header));
+    const pad = (8 - (h.length % 8)) % 8;
+    h = new Uint8Array([...h, ...new Array(pad).fill(32)]);
+    const body = new Uint8Array(24);
+    new Float32Array(body.buffer, 0, 4).set([1.5, -2, 3.25, 0]);
+    new BigInt64Array(body.buffer, 16, 1)[0] = 7n;
+    const out = new Uint8Array(8 + h.length + body.length);
+    new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+    out.set(h, 8);
+    out.set(body, 8 + h.length);
+    return out;
+  }
+
+  it('reads names, shapes and values, also from a Node Buffer that is a view into a larger pool', () => {
+    const bytes = file();
+    const pooled = Buffer.concat([Buffer.alloc(5, 9), Buffer.from(bytes)]).subarray(5);
+    for (const src of [bytes, pooled]) {
+      const sd = readSafetensors(src);
+      expect(Object.keys(sd)).toEqual(['a', 'n']);
+      expect(sd.a.shape).toEqual([2, 2]);
+      expect(Array.from(sd.a.data)).toEqual([1.5, -2, 3.25, 0]);
+      expect(sd.n.data[0]).toBe(7n);
+    }
+  });
+});
+
+describe('RESULTS.md splice', () => {
+  it('appends the encoder part once, then replaces only what lies between its markers', () => {
+    const first = spliceResults('# results\n\nbody\n', ['## Image encoders', 'v1']);
+    expect(first).toBe(`# results\n\nbody\n\n${BEGIN}\n## Image encoders\nv1\n${END}\n`);
+    const around = first + '\n## Why relaxed SIMD gains little\n';
+    const second = spliceResults(around, ['## Image encoders', 'v2']);
+    expect(second).toContain('v2');
+    expect(second).not.toContain('v1');
+    expect(second.startsWith('# results\n\nbody\n')).toBe(true);
+    expect(second.endsWith('\n## Why relaxed SIMD gains little\n')).toBe(true);
+  });
+});
+
+describe('per-layer profile hook', () => {
+  it('sums ms and FLOPs per layer kind, kind and flop defaulting to the layer table', () => {
+    const t = layerTable('resnet18', SHAPES.resnet18, 1);
+    const k = profileByKind([
+      { name: 'conv1', ms: 2 },
+      { name: 'layer1.0.conv1.weight', ms: 1 },
+      { name: 'layer1.0.conv2', ms: 1.5 },
+      { name: 'fused-epilogue', ms: 0.25, kind: 'elementwise', flop: 1000 },
+      { name: 'mystery', ms: 0.5 },
+    ], t);
+    const c3 = t.rows.find((r: { name: string }) => r.name === 'layer1.0.conv1').flop;
+    expect(k['conv 7×7']).toEqual({ ms: 2, flop: 2 * 64 * 3 * 49 * 112 * 112, layers: 1 });
+    expect(k['conv 3×3']).toEqual({ ms: 2.5, flop: 2 * c3, layers: 2 });
+    expect(k.elementwise).toEqual({ ms: 0.25, flop: 1000, layers: 1 });
+    expect(k.other).toEqual({ ms: 0.5, flop: 0, layers: 1 });
+    expect(profileByKind(null, t)).toBeNull();
+    expect(profileByKind([], t)).toBeNull();
+  });
+});
+
+describe('targets', () => {
+  const row = (arch: string, N: number, ms: Record<string, number>, extra = {}) => {
+    const r: Record<string, unknown> = { arch, N, ms, ref: 'torch1', relDiff: { tfjs1: 2e-7, ort1: 3e-7, torch1: 0 }, ...extra };
+    const peers = ['tfjs1', 'ort1'].filter((n) => ms[n] !== undefined);
+    r.fastestPeer1 = peers.reduce((a, b) => (ms[a] <= ms[b] ? a : b));
+    if (ms.recap1 !== undefined) {
+      if (ms.recap2 !== undefined) r.threadScaling = ms.recap1 / ms.recap2;
+      if (ms.recapRelaxed !== undefined) r.relaxedSpeedup = ms.recap1 / ms.recapRelaxed;
+    }
+    return r;
+  };
+  const verdicts = (rows: unknown[], fuses: boolean | null) => encoderTargets({ rows, peaks: { fuses, strict: 30, fused: 50 } }).map((t: { verdict: string }) => t.verdict);
+
+  it('PASS and MISS from the measured times', () => {
+    const rows = [
+      row('resnet18', 1, { recap1: 100, recap2: 60, recapRelaxed: 74, tfjs1: 130, ort1: 140 }),
+      row('mobilenet_v2', 1, { recap1: 20, tfjs1: 25, ort1: 19 }),
+      row('mobilenet_v2', 8, { recap1: 150, tfjs1: 200, ort1: 160 }),
+    ];
+    // 100 ≤ 0.9·130; 100/60 = 1.67 < 1.8; batch 1 loses to ORT; 100/74 = 1.35 ≥ 1.3; outputs agree
+    expect(verdicts(rows, true)).toEqual(['PASS', 'MISS', 'MISS', 'PASS', 'PASS']);
+    // 118 > 0.9·130
+    expect(verdicts([row('resnet18', 1, { recap1: 118, recap2: 60, recapRelaxed: 100, tfjs1: 130, ort1: 140 })], true).slice(0, 2)).toEqual(['MISS', 'PASS']);
+  });
+
+  it('SKIP without the recap encoder, and for relaxed where the engine does not fuse; outputs that disagree MISS', () => {
+    const noRecap = [row('resnet18', 1, { tfjs1: 130, ort1: 140 }), row('mobilenet_v2', 1, { tfjs1: 25, ort1: 19 })];
+    expect(verdicts(noRecap, true)).toEqual(['SKIP', 'SKIP', 'SKIP', 'SKIP', 'PASS']);
+    const r = row('resnet18', 1, { recap1: 100, recap2: 50, recapRelaxed: 70, tfjs1: 130, ort1: 140 }, { relDiff: { tfjs1: 0.3, ort1: 1e-7, torch1: 0 } });
+    const t = verdicts([r], false);
+    expect(t[3]).toBe('SKIP');
+    expect(t[4]).toBe('MISS');
+  });
+});
