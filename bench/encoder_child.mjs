@@ -39,8 +39,11 @@ async function loadEngine() {
         const x = R.tensor(readInput(req.input, req.N), [req.N, 3, 224, 224], 'float32');
         return {
           run: async () => (await enc.encode(x, { output: 'pooled' })).data,
-          // per-layer profile, if the encoder offers one (see bench/README.md "encoder profile hook")
-          profile: typeof enc.profile === 'function' ? async () => enc.profile(x, { output: 'pooled' }) : null,
+          // per-layer times, if the encoder offers them (bench/README.md "Encoder profile hook"):
+          // profile(x, { output }) -> [{ name, ms, kind?, flop? }], or the encoder branch's
+          // internal timeLayers(x) -> [{ kind, flops, ms }] (normalised by bench/encoders.mjs)
+          profile: typeof enc.profile === 'function' ? async () => enc.profile(x, { output: 'pooled' })
+            : typeof enc.timeLayers === 'function' ? async () => enc.timeLayers(x) : null,
           dispose: () => enc.dispose(),
         };
       },

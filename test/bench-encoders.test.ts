@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 // @ts-expect-error: plain ESM bench helpers without types
 import { layerTable, flopByKind, readSafetensors, ARCHS } from '../bench/encoder_nets.mjs';
 // @ts-expect-error: plain ESM bench helpers without types
-import { spliceResults, profileByKind, encoderTargets, BEGIN, END } from '../bench/encoders.mjs';
+import { spliceResults, profileByKind, normaliseProfile, encoderTargets, BEGIN, END } from '../bench/encoders.mjs';
 
 const SHAPES = JSON.parse(readFileSync(new URL('./fixtures/bench/encoder-shapes.json', import.meta.url), 'utf8'));
 
@@ -105,7 +105,22 @@ describe('per-layer profile hook', () => {
     expect(k.elementwise).toEqual({ ms: 0.25, flop: 1000, layers: 1 });
     expect(k.other).toEqual({ ms: 0.5, flop: 0, layers: 1 });
     expect(profileByKind(null, t)).toBeNull();
+    expect(normaliseProfile(null)).toBeNull();
     expect(profileByKind([], t)).toBeNull();
+  });
+
+  it("takes the encoder's timeLayers rows ({ kind, flops, ms }) in the layer table's kind names", () => {
+    const t = layerTable('mobilenet_v2', SHAPES.mobilenet_v2, 1);
+    const rows = normaliseProfile([
+      { kind: 'conv3x3', flops: 10, ms: 1 }, { kind: 'dwconv', flops: 4, ms: 2 }, { kind: 'conv1x1', flops: 6, ms: 1 },
+      { kind: 'conv1x1', flops: 6, ms: 3 }, { kind: 'avgpool', flops: 1, ms: 0.5 }, { kind: 'fc', flops: 8, ms: 1 }, { kind: 'maxpool', flops: 2, ms: 1 },
+    ]);
+    expect(profileByKind(rows, t)).toEqual({
+      'conv 3×3': { ms: 1, flop: 10, layers: 1 }, 'depthwise 3×3': { ms: 2, flop: 4, layers: 1 }, 'conv 1×1': { ms: 4, flop: 12, layers: 2 },
+      'average pool': { ms: 0.5, flop: 1, layers: 1 }, 'fully connected': { ms: 1, flop: 8, layers: 1 }, 'max pool': { ms: 1, flop: 2, layers: 1 },
+    });
+    const named = [{ name: 'conv1', ms: 1 }];
+    expect(normaliseProfile(named)).toEqual(named);
   });
 });
 
