@@ -9,7 +9,7 @@
 // round; figures are medians after warm-up. Weights: bench/.cache/encoders, written by
 // scripts/export-encoder-weights.py (run here when missing and python has torch + torchvision).
 //
-//   node bench/encoders.mjs [--quick] [--arch resnet18,...]   alone (npm run bench -- --encoders-only)
+//   node bench/encoders.mjs [--quick] [--arch resnet18,...] [--batch 1,8]   alone (or npm run bench -- --encoders-only)
 // Alone, it rewrites the encoder part of bench/RESULTS.md (between its markers) and the
 // `encoders` entry of bench/results.json; bench/run.mjs calls runEncoders() as one section.
 import { execFileSync } from 'node:child_process';
@@ -155,7 +155,7 @@ export function profileByKind(profile, table) {
  * Runs the encoder section. Returns { results, targets, markdown (lines) }.
  * `archs` limits the networks; `log` prints progress.
  */
-export async function runEncoders({ quick = false, log = console.log, archs = ARCHS } = {}) {
+export async function runEncoders({ quick = false, log = console.log, archs = ARCHS, batches = null } = {}) {
   const started = Date.now();
   const C = quick ? { warm: 1, reps: 3, vggReps: 2 } : { warm: 2, reps: 9, vggReps: 5 };
   const notes = [];
@@ -185,7 +185,7 @@ export async function runEncoders({ quick = false, log = console.log, archs = AR
   for (const [name, i] of Object.entries(results.engines)) if (W[name]) log(`${name}: ${JSON.stringify(i)}`);
 
   for (const [arch, N] of CONFIGS) {
-    if (!haveArchs.includes(arch)) continue;
+    if (!haveArchs.includes(arch) || (batches && !batches.includes(N))) continue;
     const sd = readSafetensors(readFileSync(join(CACHE, `${arch}.safetensors`)));
     const table = layerTable(arch, shapesOf(sd), N);
     const req = { arch, N, weights: join(CACHE, `${arch}.safetensors`), onnx: join(CACHE, `${arch}.onnx`), input: inputFile(N) };
@@ -368,8 +368,8 @@ export function spliceResults(text, md) {
 }
 
 /** Runs the section alone and rewrites its part of RESULTS.md and results.json. */
-export async function encodersMain({ quick = false, archs = ARCHS } = {}) {
-  const { results, markdown } = await runEncoders({ quick, archs });
+export async function encodersMain({ quick = false, archs = ARCHS, batches = null } = {}) {
+  const { results, markdown } = await runEncoders({ quick, archs, batches });
   for (const n of results.notes) console.log(`note: ${n}`);
   const mdPath = join(HERE, 'RESULTS.md'), jsonPath = join(HERE, 'results.json');
   writeFileSync(mdPath, spliceResults(existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : '# recap benchmark results\n', markdown));
@@ -380,6 +380,6 @@ export async function encodersMain({ quick = false, archs = ARCHS } = {}) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const i = process.argv.indexOf('--arch');
-  await encodersMain({ quick: process.argv.includes('--quick'), archs: i > 0 ? process.argv[i + 1].split(',') : ARCHS });
+  const opt = (name) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1].split(',') : null; };
+  await encodersMain({ quick: process.argv.includes('--quick'), archs: opt('arch') ?? ARCHS, batches: opt('batch')?.map(Number) ?? null });
 }
