@@ -332,7 +332,7 @@ export function encoderMarkdown(results, targets) {
   md.push('');
   md.push('### recap per layer kind', '');
   const strict = P.strict ?? null;
-  md.push(`Measured wasm SIMD peak in this run (bench/peak_child.mjs): strict f32x4 mul+add ${fmt(P.strict, 2)} GFLOP/s, fused relaxed_madd ${fmt(P.fused, 2)} GFLOP/s (12 chains; 6 chains ${fmt(P.fused6, 2)}); relaxed_madd ${P.fuses ? 'fuses on this engine (one rounding)' : P.fuses === false ? 'is lowered unfused here' : 'n/a'}.`, '');
+  md.push(`Measured wasm SIMD peak in this run (bench/peak_child.mjs): strict f32x4 mul+add ${fmt(P.strict, 2)} GFLOP/s, fused relaxed_madd ${fmt(P.fused, 2)} GFLOP/s (12 chains; 6 chains ${fmt(P.fused6, 2)}); relaxed_madd ${P.fuses ? 'fuses on this engine (one rounding)' : P.fuses === false ? 'is lowered unfused here' : 'n/a'}. The peaks are per second of CPU time, the layer times wall-clock (the same on an idle machine).`, '');
   const prof = results.rows.filter((r) => r.profile);
   if (prof.length === 0) {
     md.push('n/a: the recap encoder offers no per-layer profile (`encoder.profile(x, { output })` returning `[{ name, ms, kind?, flop? }]` with torchvision layer names; bench/README.md). FLOP share per layer kind, from the layer table:', '');
