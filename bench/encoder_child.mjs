@@ -5,7 +5,7 @@
 //   ENGINE: recap (BUILD simd|relaxed; loadEncoder from ../dist), tfjs (wasm backend, XNNPACK),
 //           ort (onnxruntime-web, wasm backend, from node_modules: nothing is downloaded)
 //   {"cmd":"info"} {"cmd":"setup","key","arch","weights","onnx","input","N"}
-//   {"cmd":"run","key","output"?} -> {"seconds","output"?}   {"cmd":"profile","key"} {"cmd":"drop","key"} {"cmd":"quit"}
+//   {"cmd":"run","key","output"?} -> {"seconds","cpuSeconds","output"?}   {"cmd":"profile","key"} {"cmd":"drop","key"} {"cmd":"quit"}
 // Times are performance.now() around one forward, from the same NCHW float32 batch to the
 // output read back into JS.
 import { createInterface } from 'node:readline';
@@ -91,10 +91,13 @@ async function handle(req) {
     case 'setup': models.set(req.key, await engine.setup(req)); return { ok: true };
     case 'run': {
       const m = models.get(req.key);
+      const c0 = process.cpuUsage();
       const t0 = now();
       const y = await m.run();
       const seconds = (now() - t0) / 1e3;
-      return req.output ? { seconds, output: Array.from(y) } : { seconds };
+      const c = process.cpuUsage(c0);
+      const cpuSeconds = (c.user + c.system) / 1e6; // all threads of this process
+      return req.output ? { seconds, cpuSeconds, output: Array.from(y) } : { seconds, cpuSeconds };
     }
     case 'profile': {
       const m = models.get(req.key);

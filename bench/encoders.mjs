@@ -206,10 +206,11 @@ export async function runEncoders({ quick = false, log = console.log, archs = AR
     }
     const reps = arch === 'vgg16' ? C.vggReps : C.reps;
     const times = Object.fromEntries(live.map((n) => [n, []]));
+    const cpuTimes = Object.fromEntries(live.map((n) => [n, []]));
     for (let r = 0; r < C.warm - 1 + reps; r++) {
       for (const name of live) {
-        const s = (await W[name].request({ cmd: 'run', key })).seconds;
-        if (r >= C.warm - 1) times[name].push(s * 1e3);
+        const { seconds, cpuSeconds } = await W[name].request({ cmd: 'run', key });
+        if (r >= C.warm - 1) { times[name].push(seconds * 1e3); cpuTimes[name].push(cpuSeconds * 1e3); }
         if (ENGINES.find((e) => e.name === name).threads > 1) await sleep(100); // spinning pool threads go idle
       }
     }
@@ -221,9 +222,10 @@ export async function runEncoders({ quick = false, log = console.log, archs = AR
 
     const ref = outputs.torch1 ?? outputs.tfjs1 ?? null;
     const refName = outputs.torch1 ? 'torch1' : 'tfjs1';
-    const row = { arch, N, gflop: table.flop / 1e9, flopByKind: flopByKind(table), reps, ref: refName, ms: {}, gflops: {}, relDiff: {}, rawMs: times, errors, profile };
+    const row = { arch, N, gflop: table.flop / 1e9, flopByKind: flopByKind(table), reps, ref: refName, ms: {}, cpuMs: {}, gflops: {}, relDiff: {}, rawMs: times, errors, profile };
     for (const name of live) {
       row.ms[name] = median(times[name]);
+      row.cpuMs[name] = median(cpuTimes[name]);
       row.gflops[name] = table.flop / 1e9 / (row.ms[name] / 1e3);
       row.relDiff[name] = relDiff(outputs[name], ref);
     }
@@ -238,6 +240,7 @@ export async function runEncoders({ quick = false, log = console.log, archs = AR
     }
     results.rows.push(row);
     log(`${arch.padEnd(12)} batch ${N} (${fmt(row.gflop, 2)} GFLOP): ` + live.map((n) => `${n} ${fmt(row.ms[n])} ms (${fmt(row.gflops[n], 1)} GFLOP/s)`).join(', '));
+    log('  CPU ms: ' + live.map((n) => `${n} ${fmt(row.cpuMs[n])}`).join(', '));
     const agree = live.filter((n) => n !== refName).map((n) => `${n} ${row.relDiff[n] === null ? 'n/a' : row.relDiff[n].toExponential(1)}`);
     if (ref) log(`  outputs vs ${refName} (max |diff| / max |ref|): ${agree.join(', ')}`);
   }
@@ -317,6 +320,15 @@ export function encoderMarkdown(results, targets) {
   md.push('### Time per batch, ms (GFLOP/s)', '');
   md.push(`| network | batch | GFLOP | ${cols.map((n) => LABEL[n]).join(' | ')} |`, `|---|---|---|${cols.map(() => '---|').join('')}`);
   for (const r of results.rows) md.push(`| ${r.arch} | ${r.N} | ${fmt(r.gflop, 2)} | ${cols.map((n) => (r.ms[n] === undefined ? 'n/a' : `${fmt(r.ms[n])} (${fmt(r.gflops[n], 1)})`)).join(' | ')} |`);
+  md.push('');
+  const one = cols.filter((n) => ENGINES.find((x) => x.name === n).threads === 1);
+  md.push('CPU time of the 1-thread engines, ms (the process\'s CPU seconds per batch, all its threads: on a shared machine a steadier measure of single-thread speed than the wall clock; on an idle one about the same):', '');
+  md.push(`| network | batch | ${one.map((n) => LABEL[n]).join(' | ')} | recap ÷ faster of TF.js and ORT (CPU) | relaxed speed-up (CPU) |`, `|---|---|${one.map(() => '---|').join('')}---|---|`);
+  for (const r of results.rows) {
+    const c = r.cpuMs ?? {};
+    const peer = ['tfjs1', 'ort1'].filter((n) => c[n] !== undefined).reduce((a, b) => (a === null || c[b] < c[a] ? b : a), null);
+    md.push(`| ${r.arch} | ${r.N} | ${one.map((n) => fmt(c[n])).join(' | ')} | ${c.recap1 !== undefined && peer ? fmt(c.recap1 / c[peer], 2) : 'n/a'} | ${c.recap1 !== undefined && c.recapRelaxed !== undefined ? fmt(c.recap1 / c.recapRelaxed, 2) + '×' : 'n/a'} |`);
+  }
   md.push('');
   md.push('### recap ÷ peer (time; < 1: recap faster)', '');
   md.push('| network | batch | vs TF.js 1t | vs ORT-web 1t | vs PyTorch 1t | 2t vs ORT-web 2t | 2t vs PyTorch 2t | recap 2t speed-up | relaxed speed-up |', '|---|---|---|---|---|---|---|---|---|');

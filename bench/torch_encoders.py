@@ -10,7 +10,7 @@ Protocol: one JSON object per line on stdin, one JSON reply per line on stdout; 
 here with time.perf_counter around the forward only.
   {"cmd": "info"}                                          -> versions, threads, backends
   {"cmd": "setup", "key", "arch", "weights", "input", "N"}  -> {"ok": true}   input: raw float32 NCHW file
-  {"cmd": "run", "key", "output": bool}                    -> {"seconds", "output"?: [floats]}
+  {"cmd": "run", "key", "output": bool}                    -> {"seconds", "cpuSeconds", "output"?: [floats]}
   {"cmd": "drop", "key"}   {"cmd": "quit"}
 """
 import importlib.util
@@ -63,10 +63,12 @@ def serve():
             elif cmd == 'run':
                 net, x = models[req['key']]
                 with torch.inference_mode():
+                    c0 = time.process_time()
                     t0 = time.perf_counter()
                     y = net(x)
                     dt = time.perf_counter() - t0
-                res = {'seconds': dt}
+                    dc = time.process_time() - c0
+                res = {'seconds': dt, 'cpuSeconds': dc}
                 if req.get('output'):
                     res['output'] = y.reshape(-1).tolist()
             elif cmd == 'drop':

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 // @ts-expect-error: plain ESM bench helpers without types
 import { layerTable, flopByKind, readSafetensors, ARCHS } from '../bench/encoder_nets.mjs';
 // @ts-expect-error: plain ESM bench helpers without types
-import { spliceResults, profileByKind, normaliseProfile, encoderTargets, BEGIN, END } from '../bench/encoders.mjs';
+import { spliceResults, profileByKind, normaliseProfile, encoderTargets, encoderMarkdown, BEGIN, END } from '../bench/encoders.mjs';
 
 const SHAPES = JSON.parse(readFileSync(new URL('./fixtures/bench/encoder-shapes.json', import.meta.url), 'utf8'));
 
@@ -156,5 +156,31 @@ describe('targets', () => {
     const t = verdicts([r], false);
     expect(t[3]).toBe('SKIP');
     expect(t[4]).toBe('MISS');
+  });
+});
+
+describe('markdown', () => {
+  it('every table row has as many cells as its header, n/a where an engine did not run, no NaN', () => {
+    const ms = { recap1: 100, recap2: 55, recapRelaxed: 80, tfjs1: 130, ort1: 140, ort2: 90, torch1: 60, torch2: 35 };
+    const rows = [
+      { arch: 'resnet18', N: 1, gflop: 3.63, flopByKind: { 'conv 3×3': 3 }, ref: 'torch1', ms, cpuMs: ms, gflops: { recap1: 36.3 }, relDiff: { recap1: 5e-7, torch1: 0 },
+        fastestPeer1: 'tfjs1', ratio: { tfjs1: 100 / 130 }, threadScaling: 100 / 55, relaxedSpeedup: 1.25, profile: { 'conv 3×3': { ms: 90, flop: 3.35e9, layers: 16 } } },
+      { arch: 'vgg16', N: 1, gflop: 30.9, flopByKind: { 'conv 3×3': 30, 'fully connected': 0.2 }, ref: 'tfjs1', ms: { tfjs1: 900 }, cpuMs: { tfjs1: 900 }, gflops: { tfjs1: 34 }, relDiff: { tfjs1: 0 },
+        fastestPeer1: 'tfjs1', profile: null },
+    ];
+    const results = { date: 'd', quick: true, config: { warm: 1, reps: 3, vggReps: 2 }, loadavgStart: [1, 1, 1], loadavgEnd: [1, 1, 1], seconds: 10, notes: ['a note'],
+      peaks: { strict: 33, fused: 53, fused6: 41, fuses: true }, engines: { recap1: { backend: 'simd', threads: 1 }, tfjs1: { version: '4.22.0', simd: true } }, rows };
+    const md: string[] = encoderMarkdown(results, encoderTargets(results));
+    const text = md.join('\n');
+    expect(text).not.toMatch(/NaN|undefined/);
+    expect(text).toContain('- Note: a note');
+    expect(text).toContain('| resnet18 | 1 | conv 3×3 | 16 | 3.350 | 90.00 | 37.2 | 113% |');
+    let header = 0;
+    for (const line of md) {
+      if (!line.startsWith('|')) { header = 0; continue; }
+      const cells = line.split('|').length;
+      if (header === 0) header = cells;
+      else expect(cells, line).toBe(header);
+    }
   });
 });
