@@ -391,7 +391,10 @@ export async function encodersMain({ quick = false, archs = ARCHS, batches = nul
   console.log('\nwrote the encoder part of bench/RESULTS.md and bench/results.json');
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const opt = (name) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1].split(',') : null; };
-  await encodersMain({ quick: process.argv.includes('--quick'), archs: opt('arch') ?? ARCHS, batches: opt('batch')?.map(Number) ?? null });
+/** --quick, --arch a,b and --batch 1,8 of a command line. */
+export function encoderArgs(argv) {
+  const opt = (name) => { const i = argv.indexOf(`--${name}`); return i > 0 ? argv[i + 1].split(',') : null; };
+  return { quick: argv.includes('--quick'), archs: opt('arch') ?? ARCHS, batches: opt('batch')?.map(Number) ?? null };
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await encodersMain(encoderArgs(process.argv));

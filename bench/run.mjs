@@ -13,7 +13,8 @@
 // with N, T and H, peak memory of a training run (fresh processes), image encoders against
 // TF.js-wasm, onnxruntime-web and PyTorch (bench/encoders.mjs), and PASS/MISS per target.
 // Writes bench/RESULTS.md (with bench/relaxed-study.md appended) and bench/results.json.
-//   --encoders-only   only the encoder section (rewrites its part of RESULTS.md)
+//   --encoders-only   only the encoder section (rewrites its part of RESULTS.md); with it,
+//                     --arch resnet18,mobilenet_v2,vgg16 and --batch 1,8 choose the rows
 //   --no-encoders     everything but the encoder section
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -24,13 +25,13 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { makeVocab, syntheticData, recapData, batchRows, sampleFeatures, median } from './common.mjs';
 import { LineWorker } from './lineworker.mjs';
-import { runEncoders, encodersMain, BEGIN as ENC_BEGIN, END as ENC_END } from './encoders.mjs';
+import { runEncoders, encodersMain, encoderArgs, BEGIN as ENC_BEGIN, END as ENC_END } from './encoders.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const QUICK = process.argv.includes('--quick');
 if (process.argv.includes('--encoders-only')) {
-  await encodersMain({ quick: QUICK });
+  await encodersMain(encoderArgs(process.argv));
   process.exit(0);
 }
 const started = Date.now();
