@@ -10,21 +10,30 @@
 // Sections: wasm SIMD peak (bench/peak.wat, 12 f32x4 accumulators), sgemm in the three
 // transposition forms, the CS231n training step (solver step: forward, backward, Adam) and
 // greedy sampling, single-image caption latency (greedy, beam 3, beam 5), step-time scaling
-// with N, T and H, peak memory of a training run (fresh processes), and PASS/MISS per target.
-// Writes bench/RESULTS.md and bench/results.json.
-import { spawn, execFileSync } from 'node:child_process';
+// with N, T and H, peak memory of a training run (fresh processes), image encoders against
+// TF.js-wasm, onnxruntime-web and PyTorch (bench/encoders.mjs), and PASS/MISS per target.
+// Writes bench/RESULTS.md (with bench/relaxed-study.md appended) and bench/results.json.
+//   --encoders-only   only the encoder section (rewrites its part of RESULTS.md); with it,
+//                     --arch resnet18,mobilenet_v2,vgg16 and --batch 1,8 choose the rows
+//   --no-encoders     everything but the encoder section
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { makeVocab, syntheticData, recapData, batchRows, sampleFeatures, median } from './common.mjs';
+import { LineWorker } from './lineworker.mjs';
+import { runEncoders, encodersMain, encoderArgs, BEGIN as ENC_BEGIN, END as ENC_END } from './encoders.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const QUICK = process.argv.includes('--quick');
+if (process.argv.includes('--encoders-only')) {
+  await encodersMain(encoderArgs(process.argv));
+  process.exit(0);
+}
 const started = Date.now();
 
 const C = QUICK
@@ -73,42 +82,6 @@ function machine() {
 }
 
 // ------------------------------------------------------------------------ numpy subprocesses
-
-/** A child process answering one JSON line per request line (numpy_model.py, recap_child.mjs). */
-class LineWorker {
-  constructor(label, cmd, args, env = process.env) {
-    this.label = label;
-    this.proc = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.queue = [];
-    this.stderr = '';
-    this.dead = null;
-    this.proc.stderr.on('data', (d) => { this.stderr += d; });
-    this.proc.on('exit', (code) => {
-      this.dead = `${label} exited with ${code}: ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`;
-      for (const q of this.queue.splice(0)) q.reject(new Error(this.dead));
-    });
-    this.proc.on('error', (e) => { this.dead = String(e); });
-    createInterface({ input: this.proc.stdout }).on('line', (line) => {
-      const q = this.queue.shift();
-      if (!q) return;
-      const res = JSON.parse(line);
-      if (res.error) q.reject(new Error(`${this.label}: ${res.error}`));
-      else q.resolve(res);
-    });
-  }
-  request(obj) {
-    if (this.dead) return Promise.reject(new Error(this.dead));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ resolve, reject });
-      this.proc.stdin.write(JSON.stringify(obj) + '\n');
-    });
-  }
-  async close() {
-    if (this.dead) return;
-    try { await this.request({ cmd: 'quit' }); } catch { /* gone */ }
-    this.proc.stdin.end();
-  }
-}
 
 function numpyWorker(threads) {
   const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
@@ -538,6 +511,11 @@ for (const [impl, dtype, run] of memRuns) {
     (row.wasmMiB !== null ? `, wasm memory ${fmt(row.wasmMiB)} MiB${row.wasmInUseMiB !== null ? ` (${fmt(row.wasmInUseMiB)} MiB allocated)` : ''}` : ''));
 }
 
+// ---- image encoders (their own child processes: recap 1t/2t/relaxed, TF.js, ORT-web, PyTorch)
+const enc = process.argv.includes('--no-encoders') ? null : await runEncoders({ quick: QUICK, log });
+if (enc) results.encoders = enc.results;
+else notes.push('encoder section skipped (--no-encoders)');
+
 // ---- targets
 const targets = [];
 const verdict = (ok) => (ok === null ? 'SKIP' : ok ? 'PASS' : 'MISS');
@@ -563,6 +541,7 @@ targets.push({ target: `resident memory flat after warm-up over a ${C.flatSteps}
   value: fl.error ? `failed: ${fl.error}` : `RSS growth ${fmt(fl.rssGrowthMiB, 1)} MiB (max ${fmt(fl.rssMaxOverWarmMiB, 1)} MiB over step 10), wasm memory growth ${fl.wasmGrowthBytes} B`,
   ok: fl.error ? false : fl.rssGrowthMiB < 8 && fl.wasmGrowthBytes === 0 });
 for (const t of targets) t.verdict = verdict(t.ok);
+if (enc) targets.push(...enc.targets);
 results.targets = targets;
 results.loadavgEnd = os.loadavg();
 results.seconds = (Date.now() - started) / 1e3;
@@ -650,6 +629,8 @@ for (const r of results.memory) {
     `| ${r.impl} | ${r.dtype} | ${fmt(r.maxRssMiB)} | ${fmt(r.rssBeforeModelMiB)} | ${r.wasmMiB === null ? 'n/a' : fmt(r.wasmMiB)} | ${r.wasmInUseMiB === null ? 'n/a' : fmt(r.wasmInUseMiB)} |`);
 }
 md.push('');
+if (enc) md.push(ENC_BEGIN, ...enc.markdown, ENC_END, '');
+md.push(readFileSync(join(HERE, 'relaxed-study.md'), 'utf8'));
 writeFileSync(join(HERE, 'RESULTS.md'), md.join('\n'));
 writeFileSync(join(HERE, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 log(`\nwrote bench/RESULTS.md and bench/results.json`);
