@@ -12,7 +12,8 @@
 // k = 0..K-1 in order, where A[p, (t,c)] is input pixel (iy, ix) = (oy·stride − pad + ky,
 // ox·stride − pad + kx) channel c, or 0 outside the image. The GEMM's A is never formed
 // (XNNPACK's igemm): a tile of output pixels takes, per tap t, one pointer per pixel to its
-// C input channels (a zero row of at least C floats when the tap falls in the padding) and runs
+// C input channels (the `zero` row when the tap falls in the padding; it holds at least KW·C
+// zeros, as a whole tap row inside the image is read as one run of KW·C floats) and runs
 // the register-blocked 4x(2 vectors) tile of gemm.ts over them. 1x1 convolutions and fully
 // connected layers (H = W = 1, P = N) are the same call.
 // act: 0 none, 1 ReLU max(x,0), 2 ReLU6 min(max(x,0),6) (wasm min/max in both twins).
@@ -119,15 +120,23 @@ export function conv2d__scalar<F>(out: usize, inp: usize, wp: usize, bias: usize
   let c10 = v128.splat<F>(0), c11 = v128.splat<F>(0);
   let c20 = v128.splat<F>(0), c21 = v128.splat<F>(0);
   let c30 = v128.splat<F>(0), c31 = v128.splat<F>(0);
+  // a tap row whose KW pixels all lie inside the image (or all in the padding, reading the zero
+  // row) is one contiguous run of KW·C floats in the order of k: one segment instead of KW
+  const xin0 = ix0 >= 0 && ix0 + KW <= W, xin1 = MR < 2 || (ix1 >= 0 && ix1 + KW <= W);
+  const xin2 = MR < 3 || (ix2 >= 0 && ix2 + KW <= W), xin3 = MR < 4 || (ix3 >= 0 && ix3 + KW <= W);
+  const KWC = KW * C;
   let pw = pb;
   for (let ky = 0; ky < KH; ky++) {
-    for (let kx = 0; kx < KW; kx++) {
+    const run = (xin0 || <u32>(iy0 + ky) >= <u32>H) && (MR < 2 || xin1 || <u32>(iy1 + ky) >= <u32>H) &&
+                (MR < 3 || xin2 || <u32>(iy2 + ky) >= <u32>H) && (MR < 4 || xin3 || <u32>(iy3 + ky) >= <u32>H);
+    const segs = run ? 1 : KW, len = run ? KWC : C;
+    for (let kx = 0; kx < segs; kx++) {
       let a0 = tap<F>(inp, zero, n0, iy0 + ky, ix0 + kx, H, W, img, row, pix);
       let a1: usize = 0, a2: usize = 0, a3: usize = 0;
       if (MR >= 2) a1 = tap<F>(inp, zero, n1, iy1 + ky, ix1 + kx, H, W, img, row, pix);
       if (MR >= 3) a2 = tap<F>(inp, zero, n2, iy2 + ky, ix2 + kx, H, W, img, row, pix);
       if (MR >= 4) a3 = tap<F>(inp, zero, n3, iy3 + ky, ix3 + kx, H, W, img, row, pix);
-      for (let c = 0; c < C; c++) {
+      for (let c = 0; c < len; c++) {
         const b0 = v128.load(pw), b1 = v128.load(pw, 16);
         const x0 = vsplat<F>(a0);
         c00 = vmadd<F>(c00, x0, b0); c01 = vmadd<F>(c01, x0, b1);

@@ -47,9 +47,9 @@ export async function loadEncoder(weights: Uint8Array | ArrayBuffer | Record<str
   const packed = packNetwork(net, sd, dtype);
   let zero: WasmBuffer;
   try {
-    // the zero row padded taps read: as wide as the widest layer input
+    // the zero row padded taps read: a whole tap row (k·C) of the widest layer input
     let C = 3;
-    for (const l of net.layers) C = Math.max(C, l.op === 'conv' || l.op === 'fc' ? l.cin : l.op === 'dwconv' ? l.c : 0);
+    for (const l of net.layers) C = Math.max(C, l.op === 'conv' ? l.k * l.cin : l.op === 'fc' ? l.cin : l.op === 'dwconv' ? l.c : 0);
     zero = new WasmBuffer(dtype, C);
     zero.zero();
   } catch (e) {
@@ -102,6 +102,22 @@ export class ImageEncoder {
     }
     const shape = output === 'pooled' ? [N, per] : [N, shapes[v].h, shapes[v].w, shapes[v].c];
     return new Tensor(out, shape);
+  }
+
+  /**
+   * @internal bench/encoder.mjs: one forward pass of `input` (N,3,H,W) timed layer by layer
+   * (each layer's kernel calls, all partitions): its kind (conv kxk, dwconv, pool, fc), FLOPs and ms.
+   */
+  async timeLayers(input: Tensor): Promise<{ kind: string; flops: number; ms: number }[]> {
+    const [N, , H, W] = input.shape;
+    const net = this.compiled.net;
+    const rows: { kind: string; flops: number; ms: number }[] = [];
+    const { shapes } = await this.compiled.forward(N, H, W, (view) => toNhwc(view, input.data as Float32Array | Float64Array, 0, N, H, W), (i, ms) => {
+      const l = net.layers[i];
+      rows.push({ kind: l.op === 'conv' ? `conv${l.k}x${l.k}` : l.op, flops: 0, ms });
+    });
+    rows.forEach((r, i) => { r.flops = this.compiled.flops(i, shapes); });
+    return rows;
   }
 
   /** Frees the packed weights and activations; the encoder is unusable afterwards. */

@@ -134,7 +134,8 @@ export class CompiledNetwork {
    * Runs the network on `n` images given as NHWC floats by `load(view)` (written into the input
    * slot); returns the shapes and a reader of the output values' slots.
    */
-  async forward(n: number, H: number, W: number, load: (view: Float32Array | Float64Array) => void): Promise<{ shapes: Shape[]; read: (v: number) => Float32Array | Float64Array }> {
+  async forward(n: number, H: number, W: number, load: (view: Float32Array | Float64Array) => void,
+                onLayer?: (i: number, ms: number) => void): Promise<{ shapes: Shape[]; read: (v: number) => Float32Array | Float64Array }> {
     const shapes = valueShapes(this.net, n, H, W);
     const slots = this.slots(n, H, W);
     const buf = (v: number) => slots[`s${this.slotOf[v]}`].ptr;
@@ -142,12 +143,18 @@ export class CompiledNetwork {
     const runtime = rt();
     const P = runtime.pool ? queueParts(runtime.threads) : 1;
     const ks = kernels();
-    if (!runtime.pool) {
+    if (!runtime.pool && !onLayer) {
       const calls: Call[] = [];
       this.net.layers.forEach((l, i) => { for (const part of this.layerCalls(l, i, shapes, buf, 1)) calls.push(...part); });
       runCalls(ks, calls);
     } else {
-      for (let i = 0; i < this.net.layers.length; i++) await runtime.pool.runQueue(ks, this.layerCalls(this.net.layers[i], i, shapes, buf, P));
+      for (let i = 0; i < this.net.layers.length; i++) {
+        const t0 = performance.now();
+        const parts = this.layerCalls(this.net.layers[i], i, shapes, buf, P);
+        if (runtime.pool) await runtime.pool.runQueue(ks, parts);
+        else runCalls(ks, parts[0]);
+        onLayer?.(i, performance.now() - t0);
+      }
     }
     return {
       shapes,
@@ -156,6 +163,17 @@ export class CompiledNetwork {
         return slots[`s${this.slotOf[v]}`].view().subarray(0, s.n * s.h * s.w * s.c) as Float32Array | Float64Array;
       },
     };
+  }
+
+  /** Multiply-adds ×2 of layer i at these shapes (pools: one op per window element). */
+  flops(i: number, shapes: Shape[]): number {
+    const l = this.net.layers[i], x = shapes[l.input], y = shapes[i + 1];
+    const out = y.n * y.h * y.w * y.c;
+    if (l.op === 'conv') return 2 * out * l.k * l.k * l.cin;
+    if (l.op === 'fc') return 2 * out * l.cin;
+    if (l.op === 'dwconv') return 2 * out * l.k * l.k;
+    if (l.op === 'maxpool') return out * l.k * l.k;
+    return x.n * x.h * x.w * x.c;
   }
 
   /** Bytes of activations one image of HxW needs. */
