@@ -44,6 +44,12 @@ export {
   f32_sum_squares, f64_sum_squares, f32_all_finite, f64_all_finite,
 } from "./optim";
 
+export { f32_conv2d_nhwc, f64_conv2d_nhwc } from "./conv2d";
+export { f32_dwconv2d_nhwc, f64_dwconv2d_nhwc } from "./dwconv";
+export {
+  f32_max_pool2d_nhwc, f64_max_pool2d_nhwc, f32_adaptive_avg_pool2d_nhwc, f64_adaptive_avg_pool2d_nhwc,
+} from "./pool2d";
+
 export { f64_sym_tridiagonalize, f64_tridiag_eigenvalues, f64_tridiag_eigenvectors, f64_householder_apply } from "./pca";
 
 /** First free byte after the module's static data; the TypeScript layer lays out memory from here. */

@@ -48,3 +48,4 @@ export { modelToNpz, modelToSafetensors, modelFromParams, vocabularyJson, parseV
 export type { LossOptions } from './model/captioning-rnn.js';
 export { SCST_BASELINES, type ScstBaseline, type CaptionReward, type ScstState, type ScstStats } from './train/scst.js';
 export { ciderReward } from './train/scst-reward.js';
+export { loadEncoder, ImageEncoder, ARCHS, type Arch, type LoadEncoderOptions, type EncodeOptions, type EncoderOutput } from './vision/encoder.js';
