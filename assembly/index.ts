@@ -49,6 +49,10 @@ export { f32_dwconv2d_nhwc, f64_dwconv2d_nhwc } from "./dwconv";
 export {
   f32_max_pool2d_nhwc, f64_max_pool2d_nhwc, f32_adaptive_avg_pool2d_nhwc, f64_adaptive_avg_pool2d_nhwc,
 } from "./pool2d";
+export {
+  resample_ksize, resample_bilinear_u8,
+  f32_crop_normalize, f64_crop_normalize,
+} from "./resample";
 
 export { f64_sym_tridiagonalize, f64_tridiag_eigenvalues, f64_tridiag_eigenvectors, f64_householder_apply } from "./pca";
 

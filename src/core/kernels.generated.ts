@@ -117,6 +117,11 @@ export interface Kernels {
   f64_max_pool2d_nhwc(out: number, inp: number, H: number, W: number, C: number, OH: number, OW: number, K: number, stride: number, pad: number, p0: number, p1: number): void;
   f32_adaptive_avg_pool2d_nhwc(out: number, inp: number, H: number, W: number, C: number, OH: number, OW: number, p0: number, p1: number): void;
   f64_adaptive_avg_pool2d_nhwc(out: number, inp: number, H: number, W: number, C: number, OH: number, OW: number, p0: number, p1: number): void;
+  // assembly/resample.ts
+  resample_ksize(inSize: number, outSize: number): number;
+  resample_bilinear_u8(out: number, inp: number, tmp: number, bh: number, kh: number, bv: number, kv: number, H: number, W: number, Ho: number, Wo: number, C: number, ksh: number, ksv: number): void;
+  f32_crop_normalize(out: number, img: number, H: number, W: number, top: number, left: number, ch: number, cw: number, mean0: number, mean1: number, mean2: number, std0: number, std1: number, std2: number): void;
+  f64_crop_normalize(out: number, img: number, H: number, W: number, top: number, left: number, ch: number, cw: number, mean0: number, mean1: number, mean2: number, std0: number, std1: number, std2: number): void;
   // assembly/pca.ts
   f64_sym_tridiagonalize(d: number, e: number, tau: number, a: number, p: number, w: number, n: number): void;
   f64_tridiag_eigenvalues(d: number, e: number, n: number): number;
