@@ -1,13 +1,13 @@
 // numpy .npz archives (np.savez / np.savez_compressed): a zip of one .npy per array, named
 // `<key>.npy`. The zip itself is read and written by fflate (stored and deflated members,
 // zip64 as numpy writes it); browser-safe. fflate does not check the members' CRC-32s, so the
-// reader takes them from the zip's central directory (APPNOTE.txt 4.3.12, 4.3.16) and compares:
-// a flipped bit in a stored (np.savez) member is a FormatError, not a silently wrong weight.
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+// reader checks them (zip.ts): a flipped bit in a stored (np.savez) member is a FormatError, not
+// a silently wrong weight.
+import { zipSync, type Zippable } from 'fflate';
 import { FormatError, fail } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
-import { crc32 } from '../train/checkpoint.js';
 import { asBytes, readNpy, writeNpy, type ReadOptions } from './npy.js';
+import { readZip } from './zip.js';
 
 /**
  * Reads an .npz archive into its arrays, keyed as numpy keys them (the member name without
@@ -19,22 +19,8 @@ export function readNpz(bytes: Uint8Array | ArrayBuffer, options: ReadOptions = 
   if (buf.length < 22 || buf[0] !== 0x50 || buf[1] !== 0x4b) {
     throw new FormatError(file, buf.length < 22 ? `truncated: ${buf.length} bytes is too short for an .npz (zip) archive` : 'not an .npz file (no zip signature "PK")');
   }
-  let members: Record<string, Uint8Array>;
-  try {
-    members = unzipSync(buf);
-  } catch (e) {
-    throw new FormatError(file, `unreadable zip archive (${(e as Error).message}); the file is truncated or corrupt`);
-  }
-  const crcs = centralDirectoryCrcs(buf, file);
   const out: Record<string, Tensor> = {};
-  for (const [member, data] of Object.entries(members)) {
-    if (member.endsWith('/') && data.length === 0) continue; // a directory entry
-    const stored = crcs.get(member);
-    const actual = crc32(data);
-    if (stored !== actual) {
-      throw new FormatError(`${file}/${member}`, stored === undefined ? 'member missing from the zip central directory'
-        : `CRC-32 mismatch (stored ${hex(stored)}, computed ${hex(actual)}): the archive is corrupt`);
-    }
+  for (const [member, data] of Object.entries(readZip(buf, file))) {
     const key = member.endsWith('.npy') ? member.slice(0, -4) : member;
     if (Object.hasOwn(out, key)) throw new FormatError(file, `two members are both named ${JSON.stringify(key)}`);
     Object.defineProperty(out, key, { value: readNpy(data, { name: `${file}/${member}` }), enumerable: true, writable: true, configurable: true });
@@ -59,44 +45,4 @@ export function writeNpz(arrays: Record<string, Tensor>, options: WriteNpzOption
   }
   // DOS times start in 1980; a fixed time keeps the archive bytes reproducible
   return zipSync(files, { level: options.compress ? 6 : 0, mtime: new Date(1980, 0, 1, 0, 0, 0) });
-}
-
-const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
-
-/** Member name → CRC-32 from the central directory (zip64 end records followed when present). */
-function centralDirectoryCrcs(buf: Uint8Array, file: string): Map<string, number> {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const bad = (what: string): never => {
-    throw new FormatError(file, `unreadable zip central directory (${what}); the file is truncated or corrupt`);
-  };
-  let eocd = -1;
-  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
-    if (dv.getUint32(i, true) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) bad('no end record');
-  let entries = dv.getUint16(eocd + 10, true);
-  let offset = dv.getUint32(eocd + 16, true);
-  if ((entries === 0xffff || offset === 0xffffffff) && eocd >= 20 && dv.getUint32(eocd - 20, true) === 0x07064b50) {
-    const rec = Number(dv.getBigUint64(eocd - 12, true));
-    if (rec + 56 > buf.length || dv.getUint32(rec, true) !== 0x06064b50) bad('bad zip64 end record');
-    entries = Number(dv.getBigUint64(rec + 32, true));
-    offset = Number(dv.getBigUint64(rec + 48, true));
-  }
-  const utf8 = new TextDecoder('utf-8');
-  const out = new Map<string, number>();
-  for (let e = 0; e < entries; e++) {
-    if (offset + 46 > buf.length || dv.getUint32(offset, true) !== 0x02014b50) bad(`entry ${e}`);
-    const nameLen = dv.getUint16(offset + 28, true);
-    const next = offset + 46 + nameLen + dv.getUint16(offset + 30, true) + dv.getUint16(offset + 32, true);
-    if (next > buf.length) bad(`entry ${e}`);
-    const raw = buf.subarray(offset + 46, offset + 46 + nameLen);
-    // names are UTF-8 when general-purpose bit 11 is set, else CP437 (latin-1 for ASCII), as fflate decodes them
-    const name = dv.getUint16(offset + 8, true) & 0x800 ? utf8.decode(raw) : String.fromCharCode(...raw);
-    out.set(name, dv.getUint32(offset + 16, true));
-    offset = next;
-  }
-  return out;
 }
