@@ -6,9 +6,11 @@ import { RecapError, fail } from '../core/errors.js';
 import { WasmBuffer } from '../core/memory.js';
 import { rt } from '../core/runtime.js';
 import { Tensor, allocTyped, type FloatDType } from '../core/tensor.js';
-import { readNpz } from '../interop/npz.js';
-import { readSafetensors } from '../interop/safetensors.js';
-import { ARCHS, type Arch, network } from './arch.js';
+import { readStateDict } from '../interop/state-dict.js';
+import { type EncoderRecipe, hashTensors } from '../data/recipe.js';
+import { ARCHS, type Arch, network, paramSpecs } from './arch.js';
+import { type ImageInput } from './image.js';
+import { type ImageSize, preprocessImages } from './preprocess.js';
 import { CompiledNetwork, valueShapes } from './network.js';
 import { checkStateDict, freePacked, packNetwork } from './weights.js';
 
@@ -17,20 +19,20 @@ export { ARCHS } from './arch.js';
 
 export interface LoadEncoderOptions { arch: Arch; dtype?: FloatDType }
 export type EncoderOutput = 'pooled' | 'grid';
-export interface EncodeOptions { output?: EncoderOutput }
+export interface EncodeOptions {
+  output?: EncoderOutput;
+  /** For image inputs: torchvision's Resize (default 256: the shorter side) and CenterCrop (default 224); null skips the step. */
+  resize?: ImageSize | null;
+  crop?: ImageSize | null;
+}
 
 /** Activation memory one chunk of a batch may use; larger batches run in chunks (memory stays flat). */
 const CHUNK_BYTES = 256 * 2 ** 20;
 
-/** A state dict from file bytes: a zip (.npz) or safetensors, told from the first bytes. */
-function stateDictFromBytes(bytes: Uint8Array): Record<string, Tensor> {
-  if (bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x4b) return readNpz(bytes, { name: 'weights' });
-  return readSafetensors(bytes, { name: 'weights' }).tensors;
-}
-
 /**
  * Builds a torchvision encoder from its state_dict (`weights`: a `Record<string, Tensor>` or the
- * bytes of a .safetensors / .npz file with torchvision's names and shapes). Every missing,
+ * bytes of a .safetensors, .npz or PyTorch .pth file with torchvision's names and shapes; a .pth
+ * is read without executing anything: src/interop/pth.ts). Every missing,
  * unexpected or mis-shaped entry is listed in one RecapError, before anything is allocated.
  */
 export async function loadEncoder(weights: Uint8Array | ArrayBuffer | Record<string, Tensor>, options: LoadEncoderOptions): Promise<ImageEncoder> {
@@ -39,11 +41,11 @@ export async function loadEncoder(weights: Uint8Array | ArrayBuffer | Record<str
   if (!ARCHS.includes(arch)) fail('options.arch', ARCHS.map((a) => `'${a}'`).join(', '), arch);
   if (dtype !== 'float32' && dtype !== 'float64') fail('options.dtype', "'float32' or 'float64'", dtype);
   rt();
-  const sd = weights instanceof Uint8Array || weights instanceof ArrayBuffer
-    ? stateDictFromBytes(weights instanceof Uint8Array ? weights : new Uint8Array(weights))
-    : weights;
+  const sd = weights instanceof Uint8Array || weights instanceof ArrayBuffer ? readStateDict(weights, 'weights') : weights;
   const net = network(arch);
   checkStateDict(net, sd);
+  // the recipe's weights hash: every float tensor the network reads, in the table's order
+  const hash = hashTensors(paramSpecs(net).filter((p) => p.name in sd && sd[p.name].dtype !== 'int32').map((p) => [p.name, sd[p.name]] as const));
   const packed = packNetwork(net, sd, dtype);
   let zero: WasmBuffer;
   try {
@@ -56,7 +58,7 @@ export async function loadEncoder(weights: Uint8Array | ArrayBuffer | Record<str
     freePacked(packed);
     throw e;
   }
-  return new ImageEncoder(arch, dtype, new CompiledNetwork(net, dtype, packed, zero), () => { freePacked(packed); zero.free(); });
+  return new ImageEncoder(arch, dtype, hash, new CompiledNetwork(net, dtype, packed, zero), () => { freePacked(packed); zero.free(); });
 }
 
 export class ImageEncoder {
@@ -66,20 +68,44 @@ export class ImageEncoder {
   private busy = false;
 
   /** @internal use loadEncoder */
-  constructor(readonly arch: Arch, readonly dtype: FloatDType, private readonly compiled: CompiledNetwork, private readonly release: () => void) {
+  constructor(readonly arch: Arch, readonly dtype: FloatDType,
+    /** A hash of the weights the network reads (the feature recipe's `weights`: src/data/recipe.ts). */
+    readonly weightsHash: string,
+    private readonly compiled: CompiledNetwork, private readonly release: () => void) {
     this.outputDim = compiled.net.outputDim;
   }
 
   /**
-   * Features of a preprocessed batch `input` (N,3,H,W), torchvision's layout and normalisation.
+   * torchvision's preprocessing of images for this encoder: `convert('RGB')`, Resize, CenterCrop,
+   * ToTensor, Normalize (ImageNet's mean and std) as a tensor (N,3,H,W) of the encoder's dtype.
+   */
+  preprocess(images: ImageInput | ImageInput[] | readonly unknown[], options: Pick<EncodeOptions, 'resize' | 'crop'> = {}): Tensor {
+    return preprocessImages(images, { resize: options.resize, crop: options.crop, dtype: this.dtype });
+  }
+
+  /** How this encoder makes features with `options` (defaults as encode's): what `.recapdata` files and checkpoints record. */
+  recipe(options: EncodeOptions = {}): EncoderRecipe {
+    const size = (v: ImageSize | null | undefined, d: number) => (v === undefined ? d : v === null ? null : typeof v === 'number' ? v : [v[0], v[1]] as [number, number]);
+    const crop = size(options.crop, 224);
+    return {
+      arch: this.arch, output: options.output ?? 'pooled', resize: size(options.resize, 256),
+      crop: Array.isArray(crop) ? (crop[0] === crop[1] ? crop[0] : fail('options.crop', 'a square crop (one number) for a feature recipe', crop)) : crop,
+      weights: this.weightsHash, dtype: this.dtype,
+    };
+  }
+
+  /**
+   * Features of images (ImageInput-like objects: preprocessed first with `options.resize` and
+   * `options.crop`, see `preprocess`) or of a preprocessed batch `input` (N,3,H,W), torchvision's
+   * layout and normalisation.
    * 'pooled' (default): (N, outputDim), the global average of the last feature map (vgg16: fc7
    * after its ReLU). 'grid': the last feature map as (N, h, w, C). Returns the encoder's dtype.
    */
-  async encode(input: Tensor, options: EncodeOptions = {}): Promise<Tensor> {
+  async encode(images: ImageInput | ImageInput[] | readonly unknown[] | Tensor, options: EncodeOptions = {}): Promise<Tensor> {
     if (this.disposed) fail('encoder', 'an encoder not yet disposed', 'disposed');
     const output = options.output ?? 'pooled';
     if (output !== 'pooled' && output !== 'grid') fail('options.output', "'pooled' or 'grid'", output);
-    if (!(input instanceof Tensor)) fail('input', 'a preprocessed Tensor (N,3,H,W)', input === null ? 'null' : typeof input);
+    const input = images instanceof Tensor ? images : this.preprocess(images, options);
     if (input.shape.length !== 4 || input.shape[1] !== 3 || input.shape.some((d) => d < 1)) fail('input', 'shape (N,3,H,W), N,H,W >= 1', input.shape);
     if (input.dtype === 'int32') fail('input', 'a float32 or float64 tensor', input.dtype);
     if (this.busy) fail('encoder', 'one encode at a time per encoder (await the previous one)', 'a call still running');
