@@ -58,3 +58,7 @@ export {
 } from './vision/preprocess.js';
 export { toRgb, checkImageInput, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, type ImageInput, type RgbImageInput } from './vision/image.js';
 export { toImageInput } from './vision/browser-image.js';
+// Captioning photos: the feature recipe that ties a checkpoint to its encoder, and the captioner.
+export { hashTensors, recipeDifferences, checkRecipe, type FeatureRecipe, type EncoderRecipe, type PcaRecipe } from './data/recipe.js';
+export { loadCaptioner, Captioner, type CaptionerOptions } from './vision/captioner.js';
+export type { CheckpointFeatures } from './train/checkpoint.js';
