@@ -100,6 +100,22 @@ describe('sampleCocoMinibatch', () => {
     expect(mb.urls).toHaveLength(100);
   });
 
+  it("draws from the test split of Karpathy-split data (split: 'test')", () => {
+    const data = toyData();
+    const test = { ...data, testCaptions: tensor([1, 3, 2, 1, 4, 2], [2, 3], 'int32'), testImageIdxs: tensor([1, 0], undefined, 'int32'), testFeatures: tensor([7, 8, 9, 10], [2, 2]) };
+    const mb = sampleCocoMinibatch(test, { split: 'test', batchSize: 4, seed: 3 });
+    const rng = new LegacyRandom(3);
+    for (let b = 0; b < 4; b++) {
+      const row = rng.randint(2);
+      expect(Array.from(mb.captions.data.subarray(b * 3, b * 3 + 3))).toEqual(Array.from(test.testCaptions.data.subarray(row * 3, row * 3 + 3)));
+      const img = test.testImageIdxs.data[row];
+      expect(Array.from(mb.features.data.subarray(b * 2, b * 2 + 2))).toEqual(Array.from(test.testFeatures.data.subarray(img * 2, img * 2 + 2)));
+    }
+    expect(mb.urls).toBeUndefined();
+    expect(() => sampleCocoMinibatch(data, { split: 'test' })).toThrow(/options.split: expected 'train' or 'val' \(these data have no test split\)/);
+    expect(() => sampleCocoMinibatch(data, { split: 'dev' as 'val' })).toThrow(/options.split: expected 'train', 'val' or 'test'/);
+  });
+
   it('rejects bad options and data', () => {
     const data = toyData();
     expect(() => sampleCocoMinibatch(data, { split: 'test' as 'val' })).toThrow(/options.split/);

@@ -149,7 +149,7 @@ describe('parseCommandLine: errors', () => {
   it('bad enum and data values', () => {
     expect(usage(['train', '--cell', 'gru']).message).toBe('--cell: expected one of rnn, lstm, got "gru"');
     expect(usage(['train', '--update', 'adagrad']).message).toMatch(/--update: expected one of sgd, sgd_momentum, rmsprop, adam/);
-    expect(usage(['eval', '--checkpoint', 'f', '--split', 'test']).message).toMatch(/--split: expected one of train, val/);
+    expect(usage(['eval', '--checkpoint', 'f', '--split', 'dev']).message).toBe('--split: expected one of train, val, test, got "dev"');
     expect(usage(['train', '--data', 'coco']).message).toMatch(/--data: expected 'shapes', 'coco:DIR' .*'prepared:FILE' .*'karpathy:JSON'/);
     expect(usage(['train', '--data', 'prepared:']).message).toMatch(/--data: expected/);
     expect(usage(['train', '--data', 'coco:']).message).toMatch(/--data: expected/);

@@ -6,42 +6,12 @@
 // parser returns typed values, the set of flags the user actually gave (so `--resume` can tell
 // "given" from "defaulted"), and throws UsageError — one line, exit code 2 — for an unknown
 // command or flag, a missing or extra value, a non-numeric or out-of-range number, a flag given
-// twice, or a stray positional argument. Help text is generated from the same tables.
-
-
-/** A command-line mistake: the CLI prints `recap <cmd>: <message>` on one line and exits 2. */
-export class UsageError extends Error {
-  readonly command: string | null;
-  constructor(message: string, command: string | null = null) {
-    super(message);
-    this.name = 'UsageError';
-    this.command = command;
-  }
-}
-
-/** `--data`: the built-in shapes world, a CS231n coco_captioning directory, a `recap prepro` file, or a Karpathy-split JSON (with --features). */
-export type DataSpec = { kind: 'shapes' } | { kind: 'coco'; dir: string } | { kind: 'prepared'; file: string } | { kind: 'karpathy'; json: string };
-
-interface Common { help: string; metavar?: string }
-export type FlagSpec =
-  | (Common & { kind: 'int'; min: number; max: number; default?: number })
-  | (Common & { kind: 'number'; min: number; max: number; minExclusive?: boolean; default?: number })
-  | (Common & { kind: 'string'; default?: string })
-  | (Common & { kind: 'enum'; values: readonly string[]; default?: string })
-  | (Common & { kind: 'data'; default?: DataSpec })
-  | (Common & { kind: 'switch' });
-
-type Base<F extends FlagSpec> = F extends { kind: 'int' | 'number' } ? number
-  : F extends { kind: 'enum'; values: readonly (infer V)[] } ? V
-  : F extends { kind: 'string' } ? string
-  : F extends { kind: 'data' } ? DataSpec
-  : boolean;
-type ValueOf<F extends FlagSpec> = F extends { kind: 'switch' } ? boolean
-  : F extends { default: unknown } ? Base<F> : Base<F> | undefined;
-/** The typed result of parsing a command's flags against its spec table. */
-export type Values<S extends Record<string, FlagSpec>> = { -readonly [K in keyof S]: ValueOf<S[K]> };
+// twice, or a stray positional argument. Help text is generated from the same tables. The flag
+// kinds live in flags.ts, the tables in commands.ts: this file imports both, neither imports it.
+import { UsageError, type DataSpec, type FlagSpec, type Values } from './flags.js';
 import { COMMANDS, U32_MAX, EVAL_FLAGS, EXPORT_FLAGS, IMPORT_FLAGS, PREPRO_FLAGS, SAMPLE_FLAGS, TRAIN_FLAGS, type CommandName, type EvalOptions, type ExportOptions, type ImportOptions, type PreproOptions, type SampleOptions, type TrainOptions } from './commands.js';
 
+export { UsageError, type DataSpec, type FlagSpec, type Values } from './flags.js';
 export { TRAIN_FLAGS, SAMPLE_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, IMPORT_FLAGS, PREPRO_FLAGS, COMMANDS } from './commands.js';
 export type { PreproOptions, TrainOptions, SampleOptions, EvalOptions, ExportOptions, ImportOptions, CommandName } from './commands.js';
 

@@ -2,7 +2,7 @@
 // the parser and the help text in args.ts.
 import { UPDATE_RULE_NAMES } from '../nn/update-rules.js';
 import { KEEP_BEST_METRICS } from '../train/validation.js';
-import type { FlagSpec, Values } from './args.js';
+import type { FlagSpec, Values } from './flags.js';
 
 /** The update rules `--update` offers: every rule of the table. */
 const CLI_UPDATE_RULES = UPDATE_RULE_NAMES;
@@ -14,9 +14,9 @@ export const U32_MAX = 0xffffffff;
 const dataFlags = {
   data: { kind: 'data', metavar: 'shapes|coco:DIR|prepared:FILE|karpathy:JSON', help: 'training data: the built-in shapes world, a CS231n coco_captioning directory, a file written by recap prepro, or a Karpathy-split JSON (with --features)' },
   features: { kind: 'string', metavar: 'PATH', help: 'karpathy: image features, a folder of {imgid}.npy or one .npy/.npz/.h5 array (see recap prepro --help)' },
-  maxTrain: { kind: 'int', min: 1, max: 1e9, metavar: 'N', help: 'shapes: training images (5 captions each); coco: training captions, drawn as CS231n max_train' },
+  maxTrain: { kind: 'int', min: 1, max: 1e9, metavar: 'N', help: 'shapes: training images (5 captions each); coco, prepared, karpathy: training captions, drawn as CS231n max_train' },
   numVal: { kind: 'int', min: 1, max: 1e6, metavar: 'N', help: 'shapes: validation images' },
-  dataSeed: { kind: 'int', min: 0, max: U32_MAX, metavar: 'N', help: 'seed of the shapes scenes / of the coco max-train draw' },
+  dataSeed: { kind: 'int', min: 0, max: U32_MAX, metavar: 'N', help: 'seed of the shapes scenes / of the --max-train draw (coco, prepared, karpathy; default 231 as the notebooks)' },
 } as const satisfies Record<string, FlagSpec>;
 
 export const TRAIN_FLAGS = {
@@ -48,7 +48,7 @@ export const TRAIN_FLAGS = {
 export const SAMPLE_FLAGS = {
   checkpoint: { kind: 'string', metavar: 'FILE', help: 'checkpoint written by recap train (required)' },
   ...dataFlags,
-  split: { kind: 'enum', values: ['train', 'val'], default: 'val', help: 'which split to caption' },
+  split: { kind: 'enum', values: ['train', 'val', 'test'], default: 'val', help: 'which split to caption (test: Karpathy-split data)' },
   n: { kind: 'int', min: 1, max: 10000, default: 10, metavar: 'N', help: 'images to caption' },
   beam: { kind: 'int', min: 1, max: 100, default: 3, metavar: 'K', help: 'beam width of the beam-search caption (1: greedy only)' },
   temperature: { kind: 'number', min: 0, max: 1e3, default: 0, metavar: 'X', help: 'also show a caption sampled at this temperature (0: none)' },
@@ -59,7 +59,7 @@ export const SAMPLE_FLAGS = {
 export const EVAL_FLAGS = {
   checkpoint: { kind: 'string', metavar: 'FILE', help: 'checkpoint written by recap train (required)' },
   ...dataFlags,
-  split: { kind: 'enum', values: ['train', 'val'], default: 'val', help: 'which split to score' },
+  split: { kind: 'enum', values: ['train', 'val', 'test'], default: 'val', help: 'which split to score (test: Karpathy-split data)' },
   beam: { kind: 'int', min: 1, max: 100, default: 1, metavar: 'K', help: 'beam width of the captions scored (1: greedy)' },
   maxImages: { kind: 'int', min: 1, max: 1e7, default: 1000, metavar: 'N', help: 'score at most the first N images of the split' },
   json: { kind: 'switch', help: 'print one JSON object { split, images, bleu, rougeL, cider, ... } and nothing else on stdout' },
@@ -122,7 +122,7 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
   sample: {
     flags: SAMPLE_FLAGS,
     summary: 'caption images with a trained model: greedy, beam search and the ground truth',
-    usage: 'recap sample --checkpoint FILE [--data shapes|coco:DIR] [--split train|val] [--n N] [--beam K] [--temperature X] [--seed N]',
+    usage: 'recap sample --checkpoint FILE [--data shapes|coco:DIR|prepared:FILE|karpathy:JSON] [--split train|val|test] [--n N] [--beam K] [--temperature X] [--seed N]',
     examples: [
       'recap sample --checkpoint out/model.recap',
       'recap sample --checkpoint out/model.recap --split train --n 5 --beam 5',
@@ -131,11 +131,12 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
   eval: {
     flags: EVAL_FLAGS,
     summary: 'score a trained model: COCO BLEU-1..4, ROUGE-L, CIDEr-D, CS231n unigram BLEU (shapes: single-object accuracy)',
-    usage: 'recap eval --checkpoint FILE [--data shapes|coco:DIR] [--split train|val] [--beam K] [--max-images N] [--json] [--allow-overlap]',
+    usage: 'recap eval --checkpoint FILE [--data shapes|coco:DIR|prepared:FILE|karpathy:JSON] [--split train|val|test] [--beam K] [--max-images N] [--json] [--allow-overlap]',
     examples: [
       'recap eval --checkpoint out/model.recap',
       'recap eval --checkpoint out/best.recap --beam 3 --json',
       'recap eval --checkpoint runs/coco/model.recap --data coco:datasets/coco_captioning --split val --max-images 5000',
+      'recap eval --checkpoint runs/flickr8k/model.recap --data prepared:data/flickr8k.recapdata --split test --beam 3',
     ],
   },
   export: {
@@ -165,6 +166,7 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
       'recap prepro --captions data/dataset_flickr8k.json --features data/flickr8k_fc --pca 512 --out data/flickr8k_pca512.recapdata',
       'recap prepro --captions data/dataset_coco.json --features data/coco_fc.h5 --word-count-threshold 5 --out data/coco.recapdata',
       'recap train --data prepared:data/flickr8k.recapdata --hidden 512 --wordvec 256 --out runs/flickr8k',
+      'recap train --data prepared:data/flickr8k.recapdata --max-train 5000 --out runs/flickr8k-small   # 5000 training captions',
     ],
   },
 };

@@ -5,6 +5,7 @@ import { FormatError, LegacyRandom, Tensor, checkSameVocabulary, decodeCaptions,
 import { loadCheckpointFile, loadCocoData, preproKarpathy, readRecapDataFile, type PreproPhase } from '../node.js';
 import { UsageError, formatData, type DataSpec, type EvalOptions, type SampleOptions } from './args.js';
 import { encodePng, pngDataUrl } from './report.js';
+import { drawTrainCaptions } from '../data/captions.js';
 
 export const SHAPES_DEFAULTS = { maxTrain: 16000, numVal: 500, dataSeed: 0 };
 const COCO_DATA_SEED = 231; // the notebooks' np.random.seed(231) before load_coco_data(max_train=...)
@@ -43,11 +44,10 @@ export function chooseData(
   }
   if (given.has('numVal')) throw new UsageError('--num-val applies to --data shapes only (COCO has its own val split)', command);
   if (data.startsWith('prepared:') || data.startsWith('karpathy:')) {
-    for (const k of ['maxTrain', 'dataSeed'] as const) if (given.has(k)) throw new UsageError(`${k === 'maxTrain' ? '--max-train' : '--data-seed'} applies to --data shapes and coco:DIR only`, command);
     const features = given.has('features') ? flags.features! : inherit ? saved?.features ?? null : null;
     if (data.startsWith('karpathy:') && !features) throw new UsageError('--data karpathy:JSON needs --features PATH (a folder of {imgid}.npy, or one .npy/.npz/.h5 array)', command);
     if (data.startsWith('prepared:') && given.has('features')) throw new UsageError('--features applies to --data karpathy:JSON only (a prepared file holds its features)', command);
-    return { data, maxTrain: null, numVal: null, dataSeed: 0, features: data.startsWith('karpathy:') ? features : null };
+    return { data, maxTrain: pick('maxTrain', null), numVal: null, dataSeed: pick('dataSeed', COCO_DATA_SEED), features: data.startsWith('karpathy:') ? features : null };
   }
   if (given.has('features')) throw new UsageError('--features applies to --data karpathy:JSON only', command);
   return { data, maxTrain: pick('maxTrain', null), numVal: null, dataSeed: pick('dataSeed', COCO_DATA_SEED) };
@@ -65,12 +65,12 @@ export async function loadData(choice: DataChoice, onProgress?: (phase: PreproPh
   if (choice.data.startsWith('prepared:')) {
     const file = choice.data.slice('prepared:'.length);
     const { data: stored, pca } = await readRecapDataFile(file);
-    const data = asFloat32(stored);
+    const data = maxTrainOf(asFloat32(stored), choice);
     return { data, shapes: null, choice, description: `prepared ${file}: ${describeSplits(data)}${pca ? ` (PCA from ${pca.mean.shape[0]})` : ''}` };
   }
   if (choice.data.startsWith('karpathy:')) {
     const json = choice.data.slice('karpathy:'.length);
-    const data = asFloat32((await preproKarpathy(json, { features: choice.features!, onProgress })).data);
+    const data = maxTrainOf(asFloat32((await preproKarpathy(json, { features: choice.features!, onProgress })).data), choice);
     return { data, shapes: null, choice, description: `Karpathy split ${json} + ${choice.features}: ${describeSplits(data)}` };
   }
   const dir = choice.data.slice('coco:'.length);
@@ -79,6 +79,11 @@ export async function loadData(choice: DataChoice, onProgress?: (phase: PreproPh
     data, shapes: null, choice,
     description: `COCO ${dir}: ${data.trainCaptions.shape[0]} train captions (${data.trainFeatures.shape[0]} images), ${data.valCaptions.shape[0]} val captions (${data.valFeatures.shape[0]} images), V=${data.idxToWord.length}, D=${data.trainFeatures.shape[1]}`,
   };
+}
+
+/** --max-train N on prepared and Karpathy data: N training captions drawn as CS231n's max_train (coco:DIR's loader draws its own). */
+function maxTrainOf(data: CaptionData, choice: DataChoice): CaptionData {
+  return choice.maxTrain === null ? data : drawTrainCaptions(data, choice.maxTrain, choice.dataSeed);
 }
 
 /** The CLI's models are float32: float64 features (recap prepro --dtype float64) are rounded once here. */
@@ -102,9 +107,17 @@ export function checkFits(path: string, ckpt: Checkpoint, loaded: Loaded): void 
   }
 }
 
-export type Split = 'train' | 'val';
+export type Split = 'train' | 'val' | 'test';
+
+/** --split test needs data with a test split (Karpathy-split data: prepared:FILE, karpathy:JSON). */
+export function checkSplit(loaded: Loaded, split: Split, command: string): void {
+  if (split === 'test' && !loaded.data.testCaptions) {
+    throw new UsageError(`--split test: --data ${loaded.choice.data} has no test split (Karpathy-split data have one: prepared:FILE, karpathy:JSON)`, command);
+  }
+}
 
 export function splitOf(data: CaptionData, split: Split) {
+  if (split === 'test') return { captions: data.testCaptions!, imageIdxs: data.testImageIdxs!, features: data.testFeatures!, urls: undefined };
   return split === 'train'
     ? { captions: data.trainCaptions, imageIdxs: data.trainImageIdxs, features: data.trainFeatures, urls: data.trainUrls }
     : { captions: data.valCaptions, imageIdxs: data.valImageIdxs, features: data.valFeatures, urls: data.valUrls };

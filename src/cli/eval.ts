@@ -2,7 +2,7 @@
 import type { Checkpoint } from '../index.js';
 import { UsageError, type EvalOptions } from './args.js';
 import type { Out } from './common.js';
-import { type DataChoice, type Loaded, type Split, loadForInference } from './data.js';
+import { type DataChoice, type Loaded, type Split, checkSplit, loadForInference } from './data.js';
 import { accuracy, sceneSummary, scenePercent, score, scoreTable } from './scores.js';
 
 /**
@@ -24,8 +24,9 @@ export async function evaluate(flags: EvalOptions, given: ReadonlySet<string>, o
   const { ckpt, loaded, o: about } = await loadForInference(flags, given, 'eval');
   try {
     checkOverlap(flags, ckpt, loaded);
-    o.err(`${about}\n`);
     const split = flags.split as Split;
+    checkSplit(loaded, split, 'eval');
+    o.err(`${about}\n`);
     const row = score(ckpt.model, loaded, split, flags.maxImages, flags.beam);
     if (flags.json) {
       const json = { split, images: row.images, bleu: row.bleu, rougeL: row.rougeL, cider: row.cider, ...(row.scene ? { sceneAccuracy: scenePercent(row.scene) } : {}) };

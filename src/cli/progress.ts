@@ -1,4 +1,5 @@
-// The training progress bar (TTY) or periodic progress lines.
+// The training progress bar (TTY) or periodic progress lines: loss, SCST reward, the gradient's
+// L2 norm before clipping, speed and time left.
 import type { StepInfo } from '../index.js';
 import { clock } from './common.js';
 
@@ -22,7 +23,7 @@ export class Progress {
       if (!last && now - this.lastDraw < 100) return;
       this.lastDraw = now;
       const done = info.iteration + 1;
-      const stats = ` ${done}/${info.numIterations}  epoch ${this.epochOf(info)}/${this.epochs}  loss ${info.loss.toFixed(3)}${info.reward !== undefined ? `  reward ${info.reward.toFixed(3)}` : ''}  ${info.itersPerSecond.toFixed(1)} it/s  ETA ${eta(info)} `;
+      const stats = ` ${done}/${info.numIterations}  epoch ${this.epochOf(info)}/${this.epochs}  loss ${info.loss.toFixed(3)}${info.reward !== undefined ? `  reward ${info.reward.toFixed(3)}` : ''}  |g| ${info.gradNorm.toPrecision(3)}  ${info.itersPerSecond.toFixed(1)} it/s  ETA ${eta(info)} `;
       const width = Math.max(10, Math.min(30, this.columns - 80)); // fixed per run: the bar does not jitter
       const fill = Math.round((width * done) / info.numIterations);
       this.err(`\r\x1b[2Ktrain [${'#'.repeat(fill)}${'.'.repeat(width - fill)}]${stats}`);
@@ -30,7 +31,7 @@ export class Progress {
     } else {
       if (!last && now - this.lastLine < this.interval) return;
       this.lastLine = now;
-      this.err(`iteration ${info.iteration + 1}/${info.numIterations} (epoch ${this.epochOf(info)}/${this.epochs}): loss ${info.loss.toFixed(4)}${info.reward !== undefined ? `, reward ${info.reward.toFixed(3)}` : ''}, ${info.itersPerSecond.toFixed(1)} it/s, ETA ${eta(info)}\n`);
+      this.err(`iteration ${info.iteration + 1}/${info.numIterations} (epoch ${this.epochOf(info)}/${this.epochs}): loss ${info.loss.toFixed(4)}${info.reward !== undefined ? `, reward ${info.reward.toFixed(3)}` : ''}, grad norm ${info.gradNorm.toPrecision(4)}, ${info.itersPerSecond.toFixed(1)} it/s, ETA ${eta(info)}\n`);
     }
   }
 

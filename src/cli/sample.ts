@@ -1,14 +1,15 @@
 // recap sample: captions a few images of a split with a checkpoint (greedy, beam, temperature).
 import type { SampleOptions } from './args.js';
 import type { Out } from './common.js';
-import { type Split, caption, loadForInference, maxLengthOf, pickImages, splitOf } from './data.js';
+import { type Split, caption, checkSplit, loadForInference, maxLengthOf, pickImages, splitOf } from './data.js';
 import { sampleEntries } from './scores.js';
 
 export async function sample(flags: SampleOptions, given: ReadonlySet<string>, o: Out): Promise<number> {
   const { ckpt, loaded, o: about } = await loadForInference(flags, given, 'sample');
+  const split = flags.split as Split;
+  checkSplit(loaded, split, 'sample');
   o.err(`${about}\n`);
   const { data } = loaded;
-  const split = flags.split as Split;
   const images = pickImages(data, split, flags.n, flags.seed);
   const entries = sampleEntries(ckpt.model, loaded, split, images, flags.beam);
   const feats = splitOf(data, split).features;

@@ -52,8 +52,8 @@ export function decodeCaptions(tokens: Tensor | Int32Array | readonly number[], 
 export interface MinibatchOptions {
   /** Rows to draw (default 100). */
   batchSize?: number;
-  /** 'train' (default) or 'val'. */
-  split?: 'train' | 'val';
+  /** 'train' (default), 'val', or 'test' (Karpathy-split data have one). */
+  split?: 'train' | 'val' | 'test';
   /** Seed of a fresh LegacyRandom stream (default 0) when `rng` is not given. */
   seed?: number;
   /** A stream to draw from (advanced by batchSize draws), e.g. a solver's. Wins over `seed`. */
@@ -76,13 +76,14 @@ export interface Minibatch {
  */
 export function sampleCocoMinibatch(data: CaptionData, options: MinibatchOptions = {}): Minibatch {
   const { batchSize = 100, split = 'train', seed = 0 } = options ?? {};
-  if (split !== 'train' && split !== 'val') fail('options.split', "'train' or 'val'", split);
+  if (split !== 'train' && split !== 'val' && split !== 'test') fail('options.split', "'train', 'val' or 'test'", split);
+  if (split === 'test' && !data?.testCaptions) fail('options.split', "'train' or 'val' (these data have no test split)", split);
   if (!Number.isInteger(batchSize) || batchSize < 1) fail('options.batchSize', 'a positive integer', batchSize);
   if (options?.rng !== undefined && !(options.rng instanceof LegacyRandom)) fail('options.rng', 'a LegacyRandom', typeof options.rng);
-  const captions = split === 'train' ? data?.trainCaptions : data?.valCaptions;
-  const imageIdxs = split === 'train' ? data?.trainImageIdxs : data?.valImageIdxs;
-  const features = split === 'train' ? data?.trainFeatures : data?.valFeatures;
-  const urls = split === 'train' ? data?.trainUrls : data?.valUrls;
+  const captions = data?.[`${split}Captions`];
+  const imageIdxs = data?.[`${split}ImageIdxs`];
+  const features = data?.[`${split}Features`];
+  const urls = split === 'train' ? data?.trainUrls : split === 'val' ? data?.valUrls : undefined;
   if (!(captions instanceof Tensor) || captions.shape.length !== 2) fail(`data.${split}Captions`, 'a 2-D Tensor (Nc, T)', String(captions));
   if (!(imageIdxs instanceof Tensor) || imageIdxs.shape.length !== 1 || imageIdxs.size !== captions.shape[0]) {
     fail(`data.${split}ImageIdxs`, `a 1-D Tensor of ${captions.shape[0]} image indices`, String(imageIdxs));
@@ -108,4 +109,28 @@ export function sampleCocoMinibatch(data: CaptionData, options: MinibatchOptions
   const out: Minibatch = { captions: new Tensor(outCaptions, [batchSize, T]), features: new Tensor(outFeatures, [batchSize, D]) };
   if (outUrls) out.urls = outUrls;
   return out;
+}
+
+/**
+ * The training captions cut down to `maxTrain` rows drawn as CS231n's `load_coco_data(max_train)`:
+ * `mask = np.random.randint(num_train, size=max_train)` (with replacement; seed 231 draws what the
+ * notebooks draw), captions[mask], imageIdxs[mask]. Features and the other splits are kept.
+ */
+export function drawTrainCaptions<D extends CaptionData>(data: D, maxTrain: number, seed: number): D {
+  const [numTrain, T] = data.trainCaptions.shape;
+  if (!Number.isInteger(maxTrain) || maxTrain < 1) fail('maxTrain', 'a positive integer (or undefined for all captions)', maxTrain);
+  if (numTrain === 0) fail('maxTrain', 'undefined (the training split has no captions)', maxTrain);
+  // refused before the draw: the sub-sampled captions and image indices must fit in memory
+  checkMemory('maxTrain', maxTrain * (T + 2) * 4, 'memory (the sub-sampled captions)');
+  const mask = new LegacyRandom(seed).randintArray(numTrain, maxTrain);
+  const caps = data.trainCaptions.data as Int32Array;
+  const idxs = data.trainImageIdxs.data as Int32Array;
+  const newCaps = new Int32Array(maxTrain * T);
+  const newIdxs = new Int32Array(maxTrain);
+  for (let i = 0; i < maxTrain; i++) {
+    const k = mask[i];
+    newCaps.set(caps.subarray(k * T, (k + 1) * T), i * T);
+    newIdxs[i] = idxs[k];
+  }
+  return { ...data, trainCaptions: new Tensor(newCaps, [maxTrain, T]), trainImageIdxs: new Tensor(newIdxs, [maxTrain]) };
 }

@@ -9,10 +9,9 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FormatError, RecapError, describe } from '../core/errors.js';
-import { checkMemory } from '../core/check.js';
-import { LegacyRandom } from '../core/rng.js';
 import { Tensor } from '../core/tensor.js';
 import type { CaptionData } from './types.js';
+import { drawTrainCaptions } from './captions.js';
 
 export interface LoadCocoOptions {
   /**
@@ -394,26 +393,6 @@ export async function loadCocoData(baseDir: string, options: LoadCocoOptions = {
   const trainUrls = (await fileSize(trainUrlPath)) !== null ? await readUrls(trainUrlPath, nTrainImages) : undefined;
   const valUrls = (await fileSize(valUrlPath)) !== null ? await readUrls(valUrlPath, nValImages) : undefined;
 
-  // maxTrain: mask = np.random.randint(num_train, size=max_train), with replacement.
-  if (maxTrain !== undefined) {
-    const [numTrain, T] = trainCaptions.shape;
-    if (numTrain === 0) throw new RecapError('maxTrain', 'undefined (the training split has no captions)', String(maxTrain));
-    // refused before the draw: the sub-sampled captions and image indices must fit in memory
-    checkMemory('maxTrain', maxTrain * (T + 2) * 4, 'memory (the sub-sampled captions)');
-    const mask = new LegacyRandom(seed).randintArray(numTrain, maxTrain);
-    const caps = trainCaptions.data as Int32Array;
-    const idxs = trainImageIdxs.data as Int32Array;
-    const newCaps = new Int32Array(maxTrain * T);
-    const newIdxs = new Int32Array(maxTrain);
-    for (let i = 0; i < maxTrain; i++) {
-      const k = mask[i];
-      newCaps.set(caps.subarray(k * T, (k + 1) * T), i * T);
-      newIdxs[i] = idxs[k];
-    }
-    trainCaptions = new Tensor(newCaps, [maxTrain, T]);
-    trainImageIdxs = new Tensor(newIdxs, [maxTrain]);
-  }
-
   const data: CaptionData = {
     trainCaptions, trainImageIdxs, trainFeatures,
     valCaptions, valImageIdxs, valFeatures,
@@ -421,5 +400,5 @@ export async function loadCocoData(baseDir: string, options: LoadCocoOptions = {
   };
   if (trainUrls !== undefined) data.trainUrls = trainUrls;
   if (valUrls !== undefined) data.valUrls = valUrls;
-  return data;
+  return maxTrain === undefined ? data : drawTrainCaptions(data, maxTrain, seed);
 }

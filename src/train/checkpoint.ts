@@ -7,8 +7,8 @@
 //   12  u32      header length L
 //   16  L bytes  header, UTF-8 JSON: config, vocabulary, solver scalars and the section table
 //   ..           zero padding to a multiple of 8
-//   ..           sections (parameters, optimizer blocks, RNG key, loss history, the features' PCA
-//                projection), each 8-aligned,
+//   ..           sections (parameters, optimizer blocks, RNG key, loss and gradient-norm
+//                histories, the features' PCA projection), each 8-aligned,
 //                at the byte offsets the header gives (relative to the start of the sections)
 //   end−4 u32    CRC-32 (IEEE) of every byte before it
 import { SECTION_BYTES, type Section, type SectionArray, SectionWriter } from '../core/sections.js';
@@ -30,10 +30,13 @@ interface Header {
   format: 'recap-checkpoint';
   version: number;
   model: { config: ModelConfig; wordToIdx: Record<string, number>; params: Record<string, { shape: number[]; section: Section }> };
-  solver: null | Omit<SolverState, 'blocks' | 'rng' | 'lossHistory' | 'order' | 'validation' | 'scst'> & {
+  solver: null | Omit<SolverState, 'blocks' | 'rng' | 'lossHistory' | 'gradNormHistory' | 'order' | 'validation' | 'scst'> & {
     rng: { pos: number; hasGauss: boolean; gauss: number; key: Section };
     blocks: Record<string, Section>;
     order: Section | null;
+    /** Gradient L2 norm before clipping per iteration (float64) and the iterations clipped; absent in older files. */
+    gradNormHistory?: Section;
+    clipCount?: number;
     /** Evaluation history and best parameters (solvers with evalEvery); absent in older files. */
     validation?: null | Omit<ValidationState, 'best'> & { best: null | { iteration: number; value: number; params: Section } };
     /** Self-critical training's state (objective 'scst'); absent in older files and xe runs. */
@@ -95,6 +98,7 @@ export function saveCheckpoint(model: CaptioningRNN, solver?: CaptioningSolver |
       numEpochs: s.numEpochs, seed: s.seed, samplerKind: s.samplerKind, iteration: s.iteration, epoch: s.epoch,
       rng: { pos: s.rng.pos, hasGauss: s.rng.hasGauss, gauss: s.rng.gauss, key: add(s.rng.key) },
       blocks, order: s.order ? add(s.order) : null,
+      gradNormHistory: add(Float64Array.from(s.gradNormHistory ?? [])), clipCount: s.clipCount ?? 0,
       validation: s.validation ? { ...s.validation, best: s.validation.best && { ...s.validation.best, params: add(s.validation.best.params) } } : null,
       scst: s.scst ? { samples: s.scst.samples, baseline: s.scst.baseline, rewardHistory: add(Float64Array.from(s.scst.rewardHistory)) } : null,
     };
@@ -201,10 +205,14 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordT
     const blocks: Record<string, Float32Array | Float64Array> = {};
     for (const [k, sec] of Object.entries(s.blocks)) blocks[k] = read(sec, `optimizer ${k}`) as Float32Array | Float64Array;
     const key = read(s.rng.key, 'rng key');
+    // files from before gradient norms were recorded: NaN (not recorded) for each iteration, no clips counted
+    const gradNormHistory = s.gradNormHistory ? Array.from(read(s.gradNormHistory, 'gradNormHistory')) : lossHistory.map(() => NaN);
+    if (gradNormHistory.length !== lossHistory.length) throw new FormatError(name, `gradNormHistory has ${gradNormHistory.length} values for ${lossHistory.length} iterations of lossHistory`);
     if (!(key instanceof Uint32Array) || key.length !== 624) throw new FormatError(name, 'rng key must be 624 uint32 words');
     solverState = {
       updateRule: s.updateRule, optimConfig: s.optimConfig, lrDecay: s.lrDecay, batchSize: s.batchSize, numEpochs: s.numEpochs,
       seed: s.seed, samplerKind: s.samplerKind, iteration: s.iteration, epoch: s.epoch, lossHistory,
+      gradNormHistory, clipCount: s.clipCount ?? 0,
       rng: { key, pos: s.rng.pos, hasGauss: s.rng.hasGauss, gauss: s.rng.gauss }, blocks,
       order: s.order ? (read(s.order, 'order') as Int32Array) : null,
       validation: s.validation ? {
@@ -299,6 +307,8 @@ function checkHeader(name: string, h: unknown): asserts h is Header {
   }
   if (!isObj(s.blocks) || !Object.values(s.blocks).every(isObj)) bad('solver.blocks must map names to sections');
   if (s.order !== null && !isObj(s.order)) bad('solver.order must be a section or null');
+  if (s.gradNormHistory !== undefined && !isObj(s.gradNormHistory)) bad('solver.gradNormHistory must be a section');
+  if (s.clipCount !== undefined && !isInt(s.clipCount)) bad('solver.clipCount must be a non-negative integer');
   const sc = s.scst as Record<string, unknown> | null | undefined;
   if (sc !== null && sc !== undefined && (!isObj(sc) || !isInt(sc.samples) || typeof sc.baseline !== 'string' || !isObj(sc.rewardHistory))) {
     bad('solver.scst must be null or { samples, baseline, rewardHistory (a section) }');

@@ -25,12 +25,15 @@ afterAll(() => {
   if (packed) rmSync(join(packed.tarball, '..'), { recursive: true, force: true });
 });
 
-it('holds LICENSE, repository, and no prepare script', () => {
+it('holds LICENSE, no URL of a home the project does not have, and no prepare script', () => {
   const manifest = JSON.parse(readFileSync(join(app, 'node_modules/recap/package.json'), 'utf8'));
   expect(packed.files).toContain('LICENSE');
   expect(manifest.license).toBe('MIT');
   expect(readFileSync(join(app, 'node_modules/recap/LICENSE'), 'utf8')).toMatch(/^MIT License/);
-  expect(manifest.repository?.url).toMatch(/^git\+https:\/\//);
+  // no repository / homepage / bugs until the project has a real home (issue 20), and no other
+  // field carrying an address either
+  for (const key of ['repository', 'homepage', 'bugs']) expect(manifest[key], key).toBeUndefined();
+  expect(JSON.stringify(manifest)).not.toMatch(/https?:\/\/|git\+|git:\/\/|github\.com/);
   expect(manifest.scripts?.prepare).toBeUndefined();
   expect(manifest.scripts?.install ?? manifest.scripts?.postinstall).toBeUndefined();
 });
