@@ -44,6 +44,11 @@ export {
   f32_sum_squares, f64_sum_squares, f32_all_finite, f64_all_finite,
 } from "./optim";
 
+export { f32_conv2d_nhwc, f64_conv2d_nhwc } from "./conv2d";
+export { f32_dwconv2d_nhwc, f64_dwconv2d_nhwc } from "./dwconv";
+export {
+  f32_max_pool2d_nhwc, f64_max_pool2d_nhwc, f32_adaptive_avg_pool2d_nhwc, f64_adaptive_avg_pool2d_nhwc,
+} from "./pool2d";
 export {
   resample_ksize, resample_bilinear_u8,
   f32_crop_normalize, f64_crop_normalize,

@@ -50,6 +50,7 @@ export { modelToNpz, modelToSafetensors, modelFromParams, vocabularyJson, parseV
 export type { LossOptions } from './model/captioning-rnn.js';
 export { SCST_BASELINES, type ScstBaseline, type CaptionReward, type ScstState, type ScstStats } from './train/scst.js';
 export { ciderReward } from './train/scst-reward.js';
+export { loadEncoder, ImageEncoder, ARCHS, type Arch, type LoadEncoderOptions, type EncodeOptions, type EncoderOutput } from './vision/encoder.js';
 // Images: torchvision's preprocessing (PIL bilinear resize in wasm), browser image sources.
 export {
   preprocessImages, resizeAndCrop, resizedSize, centerCropOffset, IMAGENET_MEAN, IMAGENET_STD,
@@ -57,3 +58,7 @@ export {
 } from './vision/preprocess.js';
 export { toRgb, checkImageInput, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, type ImageInput, type RgbImageInput } from './vision/image.js';
 export { toImageInput } from './vision/browser-image.js';
+// Captioning photos: the feature recipe that ties a checkpoint to its encoder, and the captioner.
+export { hashTensors, recipeDifferences, checkRecipe, type FeatureRecipe, type EncoderRecipe, type PcaRecipe } from './data/recipe.js';
+export { loadCaptioner, Captioner, type CaptionerOptions } from './vision/captioner.js';
+export type { CheckpointFeatures } from './train/checkpoint.js';

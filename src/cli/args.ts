@@ -9,11 +9,12 @@
 // twice, or a stray positional argument. Help text is generated from the same tables. The flag
 // kinds live in flags.ts, the tables in commands.ts: this file imports both, neither imports it.
 import { UsageError, type DataSpec, type FlagSpec, type Values } from './flags.js';
+import { CAPTION_FLAGS, FEATURES_FLAGS, type CaptionOptions, type FeaturesOptions } from './commands.js';
 import { COMMANDS, U32_MAX, EVAL_FLAGS, EXPORT_FLAGS, IMPORT_FLAGS, PREPRO_FLAGS, SAMPLE_FLAGS, TRAIN_FLAGS, type CommandName, type EvalOptions, type ExportOptions, type ImportOptions, type PreproOptions, type SampleOptions, type TrainOptions } from './commands.js';
 
 export { UsageError, type DataSpec, type FlagSpec, type Values } from './flags.js';
 export { TRAIN_FLAGS, SAMPLE_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, IMPORT_FLAGS, PREPRO_FLAGS, COMMANDS } from './commands.js';
-export type { PreproOptions, TrainOptions, SampleOptions, EvalOptions, ExportOptions, ImportOptions, CommandName } from './commands.js';
+export type { PreproOptions, TrainOptions, SampleOptions, EvalOptions, ExportOptions, ImportOptions, CommandName, FeaturesOptions, CaptionOptions } from './commands.js';
 
 export type Command =
   | { command: 'help'; topic: CommandName | null }
@@ -23,7 +24,11 @@ export type Command =
   | { command: 'eval'; options: EvalOptions; given: ReadonlySet<string> }
   | { command: 'export'; options: ExportOptions; given: ReadonlySet<string> }
   | { command: 'import'; options: ImportOptions; given: ReadonlySet<string> }
-  | { command: 'prepro'; options: PreproOptions; given: ReadonlySet<string> };
+  | { command: 'prepro'; options: PreproOptions; given: ReadonlySet<string> }
+  | { command: 'features'; options: FeaturesOptions; given: ReadonlySet<string> }
+  | { command: 'caption'; options: CaptionOptions; given: ReadonlySet<string> };
+
+const ARCH_LIST = FEATURES_FLAGS.arch.values.join('|');
 
 /** camelCase key → --kebab-case flag. */
 export function flagName(key: string): string {
@@ -75,7 +80,8 @@ export function parseValue(flag: string, spec: FlagSpec, raw: string, command: s
  * Parses `argv` (the words after the command) against a spec table: `--flag value`,
  * `--flag=value`, `--switch`. Returns every key (defaults filled in) and the keys given.
  */
-export function parseFlags<S extends Record<string, FlagSpec>>(argv: readonly string[], specs: S, command: string | null = null): { values: Values<S>; given: Set<string> } {
+export function parseFlags<S extends Record<string, FlagSpec>>(argv: readonly string[], specs: S, command: string | null = null,
+  positionals?: string[]): { values: Values<S>; given: Set<string> } {
   const byFlag = new Map<string, string>();
   for (const key of Object.keys(specs)) byFlag.set(flagName(key), key);
   const values: Record<string, unknown> = {};
@@ -86,6 +92,10 @@ export function parseFlags<S extends Record<string, FlagSpec>>(argv: readonly st
       if (!('help' in specs)) throw new UsageError('unknown flag -h', command);
       values.help = true;
       given.add('help');
+      continue;
+    }
+    if (positionals && !arg.startsWith('-')) {
+      positionals.push(arg);
       continue;
     }
     if (!arg.startsWith('--') || arg === '--') {
@@ -179,8 +189,20 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (command === 'prepro') {
     const { values, given } = parseFlags(rest, PREPRO_FLAGS, command);
     if (values.help) return { command: 'help', topic: command };
-    for (const k of ['captions', 'features', 'out'] as const) {
+    for (const k of ['captions', 'out'] as const) {
       if (values[k] === undefined) throw new UsageError(`missing ${flagName(k)} ${PREPRO_FLAGS[k].metavar}`, command);
+    }
+    if ((values.features === undefined) === (values.images === undefined)) {
+      throw new UsageError(values.features === undefined ? 'missing --features PATH or --images DIR' : 'give --features PATH or --images DIR, not both', command);
+    }
+    const imageFlags = ['encoder', 'arch', 'resize', 'crop', 'batch', 'skipBad'] as const;
+    if (values.images !== undefined) {
+      for (const k of ['encoder', 'arch'] as const) if (values[k] === undefined) throw new UsageError(`--images needs ${flagName(k)}`, command);
+      if (values.crop === 0 && values.batch > 1) throw new UsageError('--batch must be 1 with --crop 0 (images then differ in size)', command);
+      if (given.has('featureIds') || given.has('featureKey')) throw new UsageError('--feature-ids and --feature-key apply to --features only', command);
+    } else {
+      const stray = imageFlags.find((k) => given.has(k));
+      if (stray) throw new UsageError(`${flagName(stray)} applies to --images only`, command);
     }
     return { command, options: values as PreproOptions, given };
   }
@@ -211,6 +233,27 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (!/\.(npz|safetensors)$/.test(values.params)) throw new UsageError(`--params: expected a file name ending in .npz or .safetensors, got ${JSON.stringify(values.params)}`, command);
     if (values.out === undefined) throw new UsageError('missing --out FILE (the checkpoint to write, e.g. model.recap)', command);
     return { command, options: values as ImportOptions, given };
+  }
+  if (command === 'features') {
+    const { values, given } = parseFlags(rest, FEATURES_FLAGS, command);
+    if (values.help) return { command: 'help', topic: command };
+    for (const k of ['images', 'encoder', 'arch', 'out'] as const) {
+      if (values[k] === undefined) throw new UsageError(`missing ${flagName(k)} ${'metavar' in FEATURES_FLAGS[k] ? FEATURES_FLAGS[k].metavar : `(${ARCH_LIST})`}`, command);
+    }
+    if (values.crop === 0 && given.has('batch') && values.batch > 1) throw new UsageError('--batch must be 1 with --crop 0 (images then differ in size)', command);
+    if (!values.out!.endsWith('/') && !values.out!.endsWith('.npy')) throw new UsageError(`--out: expected a file name ending in .npy or a folder ending in /, got ${JSON.stringify(values.out)}`, command);
+    return { command, options: values as FeaturesOptions, given };
+  }
+  if (command === 'caption') {
+    const images: string[] = [];
+    const { values, given } = parseFlags(rest, CAPTION_FLAGS, command, images);
+    if (values.help) return { command: 'help', topic: command };
+    if (images.length === 0) throw new UsageError('missing images to caption (files, folders or patterns before or after the flags)', command);
+    if (values.checkpoint === undefined) throw new UsageError('missing --checkpoint FILE (a model.recap trained on prepro --images data)', command);
+    if (values.encoder === undefined) throw new UsageError('missing --encoder FILE (the weights its features were made with)', command);
+    if (values.topP < 1 && values.temperature === 0) throw new UsageError('--top-p applies with --temperature > 0', command);
+    if (values.temperature > 0 && values.beam > 1) throw new UsageError('--temperature and --beam > 1 do not combine (sampling or beam search)', command);
+    return { command, options: { ...values, images } as CaptionOptions, given };
   }
   const { values, given } = parseFlags(rest, EVAL_FLAGS, command);
   if (values.help) return { command: 'help', topic: command };

@@ -83,9 +83,26 @@ export const IMPORT_FLAGS = {
   help: { kind: 'switch', help: 'show this help' },
 } as const satisfies Record<string, FlagSpec>;
 
+const ARCH_NAMES = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'mobilenet_v2', 'vgg16'] as const;
+
+// How images become features: shared by features and prepro --images.
+const encoderFlags = {
+  encoder: { kind: 'string', metavar: 'FILE', help: "the encoder's torchvision state_dict: .pth (as torchvision downloads it), .safetensors or .npz" },
+  arch: { kind: 'enum', values: ARCH_NAMES, help: 'the architecture the weights are for' },
+  output: { kind: 'enum', values: ['pooled', 'grid'], default: 'pooled', help: "'pooled': one vector per image (vgg16: fc7); 'grid': the last feature map (h, w, C)" },
+  resize: { kind: 'int', min: 0, max: 65535, default: 256, metavar: 'N', help: "Resize(N): the shorter side to N, PIL bilinear (0: no resize)" },
+  crop: { kind: 'int', min: 0, max: 65535, default: 224, metavar: 'N', help: 'CenterCrop(N) after the resize (0: no crop)' },
+  threads: { kind: 'int', min: 1, max: 256, metavar: 'N', help: 'threads for the wasm kernels (default: every core; any count gives the same bits)' },
+  skipBad: { kind: 'switch', help: 'leave out images that cannot be read (listed) instead of stopping at the first' },
+} as const satisfies Record<string, FlagSpec>;
+
 export const PREPRO_FLAGS = {
   captions: { kind: 'string', metavar: 'JSON', help: 'Karpathy-split captions: dataset_coco.json, dataset_flickr8k.json or dataset_flickr30k.json (required)' },
-  features: { kind: 'string', metavar: 'PATH', help: 'image features: a folder of {imgid}.npy (or {file name stem}.npy), or one .npy (N, D) / .npz / .h5 array for all images (required)' },
+  features: { kind: 'string', metavar: 'PATH', help: 'image features: a folder of {imgid}.npy (or {file name stem}.npy), or one .npy (N, D) / .npz / .h5 array for all images (this or --images)' },
+  images: { kind: 'string', metavar: 'DIR', help: "encode the images instead: the JSON's filepath/filename under DIR, with --encoder and --arch (resumable: DIR's features are kept in OUT.cache/ until the file is written)" },
+  encoder: encoderFlags.encoder, arch: encoderFlags.arch, resize: encoderFlags.resize, crop: encoderFlags.crop,
+  batch: { kind: 'int', min: 1, max: 1024, default: 8, metavar: 'N', help: '--images: images per forward pass' },
+  threads: encoderFlags.threads, skipBad: encoderFlags.skipBad,
   featureIds: { kind: 'string', metavar: 'FILE', help: "the rows' image ids of a one-array features file (one per line, or a JSON array); default: an ids array in the file, else the JSON's image order" },
   featureKey: { kind: 'string', metavar: 'NAME', help: 'the features array in an .npz/.h5 file (default: features, feats, fc, or the only 2-D float array)' },
   wordCountThreshold: { kind: 'int', min: 0, max: 1e9, default: 5, metavar: 'N', help: 'keep a word when it occurs more than N times in the training captions (else <UNK>), as prepro_labels.py' },
@@ -97,14 +114,40 @@ export const PREPRO_FLAGS = {
   help: { kind: 'switch', help: 'show this help' },
 } as const satisfies Record<string, FlagSpec>;
 
-export type PreproOptions = Values<typeof PREPRO_FLAGS> & { captions: string; features: string; out: string };
+export const FEATURES_FLAGS = {
+  images: { kind: 'string', metavar: 'DIR|LIST', help: 'a folder of PNG/JPEG images, or a .txt list of image paths (required)' },
+  ...encoderFlags,
+  dtype: { kind: 'enum', values: ['float32', 'float64'], default: 'float32', help: "the encoder's (and the features') dtype" },
+  batch: { kind: 'int', min: 1, max: 1024, default: 8, metavar: 'N', help: 'images per forward pass (1 with --crop 0)' },
+  out: { kind: 'string', metavar: 'feats.npy|DIR/', help: "one .npy array (ids in FILE.ids.txt beside it) or a folder of {id}.npy (resumable: existing files are kept) (required)" },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const CAPTION_FLAGS = {
+  checkpoint: { kind: 'string', metavar: 'FILE', help: 'a checkpoint trained on features recap made (prepro --images) (required)' },
+  encoder: { kind: 'string', metavar: 'FILE', help: "the encoder weights the training features came from (checked against the checkpoint's recipe) (required)" },
+  beam: { kind: 'int', min: 1, max: 100, default: 1, metavar: 'K', help: 'beam width (1: greedy)' },
+  lengthPenalty: { kind: 'number', min: 0, max: 10, default: 0, metavar: 'X', help: "beam search: GNMT's length penalty alpha (0: none)" },
+  blockNgrams: { kind: 'int', min: 0, max: 100, default: 0, metavar: 'N', help: 'never repeat an n-gram of this size in a caption (0: off)' },
+  temperature: { kind: 'number', min: 0, max: 1e3, default: 0, metavar: 'X', help: 'sample at this temperature instead of the argmax (0: greedy / beam)' },
+  topP: { kind: 'number', min: 0, minExclusive: true, max: 1, default: 1, metavar: 'P', help: 'with --temperature: nucleus sampling from the smallest set of words of probability >= P' },
+  seed: { kind: 'int', min: 0, max: U32_MAX, default: 0, metavar: 'N', help: 'seed of temperature sampling' },
+  maxLength: { kind: 'int', min: 1, max: 1000, metavar: 'N', help: "longest caption in words (default: the training captions')" },
+  threads: { kind: 'int', min: 1, max: 256, metavar: 'N', help: 'threads for the wasm kernels (default: every core)' },
+  json: { kind: 'switch', help: 'print one JSON object { image, caption } per line and nothing else on stdout' },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+
+export type PreproOptions = Values<typeof PREPRO_FLAGS> & { captions: string; out: string };
 export type TrainOptions = Values<typeof TRAIN_FLAGS>;
+export type FeaturesOptions = Values<typeof FEATURES_FLAGS> & { images: string; encoder: string; arch: string; out: string };
+export type CaptionOptions = Values<typeof CAPTION_FLAGS> & { checkpoint: string; encoder: string; images: string[] };
 export type SampleOptions = Values<typeof SAMPLE_FLAGS> & { checkpoint: string };
 export type EvalOptions = Values<typeof EVAL_FLAGS> & { checkpoint: string };
 export type ExportOptions = Values<typeof EXPORT_FLAGS> & { checkpoint: string; out: string };
 export type ImportOptions = Values<typeof IMPORT_FLAGS> & { params: string; out: string };
 
-export type CommandName = 'train' | 'sample' | 'eval' | 'export' | 'import' | 'prepro';
+export type CommandName = 'train' | 'sample' | 'eval' | 'export' | 'import' | 'prepro' | 'features' | 'caption';
 export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; summary: string; usage: string; examples: string[] }> = {
   train: {
     flags: TRAIN_FLAGS,
@@ -160,13 +203,32 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
   prepro: {
     flags: PREPRO_FLAGS,
     summary: 'prepare your own data: Karpathy-split captions + image features -> one .recapdata file',
-    usage: 'recap prepro --captions JSON --features PATH [--feature-ids FILE] [--feature-key NAME] [--word-count-threshold 5] [--max-length 16] [--no-restval] [--pca D] [--dtype float32|float64] --out FILE',
+    usage: 'recap prepro --captions JSON (--features PATH [--feature-ids FILE] [--feature-key NAME] | --images DIR --encoder FILE --arch ARCH [--resize N] [--crop N] [--batch N] [--threads N] [--skip-bad]) [--word-count-threshold 5] [--max-length 16] [--no-restval] [--pca D] [--dtype float32|float64] --out FILE',
     examples: [
       'recap prepro --captions data/dataset_flickr8k.json --features data/flickr8k_fc --out data/flickr8k.recapdata   # Flickr8k, one {imgid}.npy per image',
       'recap prepro --captions data/dataset_flickr8k.json --features data/flickr8k_fc --pca 512 --out data/flickr8k_pca512.recapdata',
       'recap prepro --captions data/dataset_coco.json --features data/coco_fc.h5 --word-count-threshold 5 --out data/coco.recapdata',
+      'recap prepro --captions data/dataset_flickr8k.json --images data/Flicker8k_Dataset --encoder resnet18-f37072fd.pth --arch resnet18 --pca 256 --out data/flickr8k.recapdata',
       'recap train --data prepared:data/flickr8k.recapdata --hidden 512 --wordvec 256 --out runs/flickr8k',
       'recap train --data prepared:data/flickr8k.recapdata --max-train 5000 --out runs/flickr8k-small   # 5000 training captions',
+    ],
+  },
+  features: {
+    flags: FEATURES_FLAGS,
+    summary: "image features with a torchvision encoder (ResNet, MobileNetV2, VGG-16) from its .pth/.safetensors weights",
+    usage: 'recap features --images DIR|LIST --encoder FILE --arch ARCH [--output pooled|grid] [--resize N] [--crop N] [--dtype float32|float64] [--batch N] [--threads N] [--skip-bad] --out feats.npy|DIR/',
+    examples: [
+      'recap features --images photos/ --encoder resnet18-f37072fd.pth --arch resnet18 --out feats/      # one {name}.npy per photo',
+      'recap features --images list.txt --encoder vgg16-397923af.pth --arch vgg16 --out fc7.npy          # one array, ids in fc7.npy.ids.txt',
+    ],
+  },
+  caption: {
+    flags: CAPTION_FLAGS,
+    summary: 'caption photos (PNG/JPEG files, folders, patterns) with a checkpoint and the encoder it was trained with',
+    usage: 'recap caption IMAGE... --checkpoint FILE --encoder FILE [--beam K] [--length-penalty X] [--block-ngrams N] [--temperature X] [--top-p P] [--seed N] [--max-length N] [--threads N] [--json]',
+    examples: [
+      'recap caption photo.jpg --checkpoint runs/flickr8k/model.recap --encoder resnet18-f37072fd.pth',
+      "recap caption photos/ 'more/*.png' --checkpoint model.recap --encoder resnet18.pth --beam 3 --json",
     ],
   },
 };

@@ -2,6 +2,8 @@
 // captioning helpers the commands share.
 import { FormatError, LegacyRandom, Tensor, checkSameVocabulary, decodeCaptions, init, renderScene, shapesData, stripSpecialTokens,
   type CaptionData, type CaptioningRNN, type Checkpoint, type ShapesData } from '../index.js';
+import type { CheckpointFeatures } from '../train/checkpoint.js';
+import { checkRecipe, parseRecipe } from '../data/recipe.js';
 import { loadCheckpointFile, loadCocoData, preproKarpathy, readRecapDataFile, type PreproPhase } from '../node.js';
 import { UsageError, formatData, type DataSpec, type EvalOptions, type SampleOptions } from './args.js';
 import { encodePng, pngDataUrl } from './report.js';
@@ -24,6 +26,8 @@ export interface Loaded {
   shapes: ShapesData | null;
   choice: DataChoice;
   description: string;
+  /** How the features were made, when recap made them (prepro --images): checkpoints carry it. */
+  features?: CheckpointFeatures | null;
 }
 
 /** The data flags, falling back to `saved` (a checkpoint's meta) for flags not given. */
@@ -64,9 +68,10 @@ export async function loadData(choice: DataChoice, onProgress?: (phase: PreproPh
   }
   if (choice.data.startsWith('prepared:')) {
     const file = choice.data.slice('prepared:'.length);
-    const { data: stored, pca } = await readRecapDataFile(file);
+    const { data: stored, pca, info } = await readRecapDataFile(file);
     const data = maxTrainOf(asFloat32(stored), choice);
-    return { data, shapes: null, choice, description: `prepared ${file}: ${describeSplits(data)}${pca ? ` (PCA from ${pca.mean.shape[0]})` : ''}` };
+    const features = info.recipe ? { recipe: parseRecipe(`${file}: info.recipe`, info.recipe), pca } : null;
+    return { data, shapes: null, choice, features, description: `prepared ${file}: ${describeSplits(data)}${pca ? ` (PCA from ${pca.mean.shape[0]})` : ''}${features ? ` (${features.recipe.encoder.arch} features)` : ''}` };
   }
   if (choice.data.startsWith('karpathy:')) {
     const json = choice.data.slice('karpathy:'.length);
@@ -104,6 +109,14 @@ export function checkFits(path: string, ckpt: Checkpoint, loaded: Loaded): void 
   const D = loaded.data.trainFeatures.shape[1];
   if (ckpt.model.config.inputDim !== D) {
     throw new FormatError(path, `the model takes ${ckpt.model.config.inputDim}-dim features but --data ${loaded.choice.data} has ${D}`);
+  }
+  // features made by recap carry their recipe: a checkpoint and data made with other encoders do not mix
+  const a = ckpt.features?.recipe ?? null;
+  const b = loaded.features?.recipe ?? null;
+  if (a && b) checkRecipe('--data', path, a, b);
+  else if (a || b) {
+    throw new FormatError(path, a ? `the model was trained on ${a.encoder.arch} features recap made, but --data ${loaded.choice.data} holds features from elsewhere`
+      : `the model was trained on features from elsewhere, but --data ${loaded.choice.data} holds ${b!.encoder.arch} features recap made`);
   }
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `recap` command line: train, sample, eval, export, import, prepro. See `recap --help` and docs/cli.md.
+// The `recap` command line: train, sample, eval, export, import, prepro, features, caption. See `recap --help` and docs/cli.md.
 //
 // `main(argv, io)` runs one command and resolves to the exit code (0 ok, 1 runtime error,
 // 2 usage error, 130 interrupted); it never calls process.exit, so tests can call it in-process.
@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import * as recap from '../index.js';
 import { UsageError, helpText, parseCommandLine } from './args.js';
 import { type CliIO, type Out, userErrorLine, version } from './common.js';
+import { caption } from './caption.js';
 import { evaluate } from './eval.js';
+import { features } from './features.js';
 import { exportParams } from './export.js';
 import { importParams } from './import.js';
 import { prepro } from './prepro.js';
@@ -42,6 +44,8 @@ export async function main(argv: readonly string[], io: CliIO = {}): Promise<num
     if (cmd.command === 'export') return await exportParams(cmd.options, o);
     if (cmd.command === 'import') return await importParams(cmd.options, o);
     if (cmd.command === 'prepro') return await prepro(cmd.options, io, o);
+    if (cmd.command === 'features') return await features(cmd.options, io, o);
+    if (cmd.command === 'caption') return await caption(cmd.options, o);
     return await evaluate(cmd.options, cmd.given, o);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -149,7 +149,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     o.err(`${evalLine(r, solver.numIterations, opts.keepBest)}${r.improved ? `; saved ${bestPath}` : ''}\n`);
     if (r.improved) {
       // the model holds the best parameters right now: serialise them now, write in order
-      const bytes = saveCheckpoint(model, null, { ...opts, iteration: r.iteration, best: { metric: opts.keepBest, record: r }, recapVersion });
+      const bytes = saveCheckpoint(model, null, { ...opts, iteration: r.iteration, best: { metric: opts.keepBest, record: r }, recapVersion, maxLength: maxLengthOf(data) }, loaded.features ?? null);
       bestWrite = bestWrite.then(() => writeFileAtomic(bestPath, bytes));
     }
   };
@@ -201,8 +201,8 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   const seconds = (performance.now() - started) / 1000;
   const trainSeconds = priorSeconds + seconds;
   const finished = solver.iteration >= solver.numIterations || solver.stoppedEarly;
-  const meta = { ...opts, trainSeconds, iteration: solver.iteration, finished, stoppedEarly: solver.stoppedEarly, recapVersion };
-  await saveCheckpointFile(ckptPath, model, solver, meta);
+  const meta = { ...opts, maxLength: maxLengthOf(data), trainSeconds, iteration: solver.iteration, finished, stoppedEarly: solver.stoppedEarly, recapVersion };
+  await saveCheckpointFile(ckptPath, model, solver, meta, loaded.features ?? null);
 
   if (!finished) {
     o.err(`interrupted at iteration ${solver.iteration}/${solver.numIterations}; saved ${ckptPath}\n`);

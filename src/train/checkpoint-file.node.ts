@@ -1,12 +1,13 @@
 // Checkpoint files (Node): written atomically (core/files.node.ts), read with errors that name the file.
 import { readFileNamed, writeFileAtomic } from '../core/files.node.js';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointFeatures } from './checkpoint.js';
 import type { CaptioningRNN } from '../model/captioning-rnn.js';
 import type { CaptioningSolver } from './solver.js';
 
 /** Saves a model (and optionally its solver) to `path`, atomically. */
-export async function saveCheckpointFile(path: string, model: CaptioningRNN, solver?: CaptioningSolver | null, meta: Record<string, unknown> = {}): Promise<void> {
-  await writeFileAtomic(path, saveCheckpoint(model, solver, meta));
+export async function saveCheckpointFile(path: string, model: CaptioningRNN, solver?: CaptioningSolver | null, meta: Record<string, unknown> = {},
+  features: CheckpointFeatures | null = null): Promise<void> {
+  await writeFileAtomic(path, saveCheckpoint(model, solver, meta, features));
 }
 
 /** Loads a checkpoint file; errors name the file. */
