@@ -48,3 +48,9 @@ export { modelToNpz, modelToSafetensors, modelFromParams, vocabularyJson, parseV
 export type { LossOptions } from './model/captioning-rnn.js';
 export { SCST_BASELINES, type ScstBaseline, type CaptionReward, type ScstState, type ScstStats } from './train/scst.js';
 export { ciderReward } from './train/scst-reward.js';
+// Inspecting a model: gradient flow, gate saturation, activations, attributions, knockouts (docs/inspect.md).
+export {
+  gradientFlow, gateStats, activations, attribution, knockout, trainingHistory, KNOCKOUT_COMPONENTS, SATURATION_LEFT, SATURATION_RIGHT,
+  type GradientFlow, type GradientFlowOptions, type GateStats, type GateStatsOptions, type Saturation, type Activations, type ActivationsOptions,
+  type Attribution, type AttributionOptions, type KnockoutComponent, type KnockoutData, type KnockoutOptions, type KnockoutRow, type TrainingHistory,
+} from './inspect/index.js';
