@@ -53,7 +53,8 @@ export type Command =
   | { command: 'eval'; options: EvalOptions; given: ReadonlySet<string> }
   | { command: 'export'; options: ExportOptions; given: ReadonlySet<string> }
   | { command: 'import'; options: ImportOptions; given: ReadonlySet<string> }
-  | { command: 'prepro'; options: PreproOptions; given: ReadonlySet<string> };
+  | { command: 'prepro'; options: PreproOptions; given: ReadonlySet<string> }
+  | { command: 'inspect' | 'compare' | 'lr-find'; argv: readonly string[] }; // parsed in cli/inspect-commands.ts
 
 /** camelCase key → --kebab-case flag. */
 export function flagName(key: string): string {
@@ -242,6 +243,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (values.out === undefined) throw new UsageError('missing --out FILE (the checkpoint to write, e.g. model.recap)', command);
     return { command, options: values as ImportOptions, given };
   }
+  if (command === 'inspect' || command === 'compare' || command === 'lr-find') return { command, argv: rest };
   const { values, given } = parseFlags(rest, EVAL_FLAGS, command);
   if (values.help) return { command: 'help', topic: command };
   if (values.checkpoint === undefined) throw new UsageError('missing --checkpoint FILE (a model.recap written by recap train)', command);

@@ -13,6 +13,7 @@ import { type CliIO, type Out, userErrorLine, version } from './common.js';
 import { evaluate } from './eval.js';
 import { exportParams } from './export.js';
 import { importParams } from './import.js';
+import { runInspectCommand } from './inspect-commands.js';
 import { prepro } from './prepro.js';
 import { sample } from './sample.js';
 import { train } from './train.js';
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[], io: CliIO = {}): Promise<num
     if (cmd.command === 'export') return await exportParams(cmd.options, o);
     if (cmd.command === 'import') return await importParams(cmd.options, o);
     if (cmd.command === 'prepro') return await prepro(cmd.options, io, o);
+    if ('argv' in cmd) return await runInspectCommand(cmd.command, cmd.argv, o);
     return await evaluate(cmd.options, cmd.given, o);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -28,8 +28,11 @@ export interface GradientFlow {
   loss: number;
 }
 
-/** Power iteration stops when every row's σ² moved by at most this (relative) in one iteration… */
-export const POWER_TOLERANCE = 1e-13;
+/**
+ * Power iteration stops when every row's σ² moved by at most this (relative) in one iteration
+ * (float64; float32 arithmetic settles at ~1e-7, so float32 models stop at 1e-6)…
+ */
+export const POWER_TOLERANCE = { float64: 1e-13, float32: 1e-6 } as const;
 /** …or after this many iterations. */
 export const POWER_ITERATIONS = 500;
 
@@ -38,7 +41,9 @@ export const POWER_ITERATIONS = 500;
  * deterministic start v = 1/√S, σ² = ‖A v‖² with ‖v‖ = 1, v ← Aᵀ A v / ‖Aᵀ A v‖.
  */
 export function powerIteration(R: number, S: number, jvp: (v: TypedArray) => TypedArray, vjp: (u: TypedArray) => TypedArray, like: TypedArray): Float64Array {
-  let v = allocTyped(like instanceof Float32Array ? 'float32' : 'float64', R * S);
+  const dtype = like instanceof Float32Array ? 'float32' : 'float64';
+  const tol = POWER_TOLERANCE[dtype];
+  const v = allocTyped(dtype, R * S);
   v.fill(1 / Math.sqrt(S));
   const sigma2 = new Float64Array(R).fill(-1);
   const done = new Uint8Array(R);
@@ -48,7 +53,7 @@ export function powerIteration(R: number, S: number, jvp: (v: TypedArray) => Typ
     let all = true;
     for (let r = 0; r < R; r++) {
       const s2 = sumSquares(u, r * u.length / R, (r + 1) * u.length / R);
-      if (!done[r] && Math.abs(s2 - sigma2[r]) <= POWER_TOLERANCE * s2) done[r] = 1;
+      if (!done[r] && Math.abs(s2 - sigma2[r]) <= tol * s2) done[r] = 1;
       sigma2[r] = s2;
       const nw = Math.sqrt(sumSquares(w, r * S, (r + 1) * S));
       if (nw === 0) done[r] = 1;
