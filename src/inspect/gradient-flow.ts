@@ -13,6 +13,8 @@ import { type Products, type Trace, forwardTrace, stepJacobian, stepSlice, sumSq
 export interface GradientFlowOptions {
   /** 'all' (default): the CS231n loss; 'last': only its term at the last step T−1. */
   from?: 'last' | 'all';
+  /** Compute jacobianNorm and whNorm (default true; false leaves them NaN: the power iterations are most of the cost). */
+  jacobian?: boolean;
 }
 
 export interface GradientFlow {
@@ -83,13 +85,15 @@ function scoresGradient(tr: Trace, from: 'last' | 'all'): { loss: number; dhOut:
 export function gradientFlow(model: CaptioningRNN, features: Tensor, captions: Tensor, options: GradientFlowOptions = {}): GradientFlow {
   const from = options?.from ?? 'all';
   if (from !== 'all' && from !== 'last') fail('options.from', "'all' or 'last'", from);
+  const withJacobian = options?.jacobian ?? true;
+  if (typeof withJacobian !== 'boolean') fail('options.jacobian', 'true or false', withJacobian);
   const tr = forwardTrace(model, features, captions);
   const { N, T, H, lstm, dtype, P } = tr;
   const { loss, dhOut } = scoresGradient(tr, from);
   const dh = new Float64Array(T);
   const dc = lstm ? new Float64Array(T) : undefined;
-  const jacobianNorm = new Float64Array(Math.max(T - 1, 0));
-  let whNorm = 0;
+  const jacobianNorm = new Float64Array(Math.max(T - 1, 0)).fill(withJacobian ? 0 : NaN);
+  let whNorm = NaN;
   withProducts(P.Wh, N, (wh) => {
     // backward through time: g = total gradient at h_t, gc = the later steps' gradient at c_t
     let g = stepSlice(dhOut, N, T, H, T - 1, dtype);
@@ -129,6 +133,7 @@ export function gradientFlow(model: CaptioningRNN, features: Tensor, captions: T
         g = prev;
       }
     }
+    if (!withJacobian) return;
     for (let t = 1; t < T; t++) {
       const J = stepJacobian(tr, t, wh);
       const s = powerIteration(N, J.size, J.jvp, J.vjp, tr.h);

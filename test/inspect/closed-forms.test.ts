@@ -165,6 +165,10 @@ describe('determinism and bad input', () => {
     const a = gradientFlow(model, features, captions), b = gradientFlow(model, features, captions);
     expect(Array.from(a.dh)).toEqual(Array.from(b.dh));
     expect(Array.from(a.jacobianNorm)).toEqual(Array.from(b.jacobianNorm));
+    // without the Jacobian: the same gradients, no singular values
+    const c = gradientFlow(model, features, captions, { jacobian: false });
+    expect(Array.from(c.dh)).toEqual(Array.from(a.dh));
+    expect(c.jacobianNorm.every(Number.isNaN) && Number.isNaN(c.whNorm)).toBe(true);
     model.dispose();
   });
 
