@@ -162,6 +162,13 @@ describe('recap lr-find', () => {
     expect(svg).toContain('learning rate (log scale)');
     expect(svg).toContain('1e-4');
   });
+  it('--cell, --update and --seed reach the sweep', async () => {
+    const r = await run([...args(), '--cell', 'rnn', '--update', 'sgd_momentum', '--seed', '3', '--out', join(root, 'l3')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(root, 'l3', 'lr-find.svg'), 'utf8')).toContain('(RNN H=16, sgd_momentum, batch 10)');
+    const lstm = await run([...args(), '--out', join(root, 'l4')]);
+    expect(r.stdout).not.toBe(lstm.stdout.replace(/l4/g, 'l3'));
+  });
   it('refuses an empty range', async () => {
     const r = await run(['lr-find', '--min-lr', '1', '--max-lr', '0.1']);
     expect(r.code).toBe(2);
