@@ -29,7 +29,7 @@ const numbersOf = (html: string) => JSON.parse(html.match(/<script type="applica
 beforeAll(async () => {
   await init();
   root = await mkdtemp(join(tmpdir(), 'recap-cli-inspect-'));
-  const r = await run(['train', ...DATA, '--hidden', '16', '--wordvec', '8', '--batch', '10', '--epochs', '1', '--eval-every', '0', '--out', join(root, 'lstm')]);
+  const r = await run(['train', ...DATA, '--hidden', '16', '--wordvec', '8', '--batch', '10', '--epochs', '1', '--out', join(root, 'lstm')]);
   expect(r.code, r.stderr).toBe(0);
   lstm = join(root, 'lstm', 'model.recap');
   // an untrained RNN of the same size (no solver: no training curves)
@@ -142,7 +142,14 @@ describe('recap compare', () => {
     expect(html).toContain('class="figure loss"');
     expect(html).toContain('class="figure parallel"');
     expect(html.match(/class="run"/g)!.length).toBe(2);
-    expect(numbersOf(html).map((x: { cell: string }) => x.cell)).toEqual(['lstm', 'rnn']);
+    const runs = numbersOf(html);
+    expect(runs.map((x: { cell: string }) => x.cell)).toEqual(['lstm', 'rnn']);
+    // the LSTM run evaluated once (end of its epoch): CIDEr-D, BLEU-4, ROUGE-L, val loss, scene accuracy
+    expect(Object.keys(runs[0].metrics)).toEqual(expect.arrayContaining(['CIDEr-D', 'BLEU-4', 'ROUGE-L', 'val loss', 'scene accuracy']));
+    expect(runs[1].metrics).toEqual({});
+    expect(html).toMatch(/<th>scene accuracy<\/th>/);
+    expect(html).toContain('class="axis-label" x="');
+    expect(runs[0].params['learning rate']).toBe(5e-3);
   });
   it('needs two checkpoints', async () => {
     const r = await run(['compare', lstm]);

@@ -26,6 +26,13 @@ function runName(file: string): string {
   return join(basename(dirname(file)), basename(file));
 }
 
+/** The run's initial learning rate: recap train's --lr (meta.lr), a pretrain script's meta.solver, else the solver's current rate. */
+function initialRate(ckpt: Checkpoint): number | null {
+  const m = ckpt.meta as { lr?: unknown; solver?: { optimConfig?: { learningRate?: unknown } } };
+  const v = m.lr ?? m.solver?.optimConfig?.learningRate ?? ckpt.solverState?.optimConfig.learningRate;
+  return typeof v === 'number' ? v : null;
+}
+
 export function summarize(file: string, ckpt: Checkpoint): RunSummary {
   const c = ckpt.model.config;
   const s = ckpt.solverState;
@@ -44,7 +51,7 @@ export function summarize(file: string, ckpt: Checkpoint): RunSummary {
   return {
     name: runName(file), cell: c.cellType, hidden: c.hiddenDim, wordvec: c.wordvecDim,
     params: {
-      'learning rate': s ? Number(s.optimConfig.learningRate ?? NaN) : null, 'lr decay': s ? s.lrDecay : null, batch: s ? s.batchSize : null,
+      'learning rate': initialRate(ckpt), 'lr decay': s ? s.lrDecay : null, batch: s ? s.batchSize : null,
       hidden: c.hiddenDim, wordvec: c.wordvecDim, iterations: s ? s.iteration : null,
     },
     loss: useMeta ? curve!.values! : h.loss, lossEvery: useMeta ? curve!.every ?? 1 : 1, metrics,
