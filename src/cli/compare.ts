@@ -64,7 +64,7 @@ export function comparePage(runs: RunSummary[]): string {
   const keys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))];
   const table = `<table class="metrics"><thead><tr><th>run</th><th>cell</th>${keys.map((k) => `<th>${esc(k)}</th>`).join('')}<th>final training loss</th></tr></thead><tbody>${runs.map((r) => `<tr><td>${esc(r.name)}</td><td>${r.cell.toUpperCase()} H=${r.hidden}</td>${keys.map((k) => `<td>${r.metrics[k] === undefined ? '–' : r.metrics[k].toFixed(4)}</td>`).join('')}<td>${r.loss.length ? r.loss.at(-1)!.toFixed(4) : '–'}</td></tr>`).join('')}</tbody></table>`;
   const axes = Object.keys(runs[0].params).map((k) => ({ label: k, values: runs.map((r) => (typeof r.params[k] === 'number' && Number.isFinite(r.params[k]) ? r.params[k] as number : null)) }));
-  for (const k of keys) axes.push({ label: k, values: runs.map((r) => r.metrics[k] ?? null) });
+  for (const k of ['CIDEr-D', 'val loss', 'scene accuracy']) if (keys.includes(k)) axes.push({ label: k, values: runs.map((r) => r.metrics[k] ?? null) });
   const par = parallelSvg(axes, runs.map((r) => r.name), { title: 'Hyperparameters and results (parallel coordinates)' });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>recap compare</title>

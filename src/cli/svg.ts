@@ -207,15 +207,16 @@ export function barsSvg(labels: readonly string[], series: readonly { label: str
 
 /** Parallel coordinates: one vertical axis per quantity (its own min–max), one polyline per run. */
 export function parallelSvg(axesSpec: readonly { label: string; values: readonly (number | null)[] }[], runs: readonly string[], o: { title: string; width?: number; height?: number }): string {
-  const W = o.width ?? Math.max(560, 140 * axesSpec.length), H = o.height ?? 360;
-  const out = open('parallel', W, H, o.title);
-  const m = { left: 60, right: 60, top: 56, bottom: 60 };
+  const W = o.width ?? Math.min(1100, Math.max(560, 110 * axesSpec.length)), H = o.height ?? 340, band = 8 + 17 * runs.length;
+  const out = open('parallel', W, H + band, o.title);
+  const m = { left: 50, right: 60, top: 62, bottom: 40 };
   const ph = H - m.top - m.bottom;
   const ax = (i: number) => m.left + (axesSpec.length === 1 ? 0 : (i * (W - m.left - m.right)) / (axesSpec.length - 1));
   const ranges = axesSpec.map((a) => {
     const v = a.values.filter((x): x is number => x !== null && Number.isFinite(x));
     const lo = Math.min(...v), hi = Math.max(...v);
-    return v.length === 0 ? [0, 1] : lo === hi ? [lo - 1, hi + 1] : [lo, hi];
+    const pad = Math.abs(lo) * 0.1 || 1;
+    return v.length === 0 ? [0, 1] : lo === hi ? [lo - pad, hi + pad] : [lo, hi];
   });
   const y = (i: number, v: number) => m.top + (1 - (v - ranges[i][0]) / (ranges[i][1] - ranges[i][0])) * ph;
   out.push('  <g class="axes" stroke="#333333">');
@@ -223,16 +224,16 @@ export function parallelSvg(axesSpec: readonly { label: string; values: readonly
   out.push('  </g>');
   out.push('  <g class="tick-labels" fill="#333333">');
   axesSpec.forEach((a, i) => {
-    out.push(`    <text class="axis-label" x="${f1(ax(i))}" y="${m.top - 10}" text-anchor="middle" font-weight="600">${esc(a.label)}</text>`);
-    out.push(`    <text x="${f1(ax(i) + 4)}" y="${m.top + 4}" >${tickLabel(Number(ranges[i][1].toPrecision(3)))}</text>`);
-    out.push(`    <text x="${f1(ax(i) + 4)}" y="${m.top + ph + 14}">${tickLabel(Number(ranges[i][0].toPrecision(3)))}</text>`);
+    out.push(`    <text class="axis-label" x="${f1(ax(i))}" y="${m.top - 22}" text-anchor="middle" font-weight="600">${esc(a.label)}</text>`);
+    out.push(`    <text x="${f1(ax(i))}" y="${m.top - 6}" text-anchor="middle">${tickLabel(Number(ranges[i][1].toPrecision(3)))}</text>`);
+    out.push(`    <text x="${f1(ax(i))}" y="${m.top + ph + 16}" text-anchor="middle">${tickLabel(Number(ranges[i][0].toPrecision(3)))}</text>`);
   });
   out.push('  </g>');
   runs.forEach((r, k) => {
     const pts = axesSpec.map((a, i) => (a.values[k] === null || !Number.isFinite(a.values[k]!) ? null : `${f1(ax(i))},${f1(y(i, a.values[k]!))}`)).filter((p) => p !== null);
     out.push(`  <polyline class="run" fill="none" stroke="${PALETTE[k % PALETTE.length]}" stroke-width="2" points="${pts.join(' ')}"/>`);
   });
-  legend(out, W - 16, H - 24 - 17 * runs.length, runs.map((r, k) => ({ label: r, color: PALETTE[k % PALETTE.length] })));
+  legendBelow(out, m.left - 10, H, runs.map((r, k) => ({ label: r, color: PALETTE[k % PALETTE.length] })));
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
