@@ -34,15 +34,15 @@ export interface GradientFlow {
  * Power iteration stops when every row's σ² moved by at most this (relative) in one iteration
  * (float64; float32 arithmetic settles at ~1e-7, so float32 models stop at 1e-6)…
  */
-export const POWER_TOLERANCE = { float64: 1e-13, float32: 1e-6 } as const;
+const POWER_TOLERANCE = { float64: 1e-13, float32: 1e-6 } as const;
 /** …or after this many iterations. */
-export const POWER_ITERATIONS = 500;
+const POWER_ITERATIONS = 500;
 
 /**
  * σ_max of R independent linear maps at once by power iteration on AᵀA (rows of length S):
  * deterministic start v = 1/√S, σ² = ‖A v‖² with ‖v‖ = 1, v ← Aᵀ A v / ‖Aᵀ A v‖.
  */
-export function powerIteration(R: number, S: number, jvp: (v: TypedArray) => TypedArray, vjp: (u: TypedArray) => TypedArray, like: TypedArray): Float64Array {
+function powerIteration(R: number, S: number, jvp: (v: TypedArray) => TypedArray, vjp: (u: TypedArray) => TypedArray, like: TypedArray): Float64Array {
   const dtype = like instanceof Float32Array ? 'float32' : 'float64';
   const tol = POWER_TOLERANCE[dtype];
   const v = allocTyped(dtype, R * S);

@@ -17,7 +17,7 @@ export const KNOCKOUT_COMPONENTS = ['f', 'i', 'o', 'h0', 'features'] as const;
 export type KnockoutComponent = (typeof KNOCKOUT_COMPONENTS)[number];
 const GATE_INDEX: Partial<Record<string, number>> = { i: 0, f: 1, o: 2 };
 /** The pre-activation a forced gate gets: σ(1e4) rounds to exactly 1. */
-export const FORCE_PREACTIVATION = 1e4;
+const FORCE_PREACTIVATION = 1e4;
 
 export interface KnockoutData {
   /** (N,D) one row per caption, and the captions (N,T+1): the loss. */

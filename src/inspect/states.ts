@@ -117,7 +117,7 @@ export function activations(model: CaptioningRNN, features: Tensor, captions?: T
 }
 
 /** <START>, the greedy caption's words, and <END> when it ended: int32 (1, T+1). */
-export function greedyCaption(model: CaptioningRNN, features: Tensor, maxLength: number): Tensor {
+function greedyCaption(model: CaptioningRNN, features: Tensor, maxLength: number): Tensor {
   checkPositiveInt('options.maxLength', maxLength, 1000);
   const tokens = model.sample(features, { maxLength }).data;
   const ids = [model.startIdx!];
