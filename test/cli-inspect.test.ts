@@ -103,6 +103,14 @@ describe('recap inspect', () => {
     expect(r.code).toBe(1);
     one(r);
     expect(r.stderr).toContain('not-a-checkpoint.recap');
+    // a checkpoint of another world (another vocabulary) as --compare
+    const other = new CaptioningRNN({ wordToIdx: { '<NULL>': 0, '<START>': 1, '<END>': 2, zebra: 3 }, inputDim: 96, hiddenDim: 4, wordvecDim: 4 });
+    writeFileSync(join(root, 'other.recap'), saveCheckpoint(other));
+    other.dispose();
+    r = await run(['inspect', '--checkpoint', lstm, '--compare', join(root, 'other.recap'), ...DATA, ...FAST, '--out', join(root, 'x')]);
+    expect(r.code).toBe(1);
+    one(r);
+    expect(r.stderr).toMatch(/^recap inspect: .*other\.recap: /);
     r = await run(['inspect', '--checkpoint', lstm, ...DATA, ...FAST, '--image', '99', '--out', join(root, 'x')]);
     expect([r.code, r.stderr]).toEqual([1, 'recap inspect: --image: expected a val image index below 12, got 99\n']);
     r = await run(['inspect', '--checkpoint', lstm, '--steps', '7']);
