@@ -109,6 +109,43 @@ describe('integrated gradients', () => {
   });
 });
 
+describe('attribution gradients: centred differences (float64)', () => {
+  it('∂ log p_t / ∂features and ∂ log p_t / ∂x_s match centred differences of logProb', () => {
+    const { model, features, captions, f } = fixtureModel('float64');
+    const feat = Array.from(features.data.subarray(0, f.D));
+    const cap = tensor(Array.from(captions.data.subarray(0, f.T + 1)), [1, f.T + 1], 'int32');
+    const logp = (fv: number[], t: number) => attribution(model, tensor(fv, [1, f.D], 'float64'), cap).logProb[t];
+    const gi = attribution(model, tensor(feat, [1, f.D], 'float64'), cap);
+    const h = 1e-5, t = 4;
+    for (let d = 0; d < f.D; d++) {
+      const up = feat.slice(), down = feat.slice();
+      up[d] += h;
+      down[d] -= h;
+      const numeric = (logp(up, t) - logp(down, t)) / (2 * h);
+      expect(Math.abs(gi.features.data[t * f.D + d] - feat[d] * numeric)).toBeLessThan(1e-8 * Math.max(1, Math.abs(feat[d] * numeric)));
+    }
+    // the word vector of step s is the row W_embed[w_s] (the caption's words are distinct)
+    const P = model.getParams();
+    for (let s = 0; s <= t; s++) {
+      const w = cap.data[s];
+      let want = 0;
+      for (let k = 0; k < f.W; k++) {
+        const at = (delta: number) => {
+          const E = P.W_embed.clone();
+          E.data[w * f.W + k] += delta;
+          model.setParams({ W_embed: E });
+          return logp(feat, t);
+        };
+        const numeric = (at(h) - at(-h)) / (2 * h);
+        want += P.W_embed.data[w * f.W + k] * numeric;
+      }
+      model.setParams({ W_embed: P.W_embed });
+      expect(Math.abs(gi.words.data[t * f.T + s] - want)).toBeLessThan(1e-8 * Math.max(1, Math.abs(want)));
+    }
+    model.dispose();
+  });
+});
+
 describe('knockout', () => {
   for (const dtype of ['float32', 'float64'] as const) {
     it(`${dtype}: nothing knocked out is the model's loss bit for bit; each forced component changes it`, () => {
