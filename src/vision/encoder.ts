@@ -120,7 +120,7 @@ export class ImageEncoder {
     try {
       for (let n0 = 0; n0 < N; n0 += chunk) {
         const n = Math.min(chunk, N - n0);
-        const { read } = await this.compiled.forward(n, H, W, (view) => toNhwc(view, input.data as Float32Array | Float64Array, n0, n, H, W));
+        const { read } = await this.compiled.forward(n, H, W, v, (view) => toNhwc(view, input.data as Float32Array | Float64Array, n0, n, H, W));
         out.set(read(v), n0 * per);
       }
     } finally {
@@ -138,7 +138,7 @@ export class ImageEncoder {
     const [N, , H, W] = input.shape;
     const net = this.compiled.net;
     const rows: { kind: string; flops: number; ms: number }[] = [];
-    const { shapes } = await this.compiled.forward(N, H, W, (view) => toNhwc(view, input.data as Float32Array | Float64Array, 0, N, H, W), (i, ms) => {
+    const { shapes } = await this.compiled.forward(N, H, W, net.layers.length, (view) => toNhwc(view, input.data as Float32Array | Float64Array, 0, N, H, W), (i, ms) => {
       const l = net.layers[i];
       rows.push({ kind: l.op === 'conv' ? `conv${l.k}x${l.k}` : l.op, flops: 0, ms });
     });

@@ -97,6 +97,23 @@ describe('bad state dicts', () => {
   });
 });
 
+describe('batches', () => {
+  it('a batch of 3 gives each image the bits it gets alone (pooled and grid)', async () => {
+    const enc = await loadEncoder(seededStateDict('resnet18'), { arch: 'resnet18' });
+    const x = seededInput(3, 36);
+    const per = 3 * 36 * 36;
+    for (const output of ['pooled', 'grid'] as const) {
+      const all = await enc.encode(x, { output });
+      const n = all.size / 3;
+      for (let i = 0; i < 3; i++) {
+        const one = await enc.encode(new Tensor(x.data.slice(i * per, (i + 1) * per) as Float32Array, [1, 3, 36, 36]), { output });
+        expect(Buffer.from(one.data.buffer).equals(Buffer.from(all.data.buffer, i * n * 4, n * 4))).toBe(true);
+      }
+    }
+    enc.dispose();
+  });
+});
+
 describe('memory', () => {
   it('encoding batch after batch allocates nothing after the first; dispose frees everything', async () => {
     const before = memoryStats().inUse;
