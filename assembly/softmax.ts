@@ -164,7 +164,22 @@ export function argmax_rows__wasmsimd<F>(idx: usize, x: usize, R: i32, V: i32, l
 
 // out (R,V) written = log softmax(x·inv_temperature) per row; x (R,V) row stride ldx read.
 // z_j = x_j·τ⁻¹ (τ⁻¹ rounded to F once), m = max z, s = Σ exp(z_j − m) in f64,
-// out_j = (z_j − m) − log s (log s rounded to F once).
+// out_j = (z_j − m) − log s (log s rounded to F once). A row whose m is not finite (τ so small
+// that the scaled scores overflow F, or τ⁻¹ itself infinite) gets the limit τ → 0: out = 0 at
+// the first maximum of x (argmax_rows' rule) and −∞ elsewhere (one_hot_row).
+// The limit of log softmax(x/τ) as τ → 0 for row xr (V): orow (V) written = 0 at the first
+// maximum of xr (strict `>` from x[0], as argmax_rows__scalar), −∞ elsewhere.
+// @ts-ignore: decorator
+@inline function one_hot_row<F>(orow: usize, xr: usize, V: i32): void {
+  const S = alignof<F>();
+  let best = load<F>(xr);
+  let bi = 0;
+  for (let j = 1; j < V; j++) {
+    const v = load<F>(xr + (<usize>j << S));
+    if (v > best) { best = v; bi = j; }
+  }
+  for (let j = 0; j < V; j++) store<F>(orow + (<usize>j << S), j == bi ? <F>0 : <F>-Infinity);
+}
 export function log_softmax_rows__scalar<F>(out: usize, x: usize, R: i32, V: i32, ldx: i32, inv_temperature: f64): void {
   const S = alignof<F>();
   const it = <F>inv_temperature;
@@ -173,6 +188,7 @@ export function log_softmax_rows__scalar<F>(out: usize, x: usize, R: i32, V: i32
     const orow = out + (<usize>r * <usize>V << S);
     for (let j = 0; j < V; j++) { const o = <usize>j << S; store<F>(orow + o, load<F>(xr + o) * it); }
     const m = row_max__scalar<F>(orow, V);
+    if (!(m - m == <F>0)) { one_hot_row<F>(orow, xr, V); continue; }
     let s = 0.0;
     for (let j = 0; j < V; j++) s += <f64>exp_t<F>(load<F>(orow + (<usize>j << S)) - m);
     const ls = <F>Math.log(s);
@@ -191,6 +207,7 @@ export function log_softmax_rows__wasmsimd<F>(out: usize, x: usize, R: i32, V: i
     for (; j + L <= V; j += L) { const o = <usize>j << S; v128.store(orow + o, v128.mul<F>(v128.load(xr + o), vit)); }
     for (; j < V; j++) { const o = <usize>j << S; store<F>(orow + o, load<F>(xr + o) * it); }
     const m = row_max__wasmsimd<F>(orow, V);
+    if (!(m - m == <F>0)) { one_hot_row<F>(orow, xr, V); continue; }
     let s = 0.0;
     for (j = 0; j < V; j++) s += <f64>exp_t<F>(load<F>(orow + (<usize>j << S)) - m);
     const ls = <F>Math.log(s);

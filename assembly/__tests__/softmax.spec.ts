@@ -176,4 +176,24 @@ describe("argmax_rows / log_softmax_rows", () => {
     expect(worst).toBeLessThan(1e-14);
     free(x); free(out);
   });
+  it("log_softmax_rows: a τ so small that x/τ overflows gives the τ → 0 limit (one-hot at the first maximum), both twins", () => {
+    const V = 7, ld = 8;
+    const x = zeros<f32>(3 * ld), oS = alloc<f32>(3 * V), oV = alloc<f32>(3 * V);
+    for (let j = 0; j < V; j++) { set<f32>(x, j, <f32>(j % 3) * 3.0 - 1.0); set<f32>(x, ld + j, -2.0 - <f32>j); set<f32>(x, 2 * ld + j, 5.0); }
+    set<f32>(x, 2 * ld + 3, 0.0); // row 0: maximum 5 first at 2 (also at 5); row 1: all negative, maximum at 0; row 2: a zero (0·∞ = NaN)
+    const cases: f64[] = [1e40, Infinity, 1e38]; // 1/1e-40 (∞ in f32), 1/MIN_VALUE, and a finite τ⁻¹ whose products overflow
+    const want: i32[] = [2, 0, 0];
+    for (let c = 0; c < cases.length; c++) {
+      log_softmax_rows__scalar<f32>(oS, x, 3, V, ld, cases[c]); log_softmax_rows__wasmsimd<f32>(oV, x, 3, V, ld, cases[c]);
+      expect(bitDiff<f32>(oS, oV, 3 * V)).toBe(0);
+      for (let r = 0; r < 3; r++) {
+        if (c == 2 && r == 1) continue; // −2·1e38 .. finite: an ordinary row (checked below)
+        for (let j = 0; j < V; j++) expect(get<f32>(oS, r * V + j)).toBe(j == want[r] ? <f32>0 : <f32>-Infinity);
+      }
+    }
+    // a finite τ⁻¹ whose products do not overflow: ordinary log-probabilities, the largest finite and ≤ 0
+    for (let j = 0; j < V; j++) expect(get<f32>(oS, V + j) <= <f32>0).toBe(true);
+    expect(get<f32>(oS, V)).toBe(<f32>0);
+    free(x); free(oS); free(oV);
+  });
 });
