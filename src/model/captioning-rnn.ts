@@ -189,10 +189,8 @@ export class CaptioningRNN {
   sample(features: Tensor, options: SampleOptions = {}): Tensor {
     const { N, opts } = this.checkSample(features, options, 1);
     if (opts.beamSize > 1) return this.beamSync(features, N, opts).captions;
-    if (opts.temperature > 0 || opts.blockRepeatNgrams > 0) {
-      return sampleStepwise(this.stepper, features, N, this.startIdx!, opts, new LegacyRandom(opts.seed));
-    }
-    const plan = this.greedy.plan(features, N, opts.maxLength, this.startIdx!, 1);
+    if (opts.temperature > 0) return sampleStepwise(this.stepper, features, N, this.startIdx!, opts, new LegacyRandom(opts.seed));
+    const plan = this.greedy.plan(features, N, opts.maxLength, this.startIdx!, 1, opts.blockRepeatNgrams);
     const ks = kernels();
     runCalls(ks, plan.pack);
     runCalls(ks, plan.fold[0]);
@@ -202,17 +200,17 @@ export class CaptioningRNN {
   }
 
   /**
-   * `sample` with greedy decoding (batch rows) and beam search (images) split over the runtime's
-   * threads (each image's numbers are independent of the others), bit-identical to `sample` for
-   * any thread count. Temperature sampling and n-gram-blocked greedy decoding run on the calling
-   * thread, as in `sample`.
+   * `sample` with greedy decoding (batch rows, with or without n-gram blocking) and beam search
+   * (images) split over the runtime's threads (each image's numbers are independent of the
+   * others), bit-identical to `sample` for any thread count. Temperature sampling runs on the
+   * calling thread, as in `sample`.
    */
   async sampleAsync(features: Tensor, options: SampleOptions = {}): Promise<Tensor> {
     const { N, opts } = this.checkSample(features, options, 1);
     const { pool, threads } = rt();
     if (opts.beamSize > 1) return (await this.beamAsync(features, N, opts)).captions;
-    if (!pool || opts.temperature !== 0 || opts.blockRepeatNgrams > 0) return this.sample(features, options);
-    const plan = this.greedy.plan(features, N, opts.maxLength, this.startIdx!, threads);
+    if (!pool || opts.temperature !== 0) return this.sample(features, options);
+    const plan = this.greedy.plan(features, N, opts.maxLength, this.startIdx!, threads, opts.blockRepeatNgrams);
     runCalls(kernels(), plan.pack);
     if (plan.fold.some((c) => c.length > 0)) await pool.run(kernels(), plan.fold);
     await pool.run(kernels(), plan.parts);

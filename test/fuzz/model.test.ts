@@ -3,8 +3,8 @@
 // (a valid batch afterwards gives the same loss as before the failure).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaptioningRNN, PARAM_NAMES, RecapError, Tensor, init, tensor, type ParamName } from '../../src/index.js';
-import { PROTO_NAMES, attempt, check, expectSameSnapshot, idsTensor, notATensor, randTensor, snapshot } from './fuzz.js';
+import { CaptioningRNN, LegacyRandom, PARAM_NAMES, RecapError, Tensor, init, tensor, type ParamName } from '../../src/index.js';
+import { PROTO_NAMES, attempt, check, checkAsync, expectSameSnapshot, idsTensor, notATensor, randTensor, snapshot } from './fuzz.js';
 
 beforeAll(() => init());
 
@@ -188,6 +188,33 @@ describe('fuzz: CaptioningRNN.sample and sampleTopK', () => {
         }
         expectIntact(entry, before, `sample ${JSON.stringify(m)} ${JSON.stringify(opts)}`);
       }, 3);
+  });
+});
+
+describe('fuzz: greedy decoding with blockRepeatNgrams (planned) against the step-wise path', () => {
+  it('the same captions as step-wise decoding at the argmax limit (a temperature of Number.MIN_VALUE), on 1 thread and the pool', async () => {
+    await checkAsync('greedy blockRepeatNgrams', fc.record({
+      cell: fc.constantFrom('rnn' as const, 'lstm' as const), dtype: fc.constantFrom('float32' as const, 'float64' as const),
+      V: fc.integer({ min: 4, max: 30 }), N: fc.integer({ min: 1, max: 9 }), n: fc.integer({ min: 1, max: 4 }),
+      len: fc.integer({ min: 1, max: 14 }), scale: fc.constantFrom(0.1, 1, 3), seed: fc.nat(),
+    }), async ({ cell, dtype, V: Vr, N, n, len, scale, seed }) => {
+      const vocab = Object.fromEntries(Array.from({ length: Vr }, (_, i) => [['<NULL>', '<START>', '<END>'][i] ?? `w${i}`, i]));
+      const m = new CaptioningRNN({ wordToIdx: vocab, inputDim: D, wordvecDim: 3, hiddenDim: 5, cellType: cell, dtype, seed });
+      try {
+        const rng = new LegacyRandom(seed);
+        const p = m.getParams();
+        for (const name of PARAM_NAMES) p[name] = tensor(Array.from(rng.randnArray(p[name].size), (x) => scale * x), [...p[name].shape], dtype);
+        m.setParams(p);
+        const f = tensor(rng.randnArray(N * D), [N, D], dtype);
+        const maxLength = Math.max(n, Math.min(len, Vr + n - 1)); // n ≤ maxLength ≤ V + n − 1: the valid range
+        const planned = Array.from(m.sample(f, { maxLength, blockRepeatNgrams: n }).data);
+        const stepwise = Array.from(m.sample(f, { maxLength, blockRepeatNgrams: n, temperature: Number.MIN_VALUE }).data);
+        expect(planned).toEqual(stepwise);
+        expect(Array.from((await m.sampleAsync(f, { maxLength, blockRepeatNgrams: n })).data)).toEqual(planned);
+      } finally {
+        m.dispose();
+      }
+    });
   });
 });
 
