@@ -220,6 +220,29 @@ export function log_softmax_rows__wasmsimd<F>(out: usize, x: usize, R: i32, V: i
   }
 }
 
+// words (R) i32 written: row r's word drawn with the uniform u[r] (f64 in [0, 1), read) from
+// p_v = exp(logp[r, v]) (logp (R,V) read; F widened to f64, exp in f64 as the math_exp export):
+// the first v in id order with u < Σ_{w ≤ v, p_w > 0} p_w (summed in f64 in id order); when
+// rounding leaves the whole sum ≤ u, the last v with p_v > 0. The rule of drawWord (src/model/
+// decoding.ts) with topP = 1, the same bits. Scalar only (a sequential walk).
+export function draw_rows<F>(words: usize, logp: usize, u: usize, R: i32, V: i32): void {
+  const S = alignof<F>();
+  for (let r = 0; r < R; r++) {
+    const lr = logp + (<usize>r * <usize>V << S);
+    const ur = load<f64>(u + (<usize>r << 3));
+    let acc = 0.0;
+    let last = -1;
+    for (let v = 0; v < V; v++) {
+      const q = Math.exp(<f64>load<F>(lr + (<usize>v << S)));
+      if (!(q > 0)) continue;
+      acc += q;
+      last = v;
+      if (ur < acc) break;
+    }
+    store<i32>(words + (<usize>r << 2), last);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The leaf loops as the exports call them: SIMD or scalar body, picked at compile time.
 // @ts-ignore: decorator
@@ -248,3 +271,5 @@ export function f32_argmax_rows(idx: usize, x: usize, R: i32, V: i32, ldx: i32):
 export function f64_argmax_rows(idx: usize, x: usize, R: i32, V: i32, ldx: i32): void { argmax_rows<f64>(idx, x, R, V, ldx); }
 export function f32_log_softmax_rows(out: usize, x: usize, R: i32, V: i32, ldx: i32, inv_temperature: f64): void { log_softmax_rows<f32>(out, x, R, V, ldx, inv_temperature); }
 export function f64_log_softmax_rows(out: usize, x: usize, R: i32, V: i32, ldx: i32, inv_temperature: f64): void { log_softmax_rows<f64>(out, x, R, V, ldx, inv_temperature); }
+export function f32_draw_rows(words: usize, logp: usize, u: usize, R: i32, V: i32): void { draw_rows<f32>(words, logp, u, R, V); }
+export function f64_draw_rows(words: usize, logp: usize, u: usize, R: i32, V: i32): void { draw_rows<f64>(words, logp, u, R, V); }

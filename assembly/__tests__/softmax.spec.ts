@@ -6,7 +6,7 @@
 //  - SIMD == scalar bitwise (dx, loss, argmax indices, log-probabilities), every tail of V.
 import { SIZES, srand, rand, alloc, zeros, free, bitDiff, get, set, rndInt, gradError } from "./helpers";
 import { temporal_softmax_loss__scalar, temporal_softmax_loss__wasmsimd, argmax_rows__scalar,
-         argmax_rows__wasmsimd, log_softmax_rows__scalar, log_softmax_rows__wasmsimd } from "../softmax";
+         argmax_rows__wasmsimd, log_softmax_rows__scalar, log_softmax_rows__wasmsimd, draw_rows } from "../softmax";
 
 function labels(N: i32, T: i32, V: i32, y: usize, mask: usize): void {
   for (let r = 0; r < N * T; r++) {
@@ -175,6 +175,28 @@ describe("argmax_rows / log_softmax_rows", () => {
     }
     expect(worst).toBeLessThan(1e-14);
     free(x); free(out);
+  });
+  it("draw_rows: the first word whose cumulative probability passes u, skipping p = 0, the last positive on rounding", () => {
+    const V = 5;
+    // p = 0.1, 0, 0.4, 0.5, 0 (log 0 = −∞)
+    const lp = alloc<f64>(5 * V);
+    const p: f64[] = [0.1, 0.0, 0.4, 0.5, 0.0];
+    for (let r = 0; r < 5; r++) for (let v = 0; v < V; v++) set<f64>(lp, r * V + v, p[v] > 0 ? Math.log(p[v]) : -Infinity);
+    const us: f64[] = [0.0, 0.0999, 0.3, 0.95, 0.99999999999999];
+    const u = alloc<f64>(5), w = alloc<i32>(5);
+    for (let r = 0; r < 5; r++) set<f64>(u, r, us[r]);
+    draw_rows<f64>(w, lp, u, 5, V);
+    expect(get<i32>(w, 0)).toBe(0); expect(get<i32>(w, 1)).toBe(0); expect(get<i32>(w, 2)).toBe(2);
+    expect(get<i32>(w, 3)).toBe(3); expect(get<i32>(w, 4)).toBe(3); // past the rounded sum: the last word with p > 0
+    // f32 log-probabilities: the walk in f64 over the widened values
+    const lf = alloc<f32>(V), u1 = alloc<f64>(1), w1 = alloc<i32>(1);
+    for (let v = 0; v < V; v++) set<f32>(lf, v, <f32>get<f64>(lp, v));
+    let acc = 0.0;
+    for (let v = 0; v < 3; v++) acc += Math.exp(<f64>get<f32>(lf, v));
+    set<f64>(u1, 0, acc); // exactly the sum through word 2: not below it, so word 3
+    draw_rows<f32>(w1, lf, u1, 1, V);
+    expect(get<i32>(w1, 0)).toBe(3);
+    free(lp); free(u); free(w); free(lf); free(u1); free(w1);
   });
   it("log_softmax_rows: a τ so small that x/τ overflows gives the τ → 0 limit (one-hot at the first maximum), both twins", () => {
     const V = 7, ld = 8;

@@ -81,6 +81,8 @@ export interface Kernels {
   f64_argmax_rows(idx: number, x: number, R: number, V: number, ldx: number): void;
   f32_log_softmax_rows(out: number, x: number, R: number, V: number, ldx: number, inv_temperature: number): void;
   f64_log_softmax_rows(out: number, x: number, R: number, V: number, ldx: number, inv_temperature: number): void;
+  f32_draw_rows(words: number, logp: number, u: number, R: number, V: number): void;
+  f64_draw_rows(words: number, logp: number, u: number, R: number, V: number): void;
   // assembly/weighted-softmax.ts
   f32_weighted_softmax_loss_rows(dx: number, row_loss: number, x: number, y: number, weight: number, R: number, V: number, norm: number): number;
   f64_weighted_softmax_loss_rows(dx: number, row_loss: number, x: number, y: number, weight: number, R: number, V: number, norm: number): number;

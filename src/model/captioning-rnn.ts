@@ -1,7 +1,8 @@
 // CaptioningRNN: the CS231n image-captioning model (classifiers/rnn.py). A small facade over its
 // parts, each in its own file: the parameter block (params.ts), the training batch (batch.ts)
 // and step plan (train-step.ts), greedy decoding with its caches (greedy.ts), step-wise
-// decoding (stepwise.ts) and beam search (beam.ts). The API copies only at its edge.
+// decoding (stepwise.ts), beam search (beam.ts) and self-critical training's sampling pass
+// (sample-pass.ts). The API copies only at its edge.
 //
 // Shapes: N batch, T time, D image feature, W word vector, H hidden, V vocabulary.
 import { Dims, checkFinite, checkIds } from '../core/check.js';
@@ -17,6 +18,7 @@ import { type Decoding, type SampleOptions, type TopKOptions, parseSampleOptions
 import { GreedyDecoder } from './greedy.js';
 import { PackedWeights } from './packed.js';
 import { PARAM_NAMES, ParamBlock, type ParamName } from './params.js';
+import { SamplePass } from './sample-pass.js';
 import { Stepper, sampleStepwise } from './stepwise.js';
 import { type StepState, forwardBackward, forwardBackwardAsync } from './train-step.js';
 
@@ -65,6 +67,8 @@ export class CaptioningRNN {
   readonly batch: TrainBatch;
   /** @internal greedy decoding and its caches */
   readonly greedy: GreedyDecoder;
+  /** @internal self-critical training's sampling pass (its activations are the training forward) */
+  readonly samplePass: SamplePass;
   private readonly vocab: Vocabulary;
   private readonly packed: PackedWeights;
   private readonly stepper: Stepper;
@@ -87,6 +91,7 @@ export class CaptioningRNN {
     this.stepper = new Stepper(config, this.params);
     this.greedy = new GreedyDecoder(config, this.params, this.packed, this.stepper);
     this.beams = new BeamDecoder(config, this.params, this.packed, this.greedy);
+    this.samplePass = new SamplePass(config, this.params, this.packed, this.greedy);
   }
 
   private alive(): void {
@@ -287,6 +292,7 @@ export class CaptioningRNN {
     this.stepper.dispose();
     this.greedy.dispose();
     this.beams.dispose();
+    this.samplePass.dispose();
     this.packed.dispose();
     this.params.free();
   }
