@@ -92,13 +92,19 @@ export class ScstBatch {
     let t = 0;
     for (let calls; t < this.T && (calls = plan.step(t)); t++) runCalls(ks, calls[0]);
     plan.commit();
-    const out = this.load(plan.words(t));
+    const words = plan.words(t);
+    const out = this.load(words);
     runCalls(ks, plan.relayout(this.model.batch, 1)[0]);
+    this.weigh(words);
     this.model.batch.forwardLoaded = true;
     return out;
   }
 
-  /** The same with the sampling pass and the gathers split over the runtime's threads (bit-identical). */
+  /**
+   * The same with the sampling pass split over the runtime's threads (bit-identical); the
+   * workers gather the activations into the training workspace while this thread computes the
+   * rewards.
+   */
   async loadAsync(rows: ArrayLike<number>, rng: LegacyRandom): Promise<{ N: number; T: number }> {
     const { pool, threads } = rt();
     const P = Math.min(queueParts(threads), rows.length);
@@ -111,8 +117,14 @@ export class ScstBatch {
     let t = 0;
     for (let calls; t < this.T && (calls = plan.step(t)); t++) await pool.runQueue(ks, calls);
     plan.commit();
-    const out = this.load(plan.words(t));
-    await pool.runQueue(ks, plan.relayout(this.model.batch, queueParts(threads)));
+    const words = plan.words(t);
+    const out = this.load(words);
+    const gathers = pool.run(ks, [[], ...plan.relayout(this.model.batch, pool.size)]); // posted now, awaited below
+    try {
+      this.weigh(words);
+    } finally {
+      await gathers;
+    }
     this.model.batch.forwardLoaded = true;
     return out;
   }
@@ -174,12 +186,27 @@ export class ScstBatch {
   }
 
   /**
-   * Rewards the sampled captions (rows [0, N·k) of `words`, (·, T)), forms the advantages
-   * (reward − baseline: the greedy rows [N·k, N·k + N) for the 'greedy' baseline) and loads the
-   * sampled captions, their features and weights into the model's training workspace. Returns
-   * the batch (N·k, T) for the training step.
+   * Loads the sampled captions (rows [0, N·k) of `words`, (·, T)) and their features into the
+   * model's training workspace. Returns the batch (N·k, T) for the training step.
    */
   private load(words: Int32Array): { N: number; T: number } {
+    const N = this.N, k = this.samples, T = this.T;
+    const rowsK = N * k;
+    for (let i = 0; i < rowsK; i++) this.toCaption(i, words.subarray(i * T, (i + 1) * T));
+    const model = this.model;
+    const bufs = model.batch.resize(rowsK, T);
+    const rank = model.batch.load(this.captions, 0, rowsK, T);
+    const D = model.config.inputDim;
+    const fv = bufs.features.view(), fk = this.featsK!.data;
+    for (let i = 0; i < rowsK; i++) fv.set(fk.subarray(i * D, (i + 1) * D), rank[i] * D);
+    return { N: rowsK, T };
+  }
+
+  /**
+   * Rewards the loaded captions, forms the advantages (reward − baseline: the greedy rows
+   * [N·k, N·k + N) of `words` for the 'greedy' baseline) and sets them as the batch's row weights.
+   */
+  private weigh(words: Int32Array): void {
     const N = this.N, k = this.samples, T = this.T;
     const greedy = this.baseline === 'greedy';
     for (let i = 0; i < N * k; i++) this.rewards[i] = this.reward(this.images[Math.floor(i / k)], this.toCaption(i, words.subarray(i * T, (i + 1) * T)));
@@ -198,15 +225,7 @@ export class ScstBatch {
     }
     this.stats.reward = rSum / (N * k);
     this.stats.baseline = bSum / (N * k);
-    const model = this.model;
-    const rowsK = N * k;
-    const bufs = model.batch.resize(rowsK, T);
-    const rank = model.batch.load(this.captions, 0, rowsK, T);
-    const D = model.config.inputDim;
-    const fv = bufs.features.view(), fk = this.featsK!.data;
-    for (let i = 0; i < rowsK; i++) fv.set(fk.subarray(i * D, (i + 1) * D), rank[i] * D);
-    model.batch.setRowWeights(w);
-    return { N: rowsK, T };
+    this.model.batch.setRowWeights(w);
   }
 
   /** The mean reward of the samples [i0, i0 + k) other than j, summed in order. */
