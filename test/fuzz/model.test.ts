@@ -191,6 +191,26 @@ describe('fuzz: CaptioningRNN.sample and sampleTopK', () => {
   });
 });
 
+describe('fuzz: tiny temperatures (issue 20: scores / temperature overflowed to token −1)', () => {
+  it('sampling at a temperature whose scaled scores overflow gives the greedy captions (the argmax limit), ids in [0, V)', () => {
+    check('model.sample tiny temperature', fc.record({
+      mi: fc.nat({ max: 3 }), N: fc.integer({ min: 1, max: 5 }), seed: fc.nat(), maxLength: fc.integer({ min: 1, max: 7 }), // ≤ V + 2 − 1 with blocking
+      temperature: fc.oneof(fc.constantFrom(Number.MIN_VALUE, 1e-40, 1e-310), fc.double({ min: Number.MIN_VALUE, max: 1e-300, noNaN: true }),
+        fc.double({ min: 1e-45, max: 1e-38, noNaN: true })),
+      topP: fc.constantFrom(1, 0.5), block: fc.boolean(), sampleSeed: fc.nat(),
+    }), ({ mi, N, seed, maxLength, temperature, topP, block, sampleSeed }) => {
+      const { model } = models[mi];
+      const features = randTensor([N, D], model.config.dtype, seed);
+      const blockRepeatNgrams = block ? Math.min(2, maxLength) : 0;
+      const want = Array.from(model.sample(features, { maxLength, blockRepeatNgrams }).data);
+      const got = Array.from(model.sample(features, { maxLength, temperature, topP, blockRepeatNgrams, seed: sampleSeed }).data);
+      for (const v of got) expect(v >= 0 && v < V).toBe(true);
+      // float64 scores scaled by 1/τ overflow only for the smallest τ; otherwise the draw is still all but certain to be the argmax
+      expect(got).toEqual(want);
+    });
+  });
+});
+
 describe('fuzz: greedy decoding with blockRepeatNgrams (planned) against the step-wise path', () => {
   it('the same captions as step-wise decoding at the argmax limit (a temperature of Number.MIN_VALUE), on 1 thread and the pool', async () => {
     await checkAsync('greedy blockRepeatNgrams', fc.record({
