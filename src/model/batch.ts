@@ -58,6 +58,13 @@ export class TrainBatch {
   scoredStart = new Int32Array(1);
   /** Whether the loaded batch's loss is weighted per row (setRowWeights since the last load). */
   weighted = false;
+  /**
+   * Whether the loaded batch already holds its forward pass (x, hprev, the cell's activations,
+   * and the scored steps' h and scores, gathered from self-critical training's sampling pass,
+   * model/sample-pass.ts): the training step then runs only the loss and the backward. Until
+   * the next load or resize.
+   */
+  forwardLoaded = false;
   private count = new Int32Array(1);
 
   constructor(private readonly config: ModelConfig, private readonly nullIdx: number) {}
@@ -65,6 +72,7 @@ export class TrainBatch {
   /** The activation buffers for (N, T), re-made only when the shape changes; a refused batch changes nothing. */
   resize(N: number, T: number): Activations {
     const bufs = this.table.ensure(`${N}x${T}`, () => activationSizes(this.config, N, T), 'captions');
+    this.forwardLoaded = false;
     this.N = N;
     this.T = T;
     return bufs;
@@ -121,6 +129,7 @@ export class TrainBatch {
     }
     this.compactScored(N, T);
     this.weighted = false;
+    this.forwardLoaded = false;
     return rank;
   }
 
