@@ -4,6 +4,7 @@
 // numpy's float32 run showed, at least 1e-5); the notebook's printed digits; centred-difference
 // gradient checks in float64; bad input.
 // Kernel specs: assembly/__tests__/conv.spec.ts, pool.spec.ts; fuzzing: test/fuzz/layers.test.ts; index: test/README.md.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RecapError, evalNumericalGradientArray, init, layers, tensor, type DType } from '../../src/index.js';
 import { GRAD_H as H, GRAD_O4 as O4, arr, checkAll, checkGrads, loadCases, type Case } from '../helpers.js';
@@ -130,5 +131,22 @@ describe('bad input', () => {
     refused(() => layers.reluBackward(x, conv), 'cache', /reluForward.*convForward/);
     refused(() => layers.convBackward(x, { kind: 'convForward' }), 'cache', /made elsewhere/);
     refused(() => layers.convBackward(x, undefined as never), 'cache');
+  });
+});
+
+describe('docs/conv-layers.md', () => {
+  it('its example runs as written and prints what it says', async () => {
+    const doc = readFileSync(new URL('../../docs/conv-layers.md', import.meta.url), 'utf8');
+    const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks.length).toBe(1);
+    const dir = new URL('../generated/', import.meta.url);
+    mkdirSync(dir, { recursive: true });
+    const file = new URL('conv-layers-doc.ts', dir);
+    const logs: string[] = [];
+    writeFileSync(file, `${blocks[0].replace(/from 'recap'/g, "from '../../src/index.js'").replace(/console\.log/g, 'globalThis.__log')}\nexport {};\n`);
+    (globalThis as { __log?: (...a: unknown[]) => void }).__log = (...a) => logs.push(a.map((v) => JSON.stringify(v)).join(' '));
+    await import(file.href);
+    const printed = blocks[0].match(/\/\/ (\[2,4,4,4\].*)\n/)![1];
+    expect(logs).toEqual([printed]);
   });
 });
