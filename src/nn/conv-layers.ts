@@ -183,7 +183,9 @@ function checkBnParam(bnParam: unknown, C: number, dtype: FloatDType) {
   const running = (name: 'runningMean' | 'runningVar'): Tensor | undefined => {
     const t = p[name];
     if (t === undefined) return undefined;
-    cacheDims({ C }).bind(`bnParam.${name}`, t, ['C']);
+    const dims = new Dims();
+    dims.set('C', C, 'x');
+    dims.bind(`bnParam.${name}`, t, ['C']);
     floats({ [`bnParam.${name}`]: t as Tensor });
     if ((t as Tensor).dtype !== dtype) fail(`bnParam.${name}`, `dtype ${dtype} (as x)`, (t as Tensor).dtype);
     return t as Tensor;

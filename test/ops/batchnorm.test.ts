@@ -128,6 +128,7 @@ describe('bad input', () => {
       [{ mode: 'train', runningMean: tensor([0, NaN, 0], [3], 'float64') }, 'bnParam.runningMean[1]'],
       [{ mode: 'train', runningMean: [0, 0, 0] }, 'bnParam.runningMean'],
     ];
+    refused(() => layers.spatialBatchnormForward(x, gamma, beta, { mode: 'train', runningMean: tensor([0, 0], [2], 'float64') }), 'bnParam.runningMean', /C=3 \(from x\)/);
     for (const [p, argument] of cases) {
       const before = p && typeof p === 'object' ? { ...p } : p;
       refused(() => layers.spatialBatchnormForward(x, gamma, beta, p as BatchnormParam), argument);
