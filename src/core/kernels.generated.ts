@@ -107,8 +107,8 @@ export interface Kernels {
   f32_all_finite(x: number, n: number): number;
   f64_all_finite(x: number, n: number): number;
   // assembly/conv.ts
-  f32_conv_forward(out: number, cols: number, x: number, w: number, b: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
-  f64_conv_forward(out: number, cols: number, x: number, w: number, b: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
+  f32_conv_forward(out: number, cols: number, wt: number, x: number, w: number, b: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
+  f64_conv_forward(out: number, cols: number, wt: number, x: number, w: number, b: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
   f32_conv_backward(dx: number, dw: number, db: number, cols: number, dcols: number, dout: number, x: number, w: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
   f64_conv_backward(dx: number, dw: number, db: number, cols: number, dcols: number, dout: number, x: number, w: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
   // assembly/pool.ts

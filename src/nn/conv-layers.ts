@@ -73,10 +73,11 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor, convParam?: ConvPar
   const Wo = outputSize('convParam', 'W', W, pad, WW, stride);
   const dtype = floats({ x, w, b });
   const K = C * HH * WW, P = Ho * Wo;
-  const o = call('convForward', dtype, x.size + w.size + F + N * F * P + K * P, (k, s) => {
+  const o = call('convForward', dtype, x.size + 2 * w.size + F + N * F * P + K * P, (k, s) => {
     const o = s.alloc(dtype, N * F * P);
     const cols = s.alloc(dtype, K * P);
-    k.conv_forward(o.ptr, cols.ptr, s.from(x).ptr, s.from(w).ptr, s.from(b).ptr, N, C, H, W, F, HH, WW, stride, pad, scratch());
+    const wt = s.alloc(dtype, K * F);
+    k.conv_forward(o.ptr, cols.ptr, wt.ptr, s.from(x).ptr, s.from(w).ptr, s.from(b).ptr, N, C, H, W, F, HH, WW, stride, pad, scratch());
     return out(o, [N, F, Ho, Wo]);
   });
   return { out: o, cache: saved('convForward', dtype, { x, w }, { N, C, H, W, F, HH, WW, stride, pad, Ho, Wo }) };
