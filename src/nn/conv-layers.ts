@@ -47,6 +47,12 @@ function paramObject(name: string, v: unknown, optional: boolean): Record<string
   return v as Record<string, unknown>;
 }
 
+/** An integer in [0, MAX_SIDE] (a padding). */
+function checkNonNegativeInt(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_SIDE) fail(name, `an integer in [0, ${MAX_SIDE}]`, v);
+  return v;
+}
+
 /** (size + 2·pad − window) / stride + 1 when the division is exact and the window fits, else a typed error (CS231n's assert). */
 function outputSize(param: string, side: string, size: number, pad: number, window: number, stride: number): number {
   const span = size + 2 * pad - window;
@@ -99,11 +105,6 @@ export function convBackward(dout: Tensor, cache: Cache): { dx: Tensor; dw: Tens
       N, C, H, W, F, HH, WW, stride, pad, scratch());
     return { dx: out(dx, [N, C, H, W]), dw: out(dw, [F, C, HH, WW]), db: out(db, [F]) };
   });
-}
-
-function checkNonNegativeInt(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_SIDE) fail(name, `an integer in [0, ${MAX_SIDE}]`, v);
-  return v;
 }
 
 // ---------------------------------------------------------------------------------------------
