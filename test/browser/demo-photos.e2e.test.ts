@@ -1,0 +1,174 @@
+// The demo's "Bring your own model" panel end to end in Chromium: a checkpoint with a feature
+// recipe and seeded ResNet-18 weights (made here, written as files the page loads), a photo
+// captioned exactly as loadCaptioner captions it in Node, refused files and a mismatched encoder
+// shown as messages in the panel, the fake camera captioned live with a frame rate, a denied
+// camera named in the panel (the page keeps working); a screenshot in test-artifacts/.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error -- plain JS module without types
+import { startServer } from '../../demo/server.mjs';
+import { CaptioningRNN, Tensor, init, loadCaptioner, loadEncoder, saveCheckpoint, writeNpz, writeSafetensors } from '../../src/index.js';
+import { readImage } from '../../src/node.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../vitest.browser.config.js';
+import { seededStateDict } from '../vision/seeded.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const artifacts = join(root, 'test-artifacts');
+const PHOTO = join(root, 'test/fixtures/images/land_rgb.png');
+const CAMERA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+
+interface PhotosState {
+  ready: boolean; threads: number; captionerReady: boolean; message: string; messages: string[];
+  photos: { name: string; caption?: string; error?: string; times?: Record<string, number> }[];
+  camera: { running: boolean; frames: number; fps: number; modelFps: number; caption: string; error: string };
+}
+
+const words = ['<NULL>', '<START>', '<END>', '<UNK>', 'a', 'the', 'dog', 'cat', 'field', 'sky', 'on', 'under', 'green', 'blue', 'runs', 'sits'];
+let dir: string;
+let files: { checkpoint: string; weights: string; other: string; junk: string; plain: string };
+let expected: string;
+let server: { port: number; close(): Promise<void> };
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+const panel = (p: Page = page) => p.evaluate(() => (window as never as { recapPhotos: PhotosState }).recapPhotos);
+const until = (fn: string, timeout = 60_000, p: Page = page) =>
+  p.waitForFunction(`(() => { const s = window.recapPhotos; return ${fn}; })()`, null, { timeout, polling: 100 });
+
+beforeAll(async () => {
+  await init();
+  dir = mkdtempSync(join(tmpdir(), 'recap-demo-photos-'));
+  const sd = seededStateDict('resnet18');
+  const encoder = await loadEncoder(sd, { arch: 'resnet18' });
+  const model = new CaptioningRNN({ wordToIdx: Object.fromEntries(words.map((w, i) => [w, i])), inputDim: 512, wordvecDim: 16, hiddenDim: 24, cellType: 'lstm', seed: 5 });
+  // <END> unlikely: captions run to maxLength, so they have words that depend on the image
+  const b = model.getParams().b_vocab;
+  const bias = Float32Array.from(b.data as Float32Array);
+  bias[words.indexOf('<END>')] = -4;
+  model.setParams({ b_vocab: new Tensor(bias, b.shape) });
+  const checkpoint = saveCheckpoint(model, null, { maxLength: 10 }, { recipe: { encoder: encoder.recipe(), pca: null }, pca: null });
+  model.dispose();
+  const c = await loadCaptioner({ model: checkpoint, encoder });
+  [expected] = await c.caption(await readImage(PHOTO));
+  c.dispose();
+  encoder.dispose();
+  const other = seededStateDict('resnet18');
+  (other['layer4.1.conv2.weight'].data as Float32Array)[0] += 1e-3;
+  files = {
+    checkpoint: join(dir, 'photos-lstm.recap'), weights: join(dir, 'resnet18.safetensors'), other: join(dir, 'resnet18-other.npz'),
+    junk: join(dir, 'junk.recap'), plain: join(dir, 'plain.recap'),
+  };
+  writeFileSync(files.checkpoint, checkpoint);
+  writeFileSync(files.weights, writeSafetensors(sd));
+  writeFileSync(files.other, writeNpz(other));
+  writeFileSync(files.junk, 'this is not a checkpoint\n');
+  const plain = new CaptioningRNN({ wordToIdx: Object.fromEntries(words.map((w, i) => [w, i])), inputDim: 512, wordvecDim: 4, hiddenDim: 4, seed: 1 });
+  writeFileSync(files.plain, saveCheckpoint(plain));
+  plain.dispose();
+
+  server = await startServer({ port: 0 });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...CAMERA], headless: true });
+  page = await (await browser.newContext({ viewport: { width: 1320, height: 900 } })).newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(`http://127.0.0.1:${server.port}/`);
+  await until('s && s.ready');
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('demo: bring your own model', () => {
+  it('runs on every core of the cross-origin isolated page, and refuses files that are not what they claim', async () => {
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect((await panel()).threads).toBe(cores);
+    await page.setInputFiles('#photos-checkpoint-file', files.junk);
+    await until('s.message.startsWith("Checkpoint refused")');
+    expect(await page.textContent('#photos-message')).toMatch(/^Checkpoint refused: .*junk\.recap/);
+    await page.setInputFiles('#photos-checkpoint-file', files.plain);
+    await until('s.message.includes("no feature recipe")');
+    await page.selectOption('#photos-arch', 'resnet18'); // no checkpoint names one now
+    await page.setInputFiles('#photos-encoder-file', files.junk);
+    await until('s.message.startsWith("Encoder weights refused")');
+    expect((await panel()).captionerReady).toBe(false);
+    await page.selectOption('#photos-arch', ''); // back to the checkpoint's
+  });
+
+  it('a mismatched encoder: the captioner\'s RecapError in the panel, then the right one works', async () => {
+    await page.setInputFiles('#photos-checkpoint-file', files.checkpoint);
+    await page.waitForFunction(() => document.querySelector('#photos-checkpoint-info')!.textContent!.includes('resnet18 pooled float32'));
+    await page.setInputFiles('#photos-encoder-file', files.other);
+    await until('s.message.startsWith("This encoder does not match the checkpoint")', 120_000);
+    expect(await page.textContent('#photos-message')).toMatch(/same architecture, other weights/);
+    expect((await panel()).captionerReady).toBe(false);
+    await page.setInputFiles('#photos-encoder-file', files.weights);
+    await until('s.captionerReady', 120_000);
+    expect(await page.isHidden('#photos-message')).toBe(true);
+  });
+
+  it('captions a dropped photo as loadCaptioner does in Node, with every step\'s time', async () => {
+    await page.setInputFiles('#photos-image-file', PHOTO);
+    await until('s.photos.length === 1', 120_000);
+    const [photo] = (await panel()).photos;
+    expect(photo.error).toBeUndefined();
+    expect(photo.caption).toBe(expected);
+    expect(expected.split(' ').length).toBeGreaterThan(2);
+    for (const k of ['decode', 'preprocess', 'encode', 'caption']) expect(photo.times![k]).toBeGreaterThan(0);
+    expect(await page.textContent('#photos-results li .cap')).toBe(expected);
+    expect(await page.textContent('#photos-results li .times')).toMatch(/^401×277 · decode [\d.]+ ms · preprocess [\d.]+ ms · encode [\d.]+ ms · caption [\d.]+ ms$/);
+    // an unreadable "photo": named in its row and in the message; the panel carries on
+    const bad = join(dir, 'broken.png');
+    writeFileSync(bad, Buffer.concat([readFileSync(PHOTO).subarray(0, 40)]));
+    await page.setInputFiles('#photos-image-file', bad);
+    await until('s.photos.length === 2 && s.message.startsWith("Could not caption")');
+    expect((await panel()).photos[1].error).toBeTruthy();
+  });
+
+  it('captions the (fake) camera live and shows the frame rate; the page stays responsive', async () => {
+    await page.click('#photos-camera-start');
+    await until('s.camera.running && s.camera.frames >= 3', 120_000);
+    const frame = await page.evaluate(() => new Promise<number>((r) => { const t = performance.now(); requestAnimationFrame(() => r(performance.now() - t)); }));
+    expect(frame).toBeLessThan(500);
+    const s = await panel();
+    expect(s.camera.fps).toBeGreaterThan(0);
+    expect(s.camera.caption.split(' ').length).toBeGreaterThan(2);
+    expect(await page.textContent('#photos-camera-caption')).toBe(s.camera.caption);
+    expect(Number(await page.textContent('#photos-fps'))).toBeGreaterThan(0);
+    expect(Number(await page.textContent('#photos-model-fps'))).toBeGreaterThan(0);
+    for (const k of ['decode', 'preprocess', 'encode', 'caption']) expect(await page.textContent(`#photos-t-${k}`)).toMatch(/^[\d.]+ ms$/);
+    mkdirSync(artifacts, { recursive: true });
+    await page.locator('#photos').screenshot({ path: join(artifacts, 'demo-photos.png') });
+    await page.click('#photos-camera-stop');
+    await until('!s.camera.running');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a denied camera: the panel says so, photos still caption', async () => {
+    const denied = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--deny-permission-prompts'], headless: true });
+    try {
+      const p = await (await denied.newContext()).newPage();
+      await p.goto(`http://127.0.0.1:${server.port}/`);
+      await until('s && s.ready', 60_000, p);
+      await p.click('#photos-camera-start');
+      await until('s.camera.error !== ""', 30_000, p);
+      expect(await p.textContent('#photos-message')).toMatch(/^The camera was refused \(NotAllowedError: .*\)\. Photos still work/);
+      expect((await panel(p)).camera.running).toBe(false);
+      expect(await p.isEnabled('#photos-camera-start')).toBe(true);
+      await p.setInputFiles('#photos-checkpoint-file', files.checkpoint);
+      await p.setInputFiles('#photos-encoder-file', files.weights);
+      await p.setInputFiles('#photos-image-file', PHOTO);
+      await until('s.photos.length === 1', 120_000, p);
+      expect((await panel(p)).photos[0].caption).toBe(expected);
+    } finally {
+      await denied.close();
+    }
+  });
+});
