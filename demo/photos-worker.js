@@ -9,7 +9,7 @@
 //   { type: 'encoder', bytes, name, arch }         { type: 'encoder', name, arch, dtype, outputDim, ms } | error
 //                                                  { type: 'encoder-pending', name } (no architecture known yet)
 //                                                  { type: 'captioner', ready, maxLength } | error, stage 'captioner' (mismatch)
-//   { type: 'caption', id, image, beamSize }       { type: 'caption', id, caption, width, height, times }
+//   { type: 'caption', id, image, name, beamSize }     { type: 'caption', id, caption, width, height, times }
 //                                                  { type: 'error', stage, message, id }
 //
 // Only the package's public API is used.
@@ -61,17 +61,22 @@ async function loadEncoderFile(bytes, name, arch) {
 }
 
 /** Pixels of a photo (a Blob: decoded here) or a camera frame (ImageBitmap / VideoFrame: closed here). */
-async function pixels(image) {
+async function pixels(image, name) {
   if (image instanceof Blob) {
-    const bitmap = await createImageBitmap(image, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    let bitmap;
     try {
-      return toImageInput(bitmap, 'photo');
+      bitmap = await createImageBitmap(image, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    } catch (e) {
+      throw new Error(`${name}: not an image this browser can decode (${image.type || 'unknown type'}, ${image.size} bytes: ${e.message})`);
+    }
+    try {
+      return toImageInput(bitmap, name);
     } finally {
       bitmap.close();
     }
   }
   try {
-    return toImageInput(image, 'frame');
+    return toImageInput(image, name);
   } finally {
     image.close?.();
   }
@@ -122,7 +127,7 @@ const handlers = {
     }
     const e = captioner.recipe.encoder;
     const t0 = now();
-    const img = await pixels(msg.image);
+    const img = await pixels(msg.image, msg.name ?? 'image');
     const t1 = now();
     const x = captioner.encoder.preprocess(img, { resize: e.resize, crop: e.crop });
     const t2 = now();

@@ -11,13 +11,15 @@
 import { ARCHS } from '/recap/index.js';
 
 const CHECKPOINT_MAGIC = 'RCAPCKPT';
+const WEIGHTS_EXT = /\.(pth|pt|safetensors|npz|bin)$/i;
 const FPS_WINDOW_MS = 3000;
+const LOG_FRAMES = 200; // camera frames whose times are kept in state.camera.log
 
 const state = {
   ready: false, threads: 0, crossOriginIsolated: self.crossOriginIsolated === true,
   checkpoint: null, encoder: null, captionerReady: false,
   photos: [], // { name, caption, width, height, times } or { name, error }
-  camera: { running: false, frames: 0, fps: 0, modelFps: 0, caption: '', times: null, error: '' },
+  camera: { running: false, frames: 0, fps: 0, modelFps: 0, caption: '', times: null, log: [], error: '' },
   message: '', messages: [],
 };
 window.recapPhotos = state;
@@ -169,14 +171,14 @@ async function setFile(kind, file) {
   worker.postMessage({ type: kind, bytes, name: file.name, ...(kind === 'encoder' ? { arch: $('photos-arch').value } : {}) });
 }
 
-/** What a dropped file is: a checkpoint (by its magic), a photo (by type or magic), else encoder weights. */
+/**
+ * What a file dropped on the panel is: a checkpoint (by its magic), encoder weights (by their
+ * extension), else a photo (one the browser cannot decode is named in its row).
+ */
 async function kindOfFile(file) {
   const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
-  const text = String.fromCharCode(...head);
-  if (text === CHECKPOINT_MAGIC) return 'checkpoint';
-  const png = head[0] === 0x89 && text.slice(1, 4) === 'PNG', jpeg = head[0] === 0xff && head[1] === 0xd8;
-  if (file.type.startsWith('image/') || png || jpeg) return 'photo';
-  return 'encoder';
+  if (String.fromCharCode(...head) === CHECKPOINT_MAGIC) return 'checkpoint';
+  return WEIGHTS_EXT.test(file.name) ? 'encoder' : 'photo';
 }
 
 async function onFiles(list) {
@@ -187,9 +189,13 @@ async function onFiles(list) {
   }
 }
 
-$('photos-checkpoint-file').onchange = (e) => e.target.files[0] && setFile('checkpoint', e.target.files[0]);
-$('photos-encoder-file').onchange = (e) => e.target.files[0] && setFile('encoder', e.target.files[0]);
-$('photos-image-file').onchange = (e) => onFiles([...e.target.files]);
+for (const kind of ['checkpoint', 'encoder']) {
+  $(`photos-${kind}-file`).onchange = (e) => e.target.files[0] && setFile(kind, e.target.files[0]);
+}
+$('photos-image-file').onchange = (e) => {
+  for (const file of e.target.files) captionImage(file, file.name);
+  e.target.value = '';
+};
 $('photos-arch').onchange = () => files.encoder && worker.postMessage({ type: 'encoder', ...files.encoder, arch: $('photos-arch').value });
 root.addEventListener('dragover', (e) => {
   e.preventDefault();
@@ -219,6 +225,10 @@ export async function captionImage(image, name, item = null) {
     if (image instanceof Blob) {
       thumb.src = URL.createObjectURL(image);
       thumb.onload = () => URL.revokeObjectURL(thumb.src);
+      thumb.onerror = () => {
+        URL.revokeObjectURL(thumb.src);
+        thumb.style.visibility = 'hidden';
+      };
     }
     const cap = Object.assign(document.createElement('q'), { className: 'cap', textContent: '…' });
     const times = Object.assign(document.createElement('small'), { className: 'times' });
@@ -234,7 +244,7 @@ export async function captionImage(image, name, item = null) {
   const id = ++nextId;
   const source = image instanceof Blob ? image : await createImageBitmap(image);
   pending.set(id, { kind: 'photo', item, name });
-  worker.postMessage({ type: 'caption', id, image: source, beamSize: beam() }, source instanceof Blob ? [] : [source]);
+  worker.postMessage({ type: 'caption', id, image: source, name, beamSize: beam() }, source instanceof Blob ? [] : [source]);
 }
 
 const beam = () => Number($('photos-beam').value);
@@ -317,7 +327,7 @@ async function grab(loop) {
   const frame = typeof VideoFrame === 'function' ? new VideoFrame(video, { timestamp: Math.round(t0 * 1000) }) : await createImageBitmap(video);
   const id = ++nextId;
   pending.set(id, { kind: 'camera', grabMs: performance.now() - t0, done: () => setTimeout(() => grab(loop), 0) });
-  worker.postMessage({ type: 'caption', id, image: frame, beamSize: beam() }, [frame]);
+  worker.postMessage({ type: 'caption', id, image: frame, name: 'camera frame', beamSize: beam() }, [frame]);
 }
 
 function onFrame(msg, grabMs) {
@@ -330,6 +340,8 @@ function onFrame(msg, grabMs) {
   c.times = { ...msg.times, decode: msg.times.decode + grabMs };
   c.fps = cam.done.length > 1 ? ((cam.done.length - 1) * 1000) / (t - cam.done[0]) : 0;
   c.modelFps = 1000 / (msg.times.encode + msg.times.caption);
+  c.log.push(c.times);
+  if (c.log.length > LOG_FRAMES) c.log.shift();
   $('photos-camera-caption').textContent = msg.caption;
   $('photos-fps').textContent = c.fps ? c.fps.toFixed(1) : '–';
   $('photos-model-fps').textContent = c.modelFps.toFixed(1);

@@ -129,7 +129,8 @@ describe('demo: bring your own model', () => {
     writeFileSync(bad, Buffer.concat([readFileSync(PHOTO).subarray(0, 40)]));
     await page.setInputFiles('#photos-image-file', bad);
     await until('s.photos.length === 2 && s.message.startsWith("Could not caption")');
-    expect((await panel()).photos[1].error).toBeTruthy();
+    expect((await panel()).photos[1].error).toMatch(/^broken\.png: not an image this browser can decode \(image\/png, 40 bytes/);
+    expect(await page.textContent('#photos-results li.bad .cap')).toBe((await panel()).photos[1].error);
   });
 
   it('captions the (fake) camera live and shows the frame rate; the page stays responsive', async () => {
@@ -162,9 +163,14 @@ describe('demo: bring your own model', () => {
       expect(await p.textContent('#photos-message')).toMatch(/^The camera was refused \(NotAllowedError: .*\)\. Photos still work/);
       expect((await panel(p)).camera.running).toBe(false);
       expect(await p.isEnabled('#photos-camera-start')).toBe(true);
-      await p.setInputFiles('#photos-checkpoint-file', files.checkpoint);
-      await p.setInputFiles('#photos-encoder-file', files.weights);
-      await p.setInputFiles('#photos-image-file', PHOTO);
+      // the three files dropped on the panel at once: sorted by content (checkpoint magic, weights extension, photo)
+      await p.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<input type="file" id="drag-source" multiple hidden>'));
+      await p.setInputFiles('#drag-source', [PHOTO, files.weights, files.checkpoint]);
+      await p.evaluate(() => {
+        const dt = new DataTransfer();
+        for (const f of (document.getElementById('drag-source') as HTMLInputElement).files!) dt.items.add(f);
+        document.getElementById('photos')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      });
       await until('s.photos.length === 1', 120_000, p);
       expect((await panel(p)).photos[0].caption).toBe(expected);
     } finally {
