@@ -133,6 +133,15 @@ describe('demo: bring your own model', () => {
     expect(await page.textContent('#photos-results li.bad .cap')).toBe((await panel()).photos[1].error);
   });
 
+  it('on 1 thread (the worker restarts with the same files): the same caption', async () => {
+    await page.selectOption('#photos-threads', '1');
+    await until('s.threads === 1 && s.captionerReady', 120_000);
+    expect(await page.textContent('#photos-status')).toBe('ready to caption');
+    await page.setInputFiles('#photos-image-file', PHOTO);
+    await until('s.photos.length === 3', 120_000);
+    expect((await panel()).photos[2].caption).toBe(expected);
+  });
+
   it('captions the (fake) camera live and shows the frame rate; the page stays responsive', async () => {
     await page.click('#photos-camera-start');
     await until('s.camera.running && s.camera.frames >= 3', 120_000);
