@@ -53,12 +53,12 @@ root.innerHTML = `
       </div>
       <q id="photos-camera-caption">…</q>
       <dl class="stats" id="photos-times">
-        <div><dt>frames/s</dt><dd id="photos-fps">–</dd></div>
-        <div><dt>encode+caption/s</dt><dd id="photos-model-fps">–</dd></div>
-        <div><dt>decode</dt><dd id="photos-t-decode">–</dd></div>
-        <div><dt>preprocess</dt><dd id="photos-t-preprocess">–</dd></div>
-        <div><dt>encode</dt><dd id="photos-t-encode">–</dd></div>
-        <div><dt>caption</dt><dd id="photos-t-caption">–</dd></div>
+        <div title="frames captioned per second over the last 3 s, all steps"><dt>frames/s</dt><dd id="photos-fps">–</dd></div>
+        <div title="1000 ms / (encode + caption) of the last frame"><dt>encode+caption/s</dt><dd id="photos-model-fps">–</dd></div>
+        <div title="grabbing the frame (page) and reading its pixels (worker)"><dt>decode</dt><dd id="photos-t-decode">–</dd></div>
+        <div title="resize, centre crop and normalise, as the checkpoint's recipe says"><dt>preprocess</dt><dd id="photos-t-preprocess">–</dd></div>
+        <div title="the encoder network (and the checkpoint's PCA projection)"><dt>encode</dt><dd id="photos-t-encode">–</dd></div>
+        <div title="the model's decoding (greedy or beam) into words"><dt>caption</dt><dd id="photos-t-caption">–</dd></div>
       </dl>
     </div>
     <div class="photos-images">

@@ -142,6 +142,25 @@ describe('demo: bring your own model', () => {
     expect((await panel()).photos[2].caption).toBe(expected);
   });
 
+  it('captionImage (the hook for captioning the composer\'s canvas): a canvas with the photo drawn on it gets the photo\'s caption', async () => {
+    const bytes = readFileSync(PHOTO).toString('base64');
+    // a string: vitest would rewrite a dynamic import() inside a function
+    await page.evaluate(`(async () => {
+      const blob = new Blob([Uint8Array.from(atob('${bytes}'), (c) => c.charCodeAt(0))], { type: 'image/png' });
+      const bitmap = await createImageBitmap(blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+      const canvas = document.createElement('canvas');
+      canvas.width = bitmap.width;
+      canvas.height = bitmap.height;
+      canvas.getContext('2d').drawImage(bitmap, 0, 0);
+      const { captionImage } = await import('/photos.js');
+      await captionImage(canvas, 'canvas');
+    })()`);
+    await until('s.photos.length === 4', 120_000);
+    const last = (await panel()).photos[3];
+    expect(last.name).toBe('canvas');
+    expect(last.caption).toBe(expected);
+  });
+
   it('captions the (fake) camera live and shows the frame rate; the page stays responsive', async () => {
     await page.click('#photos-camera-start');
     await until('s.camera.running && s.camera.frames >= 3', 120_000);
