@@ -2,23 +2,27 @@
 // recipe and seeded ResNet-18 weights (made here, written as files the page loads), a photo
 // captioned exactly as loadCaptioner captions it in Node, refused files and a mismatched encoder
 // shown as messages in the panel, the fake camera captioned live with a frame rate, a denied
-// camera named in the panel (the page keeps working); a screenshot in test-artifacts/.
+// camera named in the panel (the page keeps working); a screenshot in test-artifacts/. The
+// photo and the fake camera in Firefox ESR too.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright';
+import puppeteer, { type ElementHandle } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain JS module without types
 import { startServer } from '../../demo/server.mjs';
 import { CaptioningRNN, Tensor, init, loadCaptioner, loadEncoder, saveCheckpoint, writeNpz, writeSafetensors } from '../../src/index.js';
 import { readImage } from '../../src/node.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../vitest.browser.config.js';
+import { BROWSERS, available } from '../package/browsers.js';
 import { seededStateDict } from '../vision/seeded.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const artifacts = join(root, 'test-artifacts');
 const PHOTO = join(root, 'test/fixtures/images/land_rgb.png');
+const FIREFOX = BROWSERS.find((b) => b.name === 'firefox')!;
 const CAMERA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
 
 interface PhotosState {
@@ -203,6 +207,40 @@ describe('demo: bring your own model', () => {
       expect((await panel(p)).photos[0].caption).toBe(expected);
     } finally {
       await denied.close();
+    }
+  });
+});
+
+// Firefox ESR (WebDriver BiDi through puppeteer-core), its fake camera; without VideoFrame (as
+// in browsers that lack WebCodecs) so frames take the ImageBitmap path.
+describe.skipIf(!available(FIREFOX))('demo: bring your own model in Firefox', () => {
+  it('captions a photo as Node does and the fake camera through ImageBitmaps', async () => {
+    const ff = await puppeteer.launch({
+      browser: 'firefox', executablePath: FIREFOX.path, headless: true,
+      extraPrefsFirefox: { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true },
+    });
+    try {
+      const p = await ff.newPage();
+      await p.evaluateOnNewDocument(() => { delete (globalThis as { VideoFrame?: unknown }).VideoFrame; });
+      await p.goto(`http://127.0.0.1:${server.port}/`);
+      const wait = (fn: string, timeout = 120_000) => p.waitForFunction(`(() => { const s = window.recapPhotos; return ${fn}; })()`, { timeout, polling: 100 });
+      await wait('s && s.ready');
+      expect(await p.evaluate(() => [crossOriginIsolated, typeof (globalThis as { VideoFrame?: unknown }).VideoFrame])).toEqual([true, 'undefined']);
+      const input = async (id: string) => (await p.$(`#${id}`)) as ElementHandle<HTMLInputElement>;
+      await (await input('photos-checkpoint-file')).uploadFile(files.checkpoint);
+      await (await input('photos-encoder-file')).uploadFile(files.weights);
+      await wait('s.captionerReady');
+      await (await input('photos-image-file')).uploadFile(PHOTO);
+      await wait('s.photos.length === 1');
+      expect(await p.evaluate(() => (window as never as { recapPhotos: PhotosState }).recapPhotos.photos[0].caption)).toBe(expected);
+      await p.click('#photos-camera-start');
+      await wait('s.camera.frames >= 3');
+      const cam = await p.evaluate(() => (window as never as { recapPhotos: PhotosState }).recapPhotos.camera);
+      expect(cam.error).toBe('');
+      expect(cam.fps).toBeGreaterThan(0);
+      expect(cam.caption.split(' ').length).toBeGreaterThan(2);
+    } finally {
+      await ff.close();
     }
   });
 });
