@@ -184,6 +184,22 @@ describe('demo: bring your own model', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('a page that is not cross-origin isolated: one thread, the selector disabled and saying why', async () => {
+    const plain = await startServer({ port: 0, isolation: false });
+    try {
+      const p = await browser.newPage();
+      await p.goto(`http://127.0.0.1:${plain.port}/`);
+      await until('s && s.ready', 60_000, p);
+      expect(await p.evaluate(() => crossOriginIsolated)).toBe(false);
+      expect((await panel(p)).threads).toBe(1);
+      expect(await p.isDisabled('#photos-threads')).toBe(true);
+      expect(await p.getAttribute('#photos-threads', 'title')).toMatch(/not cross-origin isolated \(COOP\/COEP\)/);
+      await p.close();
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('a denied camera: the panel says so, photos still caption', async () => {
     const denied = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--deny-permission-prompts'], headless: true });
     try {
