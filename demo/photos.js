@@ -242,8 +242,14 @@ export async function captionImage(image, name, item = null) {
     return;
   }
   const id = ++nextId;
-  const source = image instanceof Blob ? image : await createImageBitmap(image);
   pending.set(id, { kind: 'photo', item, name });
+  let source;
+  try {
+    source = image instanceof Blob ? image : await createImageBitmap(image);
+  } catch (e) {
+    onError({ type: 'error', stage: 'caption', id, message: `${name}: no pixels to read (${e.name}: ${e.message})` });
+    return;
+  }
   worker.postMessage({ type: 'caption', id, image: source, name, beamSize: beam() }, source instanceof Blob ? [] : [source]);
 }
 
@@ -293,6 +299,12 @@ async function startCamera() {
     state.camera.error = cameraMessage(e);
     $('photos-camera-start').disabled = false;
     return showMessage(state.camera.error);
+  }
+  for (const track of cam.stream.getVideoTracks()) {
+    track.onended = () => {
+      stopCamera();
+      showMessage('The camera stopped (unplugged, or taken by the system). Photos still work.');
+    };
   }
   const video = $('photos-video');
   video.srcObject = cam.stream;
@@ -350,6 +362,7 @@ function onFrame(msg, grabMs) {
 
 $('photos-camera-start').onclick = () => startCamera();
 $('photos-camera-stop').onclick = () => stopCamera();
+addEventListener('pagehide', () => stopCamera());
 
 // ---------------------------------------------------------------------------------------------
 

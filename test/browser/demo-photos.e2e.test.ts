@@ -163,6 +163,11 @@ describe('demo: bring your own model', () => {
     const last = (await panel()).photos[3];
     expect(last.name).toBe('canvas');
     expect(last.caption).toBe(expected);
+    // a drawable without pixels (an <img> never loaded): named in its row, the panel carries on
+    await page.evaluate(`import('/photos.js').then((m) => m.captionImage(new Image(), 'unloaded'))`);
+    await until('s.photos.length === 5', 30_000);
+    expect((await panel()).photos[4].error).toMatch(/^unloaded: no pixels to read \(InvalidStateError: /);
+    expect((await panel()).captionerReady).toBe(true);
   });
 
   it('captions the (fake) camera live and shows the frame rate; the page stays responsive', async () => {
@@ -181,6 +186,12 @@ describe('demo: bring your own model', () => {
     await page.locator('#photos').screenshot({ path: join(artifacts, 'demo-photos.png') });
     await page.click('#photos-camera-stop');
     await until('!s.camera.running');
+    // a camera that goes away while running (unplugged): stopped, said, startable again
+    await page.click('#photos-camera-start');
+    await until('s.camera.running');
+    await page.evaluate(() => ((document.getElementById('photos-video') as HTMLVideoElement).srcObject as MediaStream).getVideoTracks()[0].dispatchEvent(new Event('ended')));
+    await until('!s.camera.running && s.message.startsWith("The camera stopped")');
+    expect(await page.isEnabled('#photos-camera-start')).toBe(true);
     expect(pageErrors).toEqual([]);
   });
 
