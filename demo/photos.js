@@ -5,9 +5,10 @@
 // depends on it. Tests (and curious users) read window.recapPhotos.
 //
 // Hook for the pixel-trained model of the built-in world (`recap train --encoder cnn`, built on
-// another branch): its checkpoint carries its own CNN, so once the captioner accepts it, the
-// composer's canvas is captioned from its pixels with `captionImage(canvas, 'canvas')` below
-// (any drawable: canvas, ImageBitmap, VideoFrame, <img>, Blob), in this panel's worker.
+// another branch): its checkpoint carries its own CNN, so once photos-worker.js's connect()
+// builds a captioner from such a checkpoint alone (no encoder file), the composer's canvas is
+// captioned from its pixels with `captionImage(canvas, 'canvas')` below (any drawable: canvas,
+// ImageBitmap, VideoFrame, <img>, Blob), in this panel's worker.
 import { ARCHS } from '/recap/index.js';
 
 const CHECKPOINT_MAGIC = 'RCAPCKPT';
