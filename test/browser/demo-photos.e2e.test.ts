@@ -13,7 +13,7 @@ import puppeteer, { type ElementHandle } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain JS module without types
 import { startServer } from '../../demo/server.mjs';
-import { CaptioningRNN, Tensor, init, loadCaptioner, loadEncoder, saveCheckpoint, writeNpz, writeSafetensors } from '../../src/index.js';
+import { CaptioningRNN, Tensor, applyPca, fitPca, hashTensors, init, loadCaptioner, loadEncoder, saveCheckpoint, writeNpz, writeSafetensors } from '../../src/index.js';
 import { readImage } from '../../src/node.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../vitest.browser.config.js';
 import { BROWSERS, available } from '../package/browsers.js';
@@ -31,7 +31,8 @@ interface PhotosState {
   camera: { running: boolean; frames: number; fps: number; modelFps: number; caption: string; error: string };
 }
 
-const words = ['<NULL>', '<START>', '<END>', '<UNK>', 'a', 'the', 'dog', 'cat', 'field', 'sky', 'on', 'under', 'green', 'blue', 'runs', 'sits'];
+// 200 words: captions that change with the image (a mirrored or channel-swapped photo gets another)
+const words = ['<NULL>', '<START>', '<END>', '<UNK>', ...Array.from({ length: 200 }, (_, i) => `w${i}`)];
 let dir: string;
 let files: { checkpoint: string; weights: string; other: string; junk: string; plain: string };
 let expected: string;
@@ -49,16 +50,39 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'recap-demo-photos-'));
   const sd = seededStateDict('resnet18');
   const encoder = await loadEncoder(sd, { arch: 'resnet18' });
-  const model = new CaptioningRNN({ wordToIdx: Object.fromEntries(words.map((w, i) => [w, i])), inputDim: 512, wordvecDim: 16, hiddenDim: 24, cellType: 'lstm', seed: 5 });
-  // <END> unlikely: captions run to maxLength, so they have words that depend on the image
-  const b = model.getParams().b_vocab;
-  const bias = Float32Array.from(b.data as Float32Array);
+  // the photo, mirrored and as BGR: a PCA fitted on their features (with a noise image) makes
+  // the model see what tells them apart, so pixels read mirrored or with swapped channels in the
+  // page would give another caption (checked below: the test's power)
+  const photo = await readImage(PHOTO);
+  const { width: W, height: H, channels: C } = photo;
+  const mirrored = new Uint8Array(photo.data.length), bgr = new Uint8Array(photo.data.length);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      for (let k = 0; k < C; k++) {
+        mirrored[(y * W + x) * C + k] = photo.data[(y * W + W - 1 - x) * C + k];
+        bgr[(y * W + x) * C + k] = photo.data[(y * W + x) * C + (k < 3 ? 2 - k : k)];
+      }
+    }
+  }
+  const variants = [photo, { ...photo, data: mirrored }, { ...photo, data: bgr }];
+  const feats = await encoder.encode([...variants, await readImage(join(root, 'test/fixtures/images/noise.png'))]);
+  const pca = fitPca(new Tensor(Float64Array.from(feats.data), feats.shape), 3);
+  const projected = applyPca(pca, feats).data;
+  const rms = Math.sqrt(projected.reduce((a, v) => a + v * v, 0) / projected.length);
+  const model = new CaptioningRNN({ wordToIdx: Object.fromEntries(words.map((w, i) => [w, i])), inputDim: 3, wordvecDim: 16, hiddenDim: 24, cellType: 'lstm', seed: 5 });
+  const params = model.getParams();
+  // projected features of unit size, and <END> unlikely: captions run to maxLength
+  const bias = Float32Array.from(params.b_vocab.data as Float32Array);
   bias[words.indexOf('<END>')] = -4;
-  model.setParams({ b_vocab: new Tensor(bias, b.shape) });
-  const checkpoint = saveCheckpoint(model, null, { maxLength: 10 }, { recipe: { encoder: encoder.recipe(), pca: null }, pca: null });
+  const proj = Float32Array.from(params.W_proj.data as Float32Array, (v) => v / rms);
+  model.setParams({ b_vocab: new Tensor(bias, params.b_vocab.shape), W_proj: new Tensor(proj, params.W_proj.shape) });
+  const recipe = { encoder: encoder.recipe(), pca: { inputDim: 512, dim: 3, hash: hashTensors([['mean', pca.mean], ['components', pca.components]]) } };
+  const checkpoint = saveCheckpoint(model, null, { maxLength: 12 }, { recipe, pca });
   model.dispose();
   const c = await loadCaptioner({ model: checkpoint, encoder });
-  [expected] = await c.caption(await readImage(PHOTO));
+  const [want, ...others] = await c.caption(variants);
+  expected = want;
+  expect(others.every((o) => o !== expected), [expected, ...others].join(' | ')).toBe(true);
   c.dispose();
   encoder.dispose();
   const other = seededStateDict('resnet18');
