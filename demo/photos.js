@@ -221,9 +221,12 @@ function flushWaiting() {
 export async function captionImage(image, name, item = null) {
   if (!item) {
     item = document.createElement('li');
-    const thumb = document.createElement('img');
-    thumb.alt = name;
+    // a photo file shows itself; a drawable is drawn on a small canvas once read (below)
+    const thumb = document.createElement(image instanceof Blob ? 'img' : 'canvas');
+    thumb.className = 'thumb';
+    thumb.title = name;
     if (image instanceof Blob) {
+      thumb.alt = name;
       thumb.src = URL.createObjectURL(image);
       thumb.onload = () => URL.revokeObjectURL(thumb.src);
       thumb.onerror = () => {
@@ -251,10 +254,19 @@ export async function captionImage(image, name, item = null) {
     onError({ type: 'error', stage: 'caption', id, message: `${name}: no pixels to read (${e.name}: ${e.message})` });
     return;
   }
+  if (!(source instanceof Blob)) drawThumb(item.querySelector('canvas.thumb'), source);
   worker.postMessage({ type: 'caption', id, image: source, name, beamSize: beam() }, source instanceof Blob ? [] : [source]);
 }
 
 const beam = () => Number($('photos-beam').value);
+
+const THUMB = 72;
+function drawThumb(canvas, bitmap) {
+  canvas.width = canvas.height = THUMB;
+  const k = THUMB / Math.min(bitmap.width, bitmap.height); // cover, centred
+  const w = bitmap.width * k, h = bitmap.height * k;
+  canvas.getContext('2d').drawImage(bitmap, (THUMB - w) / 2, (THUMB - h) / 2, w, h);
+}
 
 function timesText(t) {
   return `decode ${ms(t.decode)} · preprocess ${ms(t.preprocess)} · encode ${ms(t.encode)} · caption ${ms(t.caption)}`;
