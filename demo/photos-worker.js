@@ -48,14 +48,16 @@ async function connect() {
   post({ type: 'captioner', ready: true, maxLength: captioner.maxLength });
 }
 
+/** Replaces the encoder (a refused file leaves none: the page shows none) in the checkpoint's dtype. */
 async function loadEncoderFile(bytes, name, arch) {
-  const dtype = checkpoint?.recipe.encoder.dtype ?? 'float32';
-  const t0 = now();
-  const next = await loadEncoder(bytes, { arch, dtype });
   captioner?.dispose();
   captioner = null;
   encoder?.encoder.dispose();
-  encoder = { name, encoder: next };
+  encoder = null;
+  const dtype = checkpoint?.recipe.encoder.dtype ?? 'float32';
+  const t0 = now();
+  const next = await loadEncoder(bytes, { arch, dtype });
+  encoder = { name, encoder: next, bytes, arch };
   post({ type: 'encoder', name, arch, dtype, outputDim: next.outputDim, ms: now() - t0 });
   await connect();
 }
@@ -88,6 +90,10 @@ const handlers = {
     post({ type: 'ready', threads: threads(), backend: backend(), crossOriginIsolated: self.crossOriginIsolated === true });
   },
   async checkpoint(msg) {
+    // the new file replaces the old one even when refused (the page then shows none)
+    captioner?.dispose();
+    captioner = null;
+    checkpoint = null;
     const bytes = new Uint8Array(msg.bytes);
     const ckpt = loadCheckpoint(bytes, { name: msg.name });
     const c = ckpt.model.config;
@@ -97,8 +103,6 @@ const handlers = {
       throw new Error(`${msg.name}: this checkpoint has no feature recipe (it was not trained on features recap made from images, ` +
         'e.g. `recap prepro --images`), so no encoder can feed it');
     }
-    captioner?.dispose();
-    captioner = null;
     checkpoint = { name: msg.name, bytes, recipe: ckpt.features.recipe };
     post({
       type: 'checkpoint', name: msg.name, recipe: describeRecipe(checkpoint.recipe),
@@ -108,6 +112,8 @@ const handlers = {
       const p = pendingEncoder;
       pendingEncoder = null;
       await loadEncoderFile(p.bytes, p.name, p.arch || checkpoint.recipe.encoder.arch);
+    } else if (encoder && encoder.encoder.dtype !== checkpoint.recipe.encoder.dtype) {
+      await loadEncoderFile(encoder.bytes, encoder.name, encoder.arch); // again, in this checkpoint's dtype
     } else await connect();
   },
   async encoder(msg) {

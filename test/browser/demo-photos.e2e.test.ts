@@ -34,7 +34,7 @@ interface PhotosState {
 // 200 words: captions that change with the image (a mirrored or channel-swapped photo gets another)
 const words = ['<NULL>', '<START>', '<END>', '<UNK>', ...Array.from({ length: 200 }, (_, i) => `w${i}`)];
 let dir: string;
-let files: { checkpoint: string; weights: string; other: string; junk: string; plain: string };
+let files: { checkpoint: string; weights: string; other: string; junk: string; plain: string; f64: string };
 let expected: string;
 let server: { port: number; close(): Promise<void> };
 let browser: Browser;
@@ -89,12 +89,15 @@ beforeAll(async () => {
   (other['layer4.1.conv2.weight'].data as Float32Array)[0] += 1e-3;
   files = {
     checkpoint: join(dir, 'photos-lstm.recap'), weights: join(dir, 'resnet18.safetensors'), other: join(dir, 'resnet18-other.npz'),
-    junk: join(dir, 'junk.recap'), plain: join(dir, 'plain.recap'),
+    junk: join(dir, 'junk.recap'), plain: join(dir, 'plain.recap'), f64: join(dir, 'photos-f64.recap'),
   };
   writeFileSync(files.checkpoint, checkpoint);
   writeFileSync(files.weights, writeSafetensors(sd));
   writeFileSync(files.other, writeNpz(other));
   writeFileSync(files.junk, 'this is not a checkpoint\n');
+  const m64 = new CaptioningRNN({ wordToIdx: Object.fromEntries(words.map((w, i) => [w, i])), inputDim: 512, wordvecDim: 4, hiddenDim: 4, dtype: 'float64', seed: 2 });
+  writeFileSync(files.f64, saveCheckpoint(m64, null, {}, { recipe: { encoder: { ...recipe.encoder, dtype: 'float64' }, pca: null }, pca: null }));
+  m64.dispose();
   const plain = new CaptioningRNN({ wordToIdx: Object.fromEntries(words.map((w, i) => [w, i])), inputDim: 512, wordvecDim: 4, hiddenDim: 4, seed: 1 });
   writeFileSync(files.plain, saveCheckpoint(plain));
   plain.dispose();
@@ -219,7 +222,7 @@ describe('demo: bring your own model', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('a page that is not cross-origin isolated: one thread, the selector disabled and saying why', async () => {
+  it('not cross-origin isolated: one thread, the selector disabled and saying why; weights before a float64 checkpoint; a refused checkpoint replaces the good one', async () => {
     const plain = await startServer({ port: 0, isolation: false });
     try {
       const p = await browser.newPage();
@@ -229,6 +232,19 @@ describe('demo: bring your own model', () => {
       expect((await panel(p)).threads).toBe(1);
       expect(await p.isDisabled('#photos-threads')).toBe(true);
       expect(await p.getAttribute('#photos-threads', 'title')).toMatch(/not cross-origin isolated \(COOP\/COEP\)/);
+      // weights dropped first (architecture chosen), then a float64 checkpoint: the encoder is
+      // read again in the checkpoint's dtype, and the pair connects
+      await p.selectOption('#photos-arch', 'resnet18');
+      await p.setInputFiles('#photos-encoder-file', files.weights);
+      await p.waitForFunction(() => document.querySelector('#photos-encoder-info')!.textContent!.includes('resnet18 float32'));
+      await p.setInputFiles('#photos-checkpoint-file', files.f64);
+      await until('s.captionerReady', 120_000, p);
+      expect(await p.textContent('#photos-encoder-info')).toMatch(/^resnet18\.safetensors: resnet18 float64, 512-d features/);
+      // a refused checkpoint replaces the good one: not ready, then the good one again connects
+      await p.setInputFiles('#photos-checkpoint-file', files.junk);
+      await until('!s.captionerReady && s.message.startsWith("Checkpoint refused")', 30_000, p);
+      await p.setInputFiles('#photos-checkpoint-file', files.f64);
+      await until('s.captionerReady', 120_000, p);
       await p.close();
     } finally {
       await plain.close();
