@@ -276,6 +276,21 @@ describe('demo: bring your own model', () => {
       await denied.close();
     }
   });
+
+  it('no camera at all: the panel says so', async () => {
+    const none = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream'], headless: true });
+    try {
+      const p = await none.newPage();
+      await p.goto(`http://127.0.0.1:${server.port}/`);
+      await until('s && s.ready', 60_000, p);
+      await p.click('#photos-camera-start');
+      await until('s.camera.error !== ""', 30_000, p);
+      expect(await p.textContent('#photos-message')).toMatch(/^No camera found \(NotFoundError\)\. Photos still work\.$/);
+      expect(await p.isEnabled('#photos-camera-start')).toBe(true);
+    } finally {
+      await none.close();
+    }
+  });
 });
 
 // Firefox ESR (WebDriver BiDi through puppeteer-core), its fake camera; without VideoFrame (as
