@@ -9,10 +9,7 @@
 import { CaptioningRNN, CaptioningSolver, FEATURE_DIM, activations, gradientFlow, tensor } from '/recap/index.js';
 
 const RACE_MODEL = { inputDim: FEATURE_DIM, wordvecDim: 32, hiddenDim: 64 };
-// gradClip: a threshold no gradient here reaches (clipping never fires): on this branch the solver
-// measures ‖g‖₂ only when clipping is on. NOTE for the merge: with the solver's gradNormHistory
-// (every step, before clipping) this setting can go.
-const RACE_SOLVER = { updateRule: 'adam', optimConfig: { learningRate: 5e-3 }, lrDecay: 1, batchSize: 50, numEpochs: 100, seed: 7, verbose: false, gradClip: 1e6 };
+const RACE_SOLVER = { updateRule: 'adam', optimConfig: { learningRate: 5e-3 }, lrDecay: 1, batchSize: 50, numEpochs: 100, seed: 7, verbose: false };
 const RACE_FLOW_EVERY = 25;
 const RACE_CAPTIONS = 24;
 

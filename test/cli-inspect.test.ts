@@ -54,7 +54,7 @@ describe('recap inspect', () => {
     for (const cls of ['gradient-flow', 'jacobian', 'scatter', 'heatmap', 'bars', 'loss', 'grad-norm']) expect(html).toContain(`class="figure ${cls}`);
     expect(html.match(/class="figure heatmap"/g)!.length).toBe(4); // h, c, f, connectivity
     expect(html).toContain('<table class="knockout">');
-    expect(html).toContain('not recorded'); // this solver kept no gradient-norm history
+    expect(html).toContain('clipping fired 0 times'); // the solver's gradient-norm history, in the checkpoint
     expect(html).toContain('log scale');
     const n = numbersOf(html);
     // the gradient-flow figure's numbers are gradientFlow's on the same batch
@@ -65,6 +65,8 @@ describe('recap inspect', () => {
     expect(n.models[0].all.dh).toEqual(Array.from(want.dh));
     expect(n.knockout.map((k: { component: string }) => k.component)).toEqual(['none', 'f', 'i', 'o', 'h0', 'features']);
     expect(n.training.loss.length).toBe(30);
+    expect(n.training.gradNorm).toEqual(ckpt.solverState!.gradNormHistory);
+    expect(n.training.gradNorm).toHaveLength(30);
     ckpt.model.dispose();
   });
 
