@@ -51,7 +51,7 @@ export { modelToNpz, modelToSafetensors, modelFromParams, vocabularyJson, parseV
 export type { LossOptions } from './model/captioning-rnn.js';
 export { SCST_BASELINES, type ScstBaseline, type CaptionReward, type ScstState, type ScstStats } from './train/scst.js';
 export { ciderReward } from './train/scst-reward.js';
-export { loadEncoder, ImageEncoder, ARCHS, type Arch, type LoadEncoderOptions, type EncodeOptions, type EncoderOutput } from './vision/encoder.js';
+export { loadEncoder, ImageEncoder, ARCHS, encoderStateDictSpec, type Arch, type ParamSpec, type LoadEncoderOptions, type EncodeOptions, type EncoderOutput } from './vision/encoder.js';
 // Images: torchvision's preprocessing (PIL bilinear resize in wasm), browser image sources.
 export {
   preprocessImages, resizeAndCrop, resizedSize, centerCropOffset, IMAGENET_MEAN, IMAGENET_STD,

@@ -8,14 +8,23 @@ import { rt } from '../core/runtime.js';
 import { Tensor, allocTyped, type FloatDType } from '../core/tensor.js';
 import { readStateDict } from '../interop/state-dict.js';
 import { type EncoderRecipe, hashTensors } from '../data/recipe.js';
-import { ARCHS, type Arch, network, paramSpecs } from './arch.js';
+import { ARCHS, type Arch, type ParamSpec, network, paramSpecs } from './arch.js';
 import { type ImageInput } from './image.js';
 import { type ImageSize, preprocessImages } from './preprocess.js';
 import { CompiledNetwork, valueShapes } from './network.js';
 import { checkStateDict, freePacked, packNetwork } from './weights.js';
 
-export type { Arch } from './arch.js';
+export type { Arch, ParamSpec } from './arch.js';
 export { ARCHS } from './arch.js';
+
+/**
+ * The state_dict entries an architecture reads, as torchvision names and shapes them (in the
+ * network's order; `optional`: batch norm's num_batches_tracked): what `loadEncoder` checks.
+ */
+export function encoderStateDictSpec(arch: Arch): ParamSpec[] {
+  if (!ARCHS.includes(arch)) fail('arch', ARCHS.map((a) => `'${a}'`).join(', '), arch);
+  return paramSpecs(network(arch)).map((p) => ({ name: p.name, shape: [...p.shape], optional: p.optional }));
+}
 
 export interface LoadEncoderOptions { arch: Arch; dtype?: FloatDType }
 export type EncoderOutput = 'pooled' | 'grid';
