@@ -53,6 +53,18 @@ export {
   resample_ksize, resample_bilinear_u8,
   f32_crop_normalize, f64_crop_normalize,
 } from "./resample";
+// Convolutional layers (CS231n layers.py): convolution over im2col + GEMM, max pooling, ReLU,
+// spatial batch normalization.
+export {
+  f32_conv_forward, f64_conv_forward, f32_conv_backward, f64_conv_backward,
+} from "./conv";
+export {
+  f32_max_pool_forward, f64_max_pool_forward, f32_max_pool_backward, f64_max_pool_backward,
+  f32_relu_forward, f64_relu_forward, f32_relu_backward, f64_relu_backward,
+} from "./pool";
+export {
+  f32_spatial_batchnorm_forward, f64_spatial_batchnorm_forward, f32_spatial_batchnorm_backward, f64_spatial_batchnorm_backward,
+} from "./batchnorm";
 
 export { f64_sym_tridiagonalize, f64_tridiag_eigenvalues, f64_tridiag_eigenvectors, f64_householder_apply } from "./pca";
 

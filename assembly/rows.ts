@@ -30,7 +30,7 @@ import { lanes } from "./math";
   }
 }
 // @ts-ignore: decorator
-@inline function add_row<F>(p: usize, q: usize, C: i32): void {
+@inline export function add_row<F>(p: usize, q: usize, C: i32): void {
   if (ASC_FEATURE_SIMD) add_row__wasmsimd<F>(p, q, C); else add_row__scalar<F>(p, q, C);
 }
 

@@ -5,6 +5,7 @@ export { Tensor, tensor, type DType, type NestedArray, type TypedArray } from '.
 export { RecapError, DivergenceError, FormatError } from './core/errors.js';
 export * as layers from './nn/layers.js';
 export type { Cache } from './nn/layers.js';
+export type { ConvParam, PoolParam, BatchnormParam } from './nn/conv-layers.js';
 export * as optim from './nn/optim.js';
 export type { OptimConfig, UpdateRule } from './nn/optim.js';
 export { UPDATE_RULES, UPDATE_RULE_NAMES, type UpdateRuleName, type UpdateRuleSpec } from './nn/update-rules.js';

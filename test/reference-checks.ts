@@ -52,4 +52,33 @@ export function runReferenceChecks(): void {
       }
     }
   });
+  it('convolutional layers in float64 within 1e-9', () => {
+    for (const c of loadCases('conv/conv.json')) {
+      const i = c.inputs;
+      const { out, cache } = layers.convForward(arr(i.x), arr(i.w), arr(i.b), c.params);
+      expectClose(`conv ${c.name} out`, out, c.outputs.out, 1e-9);
+      const g = layers.convBackward(arr(i.dout), cache);
+      for (const k of ['dx', 'dw', 'db'] as const) expectClose(`conv ${c.name} ${k}`, g[k], c.outputs[k], 1e-9);
+    }
+    for (const c of loadCases('conv/pool.json')) {
+      const p = { poolHeight: c.params.pool_height, poolWidth: c.params.pool_width, stride: c.params.stride };
+      const { out, cache } = layers.maxPoolForward(arr(c.inputs.x), p);
+      expectClose(`pool ${c.name} out`, out, c.outputs.out, 1e-9);
+      expectClose(`pool ${c.name} dx`, layers.maxPoolBackward(arr(c.inputs.dout), cache).dx, c.outputs.dx, 1e-9);
+    }
+    for (const c of loadCases('conv/relu.json')) {
+      const { out, cache } = layers.reluForward(arr(c.inputs.x));
+      expectClose(`relu ${c.name} out`, out, c.outputs.out, 1e-9);
+      expectClose(`relu ${c.name} dx`, layers.reluBackward(arr(c.inputs.dout), cache).dx, c.outputs.dx, 1e-9);
+    }
+    for (const c of loadCases('conv/batchnorm.json')) {
+      const i = c.inputs;
+      const bnParam = { ...c.params, ...(i.running_mean ? { runningMean: arr(i.running_mean), runningVar: arr(i.running_var) } : {}) };
+      const { out, cache } = layers.spatialBatchnormForward(arr(i.x), arr(i.gamma), arr(i.beta), bnParam);
+      expectClose(`batchnorm ${c.name} out`, out, c.outputs.out, 1e-9);
+      expectClose(`batchnorm ${c.name} running_var`, bnParam.runningVar!, c.outputs.running_var, 1e-9);
+      const g = layers.spatialBatchnormBackward(arr(i.dout), cache);
+      for (const k of ['dx', 'dgamma', 'dbeta'] as const) expectClose(`batchnorm ${c.name} ${k}`, g[k], c.outputs[k], 1e-9);
+    }
+  });
 }

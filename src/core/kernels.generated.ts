@@ -122,6 +122,25 @@ export interface Kernels {
   resample_bilinear_u8(out: number, inp: number, tmp: number, bh: number, kh: number, bv: number, kv: number, H: number, W: number, Ho: number, Wo: number, C: number, ksh: number, ksv: number): void;
   f32_crop_normalize(out: number, img: number, H: number, W: number, top: number, left: number, ch: number, cw: number, mean0: number, mean1: number, mean2: number, std0: number, std1: number, std2: number): void;
   f64_crop_normalize(out: number, img: number, H: number, W: number, top: number, left: number, ch: number, cw: number, mean0: number, mean1: number, mean2: number, std0: number, std1: number, std2: number): void;
+  // assembly/conv.ts
+  f32_conv_forward(out: number, cols: number, x: number, w: number, b: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
+  f64_conv_forward(out: number, cols: number, x: number, w: number, b: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
+  f32_conv_backward(dx: number, dw: number, db: number, cols: number, dcols: number, dout: number, x: number, w: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
+  f64_conv_backward(dx: number, dw: number, db: number, cols: number, dcols: number, dout: number, x: number, w: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
+  // assembly/pool.ts
+  f32_max_pool_forward(out: number, idx: number, x: number, planes: number, H: number, W: number, ph: number, pw: number, stride: number): void;
+  f64_max_pool_forward(out: number, idx: number, x: number, planes: number, H: number, W: number, ph: number, pw: number, stride: number): void;
+  f32_max_pool_backward(dx: number, dout: number, idx: number, planes: number, HW: number, HoWo: number): void;
+  f64_max_pool_backward(dx: number, dout: number, idx: number, planes: number, HW: number, HoWo: number): void;
+  f32_relu_forward(out: number, x: number, n: number): void;
+  f64_relu_forward(out: number, x: number, n: number): void;
+  f32_relu_backward(dx: number, dout: number, x: number, n: number): void;
+  f64_relu_backward(dx: number, dout: number, x: number, n: number): void;
+  // assembly/batchnorm.ts
+  f32_spatial_batchnorm_forward(out: number, mean: number, inv_std: number, running_mean: number, running_var: number, x: number, gamma: number, beta: number, N: number, C: number, HW: number, c0: number, c1: number, eps: number, momentum: number, train: number): void;
+  f64_spatial_batchnorm_forward(out: number, mean: number, inv_std: number, running_mean: number, running_var: number, x: number, gamma: number, beta: number, N: number, C: number, HW: number, c0: number, c1: number, eps: number, momentum: number, train: number): void;
+  f32_spatial_batchnorm_backward(dx: number, dgamma: number, dbeta: number, dout: number, x: number, gamma: number, mean: number, inv_std: number, N: number, C: number, HW: number, c0: number, c1: number, train: number): void;
+  f64_spatial_batchnorm_backward(dx: number, dgamma: number, dbeta: number, dout: number, x: number, gamma: number, mean: number, inv_std: number, N: number, C: number, HW: number, c0: number, c1: number, train: number): void;
   // assembly/pca.ts
   f64_sym_tridiagonalize(d: number, e: number, tau: number, a: number, p: number, w: number, n: number): void;
   f64_tridiag_eigenvalues(d: number, e: number, n: number): number;

@@ -1,66 +1,15 @@
-// layers.*: the functions of CS231n `rnn_layers.py`, one wasm kernel call each.
+// layers.*: the functions of CS231n `rnn_layers.py` (and, from conv-layers.ts, the convolutional
+// ones of `layers.py`), one wasm kernel call each.
 // Shapes: N batch, T time, D input, H hidden, V vocab, M output. Inputs are copied into wasm
 // memory, the kernel runs, outputs are copied out into tensors the caller owns.
-import { Dims, checkFinite, checkIds, checkMask, checkMemory, floatDType } from '../core/check.js';
+import { Dims, checkIds, checkMask } from '../core/check.js';
 import { RecapError, fail } from '../core/errors.js';
-import { type Scratch, type WasmBuffer, withScratch } from '../core/memory.js';
-import { floatKernels, scratch } from '../core/runtime.js';
-import type { FloatKernels } from '../core/kernels.js';
-import { type FloatDType, Tensor, checkTensor, sizeOf } from '../core/tensor.js';
+import { scratch } from '../core/runtime.js';
+import { Tensor, checkTensor, sizeOf } from '../core/tensor.js';
+import { type Cache, cacheDims, call, floats, open, out, saved } from './layer-call.js';
 
-/** Opaque: what a backward pass needs from its forward pass. */
-export interface Cache {
-  readonly kind: string;
-}
-interface Saved extends Cache {
-  readonly dtype: FloatDType;
-  readonly t: Record<string, Tensor>;
-  readonly dims: Record<string, number>;
-}
-
-/** Caches made by this module: a look-alike object is refused rather than half-trusted. */
-const genuine = new WeakSet<object>();
-
-function saved(kind: string, dtype: FloatDType, t: Record<string, Tensor>, dims: Record<string, number>): Cache {
-  const c = Object.freeze({ kind, dtype, t, dims }) as Saved;
-  genuine.add(c);
-  return c;
-}
-
-function open(cache: unknown, kind: string): Saved {
-  if (!cache || typeof cache !== 'object' || (cache as Saved).kind !== kind) {
-    fail('cache', `the cache returned by ${kind}`, cache && typeof cache === 'object' ? `a cache of ${String((cache as Saved).kind ?? 'unknown')}` : typeof cache);
-  }
-  if (!genuine.has(cache)) fail('cache', `the cache returned by ${kind}`, 'an object made elsewhere (caches are opaque)');
-  return cache as Saved;
-}
-
-/** Validates float inputs: shared dtype, finite values. */
-function floats(args: Record<string, Tensor>): FloatDType {
-  const dtype = floatDType(args);
-  for (const [name, t] of Object.entries(args)) checkFinite(name, t);
-  return dtype;
-}
-
-/**
- * Runs `body` with the kernels of `dtype`'s precision (typed: k.affine_forward(...)) and a scratch scope. `elements` is how
- * many values the call copies into and allocates in wasm memory: a call that cannot fit is
- * refused up front, saying how much it needs.
- */
-function call<R>(fn: string, dtype: FloatDType, elements: number, body: (k: FloatKernels, s: Scratch) => R): R {
-  checkMemory(fn, elements * (dtype === 'float64' ? 8 : 4), 'wasm memory', 'inputs, outputs and scratch of the call');
-  const k = floatKernels(dtype);
-  return withScratch((s) => body(k, s));
-}
-
-const out = (b: WasmBuffer, shape: readonly number[]) => b.toTensor(shape);
-
-/** The shape letters a backward pass takes from its cache, bound so its gradient input is checked against them. */
-function cacheDims(known: Record<string, number>): Dims {
-  const dims = new Dims();
-  for (const [letter, size] of Object.entries(known)) dims.set(letter, size, 'cache');
-  return dims;
-}
+export type { Cache };
+export * from './conv-layers.js';
 
 // ---------------------------------------------------------------------------------------------
 // affine: out = x·w + b, x reshaped to (N, D) as CS231n does

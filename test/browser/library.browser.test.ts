@@ -1,5 +1,6 @@
 // The library itself in Chromium: the built package (dist/index.js, wasm embedded) passes the
-// CS231n reference vectors in float64, and a seeded training run is bit-identical to Node's.
+// CS231n reference vectors in float64 (the recurrent layers, the model, the convolution), and a
+// seeded training run is bit-identical to Node's.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
 import { CaptioningRNN, PARAM_NAMES, backend, init, layers, type Tensor } from '../../dist/index.js';
@@ -9,6 +10,7 @@ import modelCases from '../fixtures/captioning_model.json';
 import lstmSeq from '../fixtures/lstm_seq.json';
 import rnnSeq from '../fixtures/rnn_seq.json';
 import sampleCases from '../fixtures/sample.json';
+import convCases from '../fixtures/conv/conv.json';
 
 interface RunResult { variant: string; threads: number; backend: string; steps: number; firstLoss: number; lastLoss: number; lossHash: string; paramHash: string; paramHashes: Record<string, string>; sampleHash: string }
 declare module 'vitest/browser' {
@@ -63,6 +65,21 @@ describe('in Chromium', () => {
         const g = backward(arr(i.dout), cache);
         expectClose(`${name} ${c.name} h`, h, c.outputs.h, 1e-9);
         for (const k of ['dx', 'dh0', 'dWx', 'dWh', 'db'] as const) expectClose(`${name} ${c.name} ${k}`, g[k], c.outputs[k], 1e-9);
+      }
+    }
+  });
+
+  it('conv/conv.json: convolution forward and backward in float64 within 1e-9, the notebook digits', () => {
+    const list = cases(convCases as never);
+    expect(list.length).toBeGreaterThan(0);
+    for (const c of list) {
+      const i = c.inputs;
+      const { out, cache } = layers.convForward(arr(i.x), arr(i.w), arr(i.b), c.params);
+      expectClose(`conv ${c.name} out`, out, c.outputs.out, 1e-9);
+      const g = layers.convBackward(arr(i.dout), cache);
+      for (const k of ['dx', 'dw', 'db'] as const) expectClose(`conv ${c.name} ${k}`, g[k], c.outputs[k], 1e-9);
+      if (c.name === 'notebook_linspace') {
+        [-0.08759809, -0.10987781, -0.18387192, -0.2109216].forEach((d, k) => expect(Math.abs(out.data[k] - d)).toBeLessThan(1e-8));
       }
     }
   });

@@ -210,3 +210,126 @@ describe('fuzz: layers backward', () => {
     expect(() => layers.lstmBackward(tensor([1], [1, 1, 1], 'float64'), { kind: 'lstmForward', dims: {}, t: {} } as never)).toThrow(RecapError);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// The convolutional layers: a param object after the tensors, and shapes whose output size must
+// divide evenly, so their dimensions are drawn from the output side (the unmutated call is
+// valid) and the param object is mutated too (a value nudged, or replaced by junk).
+
+interface ConvForward extends Forward {
+  sizes: (d: ConvDims) => Record<string, number>;
+  param?: (d: ConvDims) => Record<string, unknown>;
+  anyRank?: boolean; // reluForward takes x of any rank
+}
+type ConvDims = { N: number; C: number; F: number; KH: number; KW: number; Ho: number; Wo: number; stride: number; pad: number; train: boolean };
+
+const convDimsArb: fc.Arbitrary<ConvDims> = fc.record({
+  N: fc.integer({ min: 1, max: 3 }), C: fc.integer({ min: 1, max: 3 }), F: fc.integer({ min: 1, max: 4 }),
+  KH: fc.integer({ min: 1, max: 3 }), KW: fc.integer({ min: 1, max: 3 }), Ho: fc.integer({ min: 1, max: 4 }),
+  Wo: fc.integer({ min: 1, max: 5 }), stride: fc.integer({ min: 1, max: 3 }), pad: fc.integer({ min: 0, max: 2 }), train: fc.boolean(),
+});
+/** The largest pad (≤ d.pad) that keeps H and W ≥ 1. */
+const convPad = (d: ConvDims) => Math.min(d.pad, Math.floor(((d.Ho - 1) * d.stride + d.KH - 1) / 2), Math.floor(((d.Wo - 1) * d.stride + d.KW - 1) / 2));
+const CONV_FORWARDS: ConvForward[] = [
+  {
+    name: 'convForward', args: [f('x', 'N', 'C', 'H', 'W'), f('w', 'F', 'C', 'KH', 'KW'), f('b', 'F')],
+    backward: { name: 'convBackward', douts: [f('dout', 'N', 'F', 'Ho', 'Wo')] },
+    sizes: (d) => ({ ...d, pad: 0, H: (d.Ho - 1) * d.stride + d.KH - 2 * convPad(d), W: (d.Wo - 1) * d.stride + d.KW - 2 * convPad(d) }),
+    param: (d) => ({ stride: d.stride, pad: convPad(d) }),
+  },
+  {
+    name: 'maxPoolForward', args: [f('x', 'N', 'C', 'H', 'W')], backward: { name: 'maxPoolBackward', douts: [f('dout', 'N', 'C', 'Ho', 'Wo')] },
+    sizes: (d) => ({ ...d, H: (d.Ho - 1) * d.stride + d.KH, W: (d.Wo - 1) * d.stride + d.KW }),
+    param: (d) => ({ poolHeight: d.KH, poolWidth: d.KW, stride: d.stride }),
+  },
+  {
+    name: 'reluForward', args: [f('x', 'N', 'C', 'Ho', 'Wo')], backward: { name: 'reluBackward', douts: [f('dout', 'N', 'C', 'Ho', 'Wo')] },
+    sizes: (d) => ({ ...d }), anyRank: true,
+  },
+  {
+    name: 'spatialBatchnormForward', args: [f('x', 'N', 'C', 'Ho', 'Wo'), f('gamma', 'C'), f('beta', 'C')],
+    backward: { name: 'spatialBatchnormBackward', douts: [f('dout', 'N', 'C', 'Ho', 'Wo')] },
+    sizes: (d) => ({ ...d }), param: (d) => ({ mode: d.train ? 'train' : 'test' }),
+  },
+];
+
+type ParamMutation = { kind: 'none' } | { kind: 'nudge'; which: number; delta: number } | { kind: 'junk'; value: unknown };
+const paramMutationArb: fc.Arbitrary<ParamMutation> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant({ kind: 'none' } as ParamMutation) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('nudge' as const), which: fc.nat(), delta: fc.constantFrom(-3, -1, 1, 0.5, NaN) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('junk' as const), value: notATensor }) },
+);
+function mutateParam(p: Record<string, unknown> | undefined, m: ParamMutation): unknown {
+  if (m.kind === 'none' || p === undefined) return p && { ...p };
+  if (m.kind === 'junk') return m.value;
+  const keys = Object.keys(p);
+  const key = keys[m.which % keys.length];
+  return { ...p, [key]: typeof p[key] === 'number' ? (p[key] as number) + m.delta : 'eval' };
+}
+const withParam = (fw: ConvForward, tensors: unknown[], param: unknown) => (fw.param ? [...tensors, param] : tensors);
+
+describe('fuzz: convolutional layers forward', () => {
+  it.each(CONV_FORWARDS.map((fw) => [fw.name, fw] as const))('%s: works or throws RecapError, never traps; a refused call changes nothing', (_name, fw) => {
+    check(`layers.${fw.name}`, fc.tuple(convDimsArb, fc.constantFrom<DType>('float32', 'float64'), fc.nat(), mutationArb(fw.args.length), paramMutationArb),
+      ([d, dtype, seed, m, pm]) => {
+        const sizes = fw.sizes(d);
+        const good = fw.args.map((a, i) => build(a, sizes, dtype, seed + i));
+        const mutated = mutate(good, fw.args, m, sizes, dtype, seed);
+        const mustFail = mutated.mustFail && !(fw.anyRank && m.kind === 'rank');
+        const param = mutateParam(fw.param?.(d), pm);
+        const plain = !!param && Object.getPrototypeOf(param) === Object.prototype;
+        const paramBefore = plain ? { ...(param as object) } : param;
+        const args = withParam(fw, mutated.args, param);
+        const before = dataCopies(args);
+        const r = attempt(() => call(fw.name, args));
+        expectUnmodified(args, before);
+        if (m.kind === 'none' && pm.kind === 'none' && !r.ok) throw new Error(`valid call failed: ${r.error.message}`);
+        if (mustFail && r.ok) throw new Error(`invalid call accepted (${JSON.stringify(m)})`);
+        if (!r.ok && plain) expect(param).toEqual(paramBefore);
+        if (r.ok) {
+          expectFiniteTensors(r.value);
+          if (m.kind === 'none') for (const v of Object.values(r.value)) if (v instanceof Tensor) expect(v.dtype).toBe(dtype);
+        }
+      });
+  });
+});
+
+describe('fuzz: convolutional layers backward', () => {
+  const caches = new Map<string, unknown>();
+  const d0: ConvDims = { N: 2, C: 2, F: 2, KH: 2, KW: 1, Ho: 2, Wo: 3, stride: 1, pad: 1, train: true };
+  beforeAll(() => {
+    for (const fw of CONV_FORWARDS) {
+      const sizes = fw.sizes(d0);
+      caches.set(fw.name, call(fw.name, withParam(fw, fw.args.map((a, i) => build(a, sizes, 'float64', i)), fw.param?.(d0))).cache);
+    }
+    caches.set('affineForward', layers.affineForward(tensor([1, 2], [1, 2], 'float64'), tensor([1, 2], [2, 1], 'float64'), tensor([0], [1], 'float64')).cache);
+  });
+  const cacheMutation = fc.oneof(
+    { weight: 6, arbitrary: fc.constant<{ kind: 'own' }>({ kind: 'own' }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('other' as const), which: fc.nat() }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('forged' as const), as: fc.constantFrom(...CONV_FORWARDS.map((fw) => fw.name)), extra: fc.anything({ maxDepth: 1 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('junk' as const), value: notATensor }) },
+  );
+  it.each(CONV_FORWARDS.map((fw) => [fw.backward!.name, fw] as const))('%s: works or throws RecapError, never traps', (_name, fw) => {
+    const bw = fw.backward!;
+    check(`layers.${bw.name}`, fc.tuple(convDimsArb, fc.constantFrom<DType>('float32', 'float64'), fc.nat(), mutationArb(bw.douts.length), cacheMutation),
+      ([d, dtype, seed, m, cm]) => {
+        const sizes = fw.sizes(d);
+        const fwd = call(fw.name, withParam(fw, fw.args.map((a, i) => build(a, sizes, dtype, seed + i)), fw.param?.(d)));
+        const { args, mustFail } = mutate(bw.douts.map((a, i) => build(a, sizes, dtype, seed + 10 + i)), bw.douts, m, sizes, dtype, seed);
+        let cache: unknown = fwd.cache;
+        if (cm.kind === 'other') {
+          const others = [...caches.keys()].filter((k) => k !== fw.name);
+          cache = caches.get(others[cm.which % others.length]);
+        } else if (cm.kind === 'forged') cache = { kind: cm.as, t: cm.extra, dims: cm.extra, dtype };
+        else if (cm.kind === 'junk') cache = cm.value;
+        const all = [...args, cache];
+        const before = dataCopies(all);
+        const r = attempt(() => call(bw.name, all));
+        expectUnmodified(all, before);
+        if (m.kind === 'none' && cm.kind === 'own' && !r.ok) throw new Error(`valid call failed: ${r.error.message}`);
+        if ((mustFail || cm.kind !== 'own') && r.ok) throw new Error(`invalid call accepted (${JSON.stringify(m)}, cache ${cm.kind})`);
+        if (r.ok) expectFiniteTensors(r.value);
+      });
+  });
+});
