@@ -12,7 +12,8 @@ const vocab = { '<NULL>': 0, '<START>': 1, '<END>': 2, a: 3, b: 4, c: 5 };
 
 function setup(cell: 'rnn' | 'lstm') {
   const rng = new LegacyRandom(7);
-  const cnn = new SmallCnn({ imageSize: 8, channels: [3, 4], outputDim: 5, dtype: 'float64' }, 3);
+  // the RNN case reads the flattened last block, the LSTM case its global max ('max' head)
+  const cnn = new SmallCnn({ imageSize: 8, channels: [3, 4], outputDim: 5, dtype: 'float64', head: cell === 'rnn' ? 'flatten' : 'max' }, 3);
   // a smooth random image batch: no max-pool ties or ReLU kinks within the finite-difference steps
   const x = new Tensor(rng.randnArray(3 * 3 * 8 * 8), [3, 3, 8, 8]);
   const model = new CaptioningRNN({ wordToIdx: vocab, inputDim: 5, wordvecDim: 4, hiddenDim: 6, cellType: cell, dtype: 'float64', seed: 5 });
@@ -30,7 +31,7 @@ describe.each(['rnn', 'lstm'] as const)('gradients through CNN + %s', (cell) => 
     expect(r.dfeatures!.shape).toEqual([3, 5]);
     const grads = cnn.backward(r.dfeatures!, caches);
     for (const name of ['conv0.w', 'conv1.w', 'conv0.b', 'bn0.gamma', 'bn1.beta', 'fc.w', 'fc.b']) {
-      const num = evalNumericalGradient(loss, cnn.params[name], 1e-5, { order: 4 });
+      const num = evalNumericalGradient(loss, cnn.params[name], 1e-3, { order: 4 });
       const err = relError(grads[name], num);
       expect(err, `${name} rel error ${err}`).toBeLessThan(GRAD_LIMIT);
     }
@@ -40,10 +41,11 @@ describe.each(['rnn', 'lstm'] as const)('gradients through CNN + %s', (cell) => 
       const num = evalNumericalGradient(() => {
         model.setParams({ [name]: p });
         return loss();
-      }, p, 1e-4, { order: 4 });
+      }, p, 2e-3, { order: 4 });
       model.setParams({ [name]: p });
       const err = relError(r.grads[name], num);
-      expect(err, `${name} rel error ${err}`).toBeLessThan(GRAD_LIMIT);
+      // as test/model-gradcheck.test.ts: LSTM gradients with elements near 1e-9 reach 1e-6
+      expect(err, `${name} rel error ${err}`).toBeLessThan(cell === 'rnn' ? GRAD_LIMIT : 1e-6);
     }
     model.dispose();
   });
@@ -55,7 +57,7 @@ describe.each(['rnn', 'lstm'] as const)('gradients through CNN + %s', (cell) => 
     const withGrad = model.loss(feats, captions, { featureGrad: true });
     expect(withGrad.loss).toBe(plain.loss);
     for (const k of Object.keys(plain.grads) as (keyof typeof plain.grads)[]) expect(withGrad.grads[k].data).toEqual(plain.grads[k].data);
-    const num = evalNumericalGradient(() => model.loss(feats, captions).loss, feats, 1e-5, { order: 4 });
+    const num = evalNumericalGradient(() => model.loss(feats, captions).loss, feats, 2e-3, { order: 4 });
     expect(relError(withGrad.dfeatures!, num)).toBeLessThan(GRAD_LIMIT);
     expect(() => model.loss(feats, captions, { featureGrad: 1 as never })).toThrow(/options.featureGrad/);
     model.dispose();

@@ -7,8 +7,8 @@ import { cnnRecipe, type CnnSpec } from '../nn/cnn.js';
 import { UsageError } from './args.js';
 import type { Loaded } from './data.js';
 
-/** The CNN `recap train --encoder cnn` builds: 32x32 images, three conv-BN-ReLU-pool blocks, 64 features. */
-export const CNN_DEFAULT_SPEC: CnnSpec = { imageSize: 32, channels: [8, 16, 32], outputDim: 64, dtype: 'float32' };
+/** The CNN `recap train --encoder cnn` builds: 32x32 images, three conv-BN-ReLU-pool blocks, each channel's maximum over the last block's positions, an affine to 64 features. */
+export const CNN_DEFAULT_SPEC: CnnSpec = { imageSize: 32, channels: [8, 16, 32], outputDim: 64, dtype: 'float32', head: 'max' };
 
 /** --encoder cnn reads pixels: only the shapes world has them in the data the CLI loads. */
 export function checkEncoderData(data: string, command: string): void {

@@ -190,7 +190,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     solver.setState(ckpt.solverState!);
     o.err(`resuming ${ckptPath} at iteration ${solver.iteration}/${solver.numIterations}\n`);
   }
-  if (cnn) o.err(`encoder: CNN ${cnn.spec.imageSize}x${cnn.spec.imageSize} pixels, blocks of ${cnn.spec.channels.join('-')} filters (conv 3x3, batchnorm, ReLU, max pool 2x2), affine to ${cnn.spec.outputDim}; ${Object.values(cnn.params).reduce((a, t) => a + t.size, 0)} parameters; adam lr=${opts.encoderLr}, from iteration ${opts.finetuneAfter}\n`);
+  if (cnn) o.err(`encoder: CNN ${cnn.spec.imageSize}x${cnn.spec.imageSize} pixels, blocks of ${cnn.spec.channels.join('-')} filters (conv 3x3, batchnorm, ReLU, max pool 2x2), ${cnn.spec.head === 'max' ? 'max over positions, ' : ''}affine to ${cnn.spec.outputDim}; ${Object.values(cnn.params).reduce((a, t) => a + t.size, 0)} parameters; adam lr=${opts.encoderLr}, from iteration ${opts.finetuneAfter}\n`);
   o.err(`model: ${opts.cell.toUpperCase()} H=${opts.hidden} W=${opts.wordvec}, ${model.params.length} parameters; ${opts.update} lr=${opts.lr} decay=${opts.lrDecay}, batch ${opts.batch}, ${opts.epochs} epochs = ${solver.numIterations} iterations; ${opts.threads} thread${opts.threads > 1 ? "s" : ""}\n`);
   if (opts.objective === 'scst') {
     o.err(`objective: self-critical sequence training from ${opts.init ?? 'the checkpoint'}: ${opts.scstSamples} sampled captions per image, ${opts.scstBaseline} baseline, CIDEr-D reward against the training references\n`);

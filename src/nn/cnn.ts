@@ -1,7 +1,8 @@
 // SmallCnn: the image encoder that `recap train --encoder cnn` trains jointly with the
 // captioning model, built from the CS231n layers (conv-layers.ts, layers.ts):
 //   image (N, 3, S, S) → [conv 3x3 pad 1 → spatial batchnorm → ReLU → max pool 2x2] per block
-//   → flatten → affine to outputDim (the captioning model's D)
+//   → flatten (or, head 'max', a max over the remaining positions) → affine to outputDim (the
+//   captioning model's D)
 // Every call runs on the calling thread, one kernel call per layer, so its numbers do not depend
 // on the thread count. Pixels enter as (v − 127.5) / 127.5, RGB in [−1, 1].
 import { fail } from '../core/errors.js';
@@ -22,6 +23,8 @@ export interface CnnSpec {
   /** Width of the output features (the captioning model's inputDim). */
   outputDim: number;
   dtype: FloatDType;
+  /** What the affine reads: 'flatten' (default) every position of the last block, 'max' each channel's maximum over them. */
+  head?: 'flatten' | 'max';
 }
 
 /** The names of the trainable parameters of a spec, in order (conv{i}.w/b, bn{i}.gamma/beta, fc.w/b). */
@@ -32,7 +35,7 @@ export function cnnParamShapes(spec: CnnSpec): [string, number[]][] {
     out.push([`conv${i}.w`, [f, c, 3, 3]], [`conv${i}.b`, [f]], [`bn${i}.gamma`, [f]], [`bn${i}.beta`, [f]]);
     c = f;
   });
-  const side = spec.imageSize >> spec.channels.length;
+  const side = spec.head === 'max' ? 1 : spec.imageSize >> spec.channels.length;
   out.push(['fc.w', [c * side * side, spec.outputDim]], ['fc.b', [spec.outputDim]]);
   return out;
 }
@@ -40,7 +43,8 @@ export function cnnParamShapes(spec: CnnSpec): [string, number[]][] {
 /** Checks a spec (from options or a file); `where` names it in errors. */
 export function checkCnnSpec(where: string, s: unknown): CnnSpec {
   if (!s || typeof s !== 'object') fail(where, 'a CNN spec { imageSize, channels, outputDim, dtype }', s);
-  const { imageSize, channels, outputDim, dtype } = s as Record<string, unknown>;
+  const { imageSize, channels, outputDim, dtype, head = 'flatten' } = s as Record<string, unknown>;
+  if (head !== 'flatten' && head !== 'max') fail(`${where}.head`, "'flatten' or 'max'", head);
   if (!Array.isArray(channels) || channels.length < 1 || channels.length > 6 || !channels.every((c) => Number.isInteger(c) && c >= 1 && c <= 1024)) {
     fail(`${where}.channels`, '1 to 6 filter counts in [1, 1024]', channels);
   }
@@ -50,7 +54,7 @@ export function checkCnnSpec(where: string, s: unknown): CnnSpec {
   }
   if (!Number.isInteger(outputDim) || (outputDim as number) < 1 || (outputDim as number) > 65536) fail(`${where}.outputDim`, 'an integer in [1, 65536]', outputDim);
   if (dtype !== 'float32' && dtype !== 'float64') fail(`${where}.dtype`, "'float32' or 'float64'", dtype);
-  return { imageSize: imageSize as number, channels: [...(channels as number[])], outputDim: outputDim as number, dtype };
+  return { imageSize: imageSize as number, channels: [...(channels as number[])], outputDim: outputDim as number, dtype, head };
 }
 
 /** RGB(A) images of side imageSize as the network's input (N, 3, S, S). */
@@ -73,6 +77,8 @@ export function imagesToTensor(images: readonly RgbImage[], size: number, dtype:
 export interface CnnCaches {
   blocks: { conv: Cache; bn: Cache; relu: Cache; pool: Cache }[];
   fc: Cache;
+  /** The global max pool of head 'max'. */
+  head: Cache | null;
   shape: number[];
 }
 
@@ -122,10 +128,17 @@ export class SmallCnn {
       blocks.push({ conv: conv.cache, bn: bn.cache, relu: relu.cache, pool: pool.cache });
       h = pool.out;
     });
+    let head: Cache | null = null;
+    if (this.spec.head === 'max') {
+      const side = h.shape[2];
+      const g = maxPoolForward(h, { poolHeight: side, poolWidth: side, stride: side });
+      head = g.cache;
+      h = g.out;
+    }
     const shape = [...h.shape];
     const flat = new Tensor(h.data, [shape[0], h.size / shape[0]]);
     const fc = affineForward(flat, p['fc.w'], p['fc.b']);
-    return { out: fc.out, caches: { blocks, fc: fc.cache, shape } };
+    return { out: fc.out, caches: { blocks, fc: fc.cache, head, shape } };
   }
 
   /** Gradients of every parameter from dout = d loss / d features (N, outputDim). */
@@ -135,6 +148,7 @@ export class SmallCnn {
     grads['fc.w'] = fc.dw;
     grads['fc.b'] = fc.db;
     let dh = new Tensor(fc.dx.data, caches.shape);
+    if (caches.head) dh = maxPoolBackward(dh, caches.head).dx;
     for (let i = caches.blocks.length - 1; i >= 0; i--) {
       const c = caches.blocks[i];
       const dpool = maxPoolBackward(dh, c.pool).dx;
