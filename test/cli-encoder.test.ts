@@ -77,6 +77,23 @@ describe('recap train --encoder cnn', () => {
     y.model.dispose();
   });
 
+  it('--init a CNN checkpoint with --encoder cnn starts from its CNN and model; without --encoder it is refused in one line', async () => {
+    const from = join(root, 'b', 'model.recap'); // the straight 2-epoch run above
+    const out = join(root, 'e');
+    const small = ['--max-train', '40', '--num-val', '12', '--batch', '10', '--epochs', '1', '--eval-every', '0'];
+    const r = await run(['train', '--init', from, '--encoder', 'cnn', ...small, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const init = loadCheckpoint(await readFile(from));
+    const ck = loadCheckpoint(await readFile(join(out, 'model.recap')));
+    expect(ck.encoder!.arrays()).not.toEqual(init.encoder!.arrays()); // trained on from there
+    expect(ck.solverState!.encoder!.optimConfig.t).toBe(20); // a fresh encoder optimizer: 20 steps
+    const plain = await run(['train', '--init', from, ...small, '--out', join(root, 'f')]);
+    expect(plain.code).toBe(2);
+    expect(lines(plain.stderr), plain.stderr).toEqual([expect.stringMatching(/^recap train: --init .*model.recap holds a model trained with --encoder cnn .*; add --encoder cnn/)]);
+    init.model.dispose();
+    ck.model.dispose();
+  });
+
   it('data without pixels, and encoder flags without --encoder, are one-line errors', async () => {
     const r = await run(['train', '--data', 'prepared:nowhere.recapdata', '--encoder', 'cnn', '--out', join(root, 'd')]);
     expect(r.code).toBe(2);

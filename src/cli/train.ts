@@ -123,6 +123,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     throw new UsageError(`${ckptPath} already holds a run${await runState(ckptPath)}; pass --resume to continue it or --force to start over`, 'train');
   }
   opts.threads = threads(); // what init chose (every core unless --threads says)
+  if (initCkpt?.encoder && !opts.encoder) throw new UsageError(`--init ${opts.init} holds a model trained with --encoder cnn (it reads its CNN's features); add --encoder cnn`, 'train');
   if (opts.encoder) {
     checkEncoderData(opts.data, 'train');
     if (opts.objective === 'scst') throw new UsageError('--encoder cnn trains with cross-entropy (--objective xe)', 'train');
@@ -134,8 +135,8 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   const tLoad = performance.now();
   const bar = new PhaseProgress(o.err, io.stderrIsTTY ?? process.stderr.isTTY === true, io.progressInterval ?? 5000);
   const raw = await loadData(opts, bar.update).finally(() => bar.finish());
-  // --encoder cnn: the checkpoint's CNN (on resume) or a fresh one; the data's features become its outputs
-  const cnn = opts.encoder ? ckpt?.encoder ?? new SmallCnn(CNN_DEFAULT_SPEC, opts.seed) : null;
+  // --encoder cnn: the checkpoint's CNN (on resume; with --init, the init model's), else a fresh one; the data's features become its outputs
+  const cnn = opts.encoder ? ckpt?.encoder ?? initCkpt?.encoder ?? new SmallCnn(CNN_DEFAULT_SPEC, opts.seed) : null;
   if (opts.encoder && ckpt && !ckpt.encoder) throw new FormatError(ckptPath, 'has no encoder; cannot resume an --encoder cnn run');
   const loaded = cnn ? withEncoderFeatures(raw, cnn) : raw;
   const { data } = loaded;
