@@ -8,23 +8,25 @@
 const NEG_INF: f64 = -Infinity;
 
 // x (R,V) row stride ldx: x[r, w] = −∞ for every word w that would repeat an n-gram of row r's
-// sequence seq (R, ls) i32, columns [0, t) (read): for each earlier n-gram seq[i .. i+n−1]
-// whose first n−1 words equal the row's last n−1 words seq[t−n+1 .. t−1], its last word
-// seq[i+n−1] is blocked (n = 1: every word already in the row). Other elements unchanged.
-export function block_ngrams<F>(x: usize, seq: usize, R: i32, ldx: i32, ls: i32, t: i32, n: i32): void {
-  for (let r = 0; r < R; r++) block_row<F>(x + (<usize>r * <usize>ldx << alignof<F>()), seq + (<usize>r * <usize>ls << 2), t, n);
+// sequence seq i32 (read: word i of row r at seq[r·rs + i·cs], columns i in [0, t)): for each
+// earlier n-gram seq[i .. i+n−1] whose first n−1 words equal the row's last n−1 words
+// seq[t−n+1 .. t−1], its last word seq[i+n−1] is blocked (n = 1: every word already in the
+// row). Other elements unchanged. Row-major sequences (beam search): rs = ls, cs = 1;
+// step-major ones (greedy decoding's token buffer): rs = 1, cs = rows per step.
+export function block_ngrams<F>(x: usize, seq: usize, R: i32, ldx: i32, rs: i32, cs: i32, t: i32, n: i32): void {
+  for (let r = 0; r < R; r++) block_row<F>(x + (<usize>r * <usize>ldx << alignof<F>()), seq + (<usize>r * <usize>rs << 2), <usize>cs << 2, t, n);
 }
 
-// block_ngrams for one row: xr (V) written at the blocked words, sr (t) read.
+// block_ngrams for one row: xr (V) written at the blocked words, sr (t words, cb bytes apart) read.
 // @ts-ignore: decorator
-@inline function block_row<F>(xr: usize, sr: usize, t: i32, n: i32): void {
+@inline function block_row<F>(xr: usize, sr: usize, cb: usize, t: i32, n: i32): void {
   const m = n - 1;
   for (let i = 0; i + m < t; i++) {
     let same = true;
     for (let q = 0; q < m; q++) {
-      if (load<i32>(sr + (<usize>(i + q) << 2)) != load<i32>(sr + (<usize>(t - m + q) << 2))) { same = false; break; }
+      if (load<i32>(sr + <usize>(i + q) * cb) != load<i32>(sr + <usize>(t - m + q) * cb)) { same = false; break; }
     }
-    if (same) store<F>(xr + (<usize>load<i32>(sr + (<usize>(i + m) << 2)) << alignof<F>()), <F>NEG_INF);
+    if (same) store<F>(xr + (<usize>load<i32>(sr + <usize>(i + m) * cb) << alignof<F>()), <F>NEG_INF);
   }
 }
 
@@ -68,7 +70,7 @@ export function beam_select<F>(score_out: usize, len_out: usize, done_out: usize
       }
       if (lr < 0 || s == NEG_INF) continue;
       const xr = logp + (<usize>lr * <usize>V << S);
-      if (ngram > 0) block_row<F>(xr, seq_in + (<usize>r * <usize>ls << 2), t, ngram);
+      if (ngram > 0) block_row<F>(xr, seq_in + (<usize>r * <usize>ls << 2), 4, t, ngram);
       for (let v = 0; v < V; v++) {
         const c = s + <f64>load<F>(xr + (<usize>v << S));
         if (c == NEG_INF) continue;
@@ -123,11 +125,11 @@ export function beam_select<F>(score_out: usize, len_out: usize, done_out: usize
 }
 
 // ---------------------------------------------------------------------------------------------
-export function f32_block_ngrams(x: usize, seq: usize, R: i32, ldx: i32, ls: i32, t: i32, n: i32): void {
-  block_ngrams<f32>(x, seq, R, ldx, ls, t, n);
+export function f32_block_ngrams(x: usize, seq: usize, R: i32, ldx: i32, rs: i32, cs: i32, t: i32, n: i32): void {
+  block_ngrams<f32>(x, seq, R, ldx, rs, cs, t, n);
 }
-export function f64_block_ngrams(x: usize, seq: usize, R: i32, ldx: i32, ls: i32, t: i32, n: i32): void {
-  block_ngrams<f64>(x, seq, R, ldx, ls, t, n);
+export function f64_block_ngrams(x: usize, seq: usize, R: i32, ldx: i32, rs: i32, cs: i32, t: i32, n: i32): void {
+  block_ngrams<f64>(x, seq, R, ldx, rs, cs, t, n);
 }
 export function f32_beam_select(score_out: usize, len_out: usize, done_out: usize, seq_out: usize, from: usize, words: usize,
                                 cand: usize, score_in: usize, len_in: usize, done_in: usize, seq_in: usize, live: usize,

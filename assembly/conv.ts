@@ -4,15 +4,17 @@
 // as CS231n's assert). K = C·HH·WW, P = Ho·Wo.
 //
 //   cols (K,P):  cols[(c,i,j), (ho,wo)] = x[c, ho·stride + i − pad, wo·stride + j − pad] (0 outside)
-//   forward:     out[n] (Fo,P) = b + w (Fo,K) · cols        (gemm_nn, the bias added to the sum)
+//   forward:     out[n] (Fo,P) = b + w (Fo,K) · cols        (gemm_tn on wt = wᵀ (K,Fo), transposed once
+//                                                            per call: the packed-A path, the same bits
+//                                                            as gemm_nn, faster when K is long)
 //   backward:    dw (Fo,K) += dout[n] · colsᵀ                (gemm_nt, images in order)
 //                dcols (K,P) = wᵀ · dout[n]                  (gemm_tn), dx[n] = col2im(dcols)
 //                db (Fo) += Σ_n Σ_p dout[n,f,p]              (reduce_runs, f64)
 // A 1x1 kernel with stride 1 and no padding skips the copy: x[n] (C,HW) is cols itself, and
-// dx[n] is written by the GEMM directly. Images are independent in the forward pass (a plan can
-// split them); the backward pass accumulates dw and db over the images in order.
+// dx[n] is written by the GEMM directly. Images are independent in the forward pass (a plan can split
+// them); the backward pass accumulates dw and db over the images in order.
 
-import { gemm_nn, gemm_nt, gemm_tn } from "./gemm";
+import { gemm_nt, gemm_tn } from "./gemm";
 import { add_row } from "./rows";
 import { reduce_runs } from "./batchnorm";
 
@@ -52,6 +54,17 @@ export function im2col<F>(cols: usize, x: usize, C: i32, H: i32, W: i32, HH: i32
   }
 }
 
+// dst (C,R) written = src (R,C)ᵀ, read. Only moves data (the weights, once a forward call).
+export function transpose<F>(dst: usize, src: usize, R: i32, C: i32): void {
+  const S = alignof<F>();
+  for (let r0 = 0; r0 < R; r0 += 8) { // 8-row strips: each source row is read in order, dst written 8 apart
+    const r1 = min<i32>(R, r0 + 8);
+    for (let c = 0; c < C; c++) {
+      for (let r = r0; r < r1; r++) store<F>(dst + (<usize>(c * R + r) << S), load<F>(src + (<usize>(r * C + c) << S)));
+    }
+  }
+}
+
 // dx (C,H,W) accumulated += the columns of dcols (C·HH·WW, Ho·Wo) read, each added to the input
 // element it was copied from (rows (c,i,j) in order, then ho, wo): the adjoint of im2col.
 export function col2im<F>(dx: usize, dcols: usize, C: i32, H: i32, W: i32, HH: i32, WW: i32, stride: i32, pad: i32): void {
@@ -84,14 +97,15 @@ export function col2im<F>(dx: usize, dcols: usize, C: i32, H: i32, W: i32, HH: i
 // @ts-ignore: decorator
 @inline function direct(HH: i32, WW: i32, stride: i32, pad: i32): bool { return HH == 1 && WW == 1 && stride == 1 && pad == 0; }
 
-// out (N,Fo,Ho,Wo) written = b + w·im2col(x[n]); cols (K,P) scratch written (unused by 1x1
-// stride-1 unpadded kernels); x, w, b read; scratch: the GEMM packing region (or 0).
-export function conv_forward<F>(out: usize, cols: usize, x: usize, w: usize, b: usize, N: i32, C: i32, H: i32, W: i32,
+// out (N,Fo,Ho,Wo) written = b + w·im2col(x[n]); cols (K,P) and wt (K,Fo) scratch written (cols
+// unused by 1x1 stride-1 unpadded kernels); x, w, b read; scratch: the GEMM packing region (or 0).
+export function conv_forward<F>(out: usize, cols: usize, wt: usize, x: usize, w: usize, b: usize, N: i32, C: i32, H: i32, W: i32,
                                 Fo: i32, HH: i32, WW: i32, stride: i32, pad: i32, scratch: usize = 0): void {
   const S = alignof<F>();
   const Ho = (H + 2 * pad - HH) / stride + 1, Wo = (W + 2 * pad - WW) / stride + 1;
   const P = Ho * Wo, K = C * HH * WW;
   const dir = direct(HH, WW, stride, pad);
+  transpose<F>(wt, w, Fo, K);
   for (let n = 0; n < N; n++) {
     const xn = x + (<usize>n * <usize>(C * H * W) << S);
     const on = out + (<usize>n * <usize>(Fo * P) << S);
@@ -101,7 +115,7 @@ export function conv_forward<F>(out: usize, cols: usize, x: usize, w: usize, b: 
       const row = on + (<usize>f * <usize>P << S);
       for (let p = 0; p < P; p++) store<F>(row + (<usize>p << S), bf);
     }
-    gemm_nn<F>(on, w, dir ? xn : cols, Fo, P, K, K, P, P, 1, scratch);
+    gemm_tn<F>(on, wt, dir ? xn : cols, Fo, P, K, Fo, P, P, 1, scratch);
   }
 }
 
@@ -136,7 +150,7 @@ export function conv_backward<F>(dx: usize, dw: usize, db: usize, cols: usize, d
 
 // ---------------------------------------------------------------------------------------------
 // Exports, one line each (README.md has the contracts).
-export function f32_conv_forward(out: usize, cols: usize, x: usize, w: usize, b: usize, N: i32, C: i32, H: i32, W: i32, Fo: i32, HH: i32, WW: i32, stride: i32, pad: i32, scratch: usize): void { conv_forward<f32>(out, cols, x, w, b, N, C, H, W, Fo, HH, WW, stride, pad, scratch); }
-export function f64_conv_forward(out: usize, cols: usize, x: usize, w: usize, b: usize, N: i32, C: i32, H: i32, W: i32, Fo: i32, HH: i32, WW: i32, stride: i32, pad: i32, scratch: usize): void { conv_forward<f64>(out, cols, x, w, b, N, C, H, W, Fo, HH, WW, stride, pad, scratch); }
+export function f32_conv_forward(out: usize, cols: usize, wt: usize, x: usize, w: usize, b: usize, N: i32, C: i32, H: i32, W: i32, Fo: i32, HH: i32, WW: i32, stride: i32, pad: i32, scratch: usize): void { conv_forward<f32>(out, cols, wt, x, w, b, N, C, H, W, Fo, HH, WW, stride, pad, scratch); }
+export function f64_conv_forward(out: usize, cols: usize, wt: usize, x: usize, w: usize, b: usize, N: i32, C: i32, H: i32, W: i32, Fo: i32, HH: i32, WW: i32, stride: i32, pad: i32, scratch: usize): void { conv_forward<f64>(out, cols, wt, x, w, b, N, C, H, W, Fo, HH, WW, stride, pad, scratch); }
 export function f32_conv_backward(dx: usize, dw: usize, db: usize, cols: usize, dcols: usize, dout: usize, x: usize, w: usize, N: i32, C: i32, H: i32, W: i32, Fo: i32, HH: i32, WW: i32, stride: i32, pad: i32, scratch: usize): void { conv_backward<f32>(dx, dw, db, cols, dcols, dout, x, w, N, C, H, W, Fo, HH, WW, stride, pad, scratch); }
 export function f64_conv_backward(dx: usize, dw: usize, db: usize, cols: usize, dcols: usize, dout: usize, x: usize, w: usize, N: i32, C: i32, H: i32, W: i32, Fo: i32, HH: i32, WW: i32, stride: i32, pad: i32, scratch: usize): void { conv_backward<f64>(dx, dw, db, cols, dcols, dout, x, w, N, C, H, W, Fo, HH, WW, stride, pad, scratch); }

@@ -33,6 +33,7 @@ export {
 export {
   f32_temporal_softmax_loss, f64_temporal_softmax_loss, f32_softmax_loss_rows, f64_softmax_loss_rows,
   f32_argmax_rows, f64_argmax_rows, f32_log_softmax_rows, f64_log_softmax_rows,
+  f32_draw_rows, f64_draw_rows,
 } from "./softmax";
 export { f32_weighted_softmax_loss_rows, f64_weighted_softmax_loss_rows } from "./weighted-softmax";
 export {

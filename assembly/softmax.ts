@@ -164,7 +164,22 @@ export function argmax_rows__wasmsimd<F>(idx: usize, x: usize, R: i32, V: i32, l
 
 // out (R,V) written = log softmax(x·inv_temperature) per row; x (R,V) row stride ldx read.
 // z_j = x_j·τ⁻¹ (τ⁻¹ rounded to F once), m = max z, s = Σ exp(z_j − m) in f64,
-// out_j = (z_j − m) − log s (log s rounded to F once).
+// out_j = (z_j − m) − log s (log s rounded to F once). A row whose m is not finite (τ so small
+// that the scaled scores overflow F, or τ⁻¹ itself infinite) gets the limit τ → 0: out = 0 at
+// the first maximum of x (argmax_rows' rule) and −∞ elsewhere (one_hot_row).
+// The limit of log softmax(x/τ) as τ → 0 for row xr (V): orow (V) written = 0 at the first
+// maximum of xr (strict `>` from x[0], as argmax_rows__scalar), −∞ elsewhere.
+// @ts-ignore: decorator
+@inline function one_hot_row<F>(orow: usize, xr: usize, V: i32): void {
+  const S = alignof<F>();
+  let best = load<F>(xr);
+  let bi = 0;
+  for (let j = 1; j < V; j++) {
+    const v = load<F>(xr + (<usize>j << S));
+    if (v > best) { best = v; bi = j; }
+  }
+  for (let j = 0; j < V; j++) store<F>(orow + (<usize>j << S), j == bi ? <F>0 : <F>-Infinity);
+}
 export function log_softmax_rows__scalar<F>(out: usize, x: usize, R: i32, V: i32, ldx: i32, inv_temperature: f64): void {
   const S = alignof<F>();
   const it = <F>inv_temperature;
@@ -173,6 +188,7 @@ export function log_softmax_rows__scalar<F>(out: usize, x: usize, R: i32, V: i32
     const orow = out + (<usize>r * <usize>V << S);
     for (let j = 0; j < V; j++) { const o = <usize>j << S; store<F>(orow + o, load<F>(xr + o) * it); }
     const m = row_max__scalar<F>(orow, V);
+    if (!(m - m == <F>0)) { one_hot_row<F>(orow, xr, V); continue; }
     let s = 0.0;
     for (let j = 0; j < V; j++) s += <f64>exp_t<F>(load<F>(orow + (<usize>j << S)) - m);
     const ls = <F>Math.log(s);
@@ -191,6 +207,7 @@ export function log_softmax_rows__wasmsimd<F>(out: usize, x: usize, R: i32, V: i
     for (; j + L <= V; j += L) { const o = <usize>j << S; v128.store(orow + o, v128.mul<F>(v128.load(xr + o), vit)); }
     for (; j < V; j++) { const o = <usize>j << S; store<F>(orow + o, load<F>(xr + o) * it); }
     const m = row_max__wasmsimd<F>(orow, V);
+    if (!(m - m == <F>0)) { one_hot_row<F>(orow, xr, V); continue; }
     let s = 0.0;
     for (j = 0; j < V; j++) s += <f64>exp_t<F>(load<F>(orow + (<usize>j << S)) - m);
     const ls = <F>Math.log(s);
@@ -200,6 +217,29 @@ export function log_softmax_rows__wasmsimd<F>(out: usize, x: usize, R: i32, V: i
       v128.store(orow + o, v128.sub<F>(v128.sub<F>(v128.load(orow + o), vm), vls));
     }
     for (; j < V; j++) { const o = <usize>j << S; store<F>(orow + o, (load<F>(orow + o) - m) - ls); }
+  }
+}
+
+// words (R) i32 written: row r's word drawn with the uniform u[r] (f64 in [0, 1), read) from
+// p_v = exp(logp[r, v]) (logp (R,V) read; F widened to f64, exp in f64 as the math_exp export):
+// the first v in id order with u < Σ_{w ≤ v, p_w > 0} p_w (summed in f64 in id order); when
+// rounding leaves the whole sum ≤ u, the last v with p_v > 0. The rule of drawWord (src/model/
+// decoding.ts) with topP = 1, the same bits. Scalar only (a sequential walk).
+export function draw_rows<F>(words: usize, logp: usize, u: usize, R: i32, V: i32): void {
+  const S = alignof<F>();
+  for (let r = 0; r < R; r++) {
+    const lr = logp + (<usize>r * <usize>V << S);
+    const ur = load<f64>(u + (<usize>r << 3));
+    let acc = 0.0;
+    let last = -1;
+    for (let v = 0; v < V; v++) {
+      const q = Math.exp(<f64>load<F>(lr + (<usize>v << S)));
+      if (!(q > 0)) continue;
+      acc += q;
+      last = v;
+      if (ur < acc) break;
+    }
+    store<i32>(words + (<usize>r << 2), last);
   }
 }
 
@@ -231,3 +271,5 @@ export function f32_argmax_rows(idx: usize, x: usize, R: i32, V: i32, ldx: i32):
 export function f64_argmax_rows(idx: usize, x: usize, R: i32, V: i32, ldx: i32): void { argmax_rows<f64>(idx, x, R, V, ldx); }
 export function f32_log_softmax_rows(out: usize, x: usize, R: i32, V: i32, ldx: i32, inv_temperature: f64): void { log_softmax_rows<f32>(out, x, R, V, ldx, inv_temperature); }
 export function f64_log_softmax_rows(out: usize, x: usize, R: i32, V: i32, ldx: i32, inv_temperature: f64): void { log_softmax_rows<f64>(out, x, R, V, ldx, inv_temperature); }
+export function f32_draw_rows(words: usize, logp: usize, u: usize, R: i32, V: i32): void { draw_rows<f32>(words, logp, u, R, V); }
+export function f64_draw_rows(words: usize, logp: usize, u: usize, R: i32, V: i32): void { draw_rows<f64>(words, logp, u, R, V); }

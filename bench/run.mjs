@@ -10,21 +10,33 @@
 // Sections: wasm SIMD peak (bench/peak.wat, 12 f32x4 accumulators), sgemm in the three
 // transposition forms, the CS231n training step (solver step: forward, backward, Adam) and
 // greedy sampling, single-image caption latency (greedy, beam 3, beam 5), step-time scaling
-// with N, T and H, peak memory of a training run (fresh processes), and PASS/MISS per target.
-// Writes bench/RESULTS.md and bench/results.json.
-import { spawn, execFileSync } from 'node:child_process';
+// with N, T and H, self-critical training against cross-entropy at the npm start configuration
+// and greedy decoding with n-gram blocking (bench/scst.mjs, fresh processes for 1 and 2
+// threads), peak memory of a training run (fresh processes), image encoders against
+// TF.js-wasm, onnxruntime-web and PyTorch (bench/encoders.mjs), and PASS/MISS per target.
+// Writes bench/RESULTS.md (with bench/relaxed-study.md appended) and bench/results.json.
+//   --encoders-only   only the encoder section (rewrites its part of RESULTS.md); with it,
+//                     --arch resnet18,mobilenet_v2,vgg16 and --batch 1,8 choose the rows
+//   --no-encoders     everything but the encoder section
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { makeVocab, syntheticData, recapData, batchRows, sampleFeatures, median } from './common.mjs';
+import { LineWorker } from './lineworker.mjs';
+import { runEncoders, encodersMain, encoderArgs, BEGIN as ENC_BEGIN, END as ENC_END } from './encoders.mjs';
+import { runScstBench } from './scst.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const QUICK = process.argv.includes('--quick');
+if (process.argv.includes('--encoders-only')) {
+  await encodersMain(encoderArgs(process.argv));
+  process.exit(0);
+}
 const started = Date.now();
 
 const C = QUICK
@@ -73,42 +85,6 @@ function machine() {
 }
 
 // ------------------------------------------------------------------------ numpy subprocesses
-
-/** A child process answering one JSON line per request line (numpy_model.py, recap_child.mjs). */
-class LineWorker {
-  constructor(label, cmd, args, env = process.env) {
-    this.label = label;
-    this.proc = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.queue = [];
-    this.stderr = '';
-    this.dead = null;
-    this.proc.stderr.on('data', (d) => { this.stderr += d; });
-    this.proc.on('exit', (code) => {
-      this.dead = `${label} exited with ${code}: ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`;
-      for (const q of this.queue.splice(0)) q.reject(new Error(this.dead));
-    });
-    this.proc.on('error', (e) => { this.dead = String(e); });
-    createInterface({ input: this.proc.stdout }).on('line', (line) => {
-      const q = this.queue.shift();
-      if (!q) return;
-      const res = JSON.parse(line);
-      if (res.error) q.reject(new Error(`${this.label}: ${res.error}`));
-      else q.resolve(res);
-    });
-  }
-  request(obj) {
-    if (this.dead) return Promise.reject(new Error(this.dead));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ resolve, reject });
-      this.proc.stdin.write(JSON.stringify(obj) + '\n');
-    });
-  }
-  async close() {
-    if (this.dead) return;
-    try { await this.request({ cmd: 'quit' }); } catch { /* gone */ }
-    this.proc.stdin.end();
-  }
-}
 
 function numpyWorker(threads) {
   const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
@@ -487,6 +463,18 @@ for (const pt of points) {
 for (const t of [1, 2]) await NP[t]?.close();
 await RC2.close();
 
+// ---- self-critical training against cross-entropy, n-gram blocking (bench/scst.mjs, fresh processes)
+log('\n## SCST iteration vs XE iteration at the npm start configuration; greedy with blockRepeatNgrams (1 and 2 threads)');
+try {
+  results.scst = runScstBench(QUICK);
+  for (const r of results.scst.rows) {
+    log(`${r.threads} thread${r.threads > 1 ? 's' : ''}: XE ${fmt(r.xe, 2)} ms, SCST ${fmt(r.scst, 2)} ms (${fmt(r.scst / r.xe, 2)}x); greedy 500 images ${fmt(r.greedy)} ms, blockRepeatNgrams 2 ${fmt(r.blocked)} ms (${fmt(r.blocked / r.greedy, 2)}x)`);
+  }
+} catch (e) {
+  results.scst = { error: String(e.message).split('\n')[0] };
+  log(`SCST bench failed: ${results.scst.error}`);
+}
+
 // ---- peak memory (fresh processes)
 log('\n## peak memory of a training run (LSTM, CS231n config, fresh process each)');
 results.memory = [];
@@ -538,6 +526,11 @@ for (const [impl, dtype, run] of memRuns) {
     (row.wasmMiB !== null ? `, wasm memory ${fmt(row.wasmMiB)} MiB${row.wasmInUseMiB !== null ? ` (${fmt(row.wasmInUseMiB)} MiB allocated)` : ''}` : ''));
 }
 
+// ---- image encoders (their own child processes: recap 1t/2t/relaxed, TF.js, ORT-web, PyTorch)
+const enc = process.argv.includes('--no-encoders') ? null : await runEncoders({ quick: QUICK, log });
+if (enc) results.encoders = enc.results;
+else notes.push('encoder section skipped (--no-encoders)');
+
 // ---- targets
 const targets = [];
 const verdict = (ok) => (ok === null ? 'SKIP' : ok ? 'PASS' : 'MISS');
@@ -559,10 +552,19 @@ targets.push({ target: 'greedy sampling LSTM f32 N=25 at least as fast as numpy 
 const fl = results.flat;
 const beam3 = results.latency.find((r) => r.beam === 3);
 targets.push({ target: 'beam 3 of one image (LSTM f32, CS231n config, 16 words, 1 thread) within 2x greedy', value: `${fmt(beam3.recapVsGreedy, 2)}x (${fmt(beam3.recap)} vs ${fmt(results.latency[0].recap)} ms; beam 5: ${fmt(results.latency[2].recapVsGreedy, 2)}x)`, ok: beam3.recapVsGreedy <= 2 });
+const sc = results.scst;
+if (sc.error) targets.push({ target: 'SCST / XE iteration and n-gram blocking', value: `failed: ${sc.error}`, ok: false });
+else {
+  const [s1, s2] = sc.rows;
+  targets.push({ target: 'an SCST iteration (k = 5, greedy baseline, CIDEr-D) ≤ 6x an XE iteration at the npm start configuration, 1 and 2 threads', value: `${fmt(sc.scstOverXe1, 2)}x on 1 thread (${fmt(s1.scst)} vs ${fmt(s1.xe)} ms), ${fmt(sc.scstOverXe2, 2)}x on 2 (${fmt(s2.scst)} vs ${fmt(s2.xe)} ms)`, ok: sc.scstOverXe1 <= 6 && sc.scstOverXe2 <= 6 });
+  targets.push({ target: 'an SCST iteration ≥ 1.6x faster on 2 threads than on 1', value: `${fmt(sc.scstThreadSpeedup, 2)}x (${fmt(s1.scst)} → ${fmt(s2.scst)} ms)`, ok: sc.scstThreadSpeedup >= 1.6 });
+  targets.push({ target: 'greedy decoding with blockRepeatNgrams within 1.2x of plain greedy (500 images, 16 words)', value: `${fmt(sc.blockedOverGreedy1, 2)}x on 1 thread, ${fmt(sc.blockedOverGreedy2, 2)}x on 2`, ok: sc.blockedOverGreedy1 <= 1.2 && sc.blockedOverGreedy2 <= 1.2 });
+}
 targets.push({ target: `resident memory flat after warm-up over a ${C.flatSteps}-step training run (RSS growth < 8 MiB, wasm memory unchanged)`,
   value: fl.error ? `failed: ${fl.error}` : `RSS growth ${fmt(fl.rssGrowthMiB, 1)} MiB (max ${fmt(fl.rssMaxOverWarmMiB, 1)} MiB over step 10), wasm memory growth ${fl.wasmGrowthBytes} B`,
   ok: fl.error ? false : fl.rssGrowthMiB < 8 && fl.wasmGrowthBytes === 0 });
 for (const t of targets) t.verdict = verdict(t.ok);
+if (enc) targets.push(...enc.targets);
 results.targets = targets;
 results.loadavgEnd = os.loadavg();
 results.seconds = (Date.now() - started) / 1e3;
@@ -638,6 +640,13 @@ for (const r of results.scaling) {
   md.push(`| ${r.dim} | ${r.N} | ${r.T} | ${r.H} | ${fmt(r.recap)} | ${fmt(r.recap / base.recap, 2)} | ${fmt(r.recapGflops, 1)} | ${fmt(r.numpy1)} | ${r.numpy1 === null ? 'n/a' : fmt(r.numpy1 / base.numpy1, 2)} |`);
 }
 md.push('');
+if (!results.scst.error) {
+  md.push('## Self-critical training against cross-entropy; greedy decoding with n-gram blocking, ms', '');
+  md.push(`bench/scst.mjs, one fresh process per thread count: the \`npm start\` configuration (shapes world, 16000 images, LSTM H=128 W=64), trained with cross-entropy for ${results.scst.rows[0].pretrain} iterations first so that its samples end as a trained model's do; then, interleaved, one XE iteration (\`solver.stepAsync()\`, batch 50 captions, Adam lr 5e-3), one SCST iteration (batch 50 images, k = 5, greedy baseline, CIDEr-D reward, Adam lr 5e-4: the sampling pass with the greedy rows, the rewards, the backward), greedy decoding of 500 val images (16 words) and the same with \`blockRepeatNgrams: 2\`. Median of ${results.scst.rows[0].reps} repetitions; CPU time = the process's user + system time (all its threads).`, '');
+  md.push('| threads | XE | SCST | SCST ÷ XE | CPU: SCST ÷ XE | greedy | blockRepeatNgrams 2 | ÷ greedy | load average |', '|---|---|---|---|---|---|---|---|---|');
+  for (const r of results.scst.rows) md.push(`| ${r.threads} | ${fmt(r.xe, 2)} | ${fmt(r.scst, 2)} | ${fmt(r.scst / r.xe, 2)} | ${fmt(r.cpu.scst / r.cpu.xe, 2)} | ${fmt(r.greedy)} | ${fmt(r.blocked)} | ${fmt(r.blocked / r.greedy, 2)} | ${fmt(r.loadavg, 1)} |`);
+  md.push('');
+}
 md.push('## Peak memory of a training run', '');
 md.push(`LSTM at the CS231n config, ${C.memSteps} solver steps, each implementation in a fresh process (bench/memrun.mjs; numpy_model.py --memrun). Peak RSS = getrusage max RSS of that process (Node's includes V8 and the runtime; "before model" is the RSS after loading the library). Wasm memory = the linear memory's size at the end (it never shrinks), and for recap the bytes its allocator has handed out.`, '');
 if (!results.flat.error) {
@@ -650,6 +659,8 @@ for (const r of results.memory) {
     `| ${r.impl} | ${r.dtype} | ${fmt(r.maxRssMiB)} | ${fmt(r.rssBeforeModelMiB)} | ${r.wasmMiB === null ? 'n/a' : fmt(r.wasmMiB)} | ${r.wasmInUseMiB === null ? 'n/a' : fmt(r.wasmInUseMiB)} |`);
 }
 md.push('');
+if (enc) md.push(ENC_BEGIN, ...enc.markdown, ENC_END, '');
+md.push(readFileSync(join(HERE, 'relaxed-study.md'), 'utf8'));
 writeFileSync(join(HERE, 'RESULTS.md'), md.join('\n'));
 writeFileSync(join(HERE, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 log(`\nwrote bench/RESULTS.md and bench/results.json`);

@@ -3,6 +3,7 @@
 import {
   COLOURS, COLOUR_RGB, SHAPES, SIZES, SIZE_RADIUS, extractFeatures, makeShapesScenes, renderScene,
 } from '/recap/index.js';
+import { createInside } from './inside.js';
 
 const $ = (id) => document.getElementById(id);
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -25,6 +26,7 @@ const state = {
   model: null,
 };
 window.recapDemo = state;
+const inside = createInside({ $, send, state });
 
 // ---------------------------------------------------------------------------------------------
 // Worker messages
@@ -40,6 +42,7 @@ worker.onmessage = (e) => {
     case 'gallery': onGallery(msg); break;
     case 'caption': onCaption(msg); break;
     case 'saved': download(msg.bytes, msg.name); break;
+    case 'inspect': case 'race': inside.handle(msg); break;
     case 'error':
       state.errors.push(msg.message);
       note(msg.message, true);
@@ -468,6 +471,7 @@ function requestCaption() {
   const beamSize = Number(document.querySelector('input[name="decode"]:checked').value);
   $('compose-caption').classList.add('pending');
   state.composeRequests++;
+  inside.request(features.slice());
   send({ type: 'caption', id: ++captionId, features, beamSize }, [features.buffer]);
 }
 

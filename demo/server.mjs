@@ -6,7 +6,8 @@
 //   node demo/server.mjs --port 0   # any free port (printed)
 //
 // URL layout (stable paths the page and the worker import from):
-//   /               demo/ (index.html, app.js, worker.js, style.css)
+//   /               demo/ (index.html, app.js, worker.js, style.css; the "Bring your own model"
+//                   panel: photos.js, photos-worker.js, photos.css)
 //   /recap/...      the built package, dist/ (the page imports /recap/index.js)
 //   /assets/...     assets/ (the pretrained checkpoint, /assets/shapes-lstm.recap)
 //   /vendor/NAME/   the package's browser dependencies from node_modules (fflate, for .npz). The

@@ -10,12 +10,14 @@
 //   { type: 'save' }                        { type: 'saved', bytes, name }
 //   { type: 'load', bytes, name }           { type: 'error', message }
 //   { type: 'pretrained' }
+//   { type: 'inspect' | 'race' | 'raceStop', ... }  the "Inside the model" panel (inside-worker.js)
 //
 // Only the package's public API is used (imported from the built package the server exposes).
 import {
   CaptioningRNN, CaptioningSolver, FEATURE_DIM, backend, decodeCaptions, evaluateCaptions, init, loadCheckpoint, saveCheckpoint,
   sceneEvalExtra, shapesData, tensor, threads,
 } from '/recap/index.js';
+import { inspectCaption, runRace, stopRace } from './inside-worker.js';
 
 // The model of npm start and of the shipped checkpoint (scripts/pretrain.mjs); the page trains it
 // on shapesData()'s 4000 scenes for 10 epochs (npm start: 16000 scenes, 2 epochs).
@@ -266,6 +268,16 @@ const handlers = {
   async pretrained() {
     if (status === 'training') handlers.pause();
     await loadPretrained();
+  },
+  inspect(msg) {
+    if (model) inspectCaption(model, msg, MAX_WORDS, post);
+  },
+  async race(msg) {
+    if (status === 'training') handlers.pause(); // two cores at most: one run at a time
+    await runRace(data, msg, post);
+  },
+  raceStop() {
+    stopRace();
   },
 };
 

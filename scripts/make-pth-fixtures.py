@@ -7,16 +7,18 @@ re-run this script (Debian's python3-torch) only to change the fixtures:
     /usr/bin/python3 scripts/make-pth-fixtures.py
 
 With `--live DIR` it instead writes a real torchvision resnet18() state dict into DIR as
-resnet18_zip.pth, resnet18_legacy.pth, resnet18.npz (every tensor, float32 / int64) and
+resnet18_zip.pth, resnet18_legacy.pth, resnet18_tar.pth, resnet18.npz (every tensor, float32 / int64) and
 keys.json (names and shapes in state_dict() order), for the live test.
 
-manifest.json holds the state dict recap must read (name → shape, recap dtype, values as
+plain_protocol{2,3,4,5}.pkl are plain data pickled by pickle.dump (plain.json: their values in a
+JSON form). manifest.json holds the state dict recap must read (name → shape, recap dtype, values as
 float64) and, for every fixture, whether it holds that state dict or the error it must give.
 """
 import collections
 import io
 import json
 import os
+import pickle
 import sys
 import zipfile
 
@@ -93,6 +95,57 @@ def write_safetensors(sd, path):
         f.write(len(js).to_bytes(8, 'little') + js + b''.join(chunks))
 
 
+def save_tar(sd, path, view=True):
+    """torch.save's first format (before 0.1.10; the oldest torchvision weights), written as
+    torch/serialization.py's legacy_load reads it: a tar of `storages`, `tensors` and `pickle`.
+    With `view`, `rows` refers to a storage view (offset 5, 10 elements) as old torch's storage
+    slices did."""
+    import pickle as pk
+    import struct
+    import tarfile
+    tensors, storages = collections.OrderedDict(), collections.OrderedDict()
+
+    def persistent_id(obj):
+        if torch.is_tensor(obj):
+            tensors[id(obj)] = obj
+            return str(id(obj))
+        return None
+
+    buf = io.BytesIO()
+    pickler = pk.Pickler(buf, protocol=2)
+    pickler.persistent_id = persistent_id
+    pickler.dump(sd)
+    pickled = buf.getvalue()
+    for t in tensors.values():
+        storages.setdefault(t.storage().data_ptr(), t.storage())
+    names = {torch.float32: 'Float', torch.float64: 'Double', torch.float16: 'Half', torch.bfloat16: 'BFloat16', torch.int64: 'Long',
+             torch.int32: 'Int', torch.uint8: 'Byte', torch.bool: 'Bool'}
+    f = io.BytesIO()
+    pk.dump(len(storages), f, protocol=2)
+    for key, st in storages.items():
+        pk.dump((key, 'cpu', getattr(torch, names[st.dtype] + 'Storage')), f, protocol=2)
+        flat = torch.empty(0, dtype=st.dtype).set_(st)
+        f.write(struct.pack('<q', st.size()) + (flat.view(torch.int16) if st.dtype == torch.bfloat16 else flat).numpy().tobytes())
+    view_key = 1
+    pk.dump([(view_key, sd['base'].storage().data_ptr(), 5, 10)] if view else [], f, protocol=2)
+    storages_member = f.getvalue()
+    f = io.BytesIO()
+    pk.dump(len(tensors), f, protocol=2)
+    for key, t in tensors.items():
+        storage_key, offset = t.storage().data_ptr(), t.storage_offset()
+        if view and t is sd['rows']:
+            storage_key, offset = view_key, 0
+        pk.dump((key, storage_key, getattr(torch, names[t.dtype] + 'Tensor')), f, protocol=2)
+        f.write(struct.pack('<i4x', t.dim()) + struct.pack(f'<{2 * t.dim() + 1}q', *t.shape, *t.stride(), offset))
+    with tarfile.open(path, 'w:', format=tarfile.PAX_FORMAT) as tar:
+        for name, data in [('storages', storages_member), ('tensors', f.getvalue()), ('pickle', pickled)]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    back = torch.load(path)  # torch itself reads it (from a file path: as a tar)
+    assert list(back) == list(sd) and all(torch.equal(back[k], sd[k]) for k in sd), 'torch.load disagrees'
+
+
 class Evil:
     """What a malicious checkpoint holds: unpickling calls `fn(*args)`."""
 
@@ -101,6 +154,47 @@ class Evil:
 
     def __reduce__(self):
         return (self.fn, self.args)
+
+
+def norm(v):
+    """A JSON form of plain pickled data that test/interop/pickle.test.ts rebuilds from recap's values."""
+    if v is None or isinstance(v, (bool, float, str)):
+        return v
+    if isinstance(v, int):
+        return v if abs(v) < 2 ** 53 else {'int': str(v)}
+    if isinstance(v, bytes):
+        return {'bytes': list(v)}
+    if isinstance(v, list):
+        return [norm(x) for x in v]
+    if isinstance(v, tuple):
+        return {'tuple': [norm(x) for x in v]}
+    if isinstance(v, (set, frozenset)):
+        return {'set': sorted(v)}
+    if isinstance(v, dict):
+        return {'ordered' if isinstance(v, collections.OrderedDict) else 'dict': [[norm(k), norm(x)] for k, x in v.items()]}
+    raise TypeError(type(v))
+
+
+def plain_data(protocol):
+    """Plain data pickle.dumps writes without globals at `protocol` (bytes from 3, sets from 4)."""
+    shared = [7]
+    obj = {
+        'ints': [0, 1, -1, 255, 256, 65535, 65536, -2 ** 31, 2 ** 31 - 1, 2 ** 31, 2 ** 53 - 1, 2 ** 53, -2 ** 63, 2 ** 70, -2 ** 70],
+        'floats': [0.5, -1e300, 1 / 3, 5e-324],
+        'str': 'h\u00e9llo \u2713', 'long str': 'x' * 300, 'none': None, 'bools': (True, False),
+        'tuples': ((), (1,), (1, 2), (1, 2, 3), (1, 2, 3, 4)),
+        'nested': {'a': [1, {'b': (2,)}]}, (1, 2): 'tuple key', 3: 'int key',
+        'ordered': collections.OrderedDict([('z', 1), ('a', 2)]),
+        'shared': [shared, shared],
+        'many': list(range(2500)),
+    }
+    if protocol >= 3:
+        obj['bytes'] = b'\x00\xff'
+        obj['long bytes'] = bytes(range(256)) * 2
+    if protocol >= 4:
+        obj['set'] = {3, 1, 2}
+        obj['frozenset'] = frozenset({5})
+    return obj
 
 
 def fixtures():
@@ -115,6 +209,8 @@ def fixtures():
                          ('small_legacy_protocol5.pth', {'_use_new_zipfile_serialization': False, 'pickle_protocol': 5})]:
         save(sd, name, **kwargs)
         manifest[name] = {'tensors': 'state_dict'}
+    save_tar(sd, os.path.join(OUT, 'small_tar.pth'))
+    manifest['small_tar.pth'] = {'tensors': 'state_dict'}
     save({'state_dict': sd, 'epoch': 3, 'note': 'wrapped'}, 'wrapped_state_dict.pth')
     manifest['wrapped_state_dict.pth'] = {'tensors': 'state_dict'}
     save({'model': sd}, 'wrapped_model_legacy.pth', _use_new_zipfile_serialization=False)
@@ -144,6 +240,19 @@ def fixtures():
     with open(os.path.join(OUT, 'evil_protocol0.pth'), 'wb') as f:
         f.write(buf.getvalue())
     manifest['evil_protocol0.pth'] = {'error': 'os.system'}
+    plain = {}
+    for protocol in (2, 3, 4, 5):
+        obj = plain_data(protocol)
+        with open(os.path.join(OUT, f'plain_protocol{protocol}.pkl'), 'wb') as f:
+            pickle.dump(obj, f, protocol=protocol)
+        normed = norm(obj)
+        for pair in normed['dict']:  # 2500 ints (three APPENDS batches) as a range, not a list
+            if pair[0] == 'many':
+                pair[1] = {'range': len(obj['many'])}
+        plain[f'plain_protocol{protocol}.pkl'] = normed
+    with open(os.path.join(OUT, 'plain.json'), 'w') as f:
+        json.dump(plain, f)
+        f.write('\n')
     with open(os.path.join(OUT, 'manifest.json'), 'w') as f:
         json.dump({'state_dict': want, 'files': manifest}, f, indent=1, sort_keys=True)
         f.write('\n')
@@ -164,6 +273,7 @@ def live(out):
     sd = model.state_dict()
     torch.save(sd, os.path.join(out, 'resnet18_zip.pth'))
     torch.save(sd, os.path.join(out, 'resnet18_legacy.pth'), _use_new_zipfile_serialization=False)
+    save_tar(sd, os.path.join(out, 'resnet18_tar.pth'), view=False)
     np.savez(os.path.join(out, 'resnet18.npz'), **{k: v.numpy() for k, v in sd.items()})
     with open(os.path.join(out, 'keys.json'), 'w') as f:
         json.dump([[k, list(v.shape)] for k, v in sd.items()], f)

@@ -53,7 +53,7 @@ export { modelToNpz, modelToSafetensors, modelFromParams, vocabularyJson, parseV
 export type { LossOptions } from './model/captioning-rnn.js';
 export { SCST_BASELINES, type ScstBaseline, type CaptionReward, type ScstState, type ScstStats } from './train/scst.js';
 export { ciderReward } from './train/scst-reward.js';
-export { loadEncoder, ImageEncoder, ARCHS, type Arch, type LoadEncoderOptions, type EncodeOptions, type EncoderOutput } from './vision/encoder.js';
+export { loadEncoder, ImageEncoder, ARCHS, encoderStateDictSpec, type Arch, type ParamSpec, type LoadEncoderOptions, type EncodeOptions, type EncoderOutput } from './vision/encoder.js';
 // Images: torchvision's preprocessing (PIL bilinear resize in wasm), browser image sources.
 export {
   preprocessImages, resizeAndCrop, resizedSize, centerCropOffset, IMAGENET_MEAN, IMAGENET_STD,
@@ -65,3 +65,9 @@ export { toImageInput } from './vision/browser-image.js';
 export { hashTensors, recipeDifferences, checkRecipe, type FeatureRecipe, type EncoderRecipe, type PcaRecipe } from './data/recipe.js';
 export { loadCaptioner, Captioner, type CaptionerOptions } from './vision/captioner.js';
 export type { CheckpointFeatures } from './train/checkpoint.js';
+// Inspecting a model: gradient flow, gate saturation, activations, attributions, knockouts (docs/inspect.md).
+export {
+  gradientFlow, gateStats, activations, attribution, knockout, trainingHistory, KNOCKOUT_COMPONENTS, SATURATION_LEFT, SATURATION_RIGHT,
+  type GradientFlow, type GradientFlowOptions, type GateStats, type GateStatsOptions, type Saturation, type Activations, type ActivationsOptions,
+  type Attribution, type AttributionOptions, type KnockoutComponent, type KnockoutData, type KnockoutOptions, type KnockoutRow, type TrainingHistory,
+} from './inspect/index.js';

@@ -215,6 +215,15 @@ describe('recap train / sample / eval in-process', () => {
     expect(train.stdout).not.toMatch(/beam/);
   });
 
+  it('sample --temperature so small that scores / temperature overflow prints the greedy caption (the limit; it used to print token −1)', async () => {
+    const r = await run(['sample', '--checkpoint', join(out, 'model.recap'), '--n', '4', '--beam', '1', '--temperature', '1e-40']);
+    expect(r.code, r.stderr).toBe(0);
+    const greedy = [...r.stdout.matchAll(/^ {2}greedy {3}(.*)$/gm)].map((m) => m[1]);
+    const tiny = [...r.stdout.matchAll(/^ {2}T=1e-40 +(.*)$/gm)].map((m) => m[1]);
+    expect(greedy).toHaveLength(4);
+    expect(tiny).toEqual(greedy);
+  });
+
   it('eval prints the BLEU table and the single-object accuracy', async () => {
     const r = await run(['eval', '--checkpoint', join(out, 'model.recap')]);
     expect(r.code, r.stderr).toBe(0);

@@ -108,6 +108,22 @@ describe.each([['lstm', 'float32'], ['lstm', 'float64'], ['rnn', 'float32'], ['r
     expect(Array.from(m.sample(f, { maxLength: L, temperature: 1.3, seed: 9, topP: 0.5 }).data)).toEqual(mid); // seeded
     m.dispose();
   });
+
+  it('a temperature so small that scores / temperature overflow is the argmax (the limit), never token −1', async () => {
+    // issue 20: on a float32 model temperature 1e-40 gave −1 at every step (1/τ overflowed, the log-probabilities were NaN)
+    const m = randomModel(cell, dtype, 7, 0);
+    const N = 6, L = 9;
+    const f = feats(N, 7, dtype);
+    const greedy = Array.from(m.sample(f, { maxLength: L }).data);
+    const blocked = Array.from(m.sample(f, { maxLength: L, blockRepeatNgrams: 2 }).data);
+    for (const temperature of [1e-40, Number.MIN_VALUE, 1e-300, dtype === 'float32' ? 1e-37 : 1e-307]) {
+      expect(Array.from(m.sample(f, { maxLength: L, temperature, seed: 3 }).data), `T=${temperature}`).toEqual(greedy);
+      expect(Array.from(m.sample(f, { maxLength: L, temperature, seed: 3, topP: 0.5 }).data), `T=${temperature} topP`).toEqual(greedy);
+      expect(Array.from((await m.sampleAsync(f, { maxLength: L, temperature, seed: 3 })).data), `T=${temperature} async`).toEqual(greedy);
+      expect(Array.from(m.sample(f, { maxLength: L, temperature, seed: 3, blockRepeatNgrams: 2 }).data), `T=${temperature} blocked`).toEqual(blocked);
+    }
+    m.dispose();
+  });
 });
 
 describe('drawWord (one nucleus draw)', () => {

@@ -31,8 +31,15 @@ describe("block_ngrams", () => {
     const seq = ints([5, 6, 5, 6, 0, 0]); // row 0; t = 4: last words ... 5, 6
     for (let n = 1; n <= 4; n++) {
       const x = f32s([0, 0, 0, 0, 0, 0, 0, 0]);
-      block_ngrams<f32>(x, seq, 1, V, 6, 4, n);
+      block_ngrams<f32>(x, seq, 1, V, 6, 1, 4, n);
       const b = blockedOf(x, V);
+      // the same words step-major (column stride 3, the row in lane 1 of 3 rows per step): the same blocks
+      const cols = alloc<i32>(18);
+      for (let i = 0; i < 6; i++) { set<i32>(cols, 3 * i, 99); set<i32>(cols, 3 * i + 1, get<i32>(seq, i)); set<i32>(cols, 3 * i + 2, 98); }
+      const x2 = f32s([0, 0, 0, 0, 0, 0, 0, 0]);
+      block_ngrams<f32>(x2, cols + 4, 1, V, 1, 3, 4, n);
+      expect(blockedOf(x2, V)).toStrictEqual(b);
+      free(x2); free(cols);
       if (n == 1) expect(b).toStrictEqual([5, 6]); // every word so far
       if (n == 2) expect(b).toStrictEqual([5]); // (6, 5) at 1
       if (n == 3) expect(b).toStrictEqual([5]); // (5, 6, 5) at 0

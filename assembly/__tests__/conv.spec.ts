@@ -1,11 +1,11 @@
 // Convolution (conv.ts, over the GEMM twins pinned in gemm.spec.ts and add_row in rows.spec.ts):
-// im2col and col2im against the definition bitwise; conv_forward bitwise against b + Σ_k w·x_pad
-// (naive, k = (c,i,j) in order), with and without the GEMM packing scratch; conv_backward's dx
-// bitwise against the naive dcols = Σ_f wᵀ·dout scattered back, dw within the nt-GEMM bound, db
-// within rounding; shapes with padding 0..3, strides 1..3, 1x1 (the copy-free path) to 7x7;
-// plus centred finite differences in f64.
+// im2col, transpose and col2im against the definition bitwise; conv_forward bitwise
+// against b + Σ_k w·x_pad (naive, k = (c,i,j) in order), with and without the GEMM packing
+// scratch; conv_backward's dx bitwise against the naive dcols = Σ_f wᵀ·dout scattered back, dw
+// within the nt-GEMM bound and db within rounding; shapes with padding 0..3, strides 1..3, 1x1 (the
+// copy-free path) to 7x7; plus centred finite differences in f64.
 import { srand, rand, alloc, free, clone, bitDiff, get, set, epsOf, dot, gradError } from "./helpers";
-import { im2col, col2im, conv_forward, conv_backward } from "../conv";
+import { im2col, transpose, col2im, conv_forward, conv_backward } from "../conv";
 import { GEMM_SCRATCH_BYTES } from "../gemm";
 
 let bad = 0;
@@ -19,7 +19,7 @@ function check<F>(N: i32, C: i32, H: i32, W: i32, Fo: i32, HH: i32, WW: i32, str
   const Ho = (H + 2 * pad - HH) / stride + 1, Wo = (W + 2 * pad - WW) / stride + 1;
   const P = Ho * Wo, K = C * HH * WW, nx = N * C * H * W, no = N * Fo * P;
   const x = rand<F>(nx), w = rand<F>(Fo * K), b = rand<F>(Fo), dout = rand<F>(no);
-  const cols = alloc<F>(K * P), dcols = alloc<F>(K * P);
+  const cols = alloc<F>(K * P), dcols = alloc<F>(K * P), wt = alloc<F>(K * Fo);
   // im2col == the definition; col2im == its adjoint, element by element in (c,i,j,ho,wo) order
   im2col<F>(cols, x, C, H, W, HH, WW, stride, pad);
   const colsR = alloc<F>(K * P), dxR = rand<F>(C * H * W), dxV = clone<F>(dxR, C * H * W);
@@ -28,6 +28,10 @@ function check<F>(N: i32, C: i32, H: i32, W: i32, Fo: i32, HH: i32, WW: i32, str
     set<F>(colsR, r * P + p, xp<F>(x, C, H, W, c, ho * stride + i - pad, wo * stride + j - pad));
   }
   bad += bitDiff<F>(cols, colsR, K * P);
+  const rowsV = alloc<F>(P * K), rowsR = alloc<F>(P * K);
+  for (let r = 0; r < K; r++) for (let p = 0; p < P; p++) set<F>(rowsR, p * K + r, get<F>(colsR, r * P + p));
+  transpose<F>(rowsV, colsR, K, P);
+  bad += bitDiff<F>(rowsV, rowsR, P * K);
   col2im<F>(dxV, colsR, C, H, W, HH, WW, stride, pad);
   for (let c = 0; c < C; c++) for (let i = 0; i < HH; i++) for (let j = 0; j < WW; j++) for (let p = 0; p < P; p++) {
     const h = (p / Wo) * stride + i - pad, ww = (p % Wo) * stride + j - pad;
@@ -41,8 +45,8 @@ function check<F>(N: i32, C: i32, H: i32, W: i32, Fo: i32, HH: i32, WW: i32, str
   // forward, without and with the packing scratch
   const outV = alloc<F>(no), outP = alloc<F>(no), outR = alloc<F>(no);
   const scratch = heap.alloc(<usize>GEMM_SCRATCH_BYTES);
-  conv_forward<F>(outV, cols, x, w, b, N, C, H, W, Fo, HH, WW, stride, pad, 0);
-  conv_forward<F>(outP, cols, x, w, b, N, C, H, W, Fo, HH, WW, stride, pad, scratch);
+  conv_forward<F>(outV, cols, wt, x, w, b, N, C, H, W, Fo, HH, WW, stride, pad, 0);
+  conv_forward<F>(outP, cols, wt, x, w, b, N, C, H, W, Fo, HH, WW, stride, pad, scratch);
   for (let n = 0; n < N; n++) for (let f = 0; f < Fo; f++) for (let p = 0; p < P; p++) {
     let s = <F>0;
     for (let c = 0; c < C; c++) for (let i = 0; i < HH; i++) for (let j = 0; j < WW; j++) {
@@ -89,6 +93,7 @@ function check<F>(N: i32, C: i32, H: i32, W: i32, Fo: i32, HH: i32, WW: i32, str
   heap.free(scratch);
   free(x); free(w); free(b); free(dout); free(cols); free(dcols); free(colsR); free(dxR); free(dxV);
   free(outV); free(outP); free(outR); free(dw0); free(db0); free(dx); free(dw); free(db); free(dxN);
+  free(rowsV); free(rowsR); free(wt);
 }
 
 function sweep<F>(): void {
@@ -113,7 +118,7 @@ function gradcheck(N: i32, C: i32, H: i32, W: i32, Fo: i32, HH: i32, WW: i32, st
   const Ho = (H + 2 * pad - HH) / stride + 1, Wo = (W + 2 * pad - WW) / stride + 1;
   const P = Ho * Wo, K = C * HH * WW, nx = N * C * H * W, no = N * Fo * P;
   const x = rand<f64>(nx), w = rand<f64>(Fo * K), b = rand<f64>(Fo), dout = rand<f64>(no);
-  const cols = alloc<f64>(K * P), dcols = alloc<f64>(K * P), out = alloc<f64>(no);
+  const cols = alloc<f64>(K * P), dcols = alloc<f64>(K * P), out = alloc<f64>(no), wt = alloc<f64>(K * Fo);
   const dx = alloc<f64>(nx), dw = alloc<f64>(Fo * K), db = alloc<f64>(Fo);
   memory.fill(dw, 0, <usize>(Fo * K) << 3); memory.fill(db, 0, <usize>Fo << 3);
   conv_backward<f64>(dx, dw, db, cols, dcols, dout, x, w, N, C, H, W, Fo, HH, WW, stride, pad, 0);
@@ -126,15 +131,15 @@ function gradcheck(N: i32, C: i32, H: i32, W: i32, Fo: i32, HH: i32, WW: i32, st
     const num = alloc<f64>(n);
     for (let i = 0; i < n; i++) {
       const v = get<f64>(p, i);
-      set<f64>(p, i, v + h); conv_forward<f64>(out, cols, x, w, b, N, C, H, W, Fo, HH, WW, stride, pad, 0); const lp = dot<f64>(out, dout, no);
-      set<f64>(p, i, v - h); conv_forward<f64>(out, cols, x, w, b, N, C, H, W, Fo, HH, WW, stride, pad, 0); const lm = dot<f64>(out, dout, no);
+      set<f64>(p, i, v + h); conv_forward<f64>(out, cols, wt, x, w, b, N, C, H, W, Fo, HH, WW, stride, pad, 0); const lp = dot<f64>(out, dout, no);
+      set<f64>(p, i, v - h); conv_forward<f64>(out, cols, wt, x, w, b, N, C, H, W, Fo, HH, WW, stride, pad, 0); const lm = dot<f64>(out, dout, no);
       set<f64>(p, i, v);
       set<f64>(num, i, (lp - lm) / (2 * h));
     }
     worst = max(worst, gradError<f64>(num, g, n));
     free(num);
   }
-  free(x); free(w); free(b); free(dout); free(cols); free(dcols); free(out); free(dx); free(dw); free(db);
+  free(x); free(w); free(b); free(dout); free(cols); free(dcols); free(out); free(dx); free(dw); free(db); free(wt);
   return worst;
 }
 

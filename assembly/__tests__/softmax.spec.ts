@@ -6,7 +6,7 @@
 //  - SIMD == scalar bitwise (dx, loss, argmax indices, log-probabilities), every tail of V.
 import { SIZES, srand, rand, alloc, zeros, free, bitDiff, get, set, rndInt, gradError } from "./helpers";
 import { temporal_softmax_loss__scalar, temporal_softmax_loss__wasmsimd, argmax_rows__scalar,
-         argmax_rows__wasmsimd, log_softmax_rows__scalar, log_softmax_rows__wasmsimd } from "../softmax";
+         argmax_rows__wasmsimd, log_softmax_rows__scalar, log_softmax_rows__wasmsimd, draw_rows } from "../softmax";
 
 function labels(N: i32, T: i32, V: i32, y: usize, mask: usize): void {
   for (let r = 0; r < N * T; r++) {
@@ -175,5 +175,47 @@ describe("argmax_rows / log_softmax_rows", () => {
     }
     expect(worst).toBeLessThan(1e-14);
     free(x); free(out);
+  });
+  it("draw_rows: the first word whose cumulative probability passes u, skipping p = 0, the last positive on rounding", () => {
+    const V = 5;
+    // p = 0.1, 0, 0.4, 0.5, 0 (log 0 = −∞)
+    const lp = alloc<f64>(5 * V);
+    const p: f64[] = [0.1, 0.0, 0.4, 0.5, 0.0];
+    for (let r = 0; r < 5; r++) for (let v = 0; v < V; v++) set<f64>(lp, r * V + v, p[v] > 0 ? Math.log(p[v]) : -Infinity);
+    const us: f64[] = [0.0, 0.0999, 0.3, 0.95, 0.99999999999999];
+    const u = alloc<f64>(5), w = alloc<i32>(5);
+    for (let r = 0; r < 5; r++) set<f64>(u, r, us[r]);
+    draw_rows<f64>(w, lp, u, 5, V);
+    expect(get<i32>(w, 0)).toBe(0); expect(get<i32>(w, 1)).toBe(0); expect(get<i32>(w, 2)).toBe(2);
+    expect(get<i32>(w, 3)).toBe(3); expect(get<i32>(w, 4)).toBe(3); // past the rounded sum: the last word with p > 0
+    // f32 log-probabilities: the walk in f64 over the widened values
+    const lf = alloc<f32>(V), u1 = alloc<f64>(1), w1 = alloc<i32>(1);
+    for (let v = 0; v < V; v++) set<f32>(lf, v, <f32>get<f64>(lp, v));
+    let acc = 0.0;
+    for (let v = 0; v < 3; v++) acc += Math.exp(<f64>get<f32>(lf, v));
+    set<f64>(u1, 0, acc); // exactly the sum through word 2: not below it, so word 3
+    draw_rows<f32>(w1, lf, u1, 1, V);
+    expect(get<i32>(w1, 0)).toBe(3);
+    free(lp); free(u); free(w); free(lf); free(u1); free(w1);
+  });
+  it("log_softmax_rows: a τ so small that x/τ overflows gives the τ → 0 limit (one-hot at the first maximum), both twins", () => {
+    const V = 7, ld = 8;
+    const x = zeros<f32>(3 * ld), oS = alloc<f32>(3 * V), oV = alloc<f32>(3 * V);
+    for (let j = 0; j < V; j++) { set<f32>(x, j, <f32>(j % 3) * 3.0 - 1.0); set<f32>(x, ld + j, -2.0 - <f32>j); set<f32>(x, 2 * ld + j, 5.0); }
+    set<f32>(x, 2 * ld + 3, 0.0); // row 0: maximum 5 first at 2 (also at 5); row 1: all negative, maximum at 0; row 2: a zero (0·∞ = NaN)
+    const cases: f64[] = [1e40, Infinity, 1e38]; // 1/1e-40 (∞ in f32), 1/MIN_VALUE, and a finite τ⁻¹ whose products overflow
+    const want: i32[] = [2, 0, 0];
+    for (let c = 0; c < cases.length; c++) {
+      log_softmax_rows__scalar<f32>(oS, x, 3, V, ld, cases[c]); log_softmax_rows__wasmsimd<f32>(oV, x, 3, V, ld, cases[c]);
+      expect(bitDiff<f32>(oS, oV, 3 * V)).toBe(0);
+      for (let r = 0; r < 3; r++) {
+        if (c == 2 && r == 1) continue; // −2·1e38 .. finite: an ordinary row (checked below)
+        for (let j = 0; j < V; j++) expect(get<f32>(oS, r * V + j)).toBe(j == want[r] ? <f32>0 : <f32>-Infinity);
+      }
+    }
+    // a finite τ⁻¹ whose products do not overflow: ordinary log-probabilities, the largest finite and ≤ 0
+    for (let j = 0; j < V; j++) expect(get<f32>(oS, V + j) <= <f32>0).toBe(true);
+    expect(get<f32>(oS, V)).toBe(<f32>0);
+    free(x); free(oS); free(oV);
   });
 });

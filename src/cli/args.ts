@@ -26,7 +26,8 @@ export type Command =
   | { command: 'import'; options: ImportOptions; given: ReadonlySet<string> }
   | { command: 'prepro'; options: PreproOptions; given: ReadonlySet<string> }
   | { command: 'features'; options: FeaturesOptions; given: ReadonlySet<string> }
-  | { command: 'caption'; options: CaptionOptions; given: ReadonlySet<string> };
+  | { command: 'caption'; options: CaptionOptions; given: ReadonlySet<string> }
+  | { command: 'inspect' | 'compare' | 'lr-find'; argv: readonly string[] }; // parsed in cli/inspect-commands.ts
 
 const ARCH_LIST = FEATURES_FLAGS.arch.values.join('|');
 
@@ -255,6 +256,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (values.temperature > 0 && values.beam > 1) throw new UsageError('--temperature and --beam > 1 do not combine (sampling or beam search)', command);
     return { command, options: { ...values, images } as CaptionOptions, given };
   }
+  if (command === 'inspect' || command === 'compare' || command === 'lr-find') return { command, argv: rest };
   const { values, given } = parseFlags(rest, EVAL_FLAGS, command);
   if (values.help) return { command: 'help', topic: command };
   if (values.checkpoint === undefined) throw new UsageError('missing --checkpoint FILE (a model.recap written by recap train)', command);

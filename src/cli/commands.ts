@@ -142,6 +142,36 @@ export const CAPTION_FLAGS = {
 } as const satisfies Record<string, FlagSpec>;
 
 export type PreproOptions = Values<typeof PREPRO_FLAGS> & { captions: string; out: string };
+// recap inspect / compare / lr-find (src/cli/inspect.ts, compare.ts, lr-find.ts; docs/inspect.md)
+export const INSPECT_FLAGS = {
+  checkpoint: { kind: 'string', metavar: 'FILE', help: 'checkpoint to inspect (required)' },
+  ...dataFlags,
+  compare: { kind: 'string', metavar: 'FILE', help: 'a second checkpoint (e.g. the RNN of an LSTM) drawn beside it in the gradient-flow figure' },
+  n: { kind: 'int', min: 1, max: 10000, default: 32, metavar: 'N', help: 'val captions (of the most common length) for gradient flow and gate statistics' },
+  image: { kind: 'int', min: 0, max: 1e7, default: 0, metavar: 'I', help: 'val image whose caption is traced (activations, attributions)' },
+  caption: { kind: 'string', metavar: 'WORDS', help: 'trace these words (teacher-forced) instead of the greedy caption' },
+  steps: { kind: 'int', min: 2, max: 4096, default: 32, metavar: 'K', help: "integrated gradients: Simpson intervals (even)" },
+  knockoutImages: { kind: 'int', min: 1, max: 1e6, default: 100, metavar: 'N', help: 'val images (and their captions) for the knockout table' },
+  out: { kind: 'string', default: 'inspect', metavar: 'DIR', help: 'output directory (DIR/inspect.html)' },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+export const COMPARE_FLAGS = {
+  out: { kind: 'string', default: 'compare', metavar: 'DIR', help: 'output directory (DIR/compare.html)' },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+export const LR_FIND_FLAGS = {
+  ...dataFlags,
+  cell: TRAIN_FLAGS.cell, hidden: TRAIN_FLAGS.hidden, wordvec: TRAIN_FLAGS.wordvec, update: TRAIN_FLAGS.update, batch: TRAIN_FLAGS.batch, seed: TRAIN_FLAGS.seed,
+  minLr: { kind: 'number', min: 0, minExclusive: true, max: 10, default: 1e-5, metavar: 'X', help: 'first learning rate of the sweep' },
+  maxLr: { kind: 'number', min: 0, minExclusive: true, max: 100, default: 1, metavar: 'X', help: 'last learning rate of the sweep' },
+  iterations: { kind: 'int', min: 5, max: 100000, default: 100, metavar: 'N', help: 'steps of the sweep (the rate grows geometrically from --min-lr to --max-lr)' },
+  out: { kind: 'string', default: 'lr-find', metavar: 'DIR', help: 'output directory (DIR/lr-find.svg)' },
+  help: { kind: 'switch', help: 'show this help' },
+} as const satisfies Record<string, FlagSpec>;
+export type InspectOptions = Values<typeof INSPECT_FLAGS> & { checkpoint: string };
+export type CompareOptions = Values<typeof COMPARE_FLAGS>;
+export type LrFindOptions = Values<typeof LR_FIND_FLAGS>;
+
 export type TrainOptions = Values<typeof TRAIN_FLAGS>;
 export type FeaturesOptions = Values<typeof FEATURES_FLAGS> & { images: string; encoder: string; arch: string; out: string };
 export type CaptionOptions = Values<typeof CAPTION_FLAGS> & { checkpoint: string; encoder: string; images: string[] };
@@ -150,7 +180,7 @@ export type EvalOptions = Values<typeof EVAL_FLAGS> & { checkpoint: string };
 export type ExportOptions = Values<typeof EXPORT_FLAGS> & { checkpoint: string; out: string };
 export type ImportOptions = Values<typeof IMPORT_FLAGS> & { params: string; out: string };
 
-export type CommandName = 'train' | 'sample' | 'eval' | 'export' | 'import' | 'prepro' | 'features' | 'caption';
+export type CommandName = 'train' | 'sample' | 'eval' | 'export' | 'import' | 'prepro' | 'features' | 'caption' | 'inspect' | 'compare' | 'lr-find';
 export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; summary: string; usage: string; examples: string[] }> = {
   train: {
     flags: TRAIN_FLAGS,
@@ -234,5 +264,23 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
       'recap caption photo.jpg --checkpoint runs/flickr8k/model.recap --encoder resnet18-f37072fd.pth',
       "recap caption photos/ 'more/*.png' --checkpoint model.recap --encoder resnet18.pth --beam 3 --json",
     ],
+  },
+  inspect: {
+    flags: INSPECT_FLAGS,
+    summary: 'one HTML page of figures: gradient flow, gate saturation, activations, attributions, knockouts',
+    usage: 'recap inspect --checkpoint FILE [--data ...] [--compare FILE] [--n N] [--image I] [--caption WORDS] [--steps K] [--knockout-images N] [--out DIR]',
+    examples: ['recap inspect --checkpoint out/model.recap --out inspect', 'recap inspect --checkpoint runs/lstm/model.recap --compare runs/rnn/model.recap'],
+  },
+  compare: {
+    flags: COMPARE_FLAGS,
+    summary: 'several checkpoints side by side: loss curves, val metrics, scene accuracy, hyperparameters',
+    usage: 'recap compare FILE FILE... [--out DIR]',
+    examples: ['recap compare runs/rnn/model.recap runs/lstm/model.recap --out compare'],
+  },
+  'lr-find': {
+    flags: LR_FIND_FLAGS,
+    summary: "Smith's learning-rate range test: the loss while the rate grows; suggests a rate",
+    usage: 'recap lr-find [--data ...] [--cell rnn|lstm] [--hidden N] [--wordvec N] [--update RULE] [--batch N] [--seed N] [--min-lr X] [--max-lr X] [--iterations N] [--out DIR]',
+    examples: ['recap lr-find --cell lstm --out lr-find', 'recap lr-find --update sgd_momentum --min-lr 1e-4 --max-lr 10'],
   },
 };

@@ -15,6 +15,7 @@ import { evaluate } from './eval.js';
 import { features } from './features.js';
 import { exportParams } from './export.js';
 import { importParams } from './import.js';
+import { runInspectCommand } from './inspect-commands.js';
 import { prepro } from './prepro.js';
 import { sample } from './sample.js';
 import { train } from './train.js';
@@ -46,6 +47,7 @@ export async function main(argv: readonly string[], io: CliIO = {}): Promise<num
     if (cmd.command === 'prepro') return await prepro(cmd.options, io, o);
     if (cmd.command === 'features') return await features(cmd.options, io, o);
     if (cmd.command === 'caption') return await caption(cmd.options, o);
+    if ('argv' in cmd) return await runInspectCommand(cmd.command, cmd.argv, o);
     return await evaluate(cmd.options, cmd.given, o);
   } catch (e) {
     if (e instanceof UsageError) {

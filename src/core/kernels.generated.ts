@@ -81,12 +81,14 @@ export interface Kernels {
   f64_argmax_rows(idx: number, x: number, R: number, V: number, ldx: number): void;
   f32_log_softmax_rows(out: number, x: number, R: number, V: number, ldx: number, inv_temperature: number): void;
   f64_log_softmax_rows(out: number, x: number, R: number, V: number, ldx: number, inv_temperature: number): void;
+  f32_draw_rows(words: number, logp: number, u: number, R: number, V: number): void;
+  f64_draw_rows(words: number, logp: number, u: number, R: number, V: number): void;
   // assembly/weighted-softmax.ts
   f32_weighted_softmax_loss_rows(dx: number, row_loss: number, x: number, y: number, weight: number, R: number, V: number, norm: number): number;
   f64_weighted_softmax_loss_rows(dx: number, row_loss: number, x: number, y: number, weight: number, R: number, V: number, norm: number): number;
   // assembly/beam.ts
-  f32_block_ngrams(x: number, seq: number, R: number, ldx: number, ls: number, t: number, n: number): void;
-  f64_block_ngrams(x: number, seq: number, R: number, ldx: number, ls: number, t: number, n: number): void;
+  f32_block_ngrams(x: number, seq: number, R: number, ldx: number, rs: number, cs: number, t: number, n: number): void;
+  f64_block_ngrams(x: number, seq: number, R: number, ldx: number, rs: number, cs: number, t: number, n: number): void;
   f32_beam_select(score_out: number, len_out: number, done_out: number, seq_out: number, from: number, words: number, cand: number, score_in: number, len_in: number, done_in: number, seq_in: number, live: number, logp: number, lp: number, images: number, k: number, V: number, ls: number, t: number, end_id: number, null_id: number, ngram: number): void;
   f64_beam_select(score_out: number, len_out: number, done_out: number, seq_out: number, from: number, words: number, cand: number, score_in: number, len_in: number, done_in: number, seq_in: number, live: number, logp: number, lp: number, images: number, k: number, V: number, ls: number, t: number, end_id: number, null_id: number, ngram: number): void;
   // assembly/optim.ts
@@ -123,8 +125,8 @@ export interface Kernels {
   f32_crop_normalize(out: number, img: number, H: number, W: number, top: number, left: number, ch: number, cw: number, mean0: number, mean1: number, mean2: number, std0: number, std1: number, std2: number): void;
   f64_crop_normalize(out: number, img: number, H: number, W: number, top: number, left: number, ch: number, cw: number, mean0: number, mean1: number, mean2: number, std0: number, std1: number, std2: number): void;
   // assembly/conv.ts
-  f32_conv_forward(out: number, cols: number, x: number, w: number, b: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
-  f64_conv_forward(out: number, cols: number, x: number, w: number, b: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
+  f32_conv_forward(out: number, cols: number, wt: number, x: number, w: number, b: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
+  f64_conv_forward(out: number, cols: number, wt: number, x: number, w: number, b: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
   f32_conv_backward(dx: number, dw: number, db: number, cols: number, dcols: number, dout: number, x: number, w: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
   f64_conv_backward(dx: number, dw: number, db: number, cols: number, dcols: number, dout: number, x: number, w: number, N: number, C: number, H: number, W: number, Fo: number, HH: number, WW: number, stride: number, pad: number, scratch: number): void;
   // assembly/pool.ts

@@ -62,8 +62,6 @@ const ORDERED_DICT: PickleGlobal = {
   },
 };
 
-const MARK = Symbol('mark');
-
 /** The printable name of opcode `op` (for errors). */
 function opName(op: number): string {
   return OPCODE_NAMES[op] ?? `0x${op.toString(16).padStart(2, '0')}`;
@@ -139,12 +137,10 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): { value: 
   };
   const pop = (): unknown => {
     if (stack.length === 0) bad('stack underflow');
-    const v = stack.pop();
-    if (v === MARK) bad('a MARK where a value was expected');
-    return v;
+    return stack.pop();
   };
   const top = (): unknown => {
-    if (stack.length === 0 || stack[stack.length - 1] === MARK) bad('stack underflow');
+    if (stack.length === 0) bad('stack underflow');
     return stack[stack.length - 1];
   };
   // push(f()) rather than stack.push(f()): `stack` is read before the call, and popMark replaces it
@@ -200,7 +196,7 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): { value: 
 
   for (;;) {
     opAt = pos;
-    op = -1;
+    op = -1; // none read yet: a truncation here names no opcode
     op = u8();
     switch (op) {
       case 0x80: { // PROTO
@@ -209,7 +205,7 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): { value: 
         break;
       }
       case 0x95: // FRAME: frames only group bytes; the length is checked
-        if (u64() > bytes.length - pos) bad('a frame longer than the rest of the file');
+        if (u64() > bytes.length - pos) bad('truncated: a frame longer than the rest of the file');
         break;
       case 0x2e: // STOP
         return { value: pop(), end: pos };
@@ -348,7 +344,12 @@ export function readPickle(bytes: Uint8Array, options: PickleOptions): { value: 
       case 0x51: case 0x50: { // BINPERSID, PERSID
         const pid = op === 0x50 ? line() : pop();
         if (!options.persistentLoad) bad('a persistent id, which this pickle may not hold');
-        stack.push(options.persistentLoad!(pid));
+        try {
+          stack.push(options.persistentLoad!(pid));
+        } catch (e) {
+          if (e instanceof FormatError) throw e;
+          bad((e as Error).message);
+        }
         break;
       }
       case 0x68: case 0x6a: case 0x67: { // BINGET, LONG_BINGET, GET

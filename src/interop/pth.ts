@@ -1,6 +1,6 @@
 // PyTorch .pth / .pt files holding a state dict (torch.save(model.state_dict(), f)), browser-safe.
 //
-// Two containers:
+// Three containers:
 //  - zip (torch.save's default since 1.6): `<name>/data.pkl` is the pickle, whose persistent ids
 //    ('storage', StorageType, key, location, numel) name the members `<name>/data/<key>`, each a
 //    storage's raw little-endian bytes; `<name>/byteorder` (torch >= 2.1) says the byte order.
@@ -9,6 +9,7 @@
 //    a sys_info dict (little_endian, type sizes), the object's pickle with persistent ids
 //    ('storage', StorageType, key, location, numel, view_metadata), the pickled list of storage
 //    keys, then each of those storages as an int64 element count and its raw bytes.
+//  - tar (torch.save before 0.1.10; the oldest torchvision weights): pth-tar.ts.
 // The pickles are read by pickle.ts with torch-pickle.ts's globals only: nothing is executed.
 // Reference: torch/serialization.py (_save, _legacy_save, _load, _legacy_load) of torch 1.13.
 import { FormatError } from '../core/errors.js';
@@ -16,6 +17,7 @@ import { Tensor } from '../core/tensor.js';
 import { asBytes, type ReadOptions } from './npy.js';
 import { PyDict, PyGlobal, readPickle } from './pickle.js';
 import { StorageRef, TORCH_GLOBALS, TensorRef, materialise, refusalHint, storageElement } from './torch-pickle.js';
+import { isTar, readTarPth } from './pth-tar.js';
 import { readZip } from './zip.js';
 
 const MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -34,8 +36,9 @@ export function readPth(bytes: Uint8Array | ArrayBuffer, options: ReadOptions = 
   const file = options.name ?? 'pth';
   if (buf.length >= 4 && buf[0] === 0x50 && buf[1] === 0x4b) return readZipPth(buf, file);
   if (buf.length >= 2 && buf[0] === 0x80) return readLegacyPth(buf, file);
-  if (buf.length >= 262 && String.fromCharCode(...buf.subarray(257, 262)) === 'ustar') {
-    throw new FormatError(file, 'a tar archive: PyTorch\'s format before 0.1.10, which recap does not read (load it with torch and save it again)');
+  if (isTar(buf)) {
+    const { value, data } = readTarPth(buf, file);
+    return tensors(stateDictEntries(value, `${file}/pickle`), (key) => data.get(key), () => `${file}/storages`);
   }
   throw new FormatError(file, buf.length < 4 ? `truncated: ${buf.length} bytes is too short for a .pth file` : 'not a .pth file (neither a zip archive nor a pickle)');
 }
@@ -63,13 +66,8 @@ function readZipPth(buf: Uint8Array, file: string): Record<string, Tensor> {
       return storageRef(storages, type, key, numel);
     },
   });
-  const out: Record<string, Tensor> = {};
-  for (const [name, ref] of stateDictEntries(value, pklFile)) {
-    const member = `${prefix}data/${ref.storage.key}`;
-    if (!Object.hasOwn(members, member)) throw new FormatError(`${file}/${member}`, `missing: the storage of tensor ${JSON.stringify(name)}`);
-    setEntry(out, name, materialise(ref, members[member], `${file}/${member}`, `tensor ${JSON.stringify(name)}`));
-  }
-  return out;
+  const member = (key: string) => `${prefix}data/${key}`;
+  return tensors(stateDictEntries(value, pklFile), (key) => (Object.hasOwn(members, member(key)) ? members[member(key)] : undefined), (key) => `${file}/${member(key)}`);
 }
 
 function readLegacyPth(buf: Uint8Array, file: string): Record<string, Tensor> {
@@ -114,11 +112,19 @@ function readLegacyPth(buf: Uint8Array, file: string): Record<string, Tensor> {
     data.set(key, buf.subarray(pos + 8, pos + 8 + bytes));
     pos += 8 + bytes;
   }
+  return tensors(entries, (key) => data.get(key), () => file);
+}
+
+/**
+ * The Tensors of the entries, each copied out of its root storage's bytes (`bytesOf(key)`;
+ * undefined when missing). `where(key)` names the storage's place in errors.
+ */
+function tensors(entries: Array<[string, TensorRef]>, bytesOf: (key: string) => Uint8Array | undefined, where: (key: string) => string): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const [name, ref] of entries) {
-    const bytes = data.get(ref.storage.key);
-    if (!bytes) throw new FormatError(file, `storage ${ref.storage.key} of tensor ${JSON.stringify(name)} is missing from the file`);
-    setEntry(out, name, materialise(ref, bytes, file, `tensor ${JSON.stringify(name)}`));
+    const bytes = bytesOf(ref.storage.key);
+    if (!bytes) throw new FormatError(where(ref.storage.key), `storage ${ref.storage.key} of tensor ${JSON.stringify(name)} is missing from the file`);
+    Object.defineProperty(out, name, { value: materialise(ref, bytes, where(ref.storage.key), `tensor ${JSON.stringify(name)}`), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -185,8 +191,4 @@ function pyType(v: unknown): string {
   if (v instanceof PyGlobal) return v.name;
   if (v instanceof StorageRef) return 'a storage';
   return 'an object';
-}
-
-function setEntry(out: Record<string, Tensor>, name: string, t: Tensor): void {
-  Object.defineProperty(out, name, { value: t, enumerable: true, writable: true, configurable: true });
 }

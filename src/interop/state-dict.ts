@@ -1,13 +1,14 @@
 // One reader for a network's weights, whatever file they come in (browser-safe): safetensors,
-// numpy .npz, or PyTorch .pth/.pt (zip or legacy), told apart by the first bytes and, for a zip,
+// numpy .npz, or PyTorch .pth/.pt (zip, legacy or tar), told apart by the first bytes and, for a zip,
 // by its members (PyTorch's has a data.pkl, numpy's .npy files).
-import { unzipSync } from 'fflate';
 import { FormatError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { asBytes } from './npy.js';
 import { readNpz } from './npz.js';
 import { readPth } from './pth.js';
+import { isTar } from './pth-tar.js';
 import { readSafetensors } from './safetensors.js';
+import { zipMemberNames } from './zip.js';
 
 /**
  * The tensors of a state dict given as the bytes of a `.safetensors`, `.npz` or PyTorch
@@ -18,27 +19,17 @@ import { readSafetensors } from './safetensors.js';
 export function readStateDict(bytes: Uint8Array | ArrayBuffer, name = 'weights'): Record<string, Tensor> {
   const buf = asBytes(bytes);
   if (buf.length >= 4 && buf[0] === 0x50 && buf[1] === 0x4b) {
-    return zipMemberNames(buf).some((m) => m === 'data.pkl' || m.endsWith('/data.pkl')) ? readPth(buf, { name }) : readNpz(buf, { name });
+    let members: string[] = [];
+    try {
+      members = zipMemberNames(buf, name);
+    } catch {
+      // unreadable: readNpz says why
+    }
+    return members.some((m) => m === 'data.pkl' || m.endsWith('/data.pkl')) ? readPth(buf, { name }) : readNpz(buf, { name });
   }
-  if (buf.length >= 2 && buf[0] === 0x80) return readPth(buf, { name });
+  if ((buf.length >= 2 && buf[0] === 0x80) || isTar(buf)) return readPth(buf, { name });
   // safetensors: a little-endian u64 header length, then the JSON header
   if (buf.length >= 9 && buf[4] === 0 && buf[5] === 0 && buf[6] === 0 && buf[7] === 0 && buf[8] === 0x7b) return readSafetensors(buf, { name }).tensors;
   const head = Array.from(buf.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   throw new FormatError(name, `not a .safetensors, .npz or .pth file (${buf.length === 0 ? 'empty' : `it starts with the bytes ${head}`})`);
-}
-
-/** The member names of a zip archive (its central directory only; [] when unreadable, the reader then says why). */
-function zipMemberNames(buf: Uint8Array): string[] {
-  const names: string[] = [];
-  try {
-    unzipSync(buf, {
-      filter: (f) => {
-        names.push(f.name);
-        return false;
-      },
-    });
-  } catch {
-    return names;
-  }
-  return names;
 }

@@ -4,6 +4,7 @@
 //   torch._utils._rebuild_tensor (torch <= 0.3), _rebuild_tensor_v2, _rebuild_parameter,
 //   _rebuild_parameter_with_state, torch.nn.parameter.Parameter, torch.Size,
 //   torch.<T>Storage / torch.cuda.<T>Storage (referenced in persistent ids, never called),
+//   torch.<T>Tensor / torch.cuda.<T>Tensor (referenced in the tar format's records, never called),
 //   collections.OrderedDict (pickle.ts).
 // Each "call" only records a description (TensorRef: storage, offset, size, stride); the bytes
 // are decoded once the whole pickle has been read and the storages found.
@@ -78,9 +79,13 @@ export const TORCH_GLOBALS: Readonly<Record<string, PickleGlobal>> = (() => {
       },
     },
   };
+  // storage types are referenced in persistent ids; tensor types in the tar format's records
   for (const t of Object.keys(STORAGE_TYPES)) {
     g[`torch.${t}`] = {};
-    if (t !== 'UntypedStorage') g[`torch.cuda.${t}`] = {};
+    if (t === 'UntypedStorage') continue;
+    g[`torch.cuda.${t}`] = {};
+    g[`torch.${t.replace('Storage', 'Tensor')}`] = {};
+    g[`torch.cuda.${t.replace('Storage', 'Tensor')}`] = {};
   }
   return g;
 })();

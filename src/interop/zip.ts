@@ -11,13 +11,24 @@ import { crc32 } from '../train/checkpoint.js';
  * CRC-32 of the central directory. `file` names the archive in errors (a member is `file/member`).
  */
 export function readZip(buf: Uint8Array, file: string): Record<string, Uint8Array> {
+  // the central directory is read first: fflate believes its entry count (a corrupt count of a
+  // million entries takes seconds) and its sizes (it would allocate what a member announces)
+  const crcs = centralDirectoryCrcs(buf, file);
   let members: Record<string, Uint8Array>;
+  let seen = 0;
   try {
-    members = unzipSync(buf);
+    members = unzipSync(buf, {
+      filter: (f) => {
+        if (++seen > crcs.size) throw new Error(`more members than the ${crcs.size} of the central directory`);
+        // deflate expands at most 1032:1
+        const plausible = f.size <= buf.length && (f.compression === 0 ? f.originalSize === f.size : f.originalSize <= f.size * 1032 + 64);
+        if (!plausible) throw new Error(`member ${JSON.stringify(f.name)} announces ${f.originalSize} bytes from ${f.size} stored`);
+        return true;
+      },
+    });
   } catch (e) {
     throw new FormatError(file, `unreadable zip archive (${(e as Error).message}); the file is truncated or corrupt`);
   }
-  const crcs = centralDirectoryCrcs(buf, file);
   const out: Record<string, Uint8Array> = {};
   for (const [member, data] of Object.entries(members)) {
     if (member.endsWith('/') && data.length === 0) continue; // a directory entry
@@ -33,6 +44,9 @@ export function readZip(buf: Uint8Array, file: string): Record<string, Uint8Arra
 }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
+
+/** The member names of a zip archive, from its central directory (FormatError naming `file` when it is corrupt). */
+export const zipMemberNames = (buf: Uint8Array, file: string): string[] => [...centralDirectoryCrcs(buf, file).keys()];
 
 /** Member name → CRC-32 from the central directory (zip64 end records followed when present). */
 function centralDirectoryCrcs(buf: Uint8Array, file: string): Map<string, number> {

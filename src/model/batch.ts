@@ -61,6 +61,13 @@ export class TrainBatch {
   weighted = false;
   /** Whether the step also computes d loss / d features into `dfeatures` (a trainable encoder feeds the features). */
   featureGrad = false;
+  /**
+   * Whether the loaded batch already holds its forward pass (x, hprev, the cell's activations,
+   * and the scored steps' h and scores, gathered from self-critical training's sampling pass,
+   * model/sample-pass.ts): the training step then runs only the loss and the backward. Until
+   * the next load or resize.
+   */
+  forwardLoaded = false;
   private count = new Int32Array(1);
 
   constructor(private readonly config: ModelConfig, private readonly nullIdx: number) {}
@@ -68,6 +75,7 @@ export class TrainBatch {
   /** The activation buffers for (N, T), re-made only when the shape changes; a refused batch changes nothing. */
   resize(N: number, T: number): Activations {
     const bufs = this.table.ensure(`${N}x${T}`, () => activationSizes(this.config, N, T), 'captions');
+    this.forwardLoaded = false;
     this.N = N;
     this.T = T;
     return bufs;
@@ -124,6 +132,7 @@ export class TrainBatch {
     }
     this.compactScored(N, T);
     this.weighted = false;
+    this.forwardLoaded = false;
     return rank;
   }
 

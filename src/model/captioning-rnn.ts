@@ -1,7 +1,8 @@
 // CaptioningRNN: the CS231n image-captioning model (classifiers/rnn.py). A small facade over its
 // parts, each in its own file: the parameter block (params.ts), the training batch (batch.ts)
 // and step plan (train-step.ts), greedy decoding with its caches (greedy.ts), step-wise
-// decoding (stepwise.ts) and beam search (beam.ts). The API copies only at its edge.
+// decoding (stepwise.ts), beam search (beam.ts) and self-critical training's sampling pass
+// (sample-pass.ts). The API copies only at its edge.
 //
 // Shapes: N batch, T time, D image feature, W word vector, H hidden, V vocabulary.
 import { Dims, checkFinite, checkIds } from '../core/check.js';
@@ -17,6 +18,7 @@ import { type Decoding, type SampleOptions, type TopKOptions, parseSampleOptions
 import { GreedyDecoder } from './greedy.js';
 import { PackedWeights } from './packed.js';
 import { PARAM_NAMES, ParamBlock, type ParamName } from './params.js';
+import { SamplePass } from './sample-pass.js';
 import { Stepper, sampleStepwise } from './stepwise.js';
 import { type StepState, forwardBackward, forwardBackwardAsync } from './train-step.js';
 
@@ -67,6 +69,8 @@ export class CaptioningRNN {
   readonly batch: TrainBatch;
   /** @internal greedy decoding and its caches */
   readonly greedy: GreedyDecoder;
+  /** @internal self-critical training's sampling pass (its activations are the training forward) */
+  readonly samplePass: SamplePass;
   private readonly vocab: Vocabulary;
   private readonly packed: PackedWeights;
   private readonly stepper: Stepper;
@@ -89,6 +93,7 @@ export class CaptioningRNN {
     this.stepper = new Stepper(config, this.params);
     this.greedy = new GreedyDecoder(config, this.params, this.packed, this.stepper);
     this.beams = new BeamDecoder(config, this.params, this.packed, this.greedy);
+    this.samplePass = new SamplePass(config, this.params, this.packed, this.greedy);
   }
 
   private alive(): void {
@@ -211,10 +216,8 @@ export class CaptioningRNN {
   sample(features: Tensor, options: SampleOptions = {}): Tensor {
     const { N, opts } = this.checkSample(features, options, 1);
     if (opts.beamSize > 1) return this.beamSync(features, N, opts).captions;
-    if (opts.temperature > 0 || opts.blockRepeatNgrams > 0) {
-      return sampleStepwise(this.stepper, features, N, this.startIdx!, opts, new LegacyRandom(opts.seed));
-    }
-    const plan = this.greedy.plan(features, N, opts.maxLength, this.startIdx!, 1);
+    if (opts.temperature > 0) return sampleStepwise(this.stepper, features, N, this.startIdx!, opts, new LegacyRandom(opts.seed));
+    const plan = this.greedy.plan(features, N, opts.maxLength, this.startIdx!, 1, opts.blockRepeatNgrams);
     const ks = kernels();
     runCalls(ks, plan.pack);
     runCalls(ks, plan.fold[0]);
@@ -224,17 +227,17 @@ export class CaptioningRNN {
   }
 
   /**
-   * `sample` with greedy decoding (batch rows) and beam search (images) split over the runtime's
-   * threads (each image's numbers are independent of the others), bit-identical to `sample` for
-   * any thread count. Temperature sampling and n-gram-blocked greedy decoding run on the calling
-   * thread, as in `sample`.
+   * `sample` with greedy decoding (batch rows, with or without n-gram blocking) and beam search
+   * (images) split over the runtime's threads (each image's numbers are independent of the
+   * others), bit-identical to `sample` for any thread count. Temperature sampling runs on the
+   * calling thread, as in `sample`.
    */
   async sampleAsync(features: Tensor, options: SampleOptions = {}): Promise<Tensor> {
     const { N, opts } = this.checkSample(features, options, 1);
     const { pool, threads } = rt();
     if (opts.beamSize > 1) return (await this.beamAsync(features, N, opts)).captions;
-    if (!pool || opts.temperature !== 0 || opts.blockRepeatNgrams > 0) return this.sample(features, options);
-    const plan = this.greedy.plan(features, N, opts.maxLength, this.startIdx!, threads);
+    if (!pool || opts.temperature !== 0) return this.sample(features, options);
+    const plan = this.greedy.plan(features, N, opts.maxLength, this.startIdx!, threads, opts.blockRepeatNgrams);
     runCalls(kernels(), plan.pack);
     if (plan.fold.some((c) => c.length > 0)) await pool.run(kernels(), plan.fold);
     await pool.run(kernels(), plan.parts);
@@ -311,6 +314,7 @@ export class CaptioningRNN {
     this.stepper.dispose();
     this.greedy.dispose();
     this.beams.dispose();
+    this.samplePass.dispose();
     this.packed.dispose();
     this.params.free();
   }

@@ -12,7 +12,11 @@ export interface SampleOptions {
   maxLength?: number;
   /** 1 = greedy / temperature sampling; k > 1 = beam search of width k. */
   beamSize?: number;
-  /** 0 = argmax; > 0 samples from softmax(scores / temperature). */
+  /**
+   * 0 = argmax; > 0 samples from softmax(scores / temperature). A temperature so small that
+   * scores / temperature overflow the model's float type (e.g. 1e-40 on a float32 model) takes
+   * the limit: the argmax (the first maximum), as temperature 0 does.
+   */
   temperature?: number;
   /** Seed of the sampling stream (temperature > 0). */
   seed?: number;

@@ -2,7 +2,9 @@
 //
 // Partition p projects its rows' features to h0, then per step embeds the previous words,
 // advances h (and c), scores the vocabulary and takes the argmax into column t+1 of a
-// step-major token buffer (column 0 = <START>). The step's weights are packed once and every
+// step-major token buffer (column 0 = <START>); with n-gram blocking, block_ngrams first sets
+// the scores of the words that would repeat an n-gram of the row's words so far (read from
+// the same token buffer, step-major) to −∞ — the step-wise path's rule, so the same captions. The step's weights are packed once and every
 // step's GEMMs read them packed: the same sums as lstm_step_forward / rnn_step_forward and
 // affine_forward, bit for bit.
 //
@@ -61,8 +63,11 @@ export class GreedyDecoder {
     return this.cache.folded && this.cache.version === this.params.version;
   }
 
-  /** Plans greedy decoding of `features` (N, D) for P partitions; fills the inputs, runs nothing. */
-  plan(features: Tensor, N: number, maxLength: number, startIdx: number, P: number): GreedyPlan {
+  /**
+   * Plans greedy decoding of `features` (N, D) for P partitions, blocking repeated n-grams when
+   * `ngram` > 0 (SampleOptions.blockRepeatNgrams); fills the inputs, runs nothing.
+   */
+  plan(features: Tensor, N: number, maxLength: number, startIdx: number, P: number, ngram = 0): GreedyPlan {
     const { D, W, H, V, G, lstm, e, f } = sizesOf(this.config);
     checkMemory('maxLength', (maxLength + 1) * N * 4);
     const b = this.stepper.ensure(N);
@@ -111,6 +116,7 @@ export class GreedyDecoder {
         [h, hNext] = [hNext, h];
         c.push([`${f}bias_rows`, scores, A('b_vocab'), n, V, V]);
         c.push([`${f}gemm_nn_packed`, scores, at(h, H), pk.W_vocab.ptr, A('W_vocab'), n, V, H, H, V, V, 1]);
+        if (ngram > 0 && t > 0) c.push([`${f}block_ngrams`, scores, tokens.at(N + r0), n, V, 1, N, t, ngram]);
         c.push([`${f}argmax_rows`, tokens.at((t + 1) * N + r0), scores, n, V, V]);
       }
     }

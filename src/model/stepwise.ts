@@ -1,6 +1,6 @@
 // Step-wise decoding: the recurrent state of `rows` sequences advanced one word at a time on
-// this thread (temperature / nucleus sampling, and decoding with n-gram blocking; greedy
-// decoding shares the buffers but runs as a plan, see greedy.ts; beam search: beam.ts).
+// this thread (temperature / nucleus sampling; greedy decoding, also with n-gram blocking,
+// shares the buffers but runs as a plan, see greedy.ts; beam search: beam.ts).
 import { BufferTable, type WasmBuffer, withScratch } from '../core/memory.js';
 import { type LegacyRandom } from '../core/rng.js';
 import { kernels, scratch } from '../core/runtime.js';
@@ -88,10 +88,11 @@ export class Stepper {
 }
 
 /**
- * Greedy or temperature / nucleus sampling with this thread's step, and optional n-gram
- * blocking: per step the blocked words' scores are set to −∞ (block_ngrams over the row's
- * words so far), then the argmax (temperature 0) or one uniform draw per row (drawWord) picks
- * each row's word. Runs maxLength steps (no early stop, as CS231n).
+ * Temperature / nucleus sampling with this thread's step, and optional n-gram blocking: per
+ * step the blocked words' scores are set to −∞ (block_ngrams over the row's words so far), then
+ * one uniform draw per row (drawWord) picks each row's word. Runs maxLength steps (no early
+ * stop, as CS231n). A temperature so small that the scaled scores overflow draws the argmax
+ * (log_softmax_rows' limit): the step-wise reference of planned greedy decoding in the tests.
  */
 export function sampleStepwise(s: Stepper, features: Tensor, N: number, startIdx: number, opts: Decoding, rng: LegacyRandom): Tensor {
   const { maxLength, temperature, topP, blockRepeatNgrams: ngram } = opts;
@@ -108,15 +109,10 @@ export function sampleStepwise(s: Stepper, features: Tensor, N: number, startIdx
     for (let t = 0; t < maxLength; t++) {
       s.step(N);
       const bufs = s.bufs!;
-      if (seq) ks[`${f}block_ngrams`](bufs.scores.ptr, seq.ptr, N, V, maxLength, t, ngram);
-      if (temperature === 0) {
-        ks[`${f}argmax_rows`](bufs.words.ptr, bufs.scores.ptr, N, V, V);
-      } else {
-        const logp = s.logSoftmax(N, temperature);
-        const w = bufs.words.view() as Int32Array;
-        for (let r = 0; r < N; r++) w[r] = drawWord(logp, V, r * V, topP, rng, p, order);
-      }
+      if (seq) ks[`${f}block_ngrams`](bufs.scores.ptr, seq.ptr, N, V, maxLength, 1, t, ngram);
+      const logp = s.logSoftmax(N, temperature);
       const w = bufs.words.view() as Int32Array;
+      for (let r = 0; r < N; r++) w[r] = drawWord(logp, V, r * V, topP, rng, p, order);
       const sv = seq?.view() as Int32Array | undefined;
       for (let n = 0; n < N; n++) {
         out[n * maxLength + t] = w[n];

@@ -9,6 +9,9 @@
 // dh0 (every row's numbers are independent of the others). Phase `cols`: partition p computes
 // its share of the COLUMNS of dx and of every weight gradient, each a sum over all packed rows
 // in one fixed order, and (batch.featureGrad) its columns of dfeatures = dh0 · W_projᵀ.
+// When the batch already holds its forward pass (batch.forwardLoaded:
+// self-critical training's sampling pass gathered its activations in, model/sample-pass.ts),
+// only Whᵀ is packed and the rows phase starts at the loss.
 //
 // Shapes: N batch, T time, D feature, W word vector, H hidden, V vocabulary, G gate width,
 // R packed (running) rows, Rs scored steps; see batch.ts for the buffers.
@@ -69,8 +72,9 @@ export function planStep(m: StepState, N: number, T: number, P: number): StepPla
   const { len, active, off, scoredStart } = q;
   const R = off[T];
   const pk = m.packed.get();
+  const fwd = !q.forwardLoaded; // else the forward's activations are in place (a sampling pass wrote them)
   const pack: Call[] = [
-    [`${f}pack_b`, pk.Wx.ptr, P_('Wx'), W, G, G], [`${f}pack_b`, pk.Wh.ptr, P_('Wh'), H, G, G],
+    ...(fwd ? [[`${f}pack_b`, pk.Wx.ptr, P_('Wx'), W, G, G], [`${f}pack_b`, pk.Wh.ptr, P_('Wh'), H, G, G]] as Call[] : []),
     [`${f}pack_bt`, pk.WhT.ptr, P_('Wh'), G, H, G],
   ];
   const row = (buf: WasmBuffer, r: number, perRow: number, size = e) => buf.ptr + r * perRow * size;
@@ -93,8 +97,9 @@ export function planStep(m: StepState, N: number, T: number, P: number): StepPla
     const c: Call[] = [];
     if (n > 0) {
       const h0 = row(b.h0, s0, H), dh0 = row(b.dh0, s0, H), dc = row(b.dc, s0, H);
-      c.push([`${f}affine_forward`, h0, row(b.features, s0, D), P_('W_proj'), P_('b_proj'), n, D, H, sp]);
+      if (fwd) c.push([`${f}affine_forward`, h0, row(b.features, s0, D), P_('W_proj'), P_('b_proj'), n, D, H, sp]);
       for (let t = 0; t < tp; t++) {
+        if (!fwd) { c.push([`${f}zero_rows`, row(b.dh, off[t] + s0, H), mAt(t), H]); continue; }
         // a = b + x·Wx + prev_h·Wh on the running rows, then the cell; dh = 0 until the scores' gradient lands
         const m_ = mAt(t), r = off[t] + s0;
         const prevH = t === 0 ? h0 : row(b.h, off[t - 1] + s0, H);
@@ -117,8 +122,10 @@ export function planStep(m: StepState, N: number, T: number, P: number): StepPla
       if (rc > 0) {
         const hc = row(b.hc, c0, H), dhc = row(b.dhc, c0, H), idx = row(b.rowIdx, c0, 1, 4);
         const scores = row(b.scores, c0, V), dscores = row(b.dscores, c0, V);
-        c.push([`${f}gather_rows`, hc, idx, b.h.ptr, rc, R, H]);
-        c.push([`${f}affine_forward`, scores, hc, P_('W_vocab'), P_('b_vocab'), rc, H, V, sp]);
+        if (fwd) {
+          c.push([`${f}gather_rows`, hc, idx, b.h.ptr, rc, R, H]);
+          c.push([`${f}affine_forward`, scores, hc, P_('W_vocab'), P_('b_vocab'), rc, H, V, sp]);
+        }
         const rowLoss = row(b.rowLoss, c0, 1, 8), yC = row(b.yC, c0, 1, 4);
         c.push(q.weighted
           ? [`${f}weighted_softmax_loss_rows`, dscores, rowLoss, scores, yC, row(b.weights, c0, 1, 8), rc, V, N]

@@ -47,6 +47,12 @@ function paramObject(name: string, v: unknown, optional: boolean): Record<string
   return v as Record<string, unknown>;
 }
 
+/** An integer in [0, MAX_SIDE] (a padding). */
+function checkNonNegativeInt(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_SIDE) fail(name, `an integer in [0, ${MAX_SIDE}]`, v);
+  return v;
+}
+
 /** (size + 2·pad − window) / stride + 1 when the division is exact and the window fits, else a typed error (CS231n's assert). */
 function outputSize(param: string, side: string, size: number, pad: number, window: number, stride: number): number {
   const span = size + 2 * pad - window;
@@ -73,10 +79,11 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor, convParam?: ConvPar
   const Wo = outputSize('convParam', 'W', W, pad, WW, stride);
   const dtype = floats({ x, w, b });
   const K = C * HH * WW, P = Ho * Wo;
-  const o = call('convForward', dtype, x.size + w.size + F + N * F * P + K * P, (k, s) => {
+  const o = call('convForward', dtype, x.size + 2 * w.size + F + N * F * P + K * P, (k, s) => {
     const o = s.alloc(dtype, N * F * P);
     const cols = s.alloc(dtype, K * P);
-    k.conv_forward(o.ptr, cols.ptr, s.from(x).ptr, s.from(w).ptr, s.from(b).ptr, N, C, H, W, F, HH, WW, stride, pad, scratch());
+    const wt = s.alloc(dtype, K * F);
+    k.conv_forward(o.ptr, cols.ptr, wt.ptr, s.from(x).ptr, s.from(w).ptr, s.from(b).ptr, N, C, H, W, F, HH, WW, stride, pad, scratch());
     return out(o, [N, F, Ho, Wo]);
   });
   return { out: o, cache: saved('convForward', dtype, { x, w }, { N, C, H, W, F, HH, WW, stride, pad, Ho, Wo }) };
@@ -98,11 +105,6 @@ export function convBackward(dout: Tensor, cache: Cache): { dx: Tensor; dw: Tens
       N, C, H, W, F, HH, WW, stride, pad, scratch());
     return { dx: out(dx, [N, C, H, W]), dw: out(dw, [F, C, HH, WW]), db: out(db, [F]) };
   });
-}
-
-function checkNonNegativeInt(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_SIDE) fail(name, `an integer in [0, ${MAX_SIDE}]`, v);
-  return v;
 }
 
 // ---------------------------------------------------------------------------------------------

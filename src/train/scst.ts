@@ -2,8 +2,15 @@
 // Image Captioning"): the minibatch of one SCST iteration, written into the model's training
 // workspace so that the ordinary packed training step computes its loss and gradients.
 //
+// The samples come from one sampling pass of planned kernel calls over the runtime's threads
+// (model/sample-pass.ts) that also decodes the greedy baseline and keeps its activations: they
+// are gathered into the training workspace (batch.forwardLoaded), so the training step runs
+// only the loss and the backward — the sampling pass is the loss's forward pass.
+//
 // Per image of the minibatch: k captions sampled from the model (multinomial, temperature 1,
-// from the solver's seeded stream), each rewarded (default: CIDEr-D against the image's
+// from the solver's seeded stream: one seed per iteration, then T·N·k uniforms drawn up front
+// in step-major order, u[t·N·k + i] for sample row i at step t — the draws model.sample makes
+// with that seed), each rewarded (default: CIDEr-D against the image's
 // training references), minus a baseline b: the reward of the model's greedy caption
 // ('greedy', Rennie et al.) or the mean reward of the image's other k − 1 samples ('mean', the
 // "new self-critical" variant of Luo 2020). The step then minimises
@@ -14,9 +21,12 @@
 // Shapes: N images, k samples per image, T words, D feature; rows are image-major (row n·k + j
 // is sample j of image n).
 import { fail } from '../core/errors.js';
-import type { LegacyRandom } from '../core/rng.js';
+import { LegacyRandom } from '../core/rng.js';
+import { kernels, queueParts, rt } from '../core/runtime.js';
 import { Tensor } from '../core/tensor.js';
+import { runCalls } from '../core/threads.js';
 import type { CaptioningRNN } from '../model/captioning-rnn.js';
+import type { PassPlan } from '../model/sample-pass.js';
 import type { CaptionData } from '../data/types.js';
 
 export type ScstBaseline = 'greedy' | 'mean';
@@ -68,16 +78,55 @@ export class ScstBatch {
   constructor(private readonly model: CaptioningRNN, private readonly data: CaptionData, readonly samples: number,
     readonly baseline: ScstBaseline, private readonly reward: CaptionReward) {}
 
-  /** One SCST minibatch on this thread: samples, rewards, greedy baseline, workspace. */
+  /**
+   * One SCST minibatch on this thread: the sampling pass (samples, greedy baseline), rewards,
+   * and the training workspace holding the pass's forward. Returns the batch (N·k, T) for the
+   * training step (model.forwardBackward).
+   */
   loadSync(rows: ArrayLike<number>, rng: LegacyRandom): { N: number; T: number } {
-    const feats = this.draw(rows, rng);
-    return this.load(feats ? this.model.sample(feats, { maxLength: this.T }) : null);
+    const plan = this.plan(rows, rng, 1);
+    const ks = kernels();
+    runCalls(ks, plan.pack);
+    runCalls(ks, plan.fold[0]);
+    runCalls(ks, plan.start[0]);
+    let t = 0;
+    for (let calls; t < this.T && (calls = plan.step(t)); t++) runCalls(ks, calls[0]);
+    plan.commit();
+    const words = plan.words(t);
+    const out = this.load(words);
+    runCalls(ks, plan.relayout(this.model.batch, 1)[0]);
+    this.weigh(words);
+    this.model.batch.forwardLoaded = true;
+    return out;
   }
 
-  /** The same with the greedy baseline decoded on the runtime's threads (bit-identical). */
+  /**
+   * The same with the sampling pass split over the runtime's threads (bit-identical); the
+   * workers gather the activations into the training workspace while this thread computes the
+   * rewards.
+   */
   async loadAsync(rows: ArrayLike<number>, rng: LegacyRandom): Promise<{ N: number; T: number }> {
-    const feats = this.draw(rows, rng);
-    return this.load(feats ? await this.model.sampleAsync(feats, { maxLength: this.T }) : null);
+    const { pool, threads } = rt();
+    const P = Math.min(queueParts(threads), rows.length);
+    if (!pool || P < 2) return this.loadSync(rows, rng);
+    const ks = kernels();
+    const plan = this.plan(rows, rng, P);
+    runCalls(ks, plan.pack);
+    if (plan.fold.some((c) => c.length > 0)) await pool.runQueue(ks, plan.fold);
+    await pool.runQueue(ks, plan.start);
+    let t = 0;
+    for (let calls; t < this.T && (calls = plan.step(t)); t++) await pool.runQueue(ks, calls);
+    plan.commit();
+    const words = plan.words(t);
+    const out = this.load(words);
+    const gathers = pool.run(ks, [[], ...plan.relayout(this.model.batch, pool.size)]); // posted now, awaited below
+    try {
+      this.weigh(words);
+    } finally {
+      await gathers;
+    }
+    this.model.batch.forwardLoaded = true;
+    return out;
   }
 
   /** Records the last iteration's mean reward (after its update succeeded). */
@@ -108,10 +157,11 @@ export class ScstBatch {
   }
 
   /**
-   * Draws the k samples of each image of caption rows `rows` (the image of each row), rewards
-   * them, and returns the features of the N images for the greedy baseline (or null for 'mean').
+   * The images of caption rows `rows` (one per row), their features, and the sampling pass
+   * planned for P partitions: k samples per image with uniforms from the solver's stream, and
+   * the greedy rows for the 'greedy' baseline.
    */
-  draw(rows: ArrayLike<number>, rng: LegacyRandom): Tensor | null {
+  private plan(rows: ArrayLike<number>, rng: LegacyRandom, P: number): PassPlan {
     const N = rows.length, k = this.samples, T = this.T;
     const D = this.model.config.inputDim;
     this.ensure(N);
@@ -125,31 +175,46 @@ export class ScstBatch {
       fn.set(f, n * D);
       for (let j = 0; j < k; j++) fk.set(f, (n * k + j) * D);
     }
-    const sampled = this.model.sample(this.view(this.featsK!, N * k), { maxLength: T, temperature: 1, seed: rng.randint(0xffffffff) });
-    const s = sampled.data as Int32Array;
-    for (let i = 0; i < N * k; i++) {
-      const words = this.toCaption(i, s.subarray(i * T, (i + 1) * T));
-      this.rewards[i] = this.reward(this.images[Math.floor(i / k)], words);
-    }
-    return this.baseline === 'greedy' ? this.view(this.featsN!, N) : null;
+    const draws = new LegacyRandom(rng.randint(0xffffffff));
+    const uniforms = new Float64Array(T * N * k);
+    for (let i = 0; i < uniforms.length; i++) uniforms[i] = draws.rand();
+    const { startIdx, endIdx, nullIdx } = this.model;
+    return this.model.samplePass.plan({
+      features: fn.subarray(0, N * D) as Float32Array | Float64Array, N, k, T, uniforms, greedy: this.baseline === 'greedy',
+      tokens: { start: startIdx!, end: endIdx!, nul: nullIdx },
+    }, Math.min(P, N));
   }
 
   /**
-   * Forms the advantages (reward − baseline) from `greedy` (N, T) (the greedy captions, for the
-   * 'greedy' baseline) and loads the sampled captions, their features and weights into the
+   * Loads the sampled captions (rows [0, N·k) of `words`, (·, T)) and their features into the
    * model's training workspace. Returns the batch (N·k, T) for the training step.
    */
-  load(greedy: Tensor | null): { N: number; T: number } {
+  private load(words: Int32Array): { N: number; T: number } {
     const N = this.N, k = this.samples, T = this.T;
+    const rowsK = N * k;
+    for (let i = 0; i < rowsK; i++) this.toCaption(i, words.subarray(i * T, (i + 1) * T));
+    const model = this.model;
+    const bufs = model.batch.resize(rowsK, T);
+    const rank = model.batch.load(this.captions, 0, rowsK, T);
+    const D = model.config.inputDim;
+    const fv = bufs.features.view(), fk = this.featsK!.data;
+    for (let i = 0; i < rowsK; i++) fv.set(fk.subarray(i * D, (i + 1) * D), rank[i] * D);
+    return { N: rowsK, T };
+  }
+
+  /**
+   * Rewards the loaded captions, forms the advantages (reward − baseline: the greedy rows
+   * [N·k, N·k + N) of `words` for the 'greedy' baseline) and sets them as the batch's row weights.
+   */
+  private weigh(words: Int32Array): void {
+    const N = this.N, k = this.samples, T = this.T;
+    const greedy = this.baseline === 'greedy';
+    for (let i = 0; i < N * k; i++) this.rewards[i] = this.reward(this.images[Math.floor(i / k)], this.toCaption(i, words.subarray(i * T, (i + 1) * T)));
     const w = this.weights;
     let rSum = 0, bSum = 0;
     for (let n = 0; n < N; n++) {
-      let b = 0;
-      if (greedy) {
-        // the greedy caption, written into the first spare row and scored as any caption
-        const g = (greedy.data as Int32Array).subarray(n * T, (n + 1) * T);
-        b = this.reward(this.images[n], this.toCaption(N * k, g));
-      }
+      // the greedy caption, written into the first spare row and scored as any caption
+      const b = greedy ? this.reward(this.images[n], this.toCaption(N * k, words.subarray((N * k + n) * T, (N * k + n + 1) * T))) : 0;
       for (let j = 0; j < k; j++) {
         const i = n * k + j, r = this.rewards[i];
         const bi = greedy ? b : this.othersMean(n * k, j);
@@ -160,15 +225,7 @@ export class ScstBatch {
     }
     this.stats.reward = rSum / (N * k);
     this.stats.baseline = bSum / (N * k);
-    const model = this.model;
-    const rowsK = N * k;
-    const bufs = model.batch.resize(rowsK, T);
-    const rank = model.batch.load(this.captions, 0, rowsK, T);
-    const D = model.config.inputDim;
-    const fv = bufs.features.view(), fk = this.featsK!.data;
-    for (let i = 0; i < rowsK; i++) fv.set(fk.subarray(i * D, (i + 1) * D), rank[i] * D);
-    model.batch.setRowWeights(w);
-    return { N: rowsK, T };
+    this.model.batch.setRowWeights(w);
   }
 
   /** The mean reward of the samples [i0, i0 + k) other than j, summed in order. */
@@ -197,12 +254,6 @@ export class ScstBatch {
     }
     row.fill(nullIdx, t + 1);
     return row.subarray(1, 1 + words);
-  }
-
-  /** The first `rows` rows of a feature buffer as a tensor (no copy). */
-  private view(t: Tensor, rows: number): Tensor {
-    const D = this.model.config.inputDim;
-    return rows * D === t.data.length ? t : new Tensor(t.data.subarray(0, rows * D), [rows, D]);
   }
 
   private ensure(N: number): void {

@@ -8,14 +8,23 @@ import { rt } from '../core/runtime.js';
 import { Tensor, allocTyped, type FloatDType } from '../core/tensor.js';
 import { readStateDict } from '../interop/state-dict.js';
 import { type EncoderRecipe, hashTensors } from '../data/recipe.js';
-import { ARCHS, type Arch, network, paramSpecs } from './arch.js';
+import { ARCHS, type Arch, type ParamSpec, network, paramSpecs } from './arch.js';
 import { type ImageInput } from './image.js';
 import { type ImageSize, preprocessImages } from './preprocess.js';
 import { CompiledNetwork, valueShapes } from './network.js';
 import { checkStateDict, freePacked, packNetwork } from './weights.js';
 
-export type { Arch } from './arch.js';
+export type { Arch, ParamSpec } from './arch.js';
 export { ARCHS } from './arch.js';
+
+/**
+ * The state_dict entries an architecture reads, as torchvision names and shapes them (in the
+ * network's order; `optional`: batch norm's num_batches_tracked): what `loadEncoder` checks.
+ */
+export function encoderStateDictSpec(arch: Arch): ParamSpec[] {
+  if (!ARCHS.includes(arch)) fail('arch', ARCHS.map((a) => `'${a}'`).join(', '), arch);
+  return paramSpecs(network(arch)).map((p) => ({ name: p.name, shape: [...p.shape], optional: p.optional }));
+}
 
 export interface LoadEncoderOptions { arch: Arch; dtype?: FloatDType }
 export type EncoderOutput = 'pooled' | 'grid';
@@ -120,7 +129,7 @@ export class ImageEncoder {
     try {
       for (let n0 = 0; n0 < N; n0 += chunk) {
         const n = Math.min(chunk, N - n0);
-        const { read } = await this.compiled.forward(n, H, W, (view) => toNhwc(view, input.data as Float32Array | Float64Array, n0, n, H, W));
+        const { read } = await this.compiled.forward(n, H, W, v, (view) => toNhwc(view, input.data as Float32Array | Float64Array, n0, n, H, W));
         out.set(read(v), n0 * per);
       }
     } finally {
@@ -138,7 +147,7 @@ export class ImageEncoder {
     const [N, , H, W] = input.shape;
     const net = this.compiled.net;
     const rows: { kind: string; flops: number; ms: number }[] = [];
-    const { shapes } = await this.compiled.forward(N, H, W, (view) => toNhwc(view, input.data as Float32Array | Float64Array, 0, N, H, W), (i, ms) => {
+    const { shapes } = await this.compiled.forward(N, H, W, net.layers.length, (view) => toNhwc(view, input.data as Float32Array | Float64Array, 0, N, H, W), (i, ms) => {
       const l = net.layers[i];
       rows.push({ kind: l.op === 'conv' ? `conv${l.k}x${l.k}` : l.op, flops: 0, ms });
     });

@@ -59,28 +59,33 @@ export function checkImageInput(name: string, x: unknown): 1 | 3 | 4 {
 }
 
 /**
- * The image as RGB bytes, as PIL's `convert('RGB')`: grey replicated into R, G and B; alpha
- * dropped (no compositing on a background: a transparent pixel keeps its colour). An RGB
- * Uint8Array input is returned as is (not copied).
+ * Writes the RGB bytes of a checked image (`channels` from checkImageInput) into `dst`
+ * (width·height·3 bytes), as PIL's `convert('RGB')`: grey replicated into R, G and B; alpha
+ * dropped (no compositing on a background: a transparent pixel keeps its colour).
  */
+export function writeRgb(dst: Uint8Array, img: ImageInput, channels: 1 | 3 | 4): void {
+  const n = img.width * img.height;
+  const src = img.data;
+  if (channels === 3) dst.set(src.subarray(0, n * 3));
+  else if (channels === 1) {
+    for (let i = 0, o = 0; i < n; i++, o += 3) dst[o] = dst[o + 1] = dst[o + 2] = src[i];
+  } else {
+    for (let i = 0, o = 0, s = 0; i < n; i++, o += 3, s += 4) {
+      dst[o] = src[s];
+      dst[o + 1] = src[s + 1];
+      dst[o + 2] = src[s + 2];
+    }
+  }
+}
+
+/** The image as RGB bytes (see writeRgb); an RGB Uint8Array input is returned as is (not copied). */
 export function toRgb(name: string, x: unknown): RgbImageInput {
   const channels = checkImageInput(name, x);
   const img = x as ImageInput;
   const { width, height } = img;
   if (channels === 3 && img.data instanceof Uint8Array) return { data: img.data, width, height, channels: 3 };
-  const n = width * height;
-  const src = img.data;
-  const out = new Uint8Array(n * 3);
-  if (channels === 3) out.set(src);
-  else if (channels === 1) {
-    for (let i = 0, o = 0; i < n; i++, o += 3) out[o] = out[o + 1] = out[o + 2] = src[i];
-  } else {
-    for (let i = 0, o = 0, s = 0; i < n; i++, o += 3, s += 4) {
-      out[o] = src[s];
-      out[o + 1] = src[s + 1];
-      out[o + 2] = src[s + 2];
-    }
-  }
+  const out = new Uint8Array(width * height * 3);
+  writeRgb(out, img, channels);
   return { data: out, width, height, channels: 3 };
 }
 

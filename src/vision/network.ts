@@ -131,10 +131,11 @@ export class CompiledNetwork {
   }
 
   /**
-   * Runs the network on `n` images given as NHWC floats by `load(view)` (written into the input
-   * slot); returns the shapes and a reader of the output values' slots.
+   * Runs the network up to value `upTo` (its layers [0, upTo): the grid needs no classifier) on
+   * `n` images given as NHWC floats by `load(view)` (written into the input slot); returns the
+   * shapes and a reader of the values' slots.
    */
-  async forward(n: number, H: number, W: number, load: (view: Float32Array | Float64Array) => void,
+  async forward(n: number, H: number, W: number, upTo: number, load: (view: Float32Array | Float64Array) => void,
                 onLayer?: (i: number, ms: number) => void): Promise<{ shapes: Shape[]; read: (v: number) => Float32Array | Float64Array }> {
     const shapes = valueShapes(this.net, n, H, W);
     const slots = this.slots(n, H, W);
@@ -145,10 +146,10 @@ export class CompiledNetwork {
     const ks = kernels();
     if (!runtime.pool && !onLayer) {
       const calls: Call[] = [];
-      this.net.layers.forEach((l, i) => { for (const part of this.layerCalls(l, i, shapes, buf, 1)) calls.push(...part); });
+      this.net.layers.slice(0, upTo).forEach((l, i) => { for (const part of this.layerCalls(l, i, shapes, buf, 1)) calls.push(...part); });
       runCalls(ks, calls);
     } else {
-      for (let i = 0; i < this.net.layers.length; i++) {
+      for (let i = 0; i < upTo; i++) {
         const t0 = performance.now();
         const parts = this.layerCalls(this.net.layers[i], i, shapes, buf, P);
         if (runtime.pool) await runtime.pool.runQueue(ks, parts);

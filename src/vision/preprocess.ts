@@ -5,7 +5,7 @@ import { RecapError, fail } from '../core/errors.js';
 import { kernels, rt } from '../core/runtime.js';
 import { withScratch, type Scratch } from '../core/memory.js';
 import { Tensor, MAX_ELEMENTS, type FloatDType } from '../core/tensor.js';
-import { checkImageSize, toRgb, type ImageInput, type RgbImageInput } from './image.js';
+import { checkImageInput, checkImageSize, writeRgb, type ImageInput, type RgbImageInput } from './image.js';
 import { toImageInput } from './browser-image.js';
 
 export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0.406];
@@ -97,7 +97,10 @@ interface Shape {
   ch: number; cw: number; top: number; left: number; // the crop (the whole image when none)
 }
 
-function shapeOf(name: string, img: RgbImageInput, p: Plan): Shape {
+/** A checked image and its channel count. */
+interface Source { img: ImageInput; channels: 1 | 3 | 4 }
+
+function shapeOf(name: string, img: ImageInput, p: Plan): Shape {
   const [h, w] = p.resize === null ? [img.height, img.width] : resizedSize(img.height, img.width, p.resize);
   checkImageSize(`${name} resized by options.resize`, w, h);
   if (p.crop === null) return { h, w, ch: h, cw: w, top: 0, left: 0 };
@@ -106,12 +109,15 @@ function shapeOf(name: string, img: RgbImageInput, p: Plan): Shape {
   return { h, w, ch, cw, top, left };
 }
 
-/** The RGB bytes of `img` resized to (h, w) in wasm memory (PIL bilinear); freed with `s`. */
-function resizeInWasm(s: Scratch, img: RgbImageInput, h: number, w: number): number {
+/**
+ * The image converted to RGB (written straight into wasm memory: no JS copy) and resized to
+ * (h, w) there (PIL bilinear); the pixels' address, freed with `s`.
+ */
+function resizeInWasm(s: Scratch, { img, channels }: Source, h: number, w: number): number {
   const bytes = (n: number) => s.alloc('int32', Math.ceil(n / 4)).ptr;
   const { width: W, height: H } = img;
   const inp = bytes(H * W * 3);
-  new Uint8Array(rt().memory.buffer, inp, H * W * 3).set(img.data);
+  writeRgb(new Uint8Array(rt().memory.buffer, inp, H * W * 3), img, channels);
   if (h === H && w === W) return inp;
   const k = kernels();
   const ksh = k.resample_ksize(W, w), ksv = k.resample_ksize(H, h);
@@ -122,32 +128,37 @@ function resizeInWasm(s: Scratch, img: RgbImageInput, h: number, w: number): num
   return out;
 }
 
-function imagesOf(images: unknown): unknown[] {
+function imagesOf(images: unknown, what: string): unknown[] {
   const list = Array.isArray(images) ? images : [images];
-  if (list.length === 0) fail('images', 'at least one image', '[]');
+  if (list.length === 0) fail(what, 'at least one image', '[]');
   return list;
 }
 
-/** Every image as RGB with its shape, all checked (and the batch's common size) before any wasm work. */
-function prepare(images: unknown, p: Plan): { rgb: RgbImageInput[]; shapes: Shape[] } {
-  const list = imagesOf(images);
+/**
+ * Every image checked with its shape (and the batch's common size) before any wasm work; browser
+ * sources are read back here, plain images are not copied (each is converted to RGB in wasm
+ * memory when its turn comes).
+ */
+function prepare(images: unknown, p: Plan, what = 'images'): { sources: Source[]; shapes: Shape[] } {
+  const list = imagesOf(images, what);
   const many = Array.isArray(images);
-  const rgb: RgbImageInput[] = [];
+  const sources: Source[] = [];
   const shapes: Shape[] = [];
   list.forEach((x, i) => {
-    const name = many ? `images[${i}]` : 'images';
-    const img = toRgb(name, toImageInput(x, name));
+    const name = many ? `${what}[${i}]` : what;
+    const img = toImageInput(x, name);
+    const channels = checkImageInput(name, img);
     const sh = shapeOf(name, img, p);
     if (shapes.length && (sh.ch !== shapes[0].ch || sh.cw !== shapes[0].cw)) {
       throw new RecapError(name, `the batch's size ${shapes[0].ch} × ${shapes[0].cw} after resize and crop (as images[0])`,
         `${sh.ch} × ${sh.cw}`, 'give a crop, or a [height, width] resize, so every image ends at one size');
     }
-    rgb.push(img);
+    sources.push({ img, channels });
     shapes.push(sh);
   });
   const elements = list.length * 3 * shapes[0].ch * shapes[0].cw;
   if (elements > MAX_ELEMENTS) fail('images', `at most ${MAX_ELEMENTS} tensor elements`, elements);
-  return { rgb, shapes };
+  return { sources, shapes };
 }
 
 /**
@@ -157,20 +168,20 @@ function prepare(images: unknown, p: Plan): { rgb: RgbImageInput[]; shapes: Shap
  */
 export function preprocessImages(images: ImageInput | ImageInput[] | readonly unknown[], options?: PreprocessOptions): Tensor {
   const p = plan(options);
-  const { rgb, shapes } = prepare(images, p);
+  const { sources, shapes } = prepare(images, p);
   const { ch, cw } = shapes[0];
   const plane = 3 * ch * cw;
-  const out = p.dtype === 'float32' ? new Float32Array(rgb.length * plane) : new Float64Array(rgb.length * plane);
+  const out = p.dtype === 'float32' ? new Float32Array(sources.length * plane) : new Float64Array(sources.length * plane);
   const k = kernels();
   const normalize = p.dtype === 'float32' ? k.f32_crop_normalize : k.f64_crop_normalize;
-  rgb.forEach((img, i) => withScratch((s) => {
+  sources.forEach((src, i) => withScratch((s) => {
     const sh = shapes[i];
-    const px = resizeInWasm(s, img, sh.h, sh.w);
+    const px = resizeInWasm(s, src, sh.h, sh.w);
     const dst = s.alloc(p.dtype, plane);
     normalize(dst.ptr, px, sh.h, sh.w, sh.top, sh.left, ch, cw, p.mean[0], p.mean[1], p.mean[2], p.std[0], p.std[1], p.std[2]);
     out.set(dst.view(), i * plane);
   }));
-  return new Tensor(out, [rgb.length, 3, ch, cw]);
+  return new Tensor(out, [sources.length, 3, ch, cw]);
 }
 
 /**
@@ -179,10 +190,11 @@ export function preprocessImages(images: ImageInput | ImageInput[] | readonly un
  * for bit.
  */
 export function resizeAndCrop(image: ImageInput | unknown, options?: Pick<PreprocessOptions, 'resize' | 'crop'>): RgbImageInput {
+  if (Array.isArray(image)) fail('image', 'one image (preprocessImages takes a batch)', `an array of ${image.length}`);
   const p = plan(options);
-  const { rgb: [img], shapes: [sh] } = prepare(image, p);
+  const { sources: [source], shapes: [sh] } = prepare(image, p, 'image');
   return withScratch((s) => {
-    const px = resizeInWasm(s, img, sh.h, sh.w);
+    const px = resizeInWasm(s, source, sh.h, sh.w);
     const src = new Uint8Array(rt().memory.buffer, px, sh.h * sh.w * 3);
     const out = new Uint8Array(sh.ch * sh.cw * 3);
     for (let i = 0; i < sh.ch; i++) {

@@ -17,6 +17,8 @@ function bad(file: string, actual: string, expected = 'a complete, valid PNG or 
 let jpeg: Promise<JpegDecode> | null = null;
 /** libjpeg's warnings of the running decode (printed through the module's printErr). */
 let jpegWarnings: string[] = [];
+/** JPEG decodes run one after another, so each reads only its own warnings. */
+let jpegQueue: Promise<unknown> = Promise.resolve();
 
 function jpegDecoder(): Promise<JpegDecode> {
   jpeg ??= (async () => {
@@ -38,8 +40,8 @@ function checkHeaderSize(file: string, width: number, height: number): void {
   }
 }
 
-/** The frame size from a JPEG's first SOFn marker (before decoding anything). */
-function jpegSize(file: string, b: Uint8Array): [number, number] {
+/** The frame size and component count from a JPEG's first SOFn marker (before decoding anything). */
+function jpegFrame(file: string, b: Uint8Array): [number, number, number] {
   let i = 2;
   while (i + 4 <= b.length) {
     if (b[i] !== 0xff) bad(file, `a corrupt JPEG (no marker at byte ${i})`);
@@ -48,8 +50,8 @@ function jpegSize(file: string, b: Uint8Array): [number, number] {
     if (m === 0xd8 || m === 0x01 || (m >= 0xd0 && m <= 0xd7)) { i += 2; continue; }
     const len = (b[i + 2] << 8) | b[i + 3];
     if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
-      if (i + 9 > b.length) break;
-      return [(b[i + 7] << 8) | b[i + 8], (b[i + 5] << 8) | b[i + 6]];
+      if (i + 10 > b.length) break;
+      return [(b[i + 7] << 8) | b[i + 8], (b[i + 5] << 8) | b[i + 6], b[i + 9]];
     }
     if (m === 0xd9 || m === 0xda || len < 2) break; // end of image or scan data before any frame
     i += 2 + len;
@@ -58,18 +60,23 @@ function jpegSize(file: string, b: Uint8Array): [number, number] {
 }
 
 async function readJpeg(file: string, bytes: Uint8Array): Promise<ImageInput> {
-  const [width, height] = jpegSize(file, bytes);
+  const [width, height, components] = jpegFrame(file, bytes);
   checkHeaderSize(file, width, height);
+  if (components !== 1 && components !== 3) bad(file, `a JPEG of ${components} components (CMYK/YCCK is not supported)`, 'a grey or colour JPEG (1 or 3 components)');
   const decode = await jpegDecoder();
-  jpegWarnings = [];
-  let out;
-  try {
-    out = await decode(bytes.slice().buffer, { preserveOrientation: false });
-  } catch (e) {
-    bad(file, `a corrupt JPEG (${[...jpegWarnings, (e as Error).message].join('; ')})`);
-  }
+  const run = jpegQueue.then(async () => {
+    jpegWarnings = [];
+    try {
+      return { out: await decode(bytes.slice().buffer, { preserveOrientation: false }), warnings: jpegWarnings };
+    } catch (e) {
+      return { error: (e as Error).message, warnings: jpegWarnings };
+    }
+  });
+  jpegQueue = run;
+  const { out, error, warnings } = await run;
+  if (!out) bad(file, `a corrupt JPEG (${[...warnings, error].join('; ')})`);
   // libjpeg fills a truncated file with grey and warns; PIL refuses it ("image file is truncated")
-  const truncated = jpegWarnings.find((w) => /premature end/i.test(w));
+  const truncated = warnings.find((w) => /premature end/i.test(w));
   if (truncated) bad(file, `a truncated JPEG (${truncated})`);
   if (out.width !== width || out.height !== height || out.data.length !== width * height * 4) {
     bad(file, `a corrupt JPEG (decoded ${out.width} × ${out.height}, header ${width} × ${height})`);

@@ -106,6 +106,57 @@ describe('demo page', () => {
     expect(namesScene(three, drawn), three).toBe(true);
   });
 
+  it('Inside the model: hovering a word of the caption shows its step, gates and most active cells', async () => {
+    const caption = await composedCaption(); // the three-shape scene above
+    await page.waitForFunction((c) => {
+      const w = (window as never as { recapDemo: { inside: { words: string[] } } }).recapDemo.inside.words;
+      return w.slice(1).join(' ') === c;
+    }, caption, { timeout: 20_000 });
+    const s = (await demo()) as DemoState & { inside: { words: string[]; cell: string; H: number; tracks: Record<string, Record<string, number>> } };
+    expect(s.inside.cell).toBe('lstm');
+    expect(s.inside.words[0]).toBe('<START>');
+    const T = s.inside.words.length, H = s.inside.H;
+    for (const k of ['i', 'f', 'o']) {
+      const v = Object.values(s.inside.tracks[k]);
+      expect(v).toHaveLength(T * H);
+      expect(v.every((x) => x >= 0 && x <= 1)).toBe(true);
+    }
+    const k = s.inside.words.indexOf('red');
+    expect(k).toBeGreaterThan(0);
+    await page.hover(`#inside-words .word:nth-child(${k + 1})`);
+    await page.waitForFunction(() => document.querySelector('#inside-step')?.textContent?.includes('reads red'));
+    expect(await page.locator('#inside-words .word.on').textContent()).toBe('red');
+    expect(await page.locator('#inside-step table.units tr').count()).toBe(9); // header + 8 cells
+    expect(await page.locator('#inside-step table.units th').allTextContents()).toEqual(['unit', 'i', 'f', 'o', 'g', 'c', 'h']);
+    expect(await page.textContent('#inside-step')).toMatch(/mean gates over the 128 units: i 0\.\d\d, f 0\.\d\d, o 0\.\d\d/);
+  });
+
+  it('Inside the model: an RNN and an LSTM trained side by side, their losses, gradient norms and gradient flow', async () => {
+    await page.click('#btn-race');
+    await page.waitForFunction(() => (window as never as { recapDemo: { inside: { race: { done: boolean } | null } } }).recapDemo.inside.race?.done === true, null, { timeout: 180_000, polling: 250 });
+    const s = (await demo()) as DemoState & { inside: { race: { iteration: number; T: number; runs: Record<string, { losses: number[]; gradNorms: number[]; flow: number[] }> } } };
+    const r = s.inside.race;
+    expect(r.iteration).toBe(400);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    for (const cell of ['rnn', 'lstm']) {
+      const run = r.runs[cell];
+      expect(run.losses).toHaveLength(400);
+      expect(run.gradNorms).toHaveLength(400);
+      expect(run.gradNorms.filter((g) => !(g > 0 && Number.isFinite(g))), `${cell} gradient norms`).toEqual([]);
+      expect(mean(run.losses.slice(-20)), `${cell} loss`).toBeLessThan(mean(run.losses.slice(0, 20)) * 0.6);
+      expect(run.flow).toHaveLength(r.T);
+      expect(run.flow.filter((g) => !(g >= 0 && Number.isFinite(g))), `${cell} flow`).toEqual([]);
+    }
+    // the two models differ: same data and minibatches, different cells
+    expect(r.runs.rnn.losses[399]).not.toBe(r.runs.lstm.losses[399]);
+    for (const id of ['race-loss', 'race-gradnorm', 'race-flow']) {
+      expect(await page.locator(`#${id} polyline.series.rnn`).count()).toBe(1);
+      expect(await page.locator(`#${id} polyline.series.lstm`).count()).toBe(1);
+      expect(await page.locator(`#${id} .x-label`).textContent()).not.toBe('');
+    }
+    expect(await page.textContent('#race-status')).toBe('done: 400 iterations');
+  });
+
   it('trains in the worker: the loss falls, it/s and threads show, captions refresh', async () => {
     const before = (await demo()).galleryUpdates;
     await page.click('#btn-start');

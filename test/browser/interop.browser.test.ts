@@ -1,9 +1,14 @@
 // The interop readers and writers in Chromium (browser-safe, fflate bundled by Vite): files numpy
-// wrote read as in Node, and a recap model exported there gives numpy's recorded loss.
+// and torch wrote read as in Node, and a recap model exported there gives numpy's recorded loss.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  CaptioningRNN, init, modelFromParams, modelToSafetensors, parseVocabulary, readNpy, readNpz, readSafetensors, tensor, writeNpy, writeNpz,
+  CaptioningRNN, FormatError, init, modelFromParams, modelToSafetensors, parseVocabulary, readNpy, readNpz, readSafetensors, readStateDict, tensor, writeNpy, writeNpz,
 } from '../../dist/index.js';
+import pthZipUrl from '../fixtures/pth/small_zip.pth?url';
+import pthLegacyUrl from '../fixtures/pth/small_legacy.pth?url';
+import pthTarUrl from '../fixtures/pth/small_tar.pth?url';
+import pthEvilUrl from '../fixtures/pth/evil_os_system.pth?url';
+import pthSafetensorsUrl from '../fixtures/pth/small.safetensors?url';
 import deflatedUrl from '../fixtures/interop/readers/deflated.npz?url';
 import beUrl from '../fixtures/interop/readers/f8_be_v1.npy?url';
 import inputsUrl from '../fixtures/interop/models/recap_inputs.npz?url';
@@ -29,6 +34,19 @@ describe('interop in Chromium', () => {
     const t = tensor([[1.5, -2], [3, 4e-300]], undefined, 'float64');
     expect(readNpy(writeNpy(t)).data).toEqual(t.data);
     expect(readNpz(writeNpz({ t }, { compress: true })).t.data).toEqual(t.data);
+  });
+
+  it('reads PyTorch .pth files (zip, legacy, tar) as the same bits as safetensors, and refuses os.system', async () => {
+    const want = readStateDict(await fetchBytes(pthSafetensorsUrl), 'small.safetensors');
+    const bits = (t: { data: ArrayBufferView }) => Array.from(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    for (const url of [pthZipUrl, pthLegacyUrl, pthTarUrl]) {
+      const sd = readStateDict(await fetchBytes(url), url);
+      expect(Object.keys(sd).sort()).toEqual(Object.keys(want).sort());
+      for (const k of Object.keys(want)) expect(bits(sd[k]), k).toEqual(bits(want[k]));
+    }
+    const evil = await fetchBytes(pthEvilUrl);
+    expect(() => readStateDict(evil, 'evil.pth')).toThrow(FormatError);
+    expect(() => readStateDict(evil, 'evil.pth')).toThrow(/global posix\.system, which recap does not allow/);
   });
 
   it('a seeded float64 LSTM exported to safetensors and imported back gives numpy\'s recorded loss', async () => {

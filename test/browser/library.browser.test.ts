@@ -12,7 +12,7 @@ import rnnSeq from '../fixtures/rnn_seq.json';
 import sampleCases from '../fixtures/sample.json';
 import convCases from '../fixtures/conv/conv.json';
 
-interface RunResult { variant: string; threads: number; backend: string; steps: number; firstLoss: number; lastLoss: number; lossHash: string; paramHash: string; paramHashes: Record<string, string>; sampleHash: string }
+interface RunResult { variant: string; threads: number; backend: string; steps: number; firstLoss: number; lastLoss: number; lossHash: string; paramHash: string; paramHashes: Record<string, string>; sampleHash: string; encoderHash: string }
 declare module 'vitest/browser' {
   interface BrowserCommands {
     nodeSeededRun: (variant: number) => Promise<RunResult>;

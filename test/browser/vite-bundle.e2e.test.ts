@@ -2,7 +2,7 @@
 // the wasm and computes a loss in Chromium, equal to the same computation in Node.
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -39,7 +39,10 @@ beforeAll(async () => {
   expect(manifest.files).toContain('dist');
   cpSync(join(root, 'dist'), join(pkg, 'dist'), { recursive: true }); // the wasm is embedded in dist
   // npm installs recap's dependencies beside it (fflate for .npz): link the ones this checkout has
-  for (const dep of Object.keys(manifest.dependencies ?? {})) symlinkSync(join(root, 'node_modules', dep), join(dir, 'node_modules', dep), 'dir');
+  for (const dep of Object.keys(manifest.dependencies ?? {})) {
+    mkdirSync(dirname(join(dir, 'node_modules', dep)), { recursive: true }); // a scoped package's @scope/ folder
+    symlinkSync(join(root, 'node_modules', dep), join(dir, 'node_modules', dep), 'dir');
+  }
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'tiny-app', private: true, type: 'module' }));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><html><body><script type="module" src="./main.js"></script></body></html>');
   writeFileSync(join(dir, 'main.js'), MAIN_JS);

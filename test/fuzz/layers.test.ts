@@ -228,28 +228,30 @@ const convDimsArb: fc.Arbitrary<ConvDims> = fc.record({
   KH: fc.integer({ min: 1, max: 3 }), KW: fc.integer({ min: 1, max: 3 }), Ho: fc.integer({ min: 1, max: 4 }),
   Wo: fc.integer({ min: 1, max: 5 }), stride: fc.integer({ min: 1, max: 3 }), pad: fc.integer({ min: 0, max: 2 }), train: fc.boolean(),
 });
+/** The shape letters of a draw (its numbers). */
+const letters = ({ train: _train, ...sizes }: ConvDims): Record<string, number> => sizes;
 /** The largest pad (≤ d.pad) that keeps H and W ≥ 1. */
 const convPad = (d: ConvDims) => Math.min(d.pad, Math.floor(((d.Ho - 1) * d.stride + d.KH - 1) / 2), Math.floor(((d.Wo - 1) * d.stride + d.KW - 1) / 2));
 const CONV_FORWARDS: ConvForward[] = [
   {
     name: 'convForward', args: [f('x', 'N', 'C', 'H', 'W'), f('w', 'F', 'C', 'KH', 'KW'), f('b', 'F')],
     backward: { name: 'convBackward', douts: [f('dout', 'N', 'F', 'Ho', 'Wo')] },
-    sizes: (d) => ({ ...d, pad: 0, H: (d.Ho - 1) * d.stride + d.KH - 2 * convPad(d), W: (d.Wo - 1) * d.stride + d.KW - 2 * convPad(d) }),
+    sizes: (d) => ({ ...letters(d), H: (d.Ho - 1) * d.stride + d.KH - 2 * convPad(d), W: (d.Wo - 1) * d.stride + d.KW - 2 * convPad(d) }),
     param: (d) => ({ stride: d.stride, pad: convPad(d) }),
   },
   {
     name: 'maxPoolForward', args: [f('x', 'N', 'C', 'H', 'W')], backward: { name: 'maxPoolBackward', douts: [f('dout', 'N', 'C', 'Ho', 'Wo')] },
-    sizes: (d) => ({ ...d, H: (d.Ho - 1) * d.stride + d.KH, W: (d.Wo - 1) * d.stride + d.KW }),
+    sizes: (d) => ({ ...letters(d), H: (d.Ho - 1) * d.stride + d.KH, W: (d.Wo - 1) * d.stride + d.KW }),
     param: (d) => ({ poolHeight: d.KH, poolWidth: d.KW, stride: d.stride }),
   },
   {
     name: 'reluForward', args: [f('x', 'N', 'C', 'Ho', 'Wo')], backward: { name: 'reluBackward', douts: [f('dout', 'N', 'C', 'Ho', 'Wo')] },
-    sizes: (d) => ({ ...d }), anyRank: true,
+    sizes: letters, anyRank: true,
   },
   {
     name: 'spatialBatchnormForward', args: [f('x', 'N', 'C', 'Ho', 'Wo'), f('gamma', 'C'), f('beta', 'C')],
     backward: { name: 'spatialBatchnormBackward', douts: [f('dout', 'N', 'C', 'Ho', 'Wo')] },
-    sizes: (d) => ({ ...d }), param: (d) => ({ mode: d.train ? 'train' : 'test' }),
+    sizes: letters, param: (d) => ({ mode: d.train ? 'train' : 'test' }),
   },
 ];
 

@@ -3,8 +3,8 @@
 // (a valid batch afterwards gives the same loss as before the failure).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaptioningRNN, PARAM_NAMES, RecapError, Tensor, init, tensor, type ParamName } from '../../src/index.js';
-import { PROTO_NAMES, attempt, check, expectSameSnapshot, idsTensor, notATensor, randTensor, snapshot } from './fuzz.js';
+import { CaptioningRNN, LegacyRandom, PARAM_NAMES, RecapError, Tensor, init, tensor, type ParamName } from '../../src/index.js';
+import { PROTO_NAMES, attempt, check, checkAsync, expectSameSnapshot, idsTensor, notATensor, randTensor, snapshot } from './fuzz.js';
 
 beforeAll(() => init());
 
@@ -160,8 +160,10 @@ const sampleOptions = fc.oneof(
   { weight: 8, arbitrary: fc.record({
     maxLength: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 8 }) }, { weight: 1, arbitrary: badInt }, { weight: 1, arbitrary: fc.constantFrom(10001, 1e9) }),
     beamSize: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: badInt }),
+    // tiny temperatures (scores / temperature overflow: the argmax limit) often enough for the default run count (issue 20)
     temperature: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 4, arbitrary: fc.double({ min: 1e-3, max: 10, noNaN: true }) },
-      { weight: 1, arbitrary: fc.constantFrom(-1, NaN, Infinity, Number.MIN_VALUE, 1e7, '1') }),
+      { weight: 2, arbitrary: fc.oneof(fc.constantFrom(Number.MIN_VALUE, 1e-40, 1e-310), fc.double({ min: Number.MIN_VALUE, max: 1e-30, noNaN: true })) },
+      { weight: 1, arbitrary: fc.constantFrom(-1, NaN, Infinity, 1e7, '1') }),
     seed: fc.oneof({ weight: 6, arbitrary: fc.nat() }, { weight: 1, arbitrary: fc.constantFrom(-1, 0.5, 2 ** 32) }),
     lengthPenalty: fc.oneof({ weight: 6, arbitrary: fc.double({ min: 0, max: 5, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(-1, NaN, Infinity, 101, '1') }),
     blockRepeatNgrams: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 1, arbitrary: badInt }),
@@ -186,6 +188,53 @@ describe('fuzz: CaptioningRNN.sample and sampleTopK', () => {
         }
         expectIntact(entry, before, `sample ${JSON.stringify(m)} ${JSON.stringify(opts)}`);
       }, 3);
+  });
+});
+
+describe('fuzz: tiny temperatures (issue 20: scores / temperature overflowed to token −1)', () => {
+  it('sampling at a temperature whose scaled scores overflow gives the greedy captions (the argmax limit), ids in [0, V)', () => {
+    check('model.sample tiny temperature', fc.record({
+      mi: fc.nat({ max: 3 }), N: fc.integer({ min: 1, max: 5 }), seed: fc.nat(), maxLength: fc.integer({ min: 1, max: 7 }), // ≤ V + 2 − 1 with blocking
+      temperature: fc.oneof(fc.constantFrom(Number.MIN_VALUE, 1e-40, 1e-310), fc.double({ min: Number.MIN_VALUE, max: 1e-300, noNaN: true }),
+        fc.double({ min: 1e-45, max: 1e-38, noNaN: true })),
+      topP: fc.constantFrom(1, 0.5), block: fc.boolean(), sampleSeed: fc.nat(),
+    }), ({ mi, N, seed, maxLength, temperature, topP, block, sampleSeed }) => {
+      const { model } = models[mi];
+      const features = randTensor([N, D], model.config.dtype, seed);
+      const blockRepeatNgrams = block ? Math.min(2, maxLength) : 0;
+      const want = Array.from(model.sample(features, { maxLength, blockRepeatNgrams }).data);
+      const got = Array.from(model.sample(features, { maxLength, temperature, topP, blockRepeatNgrams, seed: sampleSeed }).data);
+      for (const v of got) expect(v >= 0 && v < V).toBe(true);
+      // float64 scores scaled by 1/τ overflow only for the smallest τ; otherwise the draw is still all but certain to be the argmax
+      expect(got).toEqual(want);
+    });
+  });
+});
+
+describe('fuzz: greedy decoding with blockRepeatNgrams (planned) against the step-wise path', () => {
+  it('the same captions as step-wise decoding at the argmax limit (a temperature of Number.MIN_VALUE), on 1 thread and the pool', async () => {
+    await checkAsync('greedy blockRepeatNgrams', fc.record({
+      cell: fc.constantFrom('rnn' as const, 'lstm' as const), dtype: fc.constantFrom('float32' as const, 'float64' as const),
+      V: fc.integer({ min: 4, max: 30 }), N: fc.integer({ min: 1, max: 9 }), n: fc.integer({ min: 1, max: 4 }),
+      len: fc.integer({ min: 1, max: 14 }), scale: fc.constantFrom(0.1, 1, 3), seed: fc.nat(),
+    }), async ({ cell, dtype, V: Vr, N, n, len, scale, seed }) => {
+      const vocab = Object.fromEntries(Array.from({ length: Vr }, (_, i) => [['<NULL>', '<START>', '<END>'][i] ?? `w${i}`, i]));
+      const m = new CaptioningRNN({ wordToIdx: vocab, inputDim: D, wordvecDim: 3, hiddenDim: 5, cellType: cell, dtype, seed });
+      try {
+        const rng = new LegacyRandom(seed);
+        const p = m.getParams();
+        for (const name of PARAM_NAMES) p[name] = tensor(Array.from(rng.randnArray(p[name].size), (x) => scale * x), [...p[name].shape], dtype);
+        m.setParams(p);
+        const f = tensor(rng.randnArray(N * D), [N, D], dtype);
+        const maxLength = Math.max(n, Math.min(len, Vr + n - 1)); // n ≤ maxLength ≤ V + n − 1: the valid range
+        const planned = Array.from(m.sample(f, { maxLength, blockRepeatNgrams: n }).data);
+        const stepwise = Array.from(m.sample(f, { maxLength, blockRepeatNgrams: n, temperature: Number.MIN_VALUE }).data);
+        expect(planned).toEqual(stepwise);
+        expect(Array.from((await m.sampleAsync(f, { maxLength, blockRepeatNgrams: n })).data)).toEqual(planned);
+      } finally {
+        m.dispose();
+      }
+    });
   });
 });
 

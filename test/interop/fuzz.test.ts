@@ -1,12 +1,18 @@
-// Fuzz of the interop readers: damaged .npy / .npz / safetensors bytes (cuts, bit flips, byte
-// edits, inserted bytes) either read or throw FormatError (never a TypeError, RangeError or a
-// plain Error), and random tensors round-trip through every writer bit for bit.
+// Fuzz of the interop readers: damaged .npy / .npz / safetensors / .pth bytes (cuts, bit flips,
+// byte edits, inserted bytes) and random pickles either read or throw FormatError (never a
+// TypeError, RangeError or a plain Error), each quickly, and random tensors round-trip through
+// every writer bit for bit.
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
+import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { beforeAll } from 'vitest';
 import {
-  CaptioningRNN, FormatError, RecapError, Tensor, init, modelFromParams, readNpy, readNpz, readSafetensors, tensor, writeNpy, writeNpz, writeSafetensors, type DType,
+  CaptioningRNN, FormatError, RecapError, Tensor, init, modelFromParams, readNpy, readNpz, readPth, readSafetensors, readStateDict, tensor, writeNpy, writeNpz,
+  writeSafetensors, type DType,
 } from '../../src/index.js';
+import { readPickle } from '../../src/interop/pickle.js';
+import { StorageRef, TORCH_GLOBALS } from '../../src/interop/torch-pickle.js';
 import { attempt, check } from '../fuzz/fuzz.js';
 
 const dtypes: DType[] = ['float32', 'float64', 'int32'];
@@ -84,6 +90,47 @@ describe('interop readers fuzz', () => {
         if (r.ok) r.value.forEach(expectValid);
       }
     });
+  });
+});
+
+describe('.pth and pickle readers fuzz', () => {
+  const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/pth/${name}`, import.meta.url)));
+  const pths = ['small_zip.pth', 'small_legacy.pth', 'small_tar.pth', 'small_protocol4.pth', 'small_legacy_protocol5.pth', 'evil_os_system_legacy.pth'].map(fixture);
+  /** Runs a reader on damaged bytes: it reads or throws FormatError, within a second (no hang, nothing quadratic). */
+  const readsOrRefuses = (read: () => Tensor[]) => {
+    const t0 = performance.now();
+    const r = attempt(read, [FormatError]);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    if (r.ok) r.value.forEach(expectValid);
+  };
+
+  it('damaged .pth files (zip, legacy and tar) read or throw FormatError', () => {
+    check('pth damaged', fc.tuple(fc.constantFrom(...pths), fc.array(damageArb, { minLength: 1, maxLength: 3 })), ([bytes, ds]) => {
+      const bad = damage(bytes, ds);
+      readsOrRefuses(() => Object.values(readStateDict(bad)));
+    }, 2);
+  });
+
+  it('a damaged data.pkl or storage inside a well-formed zip (CRCs recomputed) reads or throws FormatError', () => {
+    const members = unzipSync(fixture('small_zip.pth'));
+    const names = Object.keys(members).filter((m) => m.endsWith('data.pkl') || m.includes('/data/'));
+    check('pth member damaged', fc.tuple(fc.constantFrom(...names), fc.array(damageArb, { minLength: 1, maxLength: 4 })), ([name, ds]) => {
+      const bad = zipSync({ ...members, [name]: damage(members[name], ds) }, { level: 0 });
+      readsOrRefuses(() => Object.values(readPth(bad)));
+    }, 2);
+  });
+
+  it('random opcode sequences read or throw FormatError', () => {
+    // opcodes, small arguments and the bytes of the accepted and refused globals' names
+    const alphabet = [...Array.from({ length: 0x1a }, (_, i) => 0x80 + i), ...Buffer.from('()0125FGIJKLMNPQRSTUXabcdeghijlopqrstu}]'), 0, 1, 2, 3, 4, 0xff, 0x0a,
+      ...Buffer.from('torch._utils\n_rebuild_tensor_v2\ncollections\nOrderedDict\nos\nsystem\nstorage\n')];
+    const pid = new StorageRef('0', 'FloatStorage', { kind: 'f', size: 4, littleEndian: true }, 4);
+    check('pickle opcodes', fc.array(fc.constantFrom(...alphabet), { maxLength: 80 }), (ops) => {
+      const bytes = Uint8Array.from([0x80, 2, ...ops]);
+      const t0 = performance.now();
+      attempt(() => readPickle(bytes, { file: 'fuzz.pkl', globals: TORCH_GLOBALS, persistentLoad: () => pid }), [FormatError]);
+      expect(performance.now() - t0).toBeLessThan(1000);
+    }, 5);
   });
 });
 

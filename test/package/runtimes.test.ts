@@ -45,7 +45,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(() => {
-  if (table.length) console.log(['runtime | version | threads | lossHash paramHash sampleHash | caption', ...table].join('\n'));
+  if (table.length) console.log(['runtime | version | threads | lossHash paramHash sampleHash encoderHash | caption', ...table].join('\n'));
   if (app) rmSync(app, { recursive: true, force: true });
 });
 
@@ -59,7 +59,7 @@ it.each(RUNTIMES.flatMap((rt) => [[rt.name, 0], [rt.name, 1]] as const))('%s, se
   const got = JSON.parse(stdout.trim().split('\n').pop()!) as { run: Record<string, unknown>; caption: string };
   expect(got.run.threads).toBe(variant + 1);
   expect(got.run.backend).toBe('simd');
-  table.push(`${name} | ${version.trim().split('\n')[0]} | ${got.run.threads} | ${got.run.lossHash} ${got.run.paramHash} ${got.run.sampleHash} | ${got.caption}`);
+  table.push(`${name} | ${version.trim().split('\n')[0]} | ${got.run.threads} | ${got.run.lossHash} ${got.run.paramHash} ${got.run.sampleHash} ${got.run.encoderHash} | ${got.caption}`);
   const same = { ...got, run: { ...got.run, variant: undefined, threads: undefined } };
   reference ??= same;
   expect(same).toEqual(reference);

@@ -49,7 +49,10 @@ it('ships each artifact once: no source maps, no worker file, no wasm bytes in d
     expect(/[A-Za-z0-9+/]{2000}/.test(text), `${f} holds a base64 run`).toBe(false);
     expect(text.length, f).toBeLessThan(40_000);
   }
-  expect(packed.unpackedSize).toBeLessThan(2_500_000);
+  // the four wasm builds (~370 kB with the convolution and encoder kernels) and their embedded
+  // base64 (~500 kB), the shipped checkpoint (~490 kB), docs and dist: ~2.9 MB; a second copy of
+  // any of the large parts would cross this line
+  expect(packed.unpackedSize).toBeLessThan(3_300_000);
 });
 
 it('exports the shipped checkpoint and loads it by name', () => {

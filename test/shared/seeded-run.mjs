@@ -30,6 +30,44 @@ export function fnv1a(bytes, h = 0x811c9dc5) {
 }
 
 const bytesOf = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** A value in [-1, 1) from (i, seed) by integer mixing only (murmur3's finaliser). */
+function unit(i, seed) {
+  let h = (Math.imul(i, 0x9e3779b1) + seed) >>> 0;
+  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return (h >>> 8) / 8388608 - 1;
+}
+
+/**
+ * One image-encoder forward: MobileNetV2 (depthwise, 1×1 and 3×3 convolutions, ReLU6, residuals)
+ * from weights made by integer hashing (batch-norm statistics that matter), on two seeded RGB
+ * images through torchvision's preprocessing (PIL bilinear resize in wasm, crop, normalise):
+ * the hash of the pooled features.
+ */
+async function encoderHash(recap) {
+  const sd = {};
+  let seed = 1;
+  for (const { name, shape } of recap.encoderStateDictSpec('mobilenet_v2')) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const leaf = name.slice(name.lastIndexOf('.') + 1);
+    seed++;
+    if (leaf === 'num_batches_tracked') { sd[name] = recap.tensor(new Int32Array(n), shape, 'int32'); continue; }
+    const fan = shape.length >= 2 ? n / shape[0] : 1;
+    const v = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const u = unit(i, seed);
+      v[i] = leaf === 'running_var' ? 0.75 + u / 4 : leaf === 'weight' && shape.length === 1 ? 1 + u / 4 : shape.length >= 2 ? u / Math.sqrt(fan) : u / 10;
+    }
+    sd[name] = recap.tensor(v, shape);
+  }
+  const encoder = await recap.loadEncoder(sd, { arch: 'mobilenet_v2' });
+  const image = (w, h, s) => ({ width: w, height: h, channels: 3, data: Uint8Array.from({ length: w * h * 3 }, (_, i) => (unit(i, s) + 1) * 127.5) });
+  const feats = await encoder.encode([image(45, 38, 11), image(33, 52, 12)], { resize: 40, crop: 32 });
+  encoder.dispose();
+  return hex(fnv1a(bytesOf(feats.data)));
+}
 const hex = (h) => h.toString(16).padStart(8, '0');
 
 /**
@@ -52,6 +90,7 @@ export async function seededRun(recap, variant = VARIANTS[0]) {
     all = fnv1a(b, all);
   }
   const samples = await model.sampleAsync(data.valFeatures, { maxLength: 12 }); // on the threads
+  const encoderFeatures = await encoderHash(recap); // on the threads too
   const result = {
     variant: variant.name,
     threads: recap.threads(),
@@ -63,6 +102,7 @@ export async function seededRun(recap, variant = VARIANTS[0]) {
     paramHash: hex(all),
     paramHashes,
     sampleHash: hex(fnv1a(bytesOf(samples.data))),
+    encoderHash: encoderFeatures,
   };
   solver.dispose();
   model.dispose();

@@ -79,7 +79,7 @@ describe('bad state dicts', () => {
     expect(Buffer.from(ya.data.buffer).equals(Buffer.from(yb.data.buffer))).toBe(true);
     a.dispose(); b.dispose();
     expect(Object.keys(readSafetensors(writeSafetensors(sd)).tensors).length).toBe(Object.keys(sd).length);
-    await expect(loadEncoder(new Uint8Array([1, 2, 3]), { arch: 'resnet18' })).rejects.toThrow(/truncated/);
+    await expect(loadEncoder(new Uint8Array([1, 2, 3]), { arch: 'resnet18' })).rejects.toThrow(/not a \.safetensors, \.npz or \.pth file/);
   });
 
   it('bad options and inputs', async () => {
@@ -94,6 +94,23 @@ describe('bad state dicts', () => {
     expect((await error(enc.encode(seededInput(1, 32), { output: 'map' as never }))).argument).toBe('options.output');
     enc.dispose();
     expect((await error(enc.encode(seededInput(1, 32)))).argument).toBe('encoder');
+  });
+});
+
+describe('batches', () => {
+  it('a batch of 3 gives each image the bits it gets alone (pooled and grid)', async () => {
+    const enc = await loadEncoder(seededStateDict('resnet18'), { arch: 'resnet18' });
+    const x = seededInput(3, 36);
+    const per = 3 * 36 * 36;
+    for (const output of ['pooled', 'grid'] as const) {
+      const all = await enc.encode(x, { output });
+      const n = all.size / 3;
+      for (let i = 0; i < 3; i++) {
+        const one = await enc.encode(new Tensor(x.data.slice(i * per, (i + 1) * per) as Float32Array, [1, 3, 36, 36]), { output });
+        expect(Buffer.from(one.data.buffer).equals(Buffer.from(all.data.buffer, i * n * 4, n * 4))).toBe(true);
+      }
+    }
+    enc.dispose();
   });
 });
 

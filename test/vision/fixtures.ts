@@ -2,6 +2,7 @@
 // PIL + torchvision 0.14 made of them. Shared by the Node tests (the browser test reads them
 // through the dev server).
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export const IMAGES = new URL('../fixtures/images/', import.meta.url);
 
@@ -21,7 +22,7 @@ export interface Manifest {
 }
 
 export const manifest: Manifest = JSON.parse(readFileSync(new URL('manifest.json', IMAGES), 'utf8'));
-export const fixturePath = (name: string) => new URL(name, IMAGES).pathname;
+export const fixturePath = (name: string) => fileURLToPath(new URL(name, IMAGES));
 export const fixtureBytes = (name: string) => new Uint8Array(readFileSync(new URL(name, IMAGES)));
 export function fixtureF32(name: string): Float32Array {
   const b = fixtureBytes(name);

@@ -155,5 +155,7 @@ describe('bad input: a RecapError naming the argument, before anything runs', ()
     const err = recapError(() => toImageInput(new Map(), 'photo'), 'photo');
     expect(err.actual).toBe('a Map');
     recapError(() => preprocessImages(['cat.jpg' as unknown as ImageInput]), 'images[0]');
+    recapError(() => resizeAndCrop([ok, ok]), 'image');
+    recapError(() => resizeAndCrop({ ...ok, channels: 2 as 3 }), 'image.channels');
   });
 });

@@ -102,6 +102,14 @@ describe('bad files: a RecapError naming the file', () => {
     await refused(decodeImage(jpg.subarray(0, 100), 'head.jpg'), 'head.jpg', /no frame header/);
   });
 
+  it('a CMYK JPEG (4 components) is refused by name', async () => {
+    const jpg = fixtureBytes('photo420.jpg').slice();
+    let i = 2;
+    while (!(jpg[i] === 0xff && jpg[i + 1] === 0xc0)) i += 2 + ((jpg[i + 2] << 8) | jpg[i + 3]);
+    jpg[i + 9] = 4;
+    await refused(decodeImage(jpg, 'cmyk.jpg'), 'cmyk.jpg', /4 components \(CMYK\/YCCK is not supported\)/);
+  });
+
   it('zero-sized and absurdly large images are refused from the header, before decoding', async () => {
     const png = fixtureBytes('small.png');
     await refused(decodeImage(withIhdr(png, 0, 7), 'zero.png'), 'zero.png', /zero-sized/);
@@ -144,6 +152,15 @@ describe('fuzz: mutated and truncated files give an image or a RecapError, nothi
       expect(images + errors).toBe(60);
     });
   }
+
+  it('concurrent decodes each see only their own warnings (a truncated file beside good ones)', async () => {
+    const good = fixtureBytes('photo444.jpg'), half = good.subarray(0, good.length >> 1);
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => decodeImage(i % 3 ? good : half, `f${i}`)));
+    results.forEach((r, i) => {
+      expect(r.status, `f${i}`).toBe(i % 3 ? 'fulfilled' : 'rejected');
+      if (r.status === 'rejected') expect((r.reason as RecapError).argument).toBe(`f${i}`);
+    });
+  });
 
   it('the JPEG decoder still works after every failure', async () => {
     const img = await readImage(fixturePath('photo444.jpg'));
