@@ -42,6 +42,9 @@ export const TRAIN_FLAGS = {
   init: { kind: 'string', metavar: 'FILE', help: "start from this checkpoint's model with a fresh optimizer (required with --objective scst)" },
   scstSamples: { kind: 'int', min: 1, max: 1000, default: 5, metavar: 'K', help: 'scst: captions sampled per image' },
   scstBaseline: { kind: 'enum', values: ['greedy', 'mean'], default: 'greedy', help: "scst: the reward baseline, the greedy caption's reward or the mean of the image's other samples" },
+  encoder: { kind: 'enum', values: ['cnn'], help: "'cnn': learn the image features from the pixels (--data shapes): a small CNN trained jointly with the model (default: the data's features)" },
+  encoderLr: { kind: 'number', min: 0, minExclusive: true, max: 10, default: 1e-3, metavar: 'X', help: "--encoder cnn: the CNN's Adam learning rate (decays with --lr-decay)" },
+  finetuneAfter: { kind: 'int', min: 0, max: 1e9, default: 0, metavar: 'N', help: '--encoder cnn: the first iteration that updates the CNN (before it, the CNN only encodes)' },
   help: { kind: 'switch', help: 'show this help' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -182,7 +185,7 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
   train: {
     flags: TRAIN_FLAGS,
     summary: 'train a captioning RNN/LSTM; writes DIR/model.recap, loss.svg and samples.html',
-    usage: 'recap train [--data shapes|coco:DIR] [--cell rnn|lstm] [--hidden N] [--wordvec N] [--update RULE] [--lr X] [--lr-decay X] [--epochs N] [--batch N] [--max-train N] [--threads N] [--seed N] [--eval-every N] [--eval-images N] [--keep-best METRIC] [--patience N] [--out DIR] [--resume | --force] [--objective scst --init FILE [--scst-samples K] [--scst-baseline greedy|mean]]',
+    usage: 'recap train [--data shapes|coco:DIR] [--cell rnn|lstm] [--hidden N] [--wordvec N] [--update RULE] [--lr X] [--lr-decay X] [--epochs N] [--batch N] [--max-train N] [--threads N] [--seed N] [--eval-every N] [--eval-images N] [--keep-best METRIC] [--patience N] [--out DIR] [--resume | --force] [--objective scst --init FILE [--scst-samples K] [--scst-baseline greedy|mean]] [--encoder cnn [--encoder-lr X] [--finetune-after N]]',
     examples: [
       'recap train                                  # LSTM on the built-in shapes world, under a minute on 2 idle cores',
       'recap train --cell rnn --epochs 2 --out runs/rnn',
@@ -190,6 +193,7 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
       'recap train --resume --out runs/rnn          # continue an interrupted run (Ctrl-C saves it)',
       'recap train --eval-every 200 --keep-best cider --patience 5 --out runs/es   # early stopping on val CIDEr-D',
       'recap train --objective scst --init out/model.recap --out out-scst   # self-critical training of a trained model',
+      'recap train --encoder cnn --out out-cnn       # the shapes world from pixels: a CNN trained jointly with the LSTM',
     ],
   },
   sample: {

@@ -8,6 +8,7 @@ import { loadCheckpointFile, loadCocoData, preproKarpathy, readRecapDataFile, ty
 import { UsageError, formatData, type DataSpec, type EvalOptions, type SampleOptions } from './args.js';
 import { encodePng, pngDataUrl } from './report.js';
 import { drawTrainCaptions } from '../data/captions.js';
+import { encodeWithCheckpointCnn } from './encoder.js';
 
 export const SHAPES_DEFAULTS = { maxTrain: 16000, numVal: 500, dataSeed: 0 };
 const COCO_DATA_SEED = 231; // the notebooks' np.random.seed(231) before load_coco_data(max_train=...)
@@ -193,7 +194,9 @@ export async function loadForInference(flags: SampleOptions | EvalOptions, given
   await init();
   const ckpt = await loadCheckpointFile(flags.checkpoint);
   const choice = chooseData(flags, given, ckpt.meta as Partial<DataChoice>, command);
-  const loaded = await loadData(choice);
+  const raw = await loadData(choice);
+  // a model trained with --encoder cnn reads the features its CNN makes of the split's images
+  const loaded = ckpt.encoder ? encodeWithCheckpointCnn(raw, ckpt.encoder, flags.split as Split, command) : raw;
   checkFits(flags.checkpoint, ckpt, loaded);
   const c = ckpt.model.config;
   const it = typeof ckpt.meta.iteration === 'number' ? `, iteration ${ckpt.meta.iteration}` : ckpt.solverState ? `, iteration ${ckpt.solverState.iteration}` : '';

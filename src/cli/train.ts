@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  CaptioningRNN, CaptioningSolver, FormatError, init, saveCheckpoint, sceneEvalExtra, threads, type Checkpoint, type EvalRecord, type KeepBestMetric,
+  CaptioningRNN, CaptioningSolver, EncoderPart, FormatError, SmallCnn, init, saveCheckpoint, sceneEvalExtra, threads, type Checkpoint, type EvalRecord, type KeepBestMetric,
 } from '../index.js';
 import { loadCheckpointFile, saveCheckpointFile } from '../node.js';
 import type { UpdateRuleName } from '../nn/update-rules.js';
@@ -15,6 +15,8 @@ import { PhaseProgress } from './prepro.js';
 import { type DataChoice, caption, checkFits, chooseData, loadData, maxLengthOf, pickImages, referencesByImage } from './data.js';
 import { Progress } from './progress.js';
 import { checkInitFlags, loadInit } from './train-init.js';
+import { CNN_DEFAULT_SPEC, checkEncoderData, encoderImages, withEncoderFeatures } from './encoder.js';
+import { cnnRecipe } from '../nn/cnn.js';
 import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
 import { evalCurvesSvg } from './eval-plot.js';
 import { accuracy, sampleEntries, sceneSummary, score, scoreTable, worstImages } from './scores.js';
@@ -46,6 +48,10 @@ export interface RunOptions {
   init?: string | null;
   scstSamples?: number;
   scstBaseline?: 'greedy' | 'mean';
+  /** 'cnn': features learnt from pixels by a CNN trained with the model (absent in older checkpoints: null). */
+  encoder?: 'cnn' | null;
+  encoderLr?: number;
+  finetuneAfter?: number;
 }
 
 const SAMPLES_PER_SPLIT = 8;
@@ -58,6 +64,7 @@ function runOptionsFrom(flags: TrainOptions, data: DataChoice): RunOptions {
     lrDecay: flags.lrDecay, epochs: flags.epochs, batch: flags.batch, threads: threads(), seed: flags.seed,
     evalEvery: flags.evalEvery ?? null, evalImages: flags.evalImages, keepBest: flags.keepBest, patience: flags.patience ?? null, out: flags.out,
     objective: flags.objective, init: flags.init ?? null, scstSamples: flags.scstSamples, scstBaseline: flags.scstBaseline,
+    encoder: flags.encoder ?? null, encoderLr: flags.encoderLr, finetuneAfter: flags.finetuneAfter,
   };
 }
 
@@ -65,6 +72,7 @@ function runOptionsFrom(flags: TrainOptions, data: DataChoice): RunOptions {
 const REQUIRED_KEYS: (keyof RunOptions)[] = ['data', 'maxTrain', 'numVal', 'dataSeed', 'cell', 'hidden', 'wordvec', 'update', 'lr', 'lrDecay', 'epochs', 'batch', 'threads', 'seed'];
 const LATER_KEYS: Partial<RunOptions> = {
   evalEvery: null, evalImages: 500, keepBest: 'cider', patience: null, objective: 'xe', init: null, scstSamples: 5, scstBaseline: 'greedy',
+  encoder: null, encoderLr: 1e-3, finetuneAfter: 0,
 };
 
 /** On --resume: the saved options, with --epochs/--threads/--out as given; other flags must agree. */
@@ -115,11 +123,22 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     throw new UsageError(`${ckptPath} already holds a run${await runState(ckptPath)}; pass --resume to continue it or --force to start over`, 'train');
   }
   opts.threads = threads(); // what init chose (every core unless --threads says)
+  if (initCkpt?.encoder && !opts.encoder) throw new UsageError(`--init ${opts.init} holds a model trained with --encoder cnn (it reads its CNN's features); add --encoder cnn`, 'train');
+  if (opts.encoder) {
+    checkEncoderData(opts.data, 'train');
+    if (opts.objective === 'scst') throw new UsageError('--encoder cnn trains with cross-entropy (--objective xe)', 'train');
+  } else if (given.has('encoderLr') || given.has('finetuneAfter')) {
+    throw new UsageError(`${given.has('encoderLr') ? '--encoder-lr' : '--finetune-after'} applies with --encoder cnn only`, 'train');
+  }
   await mkdir(outDir, { recursive: true });
 
   const tLoad = performance.now();
   const bar = new PhaseProgress(o.err, io.stderrIsTTY ?? process.stderr.isTTY === true, io.progressInterval ?? 5000);
-  const loaded = await loadData(opts, bar.update).finally(() => bar.finish());
+  const raw = await loadData(opts, bar.update).finally(() => bar.finish());
+  // --encoder cnn: the checkpoint's CNN (on resume; with --init, the init model's), else a fresh one; the data's features become its outputs
+  const cnn = opts.encoder ? ckpt?.encoder ?? initCkpt?.encoder ?? new SmallCnn(CNN_DEFAULT_SPEC, opts.seed) : null;
+  if (opts.encoder && ckpt && !ckpt.encoder) throw new FormatError(ckptPath, 'has no encoder; cannot resume an --encoder cnn run');
+  const loaded = cnn ? withEncoderFeatures(raw, cnn) : raw;
   const { data } = loaded;
   o.err(`data: ${loaded.description} (${((performance.now() - tLoad) / 1000).toFixed(1)} s)\n`);
 
@@ -149,7 +168,8 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     o.err(`${evalLine(r, solver.numIterations, opts.keepBest)}${r.improved ? `; saved ${bestPath}` : ''}\n`);
     if (r.improved) {
       // the model holds the best parameters right now: serialise them now, write in order
-      const bytes = saveCheckpoint(model, null, { ...opts, iteration: r.iteration, best: { metric: opts.keepBest, record: r }, recapVersion, maxLength: maxLengthOf(data) }, loaded.features ?? null);
+      const bytes = saveCheckpoint(model, null, { ...opts, iteration: r.iteration, best: { metric: opts.keepBest, record: r }, recapVersion, maxLength: maxLengthOf(data) },
+        cnn ? { recipe: cnnRecipe(cnn), pca: null } : loaded.features ?? null, cnn);
       bestWrite = bestWrite.then(() => writeFileAtomic(bestPath, bytes));
     }
   };
@@ -159,6 +179,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     updateRule: opts.update, optimConfig: { learningRate: opts.lr }, lrDecay: opts.lrDecay, batchSize: opts.batch,
     numEpochs: opts.epochs, seed: opts.seed, verbose: false, signal: controller.signal,
     objective: opts.objective, scstSamples: opts.scstSamples, scstBaseline: opts.scstBaseline,
+    ...(cnn ? { encoder: new EncoderPart(cnn, encoderImages(loaded, cnn.spec.imageSize), { optimConfig: { learningRate: opts.encoderLr! }, finetuneAfter: opts.finetuneAfter }) } : {}),
     ...(evalEvery > 0 ? { evalEvery, evalImages: opts.evalImages, keepBest: opts.keepBest, patience: opts.patience ?? undefined, onEval } : {}),
     ...(evalEvery > 0 && loaded.shapes ? { evalExtra: sceneEvalExtra(loaded.shapes.valScenes) } : {}),
     onStep: (info) => {
@@ -170,6 +191,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     solver.setState(ckpt.solverState!);
     o.err(`resuming ${ckptPath} at iteration ${solver.iteration}/${solver.numIterations}\n`);
   }
+  if (cnn) o.err(`encoder: CNN ${cnn.spec.imageSize}x${cnn.spec.imageSize} pixels, blocks of ${cnn.spec.channels.join('-')} filters (conv 3x3, batchnorm, ReLU, max pool 2x2), ${cnn.spec.head === 'max' ? 'max over positions, ' : ''}affine to ${cnn.spec.outputDim}; ${Object.values(cnn.params).reduce((a, t) => a + t.size, 0)} parameters; adam lr=${opts.encoderLr}, from iteration ${opts.finetuneAfter}\n`);
   o.err(`model: ${opts.cell.toUpperCase()} H=${opts.hidden} W=${opts.wordvec}, ${model.params.length} parameters; ${opts.update} lr=${opts.lr} decay=${opts.lrDecay}, batch ${opts.batch}, ${opts.epochs} epochs = ${solver.numIterations} iterations; ${opts.threads} thread${opts.threads > 1 ? "s" : ""}\n`);
   if (opts.objective === 'scst') {
     o.err(`objective: self-critical sequence training from ${opts.init ?? 'the checkpoint'}: ${opts.scstSamples} sampled captions per image, ${opts.scstBaseline} baseline, CIDEr-D reward against the training references\n`);
@@ -202,7 +224,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   const trainSeconds = priorSeconds + seconds;
   const finished = solver.iteration >= solver.numIterations || solver.stoppedEarly;
   const meta = { ...opts, maxLength: maxLengthOf(data), trainSeconds, iteration: solver.iteration, finished, stoppedEarly: solver.stoppedEarly, recapVersion };
-  await saveCheckpointFile(ckptPath, model, solver, meta, loaded.features ?? null);
+  await saveCheckpointFile(ckptPath, model, solver, meta, cnn ? { recipe: cnnRecipe(cnn), pca: null } : loaded.features ?? null, cnn);
 
   if (!finished) {
     o.err(`interrupted at iteration ${solver.iteration}/${solver.numIterations}; saved ${ckptPath}\n`);
@@ -218,6 +240,11 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
 
   // report
   const tEval = performance.now();
+  if (cnn) {
+    const images = encoderImages(loaded, cnn.spec.imageSize);
+    data.trainFeatures.data.set(cnn.encode(images.train).data);
+    data.valFeatures.data.set(cnn.encode(images.val).data);
+  }
   const rows = [score(model, loaded, 'train', 1000), score(model, loaded, 'val', 1000)];
   const evals = solver.evalHistory;
   const lossSvg = lossCurveSvg(history, {

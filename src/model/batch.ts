@@ -18,6 +18,7 @@ function activationSizes(c: ModelConfig, N: number, T: number) {
   const NT = N * T;
   return {
     features: [f, N * D], // (N, D), in workspace-row order
+    dfeatures: [f, N * D], // (N, D): d loss / d features, workspace rows (steps with featureGrad)
     captionsIn: ['int32', NT], captionsOut: ['int32', NT], mask: ['int32', NT], // (N, T), workspace rows
     tokens: ['int32', NT], // (R): captions_in of the running steps, packed
     h0: [f, N * H], dh0: [f, N * H], // (N, H); dh0 also carries dnext_h backward through time
@@ -58,6 +59,8 @@ export class TrainBatch {
   scoredStart = new Int32Array(1);
   /** Whether the loaded batch's loss is weighted per row (setRowWeights since the last load). */
   weighted = false;
+  /** Whether the step also computes d loss / d features into `dfeatures` (a trainable encoder feeds the features). */
+  featureGrad = false;
   /**
    * Whether the loaded batch already holds its forward pass (x, hprev, the cell's activations,
    * and the scored steps' h and scores, gathered from self-critical training's sampling pass,

@@ -39,6 +39,8 @@ export interface TopKResult {
 export interface LossOptions {
   /** Per-caption weights (N): the policy-gradient loss −Σ_n w_n·Σ_t mask·log p(y_nt) / N. Default: all 1. */
   weights?: Tensor | ArrayLike<number>;
+  /** Also return dfeatures, d loss / d features (N, D): the gradient a trainable encoder backpropagates. */
+  featureGrad?: boolean;
 }
 
 /** Validates per-row loss weights: N finite numbers (a float tensor of shape (N) or an array). */
@@ -141,18 +143,38 @@ export class CaptioningRNN {
    * The CS231n training loss and all 8 gradients: captions_in = captions[:, :-1],
    * captions_out = captions[:, 1:], mask = captions_out != <NULL>, h0 = features·W_proj + b_proj.
    */
-  loss(features: Tensor, captions: Tensor, options: LossOptions = {}): { loss: number; grads: Record<ParamName, Tensor> } {
+  loss(features: Tensor, captions: Tensor, options: LossOptions = {}): { loss: number; grads: Record<ParamName, Tensor>; dfeatures?: Tensor } {
     this.alive();
     const { N, T } = this.checkBatch(features, captions);
     const weights = options?.weights === undefined ? null : checkRowWeights(options.weights, N);
+    const featureGrad = options?.featureGrad ?? false;
+    if (typeof featureGrad !== 'boolean') fail('options.featureGrad', 'a boolean', featureGrad);
     const bufs = this.batch.resize(N, T);
     const rank = this.batch.load(captions.data as Int32Array, 0, N, T);
     if (weights) this.batch.setRowWeights(weights);
     const D = this.config.inputDim;
     const fv = bufs.features.view();
     for (let n = 0; n < N; n++) fv.set(features.data.subarray(n * D, (n + 1) * D), rank[n] * D);
-    const loss = this.forwardBackward(N, T);
-    return { loss, grads: this.params.copy('grads') };
+    this.batch.featureGrad = featureGrad;
+    let loss: number;
+    try {
+      loss = this.forwardBackward(N, T);
+    } finally {
+      this.batch.featureGrad = false;
+    }
+    const grads = this.params.copy('grads');
+    if (!featureGrad) return { loss, grads };
+    return { loss, grads, dfeatures: this.featureGradient(N) };
+  }
+
+  /** @internal d loss / d features of the last step with batch.featureGrad, in batch-row order (N, D) */
+  featureGradient(N: number): Tensor {
+    const D = this.config.inputDim;
+    const src = this.batch.bufs!.dfeatures.view();
+    const rank = this.batch.rank;
+    const out = new Tensor(this.config.dtype === 'float64' ? new Float64Array(N * D) : new Float32Array(N * D), [N, D]);
+    for (let n = 0; n < N; n++) out.data.set(src.subarray(rank[n] * D, (rank[n] + 1) * D), n * D);
+    return out;
   }
 
   /** @internal validates a (features, captions) batch; returns N and T */

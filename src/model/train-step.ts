@@ -8,7 +8,8 @@
 // pass, step by step on its running rows, the loss, and the recurrent backward down to da and
 // dh0 (every row's numbers are independent of the others). Phase `cols`: partition p computes
 // its share of the COLUMNS of dx and of every weight gradient, each a sum over all packed rows
-// in one fixed order. When the batch already holds its forward pass (batch.forwardLoaded:
+// in one fixed order, and (batch.featureGrad) its columns of dfeatures = dh0 · W_projᵀ.
+// When the batch already holds its forward pass (batch.forwardLoaded:
 // self-critical training's sampling pass gathered its activations in, model/sample-pass.ts),
 // only Whᵀ is packed and the rows phase starts at the loss.
 //
@@ -178,6 +179,11 @@ export function planStep(m: StepState, N: number, T: number, P: number): StepPla
     if (h1 > h0) {
       k.push([`${f}gemm_tn`, dP('W_proj') + h0 * e, b.features.ptr, b.dh0.ptr + h0 * e, D, h1 - h0, N, D, H, H, 1, sp]);
       k.push([`${f}colsum`, dP('b_proj') + h0 * e, b.dh0.ptr + h0 * e, N, h1 - h0, H]);
+    }
+    const [d0, d1] = span(D);
+    if (q.featureGrad && d1 > d0) {
+      // dfeatures = dh0 · W_projᵀ (the backward of h0's projection), by feature columns
+      k.push([`${f}gemm_nt`, b.dfeatures.ptr + d0 * e, b.dh0.ptr, P_('W_proj') + d0 * H * e, N, d1 - d0, H, H, H, D, 0]);
     }
     cols.push(k);
   }

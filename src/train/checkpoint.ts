@@ -22,6 +22,8 @@ import type { ScstBaseline } from './scst.js';
 import { Tensor, sizeOf } from '../core/tensor.js';
 import { type FeatureRecipe, parseRecipe } from '../data/recipe.js';
 import type { PcaProjection } from '../data/recapdata.js';
+import type { SmallCnn } from '../nn/cnn.js';
+import { type EncoderHeader, type EncoderStateHeader, encoderHeader, encoderStateHeader, readEncoder, readEncoderState } from './checkpoint-encoder.js';
 
 export const CHECKPOINT_VERSION = 1;
 const MAGIC = 'RCAPCKPT';
@@ -30,7 +32,7 @@ interface Header {
   format: 'recap-checkpoint';
   version: number;
   model: { config: ModelConfig; wordToIdx: Record<string, number>; params: Record<string, { shape: number[]; section: Section }> };
-  solver: null | Omit<SolverState, 'blocks' | 'rng' | 'lossHistory' | 'gradNormHistory' | 'order' | 'validation' | 'scst'> & {
+  solver: null | Omit<SolverState, 'blocks' | 'rng' | 'lossHistory' | 'gradNormHistory' | 'order' | 'validation' | 'scst' | 'encoder'> & {
     rng: { pos: number; hasGauss: boolean; gauss: number; key: Section };
     blocks: Record<string, Section>;
     order: Section | null;
@@ -41,11 +43,15 @@ interface Header {
     validation?: null | Omit<ValidationState, 'best'> & { best: null | { iteration: number; value: number; params: Section } };
     /** Self-critical training's state (objective 'scst'); absent in older files and xe runs. */
     scst?: null | { samples: number; baseline: string; rewardHistory: Section };
+    /** The encoder part's optimizer state (runs with a trainable encoder); absent in older files. */
+    encoder?: null | EncoderStateHeader;
   };
   lossHistory: Section;
   meta: Record<string, unknown>;
   /** How the training features were made (models trained on features recap made); absent in older files. */
   features?: null | { recipe: FeatureRecipe; pca: null | { mean: Section; components: Section; variances: Section; inputDim: number; dim: number } };
+  /** The trainable encoder whose features the model reads (recap train --encoder cnn); absent in older files. */
+  encoder?: null | EncoderHeader;
 }
 
 /** What a checkpoint records of its training features: the recipe and the PCA projection to apply to new ones. */
@@ -63,6 +69,8 @@ export interface Checkpoint {
   meta: Record<string, unknown>;
   /** The features' recipe and PCA projection, when the model was trained on features recap made (else null). */
   features: CheckpointFeatures | null;
+  /** The CNN trained with the model (its architecture, parameters and running statistics), or null. */
+  encoder: SmallCnn | null;
   version: number;
 }
 
@@ -78,7 +86,7 @@ type Arr = SectionArray;
  * encoder and apply the same PCA projection.
  */
 export function saveCheckpoint(model: CaptioningRNN, solver?: CaptioningSolver | null, meta: Record<string, unknown> = {},
-  features: CheckpointFeatures | null = null): Uint8Array {
+  features: CheckpointFeatures | null = null, encoder: SmallCnn | null = null): Uint8Array {
   if (!(model instanceof CaptioningRNN)) fail('model', 'a CaptioningRNN', typeof model);
   const w = new SectionWriter();
   const add = (a: SectionArray): Section => w.add(a);
@@ -101,6 +109,7 @@ export function saveCheckpoint(model: CaptioningRNN, solver?: CaptioningSolver |
       gradNormHistory: add(Float64Array.from(s.gradNormHistory ?? [])), clipCount: s.clipCount ?? 0,
       validation: s.validation ? { ...s.validation, best: s.validation.best && { ...s.validation.best, params: add(s.validation.best.params) } } : null,
       scst: s.scst ? { samples: s.scst.samples, baseline: s.scst.baseline, rewardHistory: add(Float64Array.from(s.scst.rewardHistory)) } : null,
+      encoder: s.encoder ? encoderStateHeader(s.encoder, add) : null,
     };
   }
   const lossHistory = add(Float64Array.from(history));
@@ -123,7 +132,7 @@ export function saveCheckpoint(model: CaptioningRNN, solver?: CaptioningSolver |
   const header: Header = {
     format: 'recap-checkpoint', version: CHECKPOINT_VERSION,
     model: { config: model.config, wordToIdx: model.wordToIdx, params }, solver: solverHeader, lossHistory, meta,
-    features: featuresHeader,
+    features: featuresHeader, encoder: encoder ? encoderHeader(encoder, add) : null,
   };
   return w.seal(MAGIC, CHECKPOINT_VERSION, header);
 }
@@ -223,6 +232,7 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordT
         samples: s.scst.samples, baseline: s.scst.baseline as ScstBaseline,
         rewardHistory: Array.from(read(s.scst.rewardHistory, 'scst reward history')),
       } : null,
+      encoder: s.encoder ? readEncoderState(name, s.encoder, read) : null,
     };
   }
   let features: CheckpointFeatures | null = null;
@@ -250,6 +260,8 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordT
     if (pca && config.inputDim !== pca.components.shape[1]) throw new FormatError(name, `the PCA projects to ${pca.components.shape[1]} but the model takes ${config.inputDim}`);
     features = { recipe, pca };
   }
+  const encoder = header.encoder ? readEncoder(name, header.encoder, read) : null;
+  if (encoder && encoder.spec.outputDim !== config.inputDim) throw new FormatError(name, `the encoder outputs ${encoder.spec.outputDim} features but the model takes ${config.inputDim}`);
   let model: CaptioningRNN;
   try {
     model = new CaptioningRNN({
@@ -265,7 +277,7 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordT
     model.dispose();
     throw new FormatError(name, `parameters do not fit the model: ${(e as Error).message}`);
   }
-  return { model, solverState, lossHistory, meta: header.meta ?? {}, features, version };
+  return { model, solverState, lossHistory, meta: header.meta ?? {}, features, encoder, version };
 }
 
 const SAMPLER_KINDS = ['replacement', 'shuffle', 'function'];

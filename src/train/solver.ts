@@ -7,10 +7,10 @@
 //                  parameter block (one loop per optimizer state block), the rollback
 //   validation.ts  evaluations during training, best parameters, plateau decay, early stopping
 // An iteration: rows → objective.load → model.forwardBackward → update → bookkeeping (loss,
-// gradient norm, objective.record) → validation when due. Encoder fine-tuning (features
-// computed by a trainable encoder) plugs in as one more part: its forward where the objective
-// writes the features, its backward after forwardBackward, its update beside update.ts, its
-// state beside the others in SolverState and checkpoint.ts.
+// gradient norm, objective.record) → validation when due. With a trainable encoder
+// (encoder-part.ts, option `encoder`): its forward after objective.load (the features of the
+// minibatch's images over the loaded ones), its backward after forwardBackward, its own update
+// after the model's, its state in SolverState.encoder; validation reads its features.
 import { checkMemory, checkNumber, checkPositiveInt } from '../core/check.js';
 import { RecapError, fail } from '../core/errors.js';
 import { DTYPE_BYTES } from '../core/tensor.js';
@@ -25,6 +25,7 @@ import { VALIDATION_KEYS, Validation, type EvalRecord, type ValidationOptions, t
 import { Minibatches, type Sampler, checkSampler } from './minibatch.js';
 import { type Objective, createObjective } from './objective.js';
 import { ParamUpdate, type UpdateResult } from './update.js';
+import { EncoderPart, type EncoderState } from './encoder-part.js';
 
 export type SolverUpdateRule = UpdateRuleName;
 export type { Sampler };
@@ -73,10 +74,12 @@ export interface SolverOptions extends ValidationOptions {
   scstBaseline?: ScstBaseline;
   /** SCST: the reward of a caption (default CIDEr-D against the image's training references). */
   scstReward?: CaptionReward;
+  /** A trainable image encoder (EncoderPart over a SmallCnn): features of the minibatch's images, fine-tuned with the model ('xe' only). */
+  encoder?: EncoderPart;
 }
 
 const OPTION_KEYS = ['updateRule', 'optimConfig', 'lrDecay', 'batchSize', 'numEpochs', 'printEvery', 'verbose', 'seed',
-  'sampler', 'gradClip', 'onStep', 'signal', 'log', 'objective', 'scstSamples', 'scstBaseline', 'scstReward', ...VALIDATION_KEYS];
+  'sampler', 'gradClip', 'onStep', 'signal', 'log', 'objective', 'scstSamples', 'scstBaseline', 'scstReward', 'encoder', ...VALIDATION_KEYS];
 
 /** Everything needed to resume a run bit-identically (saved in checkpoints). */
 export interface SolverState {
@@ -103,6 +106,8 @@ export interface SolverState {
   scst?: ScstState | null;
   /** Evaluation history and best parameters (solvers with evalEvery; absent or null otherwise). */
   validation?: ValidationState | null;
+  /** Runs with an encoder part: its optimizer state (absent or null otherwise; its parameters are the checkpoint's encoder). */
+  encoder?: EncoderState | null;
 }
 
 export class CaptioningSolver {
@@ -141,6 +146,7 @@ export class CaptioningSolver {
   private objectivePart: Objective;
   private updater: ParamUpdate;
   private validation: Validation | null;
+  private encoder: EncoderPart | null;
 
   constructor(model: CaptioningRNN, data: CaptionData, options: SolverOptions = {}) {
     if (!(model instanceof CaptioningRNN)) fail('model', 'a CaptioningRNN', typeof model);
@@ -150,8 +156,13 @@ export class CaptioningSolver {
     const {
       updateRule = 'sgd', optimConfig = {}, lrDecay = 1, batchSize = 100, numEpochs = 10, printEvery = 10,
       verbose = true, seed = 0, sampler = 'replacement', gradClip, onStep, signal, log,
-      objective = 'xe', scstSamples = 5, scstBaseline = 'greedy', scstReward,
+      objective = 'xe', scstSamples = 5, scstBaseline = 'greedy', scstReward, encoder,
     } = options;
+    if (encoder !== undefined) {
+      if (!(encoder instanceof EncoderPart)) fail('encoder', 'an EncoderPart', typeof encoder);
+      if (objective !== 'xe') fail('encoder', "objective 'xe' (a trainable encoder trains with cross-entropy)", objective);
+      encoder.checkData(data, model);
+    }
     if (objective !== 'xe' && objective !== 'scst') fail('objective', "'xe' or 'scst'", objective);
     if (objective === 'scst') checkScstOptions(scstSamples, scstBaseline, scstReward);
     checkUpdateRule('updateRule', updateRule);
@@ -195,6 +206,7 @@ export class CaptioningSolver {
     this.objectivePart = createObjective(model, data, { objective, scstSamples, scstBaseline, scstReward });
     this.validation = Validation.create(this, options, (line) => this.log(line)); // checks its options before anything is allocated
     this.updater = new ParamUpdate(model, updateRule, cfg, gradClip);
+    this.encoder = encoder ?? null;
   }
 
   /** The evaluations so far (solvers with evalEvery). */
@@ -237,6 +249,7 @@ export class CaptioningSolver {
           itersPerSecond: elapsed > 0 ? (t + 1 - startIter) / elapsed : 0, reward: this.objectivePart.reward,
         });
         if (this.validation?.due(this.iteration)) {
+          this.encoder?.refresh(this.data);
           this.validation.run();
           lastYield = 0; // an evaluation takes a while: let the event loop run
         }
@@ -253,16 +266,28 @@ export class CaptioningSolver {
 
   /** One iteration on this thread: minibatch, loss and gradients, checks, update, bookkeeping. */
   step(): StepResult {
-    const { N, T } = this.objectivePart.load(this.minibatches.next(this.iteration), this.rng);
+    const t = this.iteration;
+    const rows = this.minibatches.next(t);
+    const { N, T } = this.objectivePart.load(rows, this.rng);
+    this.encoder?.forward(this.model, this.data, rows, t);
     const loss = this.model.forwardBackward(N, T);
-    return this.record(loss, this.updater.run(loss, this.iteration));
+    this.encoder?.backward(this.model, t);
+    const u = this.updater.run(loss, t);
+    this.encoder?.update();
+    return this.record(loss, u);
   }
 
   /** The same iteration with the loss, gradients and update on the runtime's threads (bit-identical). */
   async stepAsync(): Promise<StepResult> {
-    const { N, T } = await this.objectivePart.loadAsync(this.minibatches.next(this.iteration), this.rng);
+    const t = this.iteration;
+    const rows = this.minibatches.next(t);
+    const { N, T } = await this.objectivePart.loadAsync(rows, this.rng);
+    this.encoder?.forward(this.model, this.data, rows, t);
     const loss = await this.model.forwardBackwardAsync(N, T);
-    return this.record(loss, await this.updater.runAsync(loss, this.iteration));
+    this.encoder?.backward(this.model, t);
+    const u = await this.updater.runAsync(loss, t);
+    this.encoder?.update();
+    return this.record(loss, u);
   }
 
   /** After a successful update: the histories, the counters, and the learning-rate decay at an epoch's end. */
@@ -276,6 +301,7 @@ export class CaptioningSolver {
     if ((t + 1) % this.iterationsPerEpoch === 0) {
       this.epoch += 1;
       this.optimConfig.learningRate *= this.lrDecay;
+      this.encoder?.decay(this.lrDecay);
     }
     return { loss, ...u };
   }
@@ -289,6 +315,7 @@ export class CaptioningSolver {
       gradNormHistory: [...this.gradNormHistory], clipCount: this.clipCount, rng: this.rng.getState(),
       blocks: this.updater.getBlocks(), order: this.minibatches.order ? this.minibatches.order.slice() : null,
       scst: this.objectivePart.getState(), validation: this.validation?.getState() ?? null,
+      encoder: this.encoder?.getState() ?? null,
     };
   }
 
@@ -298,6 +325,8 @@ export class CaptioningSolver {
     if (!s || typeof s !== 'object') fail('state', 'a SolverState (from getState or a checkpoint)', s);
     if (s.updateRule !== this.updateRule) fail('state.updateRule', this.updateRule, s.updateRule);
     this.objectivePart.checkState(s.scst);
+    if (this.encoder) this.encoder.checkState(s.encoder);
+    else if (s.encoder) fail('state.encoder', 'none (this solver has no encoder)', 'an encoder state');
     this.updater.checkBlocks(s.blocks);
     if (!Number.isInteger(s.iteration) || s.iteration < 0 || s.iteration > this.numIterations) {
       fail('state.iteration', `an integer in [0, ${this.numIterations}]`, s.iteration);
@@ -325,6 +354,7 @@ export class CaptioningSolver {
     this.rng.setState(s.rng);
     this.minibatches.order = s.order ? s.order.slice() : null;
     this.objectivePart.apply(s.scst);
+    if (this.encoder) this.encoder.apply(s.encoder!);
   }
 
   /** Frees the optimizer state (the model is the caller's to dispose). */

@@ -1,0 +1,68 @@
+// The trainable encoder in a checkpoint (checkpoint.ts): the CNN's architecture, parameters and
+// batchnorm running statistics (header `encoder`), and the encoder part's optimizer state
+// (header `solver.encoder`), as sections like the model's.
+import { FormatError } from '../core/errors.js';
+import type { Section, SectionArray } from '../core/sections.js';
+import { SmallCnn, checkCnnSpec, type CnnSpec } from '../nn/cnn.js';
+import { isUpdateRule, resolveHyper } from '../nn/update-rules.js';
+import type { EncoderState } from './encoder-part.js';
+
+export interface EncoderHeader {
+  arch: 'cnn';
+  spec: CnnSpec;
+  arrays: Record<string, Section>;
+}
+
+export type EncoderStateHeader = Omit<EncoderState, 'blocks'> & { blocks: Record<string, Section> };
+
+type Add = (a: SectionArray) => Section;
+type Read = (s: Section, what: string) => SectionArray;
+
+export function encoderHeader(cnn: SmallCnn, add: Add): EncoderHeader {
+  const arrays: Record<string, Section> = {};
+  for (const [k, a] of Object.entries(cnn.arrays())) arrays[k] = add(a);
+  return { arch: 'cnn', spec: cnn.spec, arrays };
+}
+
+/** The CNN of a checkpoint's header (every array checked); FormatError naming the file otherwise. */
+export function readEncoder(name: string, h: unknown, read: Read): SmallCnn {
+  const e = h as Partial<EncoderHeader>;
+  if (!e || typeof e !== 'object' || e.arch !== 'cnn' || !e.arrays || typeof e.arrays !== 'object') {
+    throw new FormatError(name, "malformed header: encoder must be null or { arch: 'cnn', spec, arrays }");
+  }
+  try {
+    const cnn = new SmallCnn(checkCnnSpec('encoder.spec', e.spec));
+    const arrays: Record<string, SectionArray> = {};
+    for (const [k, s] of Object.entries(e.arrays)) arrays[k] = read(s, `encoder ${k}`);
+    cnn.setArrays(arrays, 'encoder');
+    return cnn;
+  } catch (err) {
+    if (err instanceof FormatError) throw err;
+    throw new FormatError(name, `invalid encoder: ${(err as Error).message}`);
+  }
+}
+
+export function encoderStateHeader(s: EncoderState, add: Add): EncoderStateHeader {
+  const blocks: Record<string, Section> = {};
+  for (const [k, b] of Object.entries(s.blocks)) blocks[k] = add(b);
+  return { updateRule: s.updateRule, optimConfig: s.optimConfig, finetuneAfter: s.finetuneAfter, blocks };
+}
+
+export function readEncoderState(name: string, h: unknown, read: Read): EncoderState {
+  const e = h as Partial<EncoderStateHeader>;
+  if (!e || typeof e !== 'object' || !isUpdateRule(e.updateRule) || !Number.isInteger(e.finetuneAfter) || !e.blocks || typeof e.blocks !== 'object') {
+    throw new FormatError(name, 'malformed header: solver.encoder must be null or { updateRule, optimConfig, finetuneAfter, blocks }');
+  }
+  try {
+    resolveHyper(e.updateRule, e.optimConfig ?? {}, 'solver.encoder.optimConfig');
+  } catch (err) {
+    throw new FormatError(name, `malformed header: ${(err as Error).message}`);
+  }
+  const blocks: EncoderState['blocks'] = {};
+  for (const [k, s] of Object.entries(e.blocks)) {
+    const a = read(s, `encoder optimizer ${k}`);
+    if (!(a instanceof Float32Array || a instanceof Float64Array)) throw new FormatError(name, `encoder optimizer ${k} must be float32 or float64`);
+    blocks[k] = a;
+  }
+  return { updateRule: e.updateRule, optimConfig: { ...e.optimConfig! }, finetuneAfter: e.finetuneAfter!, blocks };
+}

@@ -1,0 +1,165 @@
+// The solver's encoder part: a trainable image encoder (SmallCnn, nn/cnn.ts) whose features feed
+// the captioning model, fine-tuned jointly with it (neuraltalk2's finetune_cnn_after, with its
+// own update rule and learning rate). Per iteration, around the model's packed step:
+//   forward   after the objective has loaded the minibatch: the images of its rows through the
+//             CNN ('train' mode once fine-tuning, else 'test'), written over the workspace's
+//             feature rows, and the step asked for d loss / d features
+//   backward  after the model's step: dfeatures (batch-row order) back through the CNN
+//   update    the encoder's own rule over each of its parameters (one t for all, as the solver)
+// The CNN runs on the calling thread, so every thread count gives the same bits. Validation
+// and the final scores read data.valFeatures / trainFeatures: refresh() writes them with the
+// CNN in 'test' mode (running statistics).
+import { DivergenceError, fail } from '../core/errors.js';
+import { withScratch } from '../core/memory.js';
+import { kernels } from '../core/runtime.js';
+import { Tensor, precision } from '../core/tensor.js';
+import { runCalls } from '../core/threads.js';
+import type { RgbImage } from '../data/features.js';
+import type { CaptionData } from '../data/types.js';
+import type { CaptioningRNN } from '../model/captioning-rnn.js';
+import { type CnnCaches, SmallCnn, imagesToTensor } from '../nn/cnn.js';
+import { UPDATE_RULES, type UpdateRuleName, checkUpdateRule, resolveHyper, ruleCall } from '../nn/update-rules.js';
+
+export interface EncoderPartOptions {
+  /** The encoder's update rule (default 'adam'). */
+  updateRule?: UpdateRuleName;
+  /** Its hyperparameters (the rule's defaults otherwise; Adam: learningRate 1e-3). */
+  optimConfig?: Record<string, number>;
+  /** The first iteration whose gradients update the encoder (default 0; −1: never, the encoder only encodes). */
+  finetuneAfter?: number;
+}
+
+/** The encoder's training state (checkpoints): rule, hyperparameters, and the optimizer's arrays by `${param}.${block}`. */
+export interface EncoderState {
+  updateRule: UpdateRuleName;
+  optimConfig: Record<string, number>;
+  finetuneAfter: number;
+  blocks: Record<string, Float32Array | Float64Array>;
+}
+
+export class EncoderPart {
+  readonly updateRule: UpdateRuleName;
+  readonly optimConfig: Record<string, number>;
+  readonly finetuneAfter: number;
+  private blocks: Record<string, Float32Array | Float64Array> = {};
+  private caches: CnnCaches | null = null;
+  private grads: Record<string, Tensor> | null = null;
+  private N = 0;
+
+  /** `images`: the pictures of data's train and val feature rows, at the CNN's imageSize. */
+  constructor(readonly cnn: SmallCnn, readonly images: { train: readonly RgbImage[]; val: readonly RgbImage[] }, options: EncoderPartOptions = {}) {
+    if (!(cnn instanceof SmallCnn)) fail('encoder.cnn', 'a SmallCnn', typeof cnn);
+    if (!options || typeof options !== 'object') fail('encoderOptions', 'an options object', options);
+    const { updateRule = 'adam', optimConfig = {}, finetuneAfter = 0 } = options;
+    this.updateRule = checkUpdateRule('encoderOptions.updateRule', updateRule);
+    this.optimConfig = resolveHyper(updateRule, optimConfig, 'encoderOptions.optimConfig');
+    if (!Number.isInteger(finetuneAfter) || finetuneAfter < -1) fail('encoderOptions.finetuneAfter', 'an integer >= -1 (−1: never)', finetuneAfter);
+    this.finetuneAfter = finetuneAfter;
+    for (const [name, t] of Object.entries(cnn.params)) {
+      for (const b of UPDATE_RULES[this.updateRule].state) this.blocks[`${name}.${b}`] = new (t.data.constructor as Float32ArrayConstructor)(t.size);
+    }
+  }
+
+  /** Checks the data against the encoder: its images per feature row, features of the encoder's width and dtype. */
+  checkData(data: CaptionData, model: CaptioningRNN): void {
+    const { outputDim, dtype } = this.cnn.spec;
+    if (model.config.inputDim !== outputDim) fail('encoder', `a CNN with outputDim ${model.config.inputDim} (the model's inputDim)`, outputDim);
+    if (model.config.dtype !== dtype) fail('encoder', `a ${model.config.dtype} CNN (the model's dtype)`, dtype);
+    for (const split of ['train', 'val'] as const) {
+      const rows = (split === 'train' ? data.trainFeatures : data.valFeatures).shape[0];
+      const ims = this.images[split];
+      if (!Array.isArray(ims) || ims.length !== rows) fail(`encoder.images.${split}`, `${rows} images (one per ${split} feature row)`, Array.isArray(ims) ? ims.length : ims);
+    }
+  }
+
+  /** Whether iteration t trains the encoder. */
+  training(t: number): boolean {
+    return this.finetuneAfter >= 0 && t >= this.finetuneAfter;
+  }
+
+  /** The features of caption rows `rows` (images data.trainImageIdxs[rows]) written over the model's loaded workspace rows. */
+  forward(model: CaptioningRNN, data: CaptionData, rows: Int32Array, t: number): void {
+    const N = rows.length;
+    const idx = data.trainImageIdxs.data;
+    const ims = Array.from(rows, (r) => this.images.train[idx[r]]);
+    const train = this.training(t);
+    const { out, caches } = this.cnn.forward(imagesToTensor(ims, this.cnn.spec.imageSize, this.cnn.spec.dtype), train ? 'train' : 'test');
+    const D = this.cnn.spec.outputDim;
+    const feats = model.batch.bufs!.features.view();
+    const rank = model.batch.rank;
+    for (let n = 0; n < N; n++) feats.set(out.data.subarray(n * D, (n + 1) * D), rank[n] * D);
+    this.caches = train ? caches : null;
+    this.N = N;
+    model.batch.featureGrad = train;
+  }
+
+  /** After the model's step (iteration t): dfeatures back through the CNN; throws before any update when a gradient is not finite. */
+  backward(model: CaptioningRNN, t: number): void {
+    model.batch.featureGrad = false;
+    this.grads = null;
+    if (!this.caches) return;
+    const grads = this.cnn.backward(model.featureGradient(this.N), this.caches);
+    this.caches = null;
+    for (const [name, g] of Object.entries(grads)) {
+      for (let i = 0; i < g.size; i++) if (!Number.isFinite(g.data[i])) throw new DivergenceError(t, `the encoder's gradient ${name}`);
+    }
+    this.grads = grads;
+  }
+
+  /** After the model's update succeeded: the encoder's own rule over each of its parameters (one t for all). */
+  update(): void {
+    const grads = this.grads;
+    if (!grads) return;
+    this.grads = null;
+    const spec = UPDATE_RULES[this.updateRule];
+    if (spec.countsSteps) this.optimConfig.t += 1;
+    const ks = kernels();
+    const p = precision(this.cnn.spec.dtype);
+    for (const [name, w] of Object.entries(this.cnn.params)) {
+      this.cnn.params[name] = withScratch((s) => {
+        const wb = s.from(w);
+        const state = spec.state.map((b) => s.from(new Tensor(this.blocks[`${name}.${b}`], [w.size])));
+        runCalls(ks, [ruleCall(ks, p, this.updateRule, wb.ptr, state.map((b) => b.ptr), s.from(grads[name]).ptr, w.size, this.optimConfig)]);
+        spec.state.forEach((b, i) => (this.blocks[`${name}.${b}`] = state[i].view().slice() as Float32Array));
+        return wb.toTensor(w.shape);
+      });
+    }
+  }
+
+  /** At an epoch's end: the encoder's learning rate decays as the model's. */
+  decay(lrDecay: number): void {
+    this.optimConfig.learningRate *= lrDecay;
+  }
+
+  /** Writes data's train and/or val features with the CNN in 'test' mode. */
+  refresh(data: CaptionData, splits: readonly ('train' | 'val')[] = ['val']): void {
+    for (const split of splits) {
+      const dst = split === 'train' ? data.trainFeatures : data.valFeatures;
+      dst.data.set(this.cnn.encode(this.images[split]).data);
+    }
+  }
+
+  getState(): EncoderState {
+    const blocks: EncoderState['blocks'] = {};
+    for (const [k, b] of Object.entries(this.blocks)) blocks[k] = b.slice();
+    return { updateRule: this.updateRule, optimConfig: { ...this.optimConfig }, finetuneAfter: this.finetuneAfter, blocks };
+  }
+
+  /** Checks a saved state against this part (RecapError naming state.encoder); writes nothing. */
+  checkState(s: unknown): void {
+    if (!s || typeof s !== 'object') fail('state.encoder', 'the state of an encoder part', s);
+    const e = s as EncoderState;
+    if (e.updateRule !== this.updateRule) fail('state.encoder.updateRule', this.updateRule, e.updateRule);
+    resolveHyper(this.updateRule, e.optimConfig ?? {}, 'state.encoder.optimConfig');
+    if (e.finetuneAfter !== this.finetuneAfter) fail('state.encoder.finetuneAfter', String(this.finetuneAfter), e.finetuneAfter);
+    for (const [k, b] of Object.entries(this.blocks)) {
+      const got = e.blocks?.[k];
+      if (!got || got.constructor !== b.constructor || got.length !== b.length) fail(`state.encoder.blocks.${k}`, `${b.length} values`, got ? got.length : 'none');
+    }
+  }
+
+  apply(s: EncoderState): void {
+    Object.assign(this.optimConfig, s.optimConfig);
+    for (const k of Object.keys(this.blocks)) this.blocks[k] = s.blocks[k].slice();
+  }
+}

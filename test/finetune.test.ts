@@ -1,0 +1,63 @@
+// Fine-tuning a CNN jointly with the LSTM (the solver's encoder part): the same bits on 1 and 2
+// threads, and a run saved to a checkpoint mid-way and resumed (CNN parameters and running
+// statistics, the encoder's Adam state, the solver's state) ends with the straight run's bits.
+import { execFileSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CaptioningRNN, CaptioningSolver, EncoderPart, SmallCnn, Tensor, init, loadCheckpoint, saveCheckpoint, shapesData } from '../src/index.js';
+
+const script = new URL('./shared/finetune-run.mjs', import.meta.url).pathname;
+const run = (threads: number, resumeAt: number, frozen = '') =>
+  JSON.parse(execFileSync(process.execPath, [script, String(threads), String(resumeAt), frozen], { encoding: 'utf8' }).trim().split('\n').pop()!);
+
+describe('joint CNN + LSTM training', () => {
+  it('1 and 2 threads, straight and resumed after iteration 4 (past finetuneAfter 2, between evaluations), give the same bits', () => {
+    const one = run(1, 0);
+    expect(one.cnn).not.toBe(run(1, 0, 'frozen').cnn); // the CNN trains: a run whose CNN never trains ends elsewhere
+    expect(one.threads).toBe(1);
+    expect(one.iteration).toBe(12);
+    expect(one.loss.length).toBe(12);
+    expect(one.valLoss.length).toBe(4);
+    expect(one.loss[11]).toBeLessThan(one.loss[0]);
+    for (const [t, at] of [[2, 0], [1, 4], [2, 4]]) {
+      const r = run(t, at);
+      expect(r.threads).toBe(t);
+      expect(r, `threads ${t}, resumed at ${at}`).toEqual({ ...one, threads: t });
+    }
+  });
+});
+
+describe('EncoderPart and its checkpoint', () => {
+  beforeAll(() => init());
+  const data = shapesData({ numTrain: 8, numVal: 4, seed: 1, imageSize: 8, captionsPerImage: 1 });
+  const zeros = (n: number, D: number) => new Tensor(new Float32Array(n * D), [n, D]);
+  const spec = { imageSize: 8, channels: [2], outputDim: 5, dtype: 'float32' as const, head: 'flatten' as const };
+  const images = { train: data.trainImages, val: data.valImages };
+
+  it('refuses data without an image per feature row, a CNN of another width, and the scst objective, naming the argument', () => {
+    const model = new CaptioningRNN({ wordToIdx: data.wordToIdx, inputDim: 5, hiddenDim: 6, wordvecDim: 4 });
+    const d = { ...data, trainFeatures: zeros(8, 5), valFeatures: zeros(4, 5) };
+    expect(() => new CaptioningSolver(model, d, { encoder: new EncoderPart(new SmallCnn(spec), { train: images.train.slice(1), val: images.val }) }))
+      .toThrow(/encoder.images.train.*8 images/);
+    expect(() => new CaptioningSolver(model, d, { encoder: new EncoderPart(new SmallCnn({ ...spec, outputDim: 7 }), images) })).toThrow(/encoder.*outputDim 5/);
+    expect(() => new CaptioningSolver(model, d, { objective: 'scst', encoder: new EncoderPart(new SmallCnn(spec), images) })).toThrow(/encoder.*'xe'/);
+    expect(() => new EncoderPart(new SmallCnn(spec), images, { finetuneAfter: -2 })).toThrow(/finetuneAfter/);
+    expect(() => new SmallCnn({ ...spec, imageSize: 7 })).toThrow(/spec.imageSize/);
+    model.dispose();
+  });
+
+  it('a checkpoint holds the CNN (parameters, running statistics) and refuses a damaged one', () => {
+    const cnn = new SmallCnn(spec, 4);
+    cnn.forward(new Tensor(new Float32Array(2 * 3 * 64).map((_, i) => Math.sin(i)), [2, 3, 8, 8]), 'train'); // running statistics move
+    const model = new CaptioningRNN({ wordToIdx: data.wordToIdx, inputDim: 5, hiddenDim: 6, wordvecDim: 4 });
+    const ck = loadCheckpoint(saveCheckpoint(model, null, {}, null, cnn));
+    expect(ck.encoder!.spec).toEqual(spec);
+    expect(ck.encoder!.arrays()).toEqual(cnn.arrays());
+    expect(Array.from(ck.encoder!.encode(data.valImages).data)).toEqual(Array.from(cnn.encode(data.valImages).data));
+    const other = new CaptioningRNN({ wordToIdx: data.wordToIdx, inputDim: 6, hiddenDim: 6, wordvecDim: 4 });
+    expect(() => loadCheckpoint(saveCheckpoint(other, null, {}, null, cnn))).toThrow(/encoder outputs 5 features but the model takes 6/);
+    expect(() => cnn.setArrays({ ...cnn.arrays(), 'fc.b': new Float32Array(4) })).toThrow(/arrays.fc.b/);
+    model.dispose();
+    other.dispose();
+    ck.model.dispose();
+  });
+});
