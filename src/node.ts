@@ -10,4 +10,5 @@ export { writeRecapDataFile, readRecapDataFile } from './data/recapdata-file.nod
 export { NpyFile } from './interop/npy-file.node.js';
 export { readFeatures, type ReadFeaturesOptions, type FeatureImage } from './data/feature-files.node.js';
 export { readImage, decodeImage } from './vision/read-image.node.js';
-export { preproKarpathy, readIdList, type PreproOptions, type PreproInfo, type PreproPhase } from './data/prepro.node.js';
+export { listImageFiles, encodeImageFiles, IMAGE_EXTENSIONS, type ImageFile, type EncodeFilesOptions, type EncodedFiles } from './vision/encode-files.node.js';
+export { preproKarpathy, readIdList, type PreproOptions, type PreproInfo, type PreproPhase, type PreproImages } from './data/prepro.node.js';
