@@ -30,13 +30,13 @@ export interface Attribution {
 }
 
 /** Simpson weights of `steps` intervals on [0, 1] (steps even), or [1] for one point. */
-function simpson(steps: number): number[] {
+export function simpson(steps: number): number[] {
   if (steps === 0) return [1];
   return Array.from({ length: steps + 1 }, (_, k) => (k === 0 || k === steps ? 1 : k % 2 === 1 ? 4 : 2) / (3 * steps));
 }
 
 /** −log softmax(scores)[y] of one (1,1,V) row: the kernel's loss. */
-function negLogProb(scores: Tensor, row: number, step: number, T: number, y: number): number {
+export function negLogProb(scores: Tensor, row: number, step: number, T: number, y: number): number {
   const V = scores.shape[2];
   const one = allocTyped(scores.dtype, V);
   one.set(scores.data.subarray((row * T + step) * V, (row * T + step + 1) * V));

@@ -143,6 +143,15 @@ export class SmallCnn {
 
   /** Gradients of every parameter from dout = d loss / d features (N, outputDim). */
   backward(dout: Tensor, caches: CnnCaches): Record<string, Tensor> {
+    return this.backprop(dout, caches).grads;
+  }
+
+  /** d loss / d x (N, 3, S, S), the gradient reaching the pixels, from dout = d loss / d features: saliency maps. */
+  inputGradient(dout: Tensor, caches: CnnCaches): Tensor {
+    return this.backprop(dout, caches).dx;
+  }
+
+  private backprop(dout: Tensor, caches: CnnCaches): { grads: Record<string, Tensor>; dx: Tensor } {
     const grads: Record<string, Tensor> = {};
     const fc = affineBackward(dout, caches.fc);
     grads['fc.w'] = fc.dw;
@@ -161,7 +170,7 @@ export class SmallCnn {
       grads[`bn${i}.beta`] = bn.dbeta;
       dh = conv.dx;
     }
-    return grads;
+    return { grads, dx: dh };
   }
 
   /** Features of `images` in test mode (running statistics), in chunks of `chunk` images. */
