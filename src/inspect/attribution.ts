@@ -11,7 +11,7 @@ import { fail } from '../core/errors.js';
 import { Tensor, allocTyped, checkTensor } from '../core/tensor.js';
 import type { CaptioningRNN } from '../model/captioning-rnn.js';
 import * as layers from '../nn/layers.js';
-import { forwardTrace } from './trace.js';
+import { type Trace, forwardTrace } from './trace.js';
 
 export interface AttributionOptions {
   method?: 'grad-input' | 'integrated';
@@ -35,8 +35,34 @@ export function simpson(steps: number): number[] {
   return Array.from({ length: steps + 1 }, (_, k) => (k === 0 || k === steps ? 1 : k % 2 === 1 ? 4 : 2) / (3 * steps));
 }
 
+/**
+ * Step t's target word through the recurrent net for K rows at once: the initial states from
+ * `proj` (the affine projection of K feature rows), the word vectors X (K, t+1, W). Returns
+ * ∂(Σ_k log p_k(y_t))/∂features (K, D) and ∂/∂X (K, t+1, W), and F_t of the first and last row
+ * (the path's baseline and input).
+ */
+export function wordGradients(tr: Trace, proj: { out: Tensor; cache: layers.Cache }, X: Tensor, t: number):
+  { dF: Tensor; dX: Tensor; first: number; last: number } {
+  const { P } = tr;
+  const [K, L] = X.shape;
+  const rec = tr.lstm ? layers.lstmForward(X, proj.out, P.Wx, P.Wh, P.b) : layers.rnnForward(X, proj.out, P.Wx, P.Wh, P.b);
+  const aff = layers.temporalAffineForward(rec.h, P.W_vocab, P.b_vocab);
+  const y = tr.cout.data[t];
+  const ys = new Int32Array(K * L), mask = new Int32Array(K * L);
+  for (let k = 0; k < K; k++) {
+    ys[k * L + t] = y;
+    mask[k * L + t] = 1;
+  }
+  const { dx } = layers.temporalSoftmaxLoss(aff.out, new Tensor(ys, [K, L]), new Tensor(mask, [K, L]));
+  for (let i = 0; i < dx.size; i++) dx.data[i] = -K * dx.data[i]; // ∂(Σ_k log p_k)/∂scores
+  const dh = layers.temporalAffineBackward(dx, aff.cache).dx;
+  const back = tr.lstm ? layers.lstmBackward(dh, rec.cache) : layers.rnnBackward(dh, rec.cache);
+  const dF = layers.affineBackward(back.dh0, proj.cache).dx;
+  return { dF, dX: back.dx, first: -negLogProb(aff.out, 0, t, L, y), last: -negLogProb(aff.out, K - 1, t, L, y) };
+}
+
 /** −log softmax(scores)[y] of one (1,1,V) row: the kernel's loss. */
-export function negLogProb(scores: Tensor, row: number, step: number, T: number, y: number): number {
+function negLogProb(scores: Tensor, row: number, step: number, T: number, y: number): number {
   const V = scores.shape[2];
   const one = allocTyped(scores.dtype, V);
   one.set(scores.data.subarray((row * T + step) * V, (row * T + step + 1) * V));
@@ -66,21 +92,8 @@ export function attribution(model: CaptioningRNN, features: Tensor, captions: Te
       for (let i = 0; i < L * W; i++) X[k * L * W + i] = alphas[k] * tr.x.data[i];
     }
     const proj = layers.affineForward(new Tensor(F, [K, D]), P.W_proj, P.b_proj);
-    const Xt = new Tensor(X, [K, L, W]);
-    const rec = tr.lstm ? layers.lstmForward(Xt, proj.out, P.Wx, P.Wh, P.b) : layers.rnnForward(Xt, proj.out, P.Wx, P.Wh, P.b);
-    const aff = layers.temporalAffineForward(rec.h, P.W_vocab, P.b_vocab);
-    const y = tr.cout.data[t];
-    const ys = new Int32Array(K * L), mask = new Int32Array(K * L);
-    for (let k = 0; k < K; k++) {
-      ys[k * L + t] = y;
-      mask[k * L + t] = 1;
-    }
-    const { dx } = layers.temporalSoftmaxLoss(aff.out, new Tensor(ys, [K, L]), new Tensor(mask, [K, L]));
-    for (let i = 0; i < dx.size; i++) dx.data[i] = -K * dx.data[i]; // ∂(Σ_k log p_k)/∂scores
-    const dh = layers.temporalAffineBackward(dx, aff.cache).dx;
-    const back = tr.lstm ? layers.lstmBackward(dh, rec.cache) : layers.rnnBackward(dh, rec.cache);
-    const dF = layers.affineBackward(back.dh0, proj.cache).dx.data;
-    const dX = back.dx.data;
+    const g = wordGradients(tr, proj, new Tensor(X, [K, L, W]), t);
+    const dF = g.dF.data, dX = g.dX.data;
     for (let d = 0; d < D; d++) {
       let s = 0;
       for (let k = 0; k < K; k++) s += weights[k] * dF[k * D + d];
@@ -95,8 +108,8 @@ export function attribution(model: CaptioningRNN, features: Tensor, captions: Te
       }
       wa[t * T + s] = a;
     }
-    logProb[t] = -negLogProb(aff.out, K - 1, t, L, y);
-    baselineLogProb[t] = K === 1 ? NaN : -negLogProb(aff.out, 0, t, L, y);
+    logProb[t] = g.last;
+    baselineLogProb[t] = K === 1 ? NaN : g.first;
   }
   return { features: new Tensor(fa, [T, D]), words: new Tensor(dtype === 'float64' ? wa : Float32Array.from(wa), [T, T]), logProb, baselineLogProb };
 }

@@ -13,7 +13,7 @@ import { Tensor, allocTyped, checkTensor } from '../core/tensor.js';
 import type { CaptioningRNN } from '../model/captioning-rnn.js';
 import type { SmallCnn } from '../nn/cnn.js';
 import * as layers from '../nn/layers.js';
-import { negLogProb, simpson, type AttributionOptions } from './attribution.js';
+import { simpson, wordGradients, type AttributionOptions } from './attribution.js';
 import { forwardTrace } from './trace.js';
 
 export interface PixelAttribution {
@@ -60,28 +60,15 @@ export function pixelAttribution(model: CaptioningRNN, cnn: SmallCnn, image: Ten
     const L = t + 1;
     const X = allocTyped(dtype, K * L * W);
     for (let k = 0; k < K; k++) X.set(tr.x.data.subarray(0, L * W), k * L * W);
-    const Xt = new Tensor(X, [K, L, W]);
-    const rec = tr.lstm ? layers.lstmForward(Xt, proj.out, P.Wx, P.Wh, P.b) : layers.rnnForward(Xt, proj.out, P.Wx, P.Wh, P.b);
-    const aff = layers.temporalAffineForward(rec.h, P.W_vocab, P.b_vocab);
-    const y = tr.cout.data[t];
-    const ys = new Int32Array(K * L), mask = new Int32Array(K * L);
-    for (let k = 0; k < K; k++) {
-      ys[k * L + t] = y;
-      mask[k * L + t] = 1;
-    }
-    const { dx } = layers.temporalSoftmaxLoss(aff.out, new Tensor(ys, [K, L]), new Tensor(mask, [K, L]));
-    for (let i = 0; i < dx.size; i++) dx.data[i] = -K * dx.data[i]; // ∂(Σ_k log p_k)/∂scores
-    const dh = layers.temporalAffineBackward(dx, aff.cache).dx;
-    const back = tr.lstm ? layers.lstmBackward(dh, rec.cache) : layers.rnnBackward(dh, rec.cache);
-    const dF = layers.affineBackward(back.dh0, proj.cache).dx;
-    const dImg = cnn.inputGradient(dF, enc.caches).data; // (K, 3, S, S)
+    const g = wordGradients(tr, proj, new Tensor(X, [K, L, W]), t);
+    const dImg = cnn.inputGradient(g.dF, enc.caches).data; // (K, 3, S, S)
     for (let i = 0; i < n; i++) {
       let g = 0;
       for (let k = 0; k < K; k++) g += weights[k] * dImg[k * n + i];
       attr[t * n + i] = image.data[i] * g;
     }
-    logProb[t] = -negLogProb(aff.out, K - 1, t, L, y);
-    baselineLogProb[t] = K === 1 ? NaN : -negLogProb(aff.out, 0, t, L, y);
+    logProb[t] = g.last;
+    baselineLogProb[t] = K === 1 ? NaN : g.first;
   }
   const sal = new Float64Array(T * S * S);
   for (let t = 0; t < T; t++) for (let c = 0; c < 3; c++) for (let p = 0; p < S * S; p++) sal[t * S * S + p] += attr[t * n + c * S * S + p];
