@@ -14,6 +14,7 @@ import { LegacyRandom, init, tensor } from '../../src/index.js';
 import { fitPca } from '../../src/data/pca.js';
 import { type Scratch, withScratch } from '../../src/core/memory.js';
 import { kernels, scratch } from '../../src/core/runtime.js';
+import { jacobiEigenvalues } from '../support/jacobi.js';
 
 const EPS = 2.220446049250313e-16;
 const N = 3, D = 64;
@@ -108,33 +109,6 @@ function tridiagonal() {
   });
 }
 
-/** Eigenvalues of a symmetric matrix by cyclic Jacobi rotations (Golub & Van Loan 8.5), decreasing. */
-function jacobiEigenvalues(a0: Float64Array, n: number): number[] {
-  const a = Float64Array.from(a0);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
-    if (off < 1e-40) break;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) {
-      if (a[p * n + q] === 0) continue;
-      const theta = (a[q * n + q] - a[p * n + p]) / (2 * a[p * n + q]);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-      for (let k = 0; k < n; k++) {
-        const akp = a[k * n + p], akq = a[k * n + q];
-        a[k * n + p] = c * akp - s * akq;
-        a[k * n + q] = s * akp + c * akq;
-      }
-      for (let k = 0; k < n; k++) {
-        const apk = a[p * n + k], aqk = a[q * n + k];
-        a[p * n + k] = c * apk - s * aqk;
-        a[q * n + k] = s * apk + c * aqk;
-      }
-    }
-  }
-  return Array.from({ length: n }, (_, i) => a[i * n + i]).sort((x, y) => y - x);
-}
-
 describe('PCA: QL deflation relative to ‖T‖ (rank-2 covariance in 64 dimensions)', () => {
   it('needs the fix: the relative test stalls, the ‖T‖ test deflates where it would not, and gives the kernel\'s bits', () => {
     const t = tridiagonal();
@@ -151,7 +125,7 @@ describe('PCA: QL deflation relative to ‖T‖ (rank-2 covariance in 64 dimensi
     const { C } = tridiagonal();
     const K = 8;
     const pca = fitPca(tensor(X, [N, D], 'float64'), K);
-    const ref = jacobiEigenvalues(C, D);
+    const ref = jacobiEigenvalues(C, D, 1e-40);
     const lam = pca.variances.data, V = pca.components.data;
     const scale = ref[0];
     expect(ref[2] / scale).toBeLessThan(1e-14); // rank 2: the rest at rounding level

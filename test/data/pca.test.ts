@@ -1,37 +1,11 @@
-// PCA in wasm against a cyclic Jacobi eigensolver written here (f64, independent), plus the
+// PCA in wasm against a cyclic Jacobi eigensolver (test/support/jacobi.ts: f64, independent), plus the
 // properties a projection must have.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LegacyRandom, RecapError, init, tensor, type Tensor } from '../../src/index.js';
 import { applyPca, fitPca } from '../../src/data/pca.js';
+import { jacobiEigenvalues } from '../support/jacobi.js';
 
 beforeAll(() => init());
-
-/** Eigenvalues of a symmetric matrix by cyclic Jacobi rotations (Golub & Van Loan 8.5), decreasing. */
-function jacobiEigenvalues(a0: Float64Array, n: number): number[] {
-  const a = Float64Array.from(a0);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) {
-      if (a[p * n + q] === 0) continue;
-      const theta = (a[q * n + q] - a[p * n + p]) / (2 * a[p * n + q]);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-      for (let k = 0; k < n; k++) {
-        const akp = a[k * n + p], akq = a[k * n + q];
-        a[k * n + p] = c * akp - s * akq;
-        a[k * n + q] = s * akp + c * akq;
-      }
-      for (let k = 0; k < n; k++) {
-        const apk = a[p * n + k], aqk = a[q * n + k];
-        a[p * n + k] = c * apk - s * aqk;
-        a[q * n + k] = s * apk + c * aqk;
-      }
-    }
-  }
-  return Array.from({ length: n }, (_, i) => a[i * n + i]).sort((x, y) => y - x);
-}
 
 /** N rows of D correlated features: x = g·M + noise, g ~ N(0, 1)^R. */
 function data(N: number, D: number, R: number, seed: number): Tensor {
@@ -63,7 +37,7 @@ describe('fitPca / applyPca', () => {
     const K = 8;
     const pca = fitPca(x, K);
     const C = covariance(x);
-    const ref = jacobiEigenvalues(C, 24);
+    const ref = jacobiEigenvalues(C, 24, 1e-30);
     const V = pca.components.data;
     for (let j = 0; j < K; j++) {
       expect(Math.abs(pca.variances.data[j] - ref[j]) / ref[0]).toBeLessThan(1e-10);
