@@ -82,14 +82,15 @@ export async function listImageFiles(args: readonly string[], what = 'images'): 
       paths.push(...lines.map((l) => (l.startsWith('/') ? l : join(base, l))));
     } else paths.push(arg);
   }
-  const seen = new Map<string, string>();
-  return paths.map((path) => {
+  // a path named twice is taken once (the map keeps the first); two paths with one id are refused
+  const byId = new Map<string, string>();
+  for (const path of paths) {
     const id = basename(path, extname(path));
-    const prev = seen.get(id);
+    const prev = byId.get(id);
     if (prev !== undefined && prev !== path) throw new RecapError(what, 'images with distinct names (their id is the name without extension)', `${prev} and ${path}`);
-    seen.set(id, path);
-    return { id, path };
-  }).filter((f, i, all) => all.findIndex((g) => g.path === f.path) === i);
+    byId.set(id, path);
+  }
+  return [...byId].map(([id, path]) => ({ id, path }));
 }
 
 /** Reads and encodes `files` in batches; see EncodeFilesOptions. Checks every argument before reading any file. */
