@@ -8,7 +8,15 @@
 // crossOriginIsolated). Either way the worker is one self-contained script embedded in the
 // package (worker-source.ts), started from a data: URL (Node) or a Blob URL (browsers), so it
 // starts in any bundle without a worker file to locate.
+//
+// A job goes to the workers through a shared mailbox (mailbox.ts): a worker that finished a job
+// waits on a shared cell for the next one for a while, and the calling thread waits on another
+// for the workers' parts to finish (Atomics.wait; a browser's main thread, which may not block,
+// watches it for a millisecond), so the many short phases of a plan (network layers, decoding
+// steps) cost no message round trip each. A job too large for the
+// mailbox, or naming a kernel the module lacks, is posted whole instead (the same results).
 import { runCalls, runQueued, type Call, type Kernels } from './calls.js';
+import { CELL, MAX_PARTS, awakeCell, canBlock, cellCount, claimQueued, encodeJob, runPart } from './mailbox.js';
 import { type NodeWorkerThreads, isNode, nodeBuiltin } from './platform.js';
 import { workerSource } from './worker-source.js';
 
@@ -27,6 +35,17 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/**
+ * The mailbox's size in doubles (8 MB of address space, touched only as far as jobs reach; the
+ * largest plans, a COCO-sized training step's, take a few percent of it). A larger job is posted.
+ */
+const MAIL_DOUBLES = 1 << 20;
+/** How long the calling thread waits on the workers' parts before it awaits a message (ms): blocking, or (a browser's main thread) spinning. */
+const BLOCK_MS = 4, SPIN_MS = 1;
+
+/** Messages about mailbox jobs, by job number: the last part finished, a part's error. */
+interface JobNews { fin?: () => void; errors: string[]; onError?: () => void }
+
 export class Pool {
   /** Worker count (the calling thread is one more partition). */
   readonly size: number;
@@ -35,21 +54,36 @@ export class Pool {
   private nextId = 1;
   private broken: Error | null = null;
   private disposed = false;
+  // the mailbox channel (mailbox.ts)
+  private readonly cells: Int32Array;
+  private mail = new Float64Array(new SharedArrayBuffer(8 * MAIL_DOUBLES));
+  private ids = new Map<string, number>();
+  private fns: ((...args: number[]) => unknown)[] = [];
+  private fnsOf: Kernels | null = null;
+  private gen = 0;
+  private news = new Map<number, JobNews>();
+  private busy: Promise<void> | null = null;
+  private readonly mayBlock = canBlock();
+  /** Jobs run through the mailbox, jobs posted whole, and wake-up messages sent to idle workers. */
+  readonly stats = { mailbox: 0, posted: 0, wakes: 0 };
 
-  private constructor(size: number) {
+  private constructor(size: number, private readonly names: string[]) {
     this.size = size;
+    this.cells = new Int32Array(new SharedArrayBuffer(4 * cellCount(size)));
+    names.forEach((n, i) => this.ids.set(n, i));
   }
 
   /** Starts `size` workers on `memory` with `module`; resolves when all have instantiated. */
   static async start(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<Pool> {
-    const pool = new Pool(size);
+    const names = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
+    const pool = new Pool(size, names);
     const ready: Promise<void>[] = [];
     for (let i = 0; i < size; i++) {
       const w = await spawn((msg) => pool.onMessage(msg), (err) => pool.fail(err));
       pool.workers.push(w);
       const id = pool.nextId++;
       ready.push(new Promise((resolve, reject) => pool.pending.set(id, { resolve, reject })));
-      w.postMessage({ type: 'init', id, module, memory });
+      w.postMessage({ type: 'init', id, module, memory, cells: pool.cells, mail: pool.mail, index: i, workers: size });
     }
     try {
       await Promise.all(ready);
@@ -62,10 +96,17 @@ export class Pool {
     return pool;
   }
 
-  private onMessage(msg: { id: number; error?: string }): void {
-    const p = this.pending.get(msg.id);
+  private onMessage(msg: { id?: number; gen?: number; fin?: boolean; error?: string }): void {
+    if (msg.gen !== undefined) {
+      const n = this.news.get(msg.gen);
+      if (!n) return; // a job already settled
+      if (msg.error !== undefined) { n.errors.push(msg.error); n.onError?.(); }
+      if (msg.fin) n.fin?.();
+      return;
+    }
+    const p = this.pending.get(msg.id!);
     if (!p) return;
-    this.pending.delete(msg.id);
+    this.pending.delete(msg.id!);
     if (msg.error !== undefined) p.reject(new Error(`recap worker: ${msg.error}`));
     else p.resolve();
   }
@@ -76,6 +117,7 @@ export class Pool {
     this.broken = err;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    for (const n of this.news.values()) { n.errors.push(err.message); n.onError?.(); n.fin?.(); }
   }
 
   /**
@@ -84,6 +126,7 @@ export class Pool {
    */
   async run(kernels: Kernels, parts: readonly (readonly Call[])[]): Promise<void> {
     if (parts.length - 1 > this.size) throw new Error(`recap: ${parts.length} partitions for ${this.size + 1} threads`);
+    if (await this.viaMailbox(kernels, parts, false)) return;
     await this.fanOut((i, id) => (parts[i + 1]?.length ? { type: 'run', id, calls: parts[i + 1] } : null), () => runCalls(kernels, parts[0]));
   }
 
@@ -94,8 +137,94 @@ export class Pool {
    * thread (its own scratch region, no shared outputs). A failing list rejects, never hangs.
    */
   async runQueue(kernels: Kernels, parts: readonly (readonly Call[])[]): Promise<void> {
+    if (await this.viaMailbox(kernels, parts, true)) return;
     const counter = new Int32Array(new SharedArrayBuffer(4));
     await this.fanOut((_i, id) => ({ type: 'queue', id, parts, counter }), () => runQueued(kernels, parts, counter));
+  }
+
+  /**
+   * Runs a job through the mailbox (queued: parts taken by whichever thread is free; else part 0
+   * here and part i on worker i − 1). Returns false, having run nothing, when the job does not
+   * fit the mailbox or names a kernel the module lacks: the caller posts it instead.
+   */
+  private async viaMailbox(kernels: Kernels, parts: readonly (readonly Call[])[], queued: boolean): Promise<boolean> {
+    this.usable();
+    while (this.busy) await this.busy; // one job at a time (a caller may post one and await it later)
+    if (parts.length > MAX_PARTS || !encodeJob(this.mail, this.ids, parts)) return false;
+    let release!: () => void;
+    this.busy = new Promise((resolve) => { release = resolve; });
+    const cells = this.cells, W = this.workers.length;
+    const gen = this.gen = (this.gen % 32767) + 1;
+    const news: JobNews = { errors: [] };
+    this.news.set(gen, news);
+    try {
+      Atomics.store(cells, CELL.FIN, 0);
+      Atomics.store(cells, CELL.ERR, 0);
+      Atomics.store(cells, CELL.WAITING, 0);
+      Atomics.store(cells, CELL.GEN, gen);
+      const mine = (w: number) => queued || (parts[w + 1]?.length ?? 0) > 0;
+      const total = queued ? parts.length : parts.filter((p, i) => p.length > 0 && i <= W).length;
+      Atomics.store(cells, CELL.TOTAL, total);
+      // publish: the job's writes happen before these stores
+      for (let w = 0; w < W; w++) if (!queued && mine(w)) Atomics.store(cells, CELL.OWN + w, gen);
+      Atomics.store(cells, CELL.CLAIM, (gen << 16) | ((queued ? parts.length : 0) << 8));
+      Atomics.add(cells, CELL.BELL, 1);
+      Atomics.notify(cells, CELL.BELL);
+      for (let w = 0; w < W; w++) {
+        this.workers[w].ref?.(); // keep the process alive while workers compute
+        if (mine(w) && Atomics.load(cells, awakeCell(W, w)) === 0) {
+          this.workers[w].postMessage({ type: 'wake' });
+          this.stats.wakes++;
+        }
+      }
+      let err: unknown = null;
+      const fns = this.kernelFns(kernels);
+      const local = (p: number) => {
+        if (err === null) {
+          try { runPart(fns, this.mail, p); } catch (e) { err = e; }
+        }
+        Atomics.add(cells, CELL.FIN, 1);
+      };
+      if (queued) for (let p; (p = claimQueued(cells)) >= 0;) local(p);
+      else if (parts[0].length > 0) local(0);
+      // wait for the workers' parts (not when this thread had nothing to do: its caller may have other work)
+      if (queued || parts[0].length > 0) {
+        const until = performance.now() + (this.mayBlock ? BLOCK_MS : SPIN_MS);
+        for (let v, left; (v = Atomics.load(cells, CELL.FIN)) < total && (left = until - performance.now()) > 0;) {
+          if (this.mayBlock) Atomics.wait(cells, CELL.FIN, v, left);
+        }
+      }
+      if (Atomics.load(cells, CELL.FIN) < total) {
+        Atomics.store(cells, CELL.WAITING, 1);
+        if (Atomics.load(cells, CELL.FIN) < total) await new Promise<void>((resolve) => { news.fin = resolve; });
+      }
+      if (Atomics.load(cells, CELL.ERR) === 1 && news.errors.length === 0) await new Promise<void>((resolve) => { news.onError = resolve; });
+      if (err) throw err;
+      if (news.errors.length) throw new Error(`recap worker: ${news.errors[0]}`);
+      this.stats.mailbox++;
+      return true;
+    } finally {
+      for (const w of this.workers) w.unref?.();
+      this.news.delete(gen);
+      this.busy = null;
+      release();
+    }
+  }
+
+  /** The kernels as the mailbox's ids index them. */
+  private kernelFns(kernels: Kernels): ((...args: number[]) => unknown)[] {
+    if (this.fnsOf !== kernels) {
+      const byName = kernels as unknown as Record<string, (...args: number[]) => unknown>;
+      this.fns = this.names.map((n) => byName[n]);
+      this.fnsOf = kernels;
+    }
+    return this.fns;
+  }
+
+  /** Throws when the pool can run nothing. */
+  private usable(): void {
+    if (this.disposed) throw new Error('recap: the thread pool has been disposed');
+    if (this.broken) throw new Error(`recap: a worker thread failed earlier (${this.broken.message}); call dispose() and init() again`);
   }
 
   /**
@@ -103,8 +232,11 @@ export class Pool {
    * runs `local` on this thread, then waits for every posted one; this thread's error first.
    */
   private async fanOut(message: (i: number, id: number) => object | null, local: () => void): Promise<void> {
-    if (this.disposed) throw new Error('recap: the thread pool has been disposed');
-    if (this.broken) throw new Error(`recap: a worker thread failed earlier (${this.broken.message}); call dispose() and init() again`);
+    this.usable();
+    this.stats.posted++;
+    Atomics.add(this.cells, CELL.YIELD, 1); // workers waiting on the mailbox return to their event loop for the message
+    Atomics.add(this.cells, CELL.BELL, 1);
+    Atomics.notify(this.cells, CELL.BELL);
     const waits: Promise<void>[] = [];
     // keep the process alive while workers compute (idle workers are unref'd)
     for (const w of this.workers) w.ref?.();
@@ -135,6 +267,7 @@ export class Pool {
     const err = new Error('recap: the thread pool was disposed');
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    for (const n of this.news.values()) { n.errors.push(err.message); n.onError?.(); n.fin?.(); }
     for (const w of this.workers) w.terminate();
     this.workers = [];
   }
