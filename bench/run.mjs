@@ -11,8 +11,8 @@
 // transposition forms, the CS231n training step (solver step: forward, backward, Adam) and
 // greedy sampling, single-image caption latency (greedy, beam 3, beam 5), step-time scaling
 // with N, T and H, self-critical training against cross-entropy at the npm start configuration
-// and greedy decoding with n-gram blocking (bench/scst.mjs, fresh processes for 1 and 2
-// threads), peak memory of a training run (fresh processes), image encoders against
+// and greedy decoding with n-gram blocking (bench/scst.mjs, a process for 1 and one
+// for 2 threads, timed in turn), peak memory of a training run (fresh processes), image encoders against
 // TF.js-wasm, onnxruntime-web and PyTorch (bench/encoders.mjs), and PASS/MISS per target.
 // Writes bench/RESULTS.md (with bench/relaxed-study.md appended) and bench/results.json.
 //   --encoders-only   only the encoder section (rewrites its part of RESULTS.md); with it,
@@ -463,10 +463,10 @@ for (const pt of points) {
 for (const t of [1, 2]) await NP[t]?.close();
 await RC2.close();
 
-// ---- self-critical training against cross-entropy, n-gram blocking (bench/scst.mjs, fresh processes)
+// ---- self-critical training against cross-entropy, n-gram blocking (bench/scst.mjs, two processes timed in turn)
 log('\n## SCST iteration vs XE iteration at the npm start configuration; greedy with blockRepeatNgrams (1 and 2 threads)');
 try {
-  results.scst = runScstBench(QUICK);
+  results.scst = await runScstBench(QUICK);
   for (const r of results.scst.rows) {
     log(`${r.threads} thread${r.threads > 1 ? 's' : ''}: XE ${fmt(r.xe, 2)} ms, SCST ${fmt(r.scst, 2)} ms (${fmt(r.scst / r.xe, 2)}x); greedy 500 images ${fmt(r.greedy)} ms, blockRepeatNgrams 2 ${fmt(r.blocked)} ms (${fmt(r.blocked / r.greedy, 2)}x)`);
   }
@@ -642,7 +642,7 @@ for (const r of results.scaling) {
 md.push('');
 if (!results.scst.error) {
   md.push('## Self-critical training against cross-entropy; greedy decoding with n-gram blocking, ms', '');
-  md.push(`bench/scst.mjs, one fresh process per thread count: the \`npm start\` configuration (shapes world, 16000 images, LSTM H=128 W=64), trained with cross-entropy for ${results.scst.rows[0].pretrain} iterations first so that its samples end as a trained model's do; then, interleaved, one XE iteration (\`solver.stepAsync()\`, batch 50 captions, Adam lr 5e-3), one SCST iteration (batch 50 images, k = 5, greedy baseline, CIDEr-D reward, Adam lr 5e-4: the sampling pass with the greedy rows, the rewards, the backward), greedy decoding of 500 val images (16 words) and the same with \`blockRepeatNgrams: 2\`. Median of ${results.scst.rows[0].reps} repetitions; CPU time = the process's user + system time (all its threads).`, '');
+  md.push(`bench/scst.mjs, one process per thread count, both alive and timed in turn, round by round (a change in the machine's load reaches both): the \`npm start\` configuration (shapes world, 16000 images, LSTM H=128 W=64), trained with cross-entropy for ${results.scst.rows[0].pretrain} iterations first so that its samples end as a trained model's do; then each round one XE iteration (\`solver.stepAsync()\`, batch 50 captions, Adam lr 5e-3), one SCST iteration (batch 50 images, k = 5, greedy baseline, CIDEr-D reward, Adam lr 5e-4: the sampling pass with the greedy rows, the rewards, the backward), greedy decoding of 500 val images (16 words) and the same with \`blockRepeatNgrams: 2\`. Median of ${results.scst.rows[0].reps} repetitions; CPU time = the process's user + system time (all its threads).`, '');
   md.push('| threads | XE | SCST | SCST ÷ XE | CPU: SCST ÷ XE | greedy | blockRepeatNgrams 2 | ÷ greedy | load average |', '|---|---|---|---|---|---|---|---|---|');
   for (const r of results.scst.rows) md.push(`| ${r.threads} | ${fmt(r.xe, 2)} | ${fmt(r.scst, 2)} | ${fmt(r.scst / r.xe, 2)} | ${fmt(r.cpu.scst / r.cpu.xe, 2)} | ${fmt(r.greedy)} | ${fmt(r.blocked)} | ${fmt(r.blocked / r.greedy, 2)} | ${fmt(r.loadavg, 1)} |`);
   md.push('');
