@@ -200,6 +200,31 @@ describe('demo: train from pixels', () => {
     mkdirSync(join(root, 'test-artifacts'), { recursive: true });
     await page.locator('section.compose').screenshot({ path: join(root, 'test-artifacts', 'demo-pixels.png') });
   });
+
+  it('loads the saved run back into the training panel: its CNN captions the canvas, Inside the model traces it, and it resumes as Node continues it', async () => {
+    await page.click('#btn-pretrained');
+    await until('s.model.source === "pretrained" && s.model.input === "features"');
+    await page.setInputFiles('#file-load', join(dir, 'pixels.recap'));
+    await until('s.model.source === "file" && s.model.input === "pixels" && s.status === "paused"');
+    const s = await composed();
+    const want = caption(ref.model, ref.cnn, renderScene(s.scene, CNN_DEFAULT_SPEC.imageSize));
+    expect(s.composeFeatures).toEqual(want.features);
+    expect(s.composeCaption).toBe(want.caption);
+    await page.waitForFunction((c) => {
+      const w = (window as never as { recapDemo: { inside: { words: string[] } } }).recapDemo.inside.words;
+      return w.slice(1).join(' ') === c;
+    }, want.caption, { timeout: 20_000 });
+    // resumed (the solver's and the CNN's optimizer state came along): the losses go on as in Node
+    await page.click('#btn-pause'); // "Resume"
+    await until(`s.status === "training" && s.iteration >= ${ITERATIONS + 10}`, 60_000);
+    await page.click('#btn-stop');
+    await until('s.status === "done"');
+    const losses = (await demo()).losses;
+    const more = await replay((await demo()).config, ITERATIONS + 10);
+    expect(losses.slice(0, ITERATIONS + 10)).toEqual(more.losses);
+    more.model.dispose();
+    expect((await demo()).errors).toEqual([]);
+  });
 });
 
 // Firefox ESR (WebDriver BiDi through puppeteer-core): the same short run, bit for bit, and the
