@@ -180,7 +180,8 @@ describe('demo: train from pixels', () => {
     await page.setInputFiles('#photos-checkpoint-file', saved);
     await panelUntil('s.captionerReady', 60_000);
     expect(await page.textContent('#photos-encoder-info')).toBe('not needed: the checkpoint carries its CNN');
-    expect(await page.textContent('#photos-checkpoint-info')).toMatch(/^pixels\.recap: LSTM H=128, \d+ words; its own CNN: 32×32 pixels, 8-16-32 filters, 64 features/);
+    const c = CNN_DEFAULT_SPEC;
+    expect(await page.textContent('#photos-checkpoint-info')).toMatch(new RegExp(`^pixels\\.recap: LSTM H=128, \\d+ words; its own CNN: ${c.imageSize}×${c.imageSize} pixels, ${c.channels.join('-')} filters, ${c.outputDim} features`));
     // the composer's small canvas (what the model sees), captioned in the panel's worker: the composer's caption
     const { composeCaption } = await composed();
     await page.evaluate(`import('/photos.js').then((m) => m.captionImage(document.getElementById('compose-small'), 'canvas'))`);
