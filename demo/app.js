@@ -1,7 +1,9 @@
 // The demo page: UI only. Training, sampling and checkpoints run in worker.js; this thread draws
-// scenes with recap's own renderer and computes image features from canvas pixels.
+// scenes with recap's own renderer and sends the worker the pixels of the small canvas (the
+// worker makes the model's input of them: hand-made features, or a pixel model's CNN features).
+// ?iterations=N stops every training run after N iterations (the tests' short runs).
 import {
-  COLOURS, COLOUR_RGB, SHAPES, SIZES, SIZE_RADIUS, extractFeatures, makeShapesScenes, renderScene,
+  COLOURS, COLOUR_RGB, FEATURE_SIZE, SHAPES, SIZES, SIZE_RADIUS, makeShapesScenes, renderScene,
 } from '/recap/index.js';
 import { createInside } from './inside.js';
 
@@ -22,6 +24,10 @@ const state = {
   galleryUpdates: 0,
   composeCaption: '',
   composeRequests: 0,
+  composeTimes: null, // { read, encode, caption } ms of the last caption (read: the canvas's pixels, in the page)
+  composeFeatures: null, // the model's input for the composed scene, as the worker computed it
+  inputSize: FEATURE_SIZE, // side of the small canvas: the pixel model's input size, else the features'
+  scene: null, // the composed scene (set below)
   errors: [],
   model: null,
 };
@@ -67,10 +73,13 @@ function onReady(msg) {
   $('loss-caption').textContent =
     `Loss per minibatch (log scale): thin line raw, thick line smoothed. New runs: LSTM, W=${m.wordvecDim}, H=${m.hiddenDim}, ` +
     `Adam lr ${s.optimConfig.learningRate}, batch ${s.batchSize}, ${s.numEpochs} epochs of ${msg.numTrainCaptions} captions ` +
-    `(${msg.numTrainImages} train images).`;
+    `(${msg.numTrainImages} train images). From pixels: the same LSTM on the features of a CNN trained with it ` +
+    `(${msg.config.pixels.cnn.imageSize}×${msg.config.pixels.cnn.imageSize} pixels, ${msg.config.pixels.cnn.channels.join('-')} filters, ` +
+    `${msg.config.pixels.outputDim} features; Adam lr ${msg.config.pixels.encoder.learningRate}), as recap train --encoder cnn.`;
+  state.config = msg.config;
   state.gallery = msg.gallery;
   buildGallery();
-  for (const id of ['btn-start', 'btn-save', 'btn-load', 'btn-pretrained']) $(id).disabled = false;
+  for (const id of ['btn-start', 'btn-start-pixels', 'btn-save', 'btn-load', 'btn-pretrained']) $(id).disabled = false;
   requestCaption();
 }
 
@@ -141,7 +150,11 @@ function setModel(model) {
   state.model = model;
   const shape = model.cellType ? ` (${model.cellType.toUpperCase()}, W=${model.wordvecDim}, H=${model.hiddenDim})` : '';
   const trained = model.source !== 'training' && model.iterations ? `, trained ${model.iterations} iterations` : '';
-  $('model-name').textContent = `Model: ${model.name}${shape}${trained}. Gallery and canvas captions come from this model.`;
+  const c = model.cnn;
+  const input = c ? ` It reads pixels: a CNN (${c.imageSize}×${c.imageSize}, ${c.channels.join('-')} filters, ${c.outputDim} features, ${c.params} parameters) trained with it.`
+    : ' It reads hand-made colour features.';
+  $('model-name').textContent = `Model: ${model.name}${shape}${trained}.${input} Gallery and canvas captions come from this model.`;
+  setInputSize(c ? c.imageSize : FEATURE_SIZE);
 }
 
 function setStatusText(status, text) {
@@ -152,7 +165,9 @@ function setStatusText(status, text) {
 // ---------------------------------------------------------------------------------------------
 // Controls
 
-$('btn-start').onclick = () => send({ type: 'start' });
+const ITERATIONS = Number(new URLSearchParams(location.search).get('iterations')) || undefined;
+$('btn-start').onclick = () => send({ type: 'start', iterations: ITERATIONS });
+$('btn-start-pixels').onclick = () => send({ type: 'start', pixels: true, iterations: ITERATIONS });
 $('btn-pause').onclick = () => send({ type: state.status === 'paused' ? 'resume' : 'pause' });
 $('btn-stop').onclick = () => send({ type: 'stop' });
 $('btn-save').onclick = () => send({ type: 'save' });
@@ -340,13 +355,13 @@ function namesObjects(caption, scene) {
 // exactly like the dataset's; features come from the 32×32 canvas's ImageData.
 
 const BIG = 320;
-const SMALL = 32;
 const MARGIN = 0.03; // as the dataset: centres keep r + 0.03 from the border
 const pick = { shape: 'circle', colour: 'red', size: 'big' };
 const scene = {
   background: 238,
   objects: [makeObject('triangle', 'blue', 'big', 0.32, 0.36), makeObject('circle', 'yellow', 'small', 0.72, 0.7)],
 };
+state.scene = scene;
 
 function radius(size) {
   const [lo, hi] = SIZE_RADIUS[size];
@@ -453,12 +468,23 @@ const smallCtx = $('compose-small').getContext('2d', { willReadFrequently: true 
 function redraw() {
   const big = renderScene(scene, BIG);
   $('compose-canvas').getContext('2d').putImageData(new ImageData(big.data, BIG, BIG), 0, 0);
-  const small = renderScene(scene, SMALL);
-  smallCtx.putImageData(new ImageData(small.data, SMALL, SMALL), 0, 0);
+  const S = state.inputSize;
+  const small = renderScene(scene, S);
+  smallCtx.putImageData(new ImageData(small.data, S, S), 0, 0);
   requestCaption();
 }
 
+/** The small canvas at the current model's input size (a pixel model's CNN may read another size than the features' 32). */
+function setInputSize(S) {
+  if (S === state.inputSize) return;
+  state.inputSize = S;
+  $('compose-small').width = $('compose-small').height = S;
+  $('compose-small-label').textContent = `what the model sees (${S}×${S})`;
+  redraw();
+}
+
 let captionId = 0;
+let readMs = 0; // reading the small canvas's pixels for the last request
 function requestCaption() {
   if (!state.ready || !state.model) return;
   if (scene.objects.length === 0) {
@@ -466,20 +492,28 @@ function requestCaption() {
     $('compose-caption').textContent = '(place a shape)';
     return;
   }
-  // The model's input: features of the pixels on the 32×32 canvas (any RGBA image works).
-  const features = extractFeatures(smallCtx.getImageData(0, 0, SMALL, SMALL));
+  // The model's input comes from the pixels on the small canvas (the worker encodes them)
+  const S = state.inputSize;
+  const t0 = performance.now();
+  const { data } = smallCtx.getImageData(0, 0, S, S);
+  readMs = performance.now() - t0;
   const beamSize = Number(document.querySelector('input[name="decode"]:checked').value);
   $('compose-caption').classList.add('pending');
   state.composeRequests++;
-  inside.request(features.slice());
-  send({ type: 'caption', id: ++captionId, features, beamSize }, [features.buffer]);
+  inside.request({ data: data.slice(), width: S, height: S });
+  send({ type: 'caption', id: ++captionId, pixels: { data, width: S, height: S }, beamSize }, [data.buffer]);
 }
 
+const ms = (v) => `${v < 10 ? v.toFixed(1) : v.toFixed(0)} ms`;
 function onCaption(msg) {
   if (msg.id !== captionId) return; // a newer request is on its way
   state.composeCaption = msg.caption;
+  state.composeFeatures = Array.from(msg.features);
+  state.composeTimes = { read: readMs, ...msg.times };
   $('compose-caption').textContent = msg.caption;
   $('compose-caption').classList.remove('pending');
+  const what = msg.model.input === 'pixels' ? 'encode (CNN)' : 'encode (hand-made features)';
+  $('compose-times').textContent = `read pixels ${ms(readMs)} · ${what} ${ms(msg.times.encode)} · caption ${ms(msg.times.caption)}`;
 }
 
 redraw();

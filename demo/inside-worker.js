@@ -1,5 +1,5 @@
 // The worker side of the "Inside the model" panel (imported by worker.js):
-//   { type: 'inspect', id, features }   -> { type: 'inspect', id, words, targets, H, tracks: { h, c?, i?, f?, o?, g? } }
+//   inspect (worker.js: the composed scene's pixels → the model's input features) -> { type: 'inspect', id, words, targets, H, tracks: { h, c?, i?, f?, o?, g? } }
 //   { type: 'race', iterations }        -> { type: 'race', iteration, runs: [{ cell, losses, gradNorms, flow }] } (repeated), then done: true
 //   { type: 'raceStop' }
 // The race trains an RNN and an LSTM of the same size side by side on the same data (same seed,
@@ -34,7 +34,7 @@ function flowBatch(data, n) {
 }
 
 export function inspectCaption(model, msg, maxLength, post) {
-  const a = activations(model, tensor(msg.features, [1, FEATURE_DIM]), undefined, { maxLength });
+  const a = activations(model, msg.features, undefined, { maxLength }); // (1, D): the model's input for the composed scene
   const tracks = {};
   for (const k of ['h', 'c', 'i', 'f', 'o', 'g']) if (a[k]) tracks[k] = Float32Array.from(a[k].data);
   post({ type: 'inspect', id: msg.id, words: a.words, targets: a.targets, H: a.h.shape[1], tracks, cell: model.config.cellType });

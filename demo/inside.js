@@ -134,9 +134,9 @@ export function createInside({ $, send, state }) {
   $('btn-race-stop').onclick = () => send({ type: 'raceStop' });
 
   return {
-    /** Traces the composed scene's caption (features: a copy the worker may keep). */
-    request(features) {
-      send({ type: 'inspect', id: ++inspectId, features }, [features.buffer]);
+    /** Traces the composed scene's caption (pixels: the composer's image { data, width, height }, a copy the worker may keep). */
+    request(pixels) {
+      send({ type: 'inspect', id: ++inspectId, pixels }, [pixels.data.buffer]);
     },
     /** Handles the panel's worker messages; false for the others. */
     handle(msg) {

@@ -1,21 +1,25 @@
 // The "Bring your own model" panel's worker: owns its own recap runtime (threads when the page is
 // cross-origin isolated), the dropped checkpoint, the encoder built from the dropped weights and
-// the captioner made of both. Photos and camera frames come in as Blobs, ImageBitmaps or
+// the captioner made of both; or, for a checkpoint that carries its own CNN (`recap train
+// --encoder cnn`, the main panel's "Train from pixels"), the captioner of that CNN and model alone. Photos and camera frames come in as Blobs, ImageBitmaps or
 // VideoFrames (transferred); captions go back with the time of every step. Protocol (photos.js):
 //
 //   page -> worker                                 worker -> page
 //   { type: 'init', threads }                      { type: 'ready', threads, backend, crossOriginIsolated }
-//   { type: 'checkpoint', bytes, name }            { type: 'checkpoint', name, recipe, model } | error
+//   { type: 'checkpoint', bytes, name }            { type: 'checkpoint', name, recipe, model, cnn } | error (cnn: its own CNN, or null)
 //   { type: 'encoder', bytes, name, arch }         { type: 'encoder', name, arch, dtype, outputDim, ms } | error
-//                                                  { type: 'encoder-pending', name } (no architecture known yet)
+//                                                  { type: 'encoder-pending', name } (no architecture known yet,
+//                                                  or the checkpoint has its own CNN: kept for the next checkpoint)
 //                                                  { type: 'captioner', ready, maxLength } | error, stage 'captioner' (mismatch)
 //   { type: 'caption', id, image, name, beamSize }     { type: 'caption', id, caption, width, height, times }
 //                                                  { type: 'error', stage, message, id }
 //
 // Only the package's public API is used.
-import { backend, decodeCaptions, init, loadCaptioner, loadCheckpoint, loadEncoder, stripSpecialTokens, threads, toImageInput } from '/recap/index.js';
+import {
+  backend, decodeCaptions, init, loadCaptioner, loadCheckpoint, loadEncoder, resizeAndCrop, stripSpecialTokens, threads, toImageInput,
+} from '/recap/index.js';
 
-let checkpoint = null; // { name, bytes, recipe }: parsed once to check it, given to loadCaptioner as bytes
+let checkpoint = null; // { name, bytes, recipe, cnn }: parsed once to check it, given to loadCaptioner as bytes
 let encoder = null; // { name, encoder }
 let pendingEncoder = null; // { bytes, name }: weights dropped before any checkpoint named their architecture
 let captioner = null;
@@ -32,15 +36,58 @@ function describeRecipe(r) {
 }
 
 /**
- * Builds the captioner once both files are in. loadCaptioner checks the encoder against the
- * checkpoint's recipe: a mismatch is its RecapError (naming the difference), shown as is.
+ * The captioner of a checkpoint with its own CNN (SmallCnn): images resized and centre-cropped
+ * to the CNN's input size (a no-op for images of that size, as the training scenes), its
+ * features (test mode: batchnorm's running statistics), the model's decoding. The same steps
+ * as loadCaptioner's captioner, so the caption handler below serves both.
+ */
+class CnnCaptioner {
+  constructor(ckpt) {
+    this.model = ckpt.model;
+    this.cnn = ckpt.encoder;
+    const m = ckpt.meta.maxLength;
+    this.maxLength = Number.isInteger(m) && m > 0 ? m : 30;
+  }
+
+  preprocess(img) {
+    const S = this.cnn.spec.imageSize;
+    return img.width === S && img.height === S ? img : resizeAndCrop(img, { resize: S, crop: S });
+  }
+
+  async features(img) {
+    return this.cnn.encode([img]);
+  }
+
+  dispose() {
+    this.model.dispose();
+  }
+}
+
+/** An ImageEncoder's captioner (loadCaptioner) with the same steps as CnnCaptioner: preprocess as the recipe says, features. */
+function encoderSteps(c) {
+  const e = c.recipe.encoder;
+  return {
+    model: c.model, maxLength: c.maxLength, preprocess: (img) => c.encoder.preprocess(img, { resize: e.resize, crop: e.crop }),
+    features: (x) => c.features(x), dispose: () => c.dispose(),
+  };
+}
+
+/**
+ * Builds the captioner once both files are in (or the checkpoint alone when it carries its CNN).
+ * loadCaptioner checks the encoder against the checkpoint's recipe: a mismatch is its RecapError
+ * (naming the difference), shown as is.
  */
 async function connect() {
   captioner?.dispose();
   captioner = null;
+  if (checkpoint?.cnn) {
+    captioner = new CnnCaptioner(loadCheckpoint(checkpoint.bytes, { name: checkpoint.name }));
+    post({ type: 'captioner', ready: true, maxLength: captioner.maxLength, own: true });
+    return;
+  }
   if (!checkpoint || !encoder) return;
   try {
-    captioner = await loadCaptioner({ model: checkpoint.bytes, encoder: encoder.encoder });
+    captioner = encoderSteps(await loadCaptioner({ model: checkpoint.bytes, encoder: encoder.encoder }));
   } catch (err) {
     post({ type: 'error', stage: 'captioner', message: err?.message ?? String(err), name: err?.name });
     return;
@@ -54,7 +101,7 @@ async function loadEncoderFile(bytes, name, arch) {
   captioner = null;
   encoder?.encoder.dispose();
   encoder = null;
-  const dtype = checkpoint?.recipe.encoder.dtype ?? 'float32';
+  const dtype = checkpoint?.recipe?.encoder.dtype ?? 'float32';
   const t0 = now();
   const next = await loadEncoder(bytes, { arch, dtype });
   encoder = { name, encoder: next, bytes, arch };
@@ -99,16 +146,24 @@ const handlers = {
     const c = ckpt.model.config;
     const words = ckpt.model.idxToWord.length;
     ckpt.model.dispose();
-    if (!ckpt.features) {
+    if (!ckpt.features && !ckpt.encoder) {
       throw new Error(`${msg.name}: this checkpoint has no feature recipe (it was not trained on features recap made from images, ` +
-        'e.g. `recap prepro --images`), so no encoder can feed it');
+        'e.g. `recap prepro --images`, nor from pixels with its own CNN, `recap train --encoder cnn`), so no encoder can feed it');
     }
-    checkpoint = { name: msg.name, bytes, recipe: ckpt.features.recipe };
+    const cnn = ckpt.encoder && { ...ckpt.encoder.spec, params: Object.values(ckpt.encoder.params).reduce((a, t) => a + t.size, 0) };
+    checkpoint = { name: msg.name, bytes, recipe: ckpt.features?.recipe ?? null, cnn };
     post({
-      type: 'checkpoint', name: msg.name, recipe: describeRecipe(checkpoint.recipe),
+      type: 'checkpoint', name: msg.name, recipe: checkpoint.recipe && describeRecipe(checkpoint.recipe), cnn,
       model: { cellType: c.cellType, hiddenDim: c.hiddenDim, wordvecDim: c.wordvecDim, inputDim: c.inputDim, words },
     });
-    if (pendingEncoder) {
+    if (cnn) {
+      // its own CNN makes the features: an encoder file waits for a checkpoint that needs one
+      if (encoder) pendingEncoder = { bytes: encoder.bytes, name: encoder.name, arch: encoder.arch };
+      encoder?.encoder.dispose();
+      encoder = null;
+      if (pendingEncoder) post({ type: 'encoder-pending', name: pendingEncoder.name, own: true });
+      await connect();
+    } else if (pendingEncoder) {
       const p = pendingEncoder;
       pendingEncoder = null;
       await loadEncoderFile(p.bytes, p.name, p.arch || checkpoint.recipe.encoder.arch);
@@ -118,10 +173,10 @@ const handlers = {
   },
   async encoder(msg) {
     // the architecture: the one asked for, else the checkpoint's recipe's (a weights file does not say)
-    const arch = msg.arch || checkpoint?.recipe.encoder.arch;
-    if (!arch) {
+    const arch = msg.arch || checkpoint?.recipe?.encoder.arch;
+    if (!arch || checkpoint?.cnn) {
       pendingEncoder = { bytes: msg.bytes, name: msg.name, arch: msg.arch };
-      post({ type: 'encoder-pending', name: msg.name });
+      post({ type: 'encoder-pending', name: msg.name, own: Boolean(checkpoint?.cnn) });
       return;
     }
     await loadEncoderFile(msg.bytes, msg.name, arch);
@@ -131,13 +186,12 @@ const handlers = {
       msg.image.close?.();
       throw new Error('drop a checkpoint and a matching encoder first');
     }
-    const e = captioner.recipe.encoder;
     const t0 = now();
     const img = await pixels(msg.image, msg.name ?? 'image');
     const t1 = now();
-    const x = captioner.encoder.preprocess(img, { resize: e.resize, crop: e.crop });
+    const x = captioner.preprocess(img);
     const t2 = now();
-    const feats = await captioner.features(x); // the network and the checkpoint's PCA
+    const feats = await captioner.features(x); // the network (and the checkpoint's PCA)
     const t3 = now();
     const tokens = await captioner.model.sampleAsync(feats, { maxLength: captioner.maxLength, beamSize: msg.beamSize ?? 1 });
     const caption = stripSpecialTokens(decodeCaptions(tokens, captioner.model.idxToWord)[0]).join(' ');

@@ -1,14 +1,11 @@
 // The "Bring your own model" panel: a .recap checkpoint trained on features recap made from
-// images, plus the encoder weights those features came from (.pth, .safetensors, .npz); then
-// photos (dropped or picked) or the camera, captioned live in photos-worker.js with the time of
-// every step. The panel builds itself inside <section id="photos">; nothing else on the page
-// depends on it. Tests (and curious users) read window.recapPhotos.
-//
-// Hook for the pixel-trained model of the built-in world (`recap train --encoder cnn`, built on
-// another branch): its checkpoint carries its own CNN, so once photos-worker.js's connect()
-// builds a captioner from such a checkpoint alone (no encoder file), the composer's canvas is
-// captioned from its pixels with `captionImage(canvas, 'canvas')` below (any drawable: canvas,
-// ImageBitmap, VideoFrame, <img>, Blob), in this panel's worker.
+// images, plus the encoder weights those features came from (.pth, .safetensors, .npz), or a
+// checkpoint that carries its own CNN (`recap train --encoder cnn`, the main panel's "Train from
+// pixels": no encoder file); then photos (dropped or picked), any drawable given to
+// `captionImage` (a canvas, <img>, ImageBitmap, VideoFrame, Blob) or the camera, captioned live in
+// photos-worker.js with the time of every step. The panel builds itself inside
+// <section id="photos">; nothing else on the page depends on it. Tests (and curious users) read
+// window.recapPhotos.
 import { ARCHS } from '/recap/index.js';
 
 const CHECKPOINT_MAGIC = 'RCAPCKPT';
@@ -32,8 +29,9 @@ root.innerHTML = `
     <span class="status" id="photos-status" data-status="loading">starting…</span>
   </div>
   <p class="hint">Drop a <code>.recap</code> checkpoint trained on image features (<code>recap prepro --images</code>) and the
-    encoder weights its features came from (<code>.pth</code>, <code>.safetensors</code>, <code>.npz</code>, torchvision's names);
-    then drop photos or start the camera. Everything runs in a worker on this machine; nothing is uploaded.</p>
+    encoder weights its features came from (<code>.pth</code>, <code>.safetensors</code>, <code>.npz</code>, torchvision's names),
+    or a checkpoint that carries its own CNN (<code>recap train --encoder cnn</code>, or saved after “Train from pixels” above:
+    no encoder file needed); then drop photos or start the camera. Everything runs in a worker on this machine; nothing is uploaded.</p>
   <div class="photos-files" id="photos-drop">
     <label class="file-slot"><span>checkpoint</span><input type="file" id="photos-checkpoint-file" accept=".recap,application/octet-stream">
       <output id="photos-checkpoint-info">none</output></label>
@@ -104,14 +102,20 @@ function onMessage(msg) {
       setStatus('idle', `${msg.threads} thread${msg.threads > 1 ? 's' : ''}`);
       break;
     case 'checkpoint': {
-      const r = msg.recipe, m = msg.model;
-      state.checkpoint = { name: msg.name, recipe: r, model: m };
-      $('photos-checkpoint-info').textContent = `${msg.name}: ${m.cellType.toUpperCase()} H=${m.hiddenDim}, ${m.words} words; ` +
-        `features ${r.arch} ${r.output} ${r.dtype}, resize ${r.resize} crop ${r.crop}${r.pca ? `, PCA ${r.pca}` : ''}`;
+      const r = msg.recipe, m = msg.model, c = msg.cnn;
+      state.checkpoint = { name: msg.name, recipe: r, model: m, cnn: c };
+      $('photos-checkpoint-info').textContent = `${msg.name}: ${m.cellType.toUpperCase()} H=${m.hiddenDim}, ${m.words} words; ` + (c
+        ? `its own CNN: ${c.imageSize}×${c.imageSize} pixels, ${c.channels.join('-')} filters, ${c.outputDim} features (${c.params} parameters)`
+        : `features ${r.arch} ${r.output} ${r.dtype}, resize ${r.resize} crop ${r.crop}${r.pca ? `, PCA ${r.pca}` : ''}`);
+      if (c) {
+        state.encoder = null;
+        $('photos-encoder-info').textContent = 'not needed: the checkpoint carries its CNN';
+      }
       break;
     }
     case 'encoder-pending':
-      $('photos-encoder-info').textContent = `${msg.name}: waiting for the checkpoint (or an architecture) to read it`;
+      $('photos-encoder-info').textContent = msg.own ? `${msg.name}: not used (the checkpoint carries its CNN); kept for the next checkpoint`
+        : `${msg.name}: waiting for the checkpoint (or an architecture) to read it`;
       break;
     case 'encoder':
       state.encoder = { name: msg.name, arch: msg.arch, dtype: msg.dtype, loadMs: msg.ms };

@@ -3,21 +3,26 @@
 //
 //   page -> worker                          worker -> page
 //   { type: 'init', pretrainedUrl }         { type: 'ready', backend, threads, gallery, ... }
-//   { type: 'start' }   new training run    { type: 'progress', losses, iteration, ... }
+//   { type: 'start', pixels, iterations }   { type: 'progress', losses, iteration, ... }
+//     a new run: on hand-made features, or (pixels) from pixels with a CNN (pixels-worker.js);
+//     iterations: stop after that many (the tests' short runs)
 //   { type: 'pause' } / { type: 'resume' }  { type: 'status', status, model }
 //   { type: 'stop' }                        { type: 'gallery', captions, iteration }
-//   { type: 'caption', id, features, beamSize }   { type: 'caption', id, caption }
+//   { type: 'caption', id, pixels, beamSize }     { type: 'caption', id, caption, features, times: { encode, caption } }
+//     pixels: the composer's RGBA image { data, width, height } at the model's input size
 //   { type: 'save' }                        { type: 'saved', bytes, name }
 //   { type: 'load', bytes, name }           { type: 'error', message }
 //   { type: 'pretrained' }
 //   { type: 'inspect' | 'race' | 'raceStop', ... }  the "Inside the model" panel (inside-worker.js)
 //
-// Only the package's public API is used (imported from the built package the server exposes).
+// Only the package's public API is used (imported from the built package the server exposes),
+// and for pixel runs the CLI's CNN architecture (pixels-worker.js).
 import {
   CaptioningRNN, CaptioningSolver, FEATURE_DIM, backend, decodeCaptions, evaluateCaptions, init, loadCheckpoint, saveCheckpoint,
   sceneEvalExtra, shapesData, tensor, threads,
 } from '/recap/index.js';
 import { inspectCaption, runRace, stopRace } from './inside-worker.js';
+import { CNN_DEFAULT_SPEC, ENCODER_OPTIONS, checkpointFeatures, describeCnn, encoderPart, modelInput, newCnn, pixelData } from './pixels-worker.js';
 
 // The model of npm start and of the shipped checkpoint (scripts/pretrain.mjs); the page trains it
 // on shapesData()'s 4000 scenes for 10 epochs (npm start: 16000 scenes, 2 epochs).
@@ -38,12 +43,14 @@ let data = null; // ShapesData
 let galleryFeatures = null; // Tensor (GALLERY, FEATURE_DIM)
 let galleryIdx = [];
 let model = null; // the current model: captions come from it
+let cnn = null; // its SmallCnn when it reads pixels (a "from pixels" run, a checkpoint of one), else null
 let modelInfo = { name: '', source: 'none' };
 let solver = null; // the current run (null for a checkpoint without solver state)
 let controller = null; // aborts the running train()
 let status = 'idle'; // idle | training | paused | done
 let seed = 0;
 let pretrainedUrl = null;
+let stopAt = 0; // a run's iteration limit ('start' with iterations), 0: none
 
 // Progress is batched: the page gets at most ~10 messages a second.
 let pendingLosses = [];
@@ -61,8 +68,20 @@ function clean(caption) {
   return caption.split(' ').filter((w) => w !== '<START>' && w !== '<END>' && w !== '<NULL>').join(' ');
 }
 
+/** The data the current model trains on: the shapes world's hand-made features, or its pixels' (the CNN's, rewritten as it trains). */
+function trainData() {
+  return cnn ? pixelData(data, cnn.spec).data : data;
+}
+
+/** The model's input for the first n val images: their hand-made features, or what the CNN makes of their pixels now. */
+function valInput(n) {
+  if (cnn) return cnn.encode(pixelData(data, cnn.spec).images.val.slice(0, n));
+  const D = data.valFeatures.shape[1];
+  return tensor(data.valFeatures.data.slice(0, n * D), [n, D], data.valFeatures.dtype);
+}
+
 function galleryCaptions() {
-  const out = model.sample(galleryFeatures, { maxLength: MAX_WORDS });
+  const out = model.sample(cnn ? valInput(GALLERY) : galleryFeatures, { maxLength: MAX_WORDS });
   return decodeCaptions(out, data.idxToWord).map(clean);
 }
 
@@ -85,8 +104,7 @@ function postEval(r) {
 function evaluateModel() {
   const n = Math.min(EVAL_IMAGES, data.valFeatures.shape[0]);
   const images = Int32Array.from({ length: n }, (_, i) => i);
-  const D = data.valFeatures.shape[1];
-  const feats = tensor(data.valFeatures.data.subarray(0, n * D), [n, D], data.valFeatures.dtype);
+  const feats = valInput(n);
   const captions = decodeCaptions(model.sample(feats, { maxLength: MAX_WORDS }), data.idxToWord).map(clean);
   const refs = {};
   const gt = decodeCaptions(data.valCaptions, data.idxToWord);
@@ -115,13 +133,15 @@ function flushProgress(force = false) {
   pendingLosses = [];
 }
 
-function replaceModel(next, info) {
+function replaceModel(next, info, nextCnn = null) {
   if (controller) controller.abort();
   solver?.dispose();
   solver = null;
+  stopAt = 0;
   if (model && model !== next) model.dispose();
   model = next;
-  modelInfo = info;
+  cnn = nextCnn;
+  modelInfo = { ...info, input: cnn ? 'pixels' : 'features', cnn: describeCnn(cnn) };
 }
 
 /** Runs (or resumes) the current solver until done, paused or stopped. */
@@ -131,7 +151,7 @@ async function run() {
   const state = solver.getState();
   const opts = solverOptions(state);
   solver.dispose();
-  const mine = new CaptioningSolver(model, data, { ...opts, signal: controller.signal });
+  const mine = new CaptioningSolver(model, trainData(), { ...opts, signal: controller.signal });
   mine.setState(state);
   solver = mine;
   rateWindow = [[performance.now(), solver.iteration]];
@@ -156,8 +176,13 @@ function solverOptions(state) {
     updateRule: state.updateRule, optimConfig: { learningRate: state.optimConfig.learningRate }, lrDecay: state.lrDecay,
     batchSize: state.batchSize, numEpochs: state.numEpochs, seed: state.seed, verbose: false,
     ...evalOptions(),
+    ...(cnn ? { encoder: encoderPart(cnn, data, state.encoder) } : {}),
     onStep: (info) => {
       pendingLosses.push(info.loss);
+      if (stopAt && info.iteration + 1 >= stopAt && status === 'training') {
+        status = 'done'; // run() sees it after train() returns
+        controller.abort();
+      }
       flushProgress();
       if (performance.now() - lastGallery > 1500) postGallery();
     },
@@ -172,13 +197,14 @@ async function loadPretrained() {
 
 function loadBytes(bytes, name, source) {
   const ck = loadCheckpoint(bytes, { wordToIdx: data.wordToIdx, name });
-  if (ck.model.config.inputDim !== FEATURE_DIM) {
+  // a model of `recap train --encoder cnn` (or of the page's "from pixels" runs) carries its CNN
+  if (!ck.encoder && ck.model.config.inputDim !== FEATURE_DIM) {
     ck.model.dispose();
     throw new Error(`${name}: this model takes ${ck.model.config.inputDim}-d features, the shapes world has ${FEATURE_DIM}`);
   }
   const c = ck.model.config;
-  const iterations = ck.solverState?.iteration ?? ck.meta?.solver?.iterations ?? null;
-  replaceModel(ck.model, { name, source, cellType: c.cellType, hiddenDim: c.hiddenDim, wordvecDim: c.wordvecDim, iterations });
+  const iterations = ck.solverState?.iteration ?? ck.meta?.iteration ?? ck.meta?.solver?.iterations ?? null;
+  replaceModel(ck.model, { name, source, cellType: c.cellType, hiddenDim: c.hiddenDim, wordvecDim: c.wordvecDim, iterations }, ck.encoder);
   // Loss history: the solver's (checkpoints saved here) or the pretrain script's curve in meta.
   let losses = ck.lossHistory;
   let every = 1;
@@ -189,7 +215,7 @@ function loadBytes(bytes, name, source) {
   }
   if (ck.solverState) {
     const s = ck.solverState;
-    solver = new CaptioningSolver(model, data, solverOptions(s));
+    solver = new CaptioningSolver(model, trainData(), solverOptions(s));
     solver.setState(s);
   }
   post({ type: 'history', losses, every, model: modelInfo, iterations, epoch: ck.solverState?.epoch ?? ck.meta?.solver?.numEpochs ?? null });
@@ -219,14 +245,21 @@ const handlers = {
     post({
       type: 'ready', backend: backend(), threads: THREADS, crossOriginIsolated: self.crossOriginIsolated === true,
       gallery, numTrainCaptions: data.trainCaptions.shape[0], numTrainImages: data.trainFeatures.shape[0],
-      numValImages: data.valFeatures.shape[0], setupMs: performance.now() - t0, config: { model: MODEL, solver: SOLVER },
+      numValImages: data.valFeatures.shape[0], setupMs: performance.now() - t0,
+      config: { model: MODEL, solver: SOLVER, pixels: { cnn: CNN_DEFAULT_SPEC, encoder: ENCODER_OPTIONS, outputDim: CNN_DEFAULT_SPEC.outputDim } },
     });
     await loadPretrained();
   },
-  async start() {
-    const m = new CaptioningRNN({ wordToIdx: data.wordToIdx, ...MODEL, seed });
-    replaceModel(m, { name: `training run (seed ${seed})`, source: 'training', cellType: MODEL.cellType, hiddenDim: MODEL.hiddenDim, wordvecDim: MODEL.wordvecDim });
-    solver = new CaptioningSolver(model, data, { ...SOLVER, seed, verbose: false, ...evalOptions() });
+  async start(msg) {
+    // from pixels: a CNN (the CLI's architecture) feeds the model its features of the rendered scenes, trained with it
+    const net = msg.pixels ? newCnn(seed) : null;
+    const m = new CaptioningRNN({ wordToIdx: data.wordToIdx, ...MODEL, inputDim: net ? net.spec.outputDim : FEATURE_DIM, seed });
+    const what = net ? 'from pixels' : 'on features';
+    replaceModel(m, { name: `training run ${what} (seed ${seed})`, source: 'training', cellType: MODEL.cellType, hiddenDim: MODEL.hiddenDim, wordvecDim: MODEL.wordvecDim }, net);
+    solver = new CaptioningSolver(model, trainData(), {
+      ...SOLVER, seed, verbose: false, ...evalOptions(), ...(net ? { encoder: encoderPart(net, data) } : {}),
+    });
+    stopAt = Number.isInteger(msg.iterations) && msg.iterations > 0 ? msg.iterations : 0;
     seed++;
     pendingLosses = [];
     post({ type: 'history', losses: [], every: 1, model: modelInfo, iterations: 0, epoch: 0 });
@@ -252,14 +285,19 @@ const handlers = {
   },
   caption(msg) {
     if (!model) return; // the page asks again once a model is loaded
-    const feats = tensor(msg.features, [1, FEATURE_DIM]);
+    const t0 = performance.now();
+    const feats = modelInput(cnn, msg.pixels); // the CNN's features of the pixels, or the hand-made ones
+    const t1 = performance.now();
     const out = model.sample(feats, { maxLength: MAX_WORDS, beamSize: msg.beamSize ?? 1 });
-    post({ type: 'caption', id: msg.id, caption: clean(decodeCaptions(out, data.idxToWord)[0]), model: modelInfo });
+    const caption = clean(decodeCaptions(out, data.idxToWord)[0]);
+    const t2 = performance.now();
+    post({ type: 'caption', id: msg.id, caption, model: modelInfo, features: Float32Array.from(feats.data), times: { encode: t1 - t0, caption: t2 - t1 } });
   },
   save() {
-    const bytes = saveCheckpoint(model, solver, { name: modelInfo.name, dataset: { name: 'shapes', seed: 0 }, createdBy: 'recap demo' });
+    const meta = { name: modelInfo.name, dataset: { name: 'shapes', seed: 0 }, createdBy: 'recap demo', maxLength: MAX_WORDS, iteration: solver?.iteration ?? modelInfo.iterations ?? 0 };
+    const bytes = saveCheckpoint(model, solver, meta, checkpointFeatures(cnn), cnn);
     const it = solver ? `-iter${solver.iteration}` : '';
-    post({ type: 'saved', bytes, name: `shapes-${model.config.cellType}${it}.recap` }, [bytes.buffer]);
+    post({ type: 'saved', bytes, name: `shapes-${cnn ? 'pixels-' : ''}${model.config.cellType}${it}.recap` }, [bytes.buffer]);
   },
   load(msg) {
     if (status === 'training') handlers.pause();
@@ -270,7 +308,7 @@ const handlers = {
     await loadPretrained();
   },
   inspect(msg) {
-    if (model) inspectCaption(model, msg, MAX_WORDS, post);
+    if (model) inspectCaption(model, { id: msg.id, features: modelInput(cnn, msg.pixels) }, MAX_WORDS, post);
   },
   async race(msg) {
     if (status === 'training') handlers.pause(); // two cores at most: one run at a time

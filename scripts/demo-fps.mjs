@@ -1,19 +1,25 @@
 #!/usr/bin/env node
-// Frames per second of the demo's "Bring your own model" panel in Chromium: a ResNet-18 encoder
-// at 224² (resize 256, crop 224: torchvision's default) and an LSTM of CS231n's COCO size
-// (W=256, H=512, 1004 words, 16 words per caption, greedy) captioning Chromium's fake camera
-// (640×480), on 1 and 2 threads. The weights are seeded (the time does not depend on them).
-// Prints the mean time of each step over the frames after a warm-up, and the CPU (README's
-// demo section). Needs `npm run build` and Debian's Chromium.
+// Frames per second of the demo's "Bring your own model" panel in Chromium, captioning Chromium's
+// fake camera (640×480) on 1 and 2 threads, with two models:
+//   resnet18  a ResNet-18 encoder at 224² (resize 256, crop 224: torchvision's default) and an
+//             LSTM of CS231n's COCO size (W=256, H=512, 1004 words), 16 words per caption
+//   cnn       the pixel model of the built-in world (`recap train --encoder cnn`, the demo's
+//             "Train from pixels"): the CLI's SmallCnn (CNN_DEFAULT_SPEC; frames resized and
+//             centre-cropped to its input) and the demo's LSTM (W=64, H=128, the shapes
+//             vocabulary), 16 words per caption (the page's longest)
+// Greedy; <END> never wins, so every caption runs its 16 words (the slowest case). The weights are
+// seeded (the time does not depend on them). Prints the mean time of each step over the frames
+// after a warm-up, and the CPU (README's demo section). Needs `npm run build` and Debian's Chromium.
 //
-//   node scripts/demo-fps.mjs [--frames 20] [--threads 1,2]
+//   node scripts/demo-fps.mjs [--frames 20] [--threads 1,2] [--models resnet18,cnn]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
 import { startServer } from '../demo/server.mjs';
-import { CaptioningRNN, Tensor, init, loadEncoder, saveCheckpoint, writeSafetensors } from '../dist/index.js';
+import { CaptioningRNN, SmallCnn, Tensor, cnnRecipe, init, loadEncoder, saveCheckpoint, shapesVocab, writeSafetensors } from '../dist/index.js';
+import { CNN_DEFAULT_SPEC } from '../dist/cli/encoder.js';
 
 // as vitest.browser.config.ts (a .ts file Node does not import)
 const CHROMIUM = process.env.RECAP_CHROMIUM ?? '/usr/bin/chromium';
@@ -27,6 +33,7 @@ const arg = (name, d) => {
 const FRAMES = Number(arg('frames', 20));
 const WARMUP = 3;
 const THREADS = arg('threads', '1,2').split(',').map(Number);
+const MODELS = arg('models', 'resnet18,cnn').split(',');
 
 /** A resnet18 state dict with torchvision's names and shapes (test/fixtures/vision/keys.json), LCG values. */
 function stateDict() {
@@ -44,34 +51,55 @@ function stateDict() {
   return sd;
 }
 
+/** A seeded LSTM whose <END> never wins: every caption runs its 16 words (the slowest case). */
+function endlessModel(wordToIdx, inputDim, wordvecDim, hiddenDim) {
+  const model = new CaptioningRNN({ wordToIdx, inputDim, wordvecDim, hiddenDim, cellType: 'lstm', seed: 1 });
+  const b = model.getParams().b_vocab;
+  const bias = Float32Array.from(b.data);
+  bias[wordToIdx['<END>']] = -100;
+  model.setParams({ b_vocab: new Tensor(bias, b.shape) });
+  return model;
+}
+
 await init();
 const dir = mkdtempSync(join(tmpdir(), 'recap-demo-fps-'));
-const sd = stateDict();
-const encoder = await loadEncoder(sd, { arch: 'resnet18' });
-const words = ['<NULL>', '<START>', '<END>', '<UNK>', ...Array.from({ length: 1000 }, (_, i) => `w${i}`)];
-const model = new CaptioningRNN({ wordToIdx: Object.fromEntries(words.map((w, i) => [w, i])), inputDim: 512, wordvecDim: 256, hiddenDim: 512, cellType: 'lstm', seed: 1 });
-// <END> never wins: every caption runs its 16 words (the slowest case)
-const b = model.getParams().b_vocab;
-const bias = Float32Array.from(b.data);
-bias[2] = -100;
-model.setParams({ b_vocab: new Tensor(bias, b.shape) });
-writeFileSync(join(dir, 'fps.recap'), saveCheckpoint(model, null, { maxLength: 16 }, { recipe: { encoder: encoder.recipe(), pca: null }, pca: null }));
-writeFileSync(join(dir, 'resnet18.safetensors'), writeSafetensors(sd));
-model.dispose();
-encoder.dispose();
+// each model: its files (dropped on the panel in this order) and its description
+const setups = {};
+if (MODELS.includes('resnet18')) {
+  const sd = stateDict();
+  const encoder = await loadEncoder(sd, { arch: 'resnet18' });
+  const words = ['<NULL>', '<START>', '<END>', '<UNK>', ...Array.from({ length: 1000 }, (_, i) => `w${i}`)];
+  const model = endlessModel(Object.fromEntries(words.map((w, i) => [w, i])), 512, 256, 512);
+  writeFileSync(join(dir, 'fps.recap'), saveCheckpoint(model, null, { maxLength: 16 }, { recipe: { encoder: encoder.recipe(), pca: null }, pca: null }));
+  writeFileSync(join(dir, 'resnet18.safetensors'), writeSafetensors(sd));
+  model.dispose();
+  encoder.dispose();
+  setups.resnet18 = { files: [['checkpoint', 'fps.recap'], ['encoder', 'resnet18.safetensors']], about: 'ResNet-18 224², LSTM W=256 H=512, 1004 words' };
+}
+if (MODELS.includes('cnn')) {
+  const cnn = new SmallCnn(CNN_DEFAULT_SPEC, 1);
+  const model = endlessModel(shapesVocab().wordToIdx, CNN_DEFAULT_SPEC.outputDim, 64, 128);
+  writeFileSync(join(dir, 'fps-pixels.recap'), saveCheckpoint(model, null, { maxLength: 16 }, { recipe: cnnRecipe(cnn), pca: null }, cnn));
+  const V = model.idxToWord.length;
+  model.dispose();
+  const s = CNN_DEFAULT_SPEC;
+  setups.cnn = {
+    files: [['checkpoint', 'fps-pixels.recap']],
+    about: `pixel model: SmallCnn ${s.imageSize}² (${s.channels.join('-')} filters, ${s.outputDim} features), LSTM W=64 H=128, ${V} words`,
+  };
+}
 
 const server = await startServer({ port: 0 });
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'], headless: true });
 const rows = [];
 try {
-  for (const threads of THREADS) {
+  for (const name of MODELS) for (const threads of THREADS) {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${server.port}/?photos-threads=${threads}`);
     await page.waitForFunction(() => window.recapPhotos?.ready);
     // let the training panel's worker finish loading and evaluating its checkpoint first
     await page.waitForFunction(() => document.querySelector('#stat-scene')?.textContent?.endsWith('%'), null, { timeout: 120_000 });
-    await page.setInputFiles('#photos-checkpoint-file', join(dir, 'fps.recap'));
-    await page.setInputFiles('#photos-encoder-file', join(dir, 'resnet18.safetensors'));
+    for (const [slot, file] of setups[name].files) await page.setInputFiles(`#photos-${slot}-file`, join(dir, file));
     await page.waitForFunction(() => window.recapPhotos.captionerReady, null, { timeout: 120_000 });
     await page.click('#photos-camera-start');
     await page.waitForFunction((n) => window.recapPhotos.camera.frames >= n, WARMUP + FRAMES, { timeout: 600_000, polling: 200 });
@@ -79,7 +107,7 @@ try {
     const log = s.camera.log.slice(WARMUP, WARMUP + FRAMES);
     const mean = (k) => log.reduce((a, t) => a + t[k], 0) / log.length;
     const t = Object.fromEntries(['decode', 'preprocess', 'encode', 'caption'].map((k) => [k, mean(k)]));
-    rows.push({ threads: s.threads, frames: log.length, ...t, modelFps: 1000 / (t.encode + t.caption), liveFps: s.camera.fps });
+    rows.push({ name, threads: s.threads, frames: log.length, ...t, modelFps: 1000 / (t.encode + t.caption), liveFps: s.camera.fps });
     await page.close();
   }
 } finally {
@@ -88,10 +116,11 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 const cpu = execFileSync('lscpu', { encoding: 'utf8' }).split('\n').find((l) => l.startsWith('Model name'))?.split(':')[1].trim();
-console.log(`Chromium ${browser.version()}, ${cpu}; ResNet-18 224², LSTM W=256 H=512, 1004 words, 16-word greedy captions, fake camera 640×480`);
-console.log('| threads | decode | preprocess | encode | caption | encode + caption | frames/s (all steps) |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|');
+console.log(`Chromium ${browser.version()}, ${cpu}; 16-word greedy captions, fake camera 640×480`);
+for (const name of MODELS) console.log(`  ${name}: ${setups[name].about}`);
+console.log('| model | threads | decode | preprocess | encode | caption | encode + caption | frames/s (all steps) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 const f = (v) => `${v.toFixed(1)} ms`;
 for (const r of rows) {
-  console.log(`| ${r.threads} | ${f(r.decode)} | ${f(r.preprocess)} | ${f(r.encode)} | ${f(r.caption)} | **${r.modelFps.toFixed(1)} fps** | ${r.liveFps.toFixed(1)} |`);
+  console.log(`| ${r.name} | ${r.threads} | ${f(r.decode)} | ${f(r.preprocess)} | ${f(r.encode)} | ${f(r.caption)} | **${r.modelFps.toFixed(1)} fps** | ${r.liveFps.toFixed(1)} |`);
 }

@@ -3,7 +3,7 @@
 // captioned exactly as loadCaptioner captions it in Node, refused files and a mismatched encoder
 // shown as messages in the panel, the fake camera captioned live with a frame rate, a denied
 // camera named in the panel (the page keeps working); a screenshot in test-artifacts/. The
-// photo and the fake camera in Firefox ESR too.
+// photo, the fake camera and a blocked camera in Firefox ESR too.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -329,6 +329,38 @@ describe.skipIf(!available(FIREFOX))('demo: bring your own model in Firefox', ()
       expect(cam.error).toBe('');
       expect(cam.fps).toBeGreaterThan(0);
       expect(cam.caption.split(' ').length).toBeGreaterThan(2);
+    } finally {
+      await ff.close();
+    }
+  });
+
+  it('a camera the site may not use: the panel says so, photos still caption', { retry: 1, timeout: 200_000 }, async () => {
+    const ff = await puppeteer.launch({
+      browser: 'firefox', executablePath: FIREFOX.path, headless: true,
+      extraPrefsFirefox: { 'media.navigator.streams.fake': true, 'permissions.default.camera': 2 }, // 2: block
+    });
+    try {
+      const p = await ff.newPage();
+      await p.goto(`http://127.0.0.1:${server.port}/`);
+      const wait = async (fn: string, timeout = 45_000) => {
+        try {
+          await p.waitForFunction(`(() => { const s = window.recapPhotos; return ${fn}; })()`, { timeout, polling: 100 });
+        } catch (e) {
+          throw new Error(`Firefox: waited ${timeout / 1000} s for ${fn}: ${(e as Error).message}`);
+        }
+      };
+      await wait('s && s.ready');
+      await p.click('#photos-camera-start');
+      await wait('s.camera.error !== ""');
+      expect(await p.$eval('#photos-message', (e) => e.textContent)).toMatch(/^The camera was refused \(NotAllowedError: .*\)\. Photos still work/);
+      expect(await p.$eval('#photos-camera-start', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+      const input = async (id: string) => (await p.$(`#${id}`)) as ElementHandle<HTMLInputElement>;
+      await (await input('photos-checkpoint-file')).uploadFile(files.checkpoint);
+      await (await input('photos-encoder-file')).uploadFile(files.weights);
+      await wait('s.captionerReady');
+      await (await input('photos-image-file')).uploadFile(PHOTO);
+      await wait('s.photos.length === 1');
+      expect(await p.evaluate(() => (window as never as { recapPhotos: PhotosState }).recapPhotos.photos[0].caption)).toBe(expected);
     } finally {
       await ff.close();
     }
