@@ -251,7 +251,6 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (values.help) return { command: 'help', topic: command };
     if (images.length === 0) throw new UsageError('missing images to caption (files, folders or patterns before or after the flags)', command);
     if (values.checkpoint === undefined) throw new UsageError('missing --checkpoint FILE (a model.recap trained on prepro --images data)', command);
-    if (values.encoder === undefined) throw new UsageError('missing --encoder FILE (the weights its features were made with)', command);
     if (values.topP < 1 && values.temperature === 0) throw new UsageError('--top-p applies with --temperature > 0', command);
     if (values.temperature > 0 && values.beam > 1) throw new UsageError('--temperature and --beam > 1 do not combine (sampling or beam search)', command);
     return { command, options: { ...values, images } as CaptionOptions, given };

@@ -127,8 +127,8 @@ export const FEATURES_FLAGS = {
 } as const satisfies Record<string, FlagSpec>;
 
 export const CAPTION_FLAGS = {
-  checkpoint: { kind: 'string', metavar: 'FILE', help: 'a checkpoint trained on features recap made (prepro --images) (required)' },
-  encoder: { kind: 'string', metavar: 'FILE', help: "the encoder weights the training features came from (checked against the checkpoint's recipe) (required)" },
+  checkpoint: { kind: 'string', metavar: 'FILE', help: 'a checkpoint trained on features recap made (prepro --images), or from pixels with its own CNN (train --encoder cnn) (required)' },
+  encoder: { kind: 'string', metavar: 'FILE', help: "the encoder weights the training features came from (checked against the checkpoint's recipe); none for a checkpoint with its own CNN" },
   beam: { kind: 'int', min: 1, max: 100, default: 1, metavar: 'K', help: 'beam width (1: greedy)' },
   lengthPenalty: { kind: 'number', min: 0, max: 10, default: 0, metavar: 'X', help: "beam search: GNMT's length penalty alpha (0: none)" },
   blockNgrams: { kind: 'int', min: 0, max: 100, default: 0, metavar: 'N', help: 'never repeat an n-gram of this size in a caption (0: off)' },
@@ -174,7 +174,7 @@ export type LrFindOptions = Values<typeof LR_FIND_FLAGS>;
 
 export type TrainOptions = Values<typeof TRAIN_FLAGS>;
 export type FeaturesOptions = Values<typeof FEATURES_FLAGS> & { images: string; encoder: string; arch: string; out: string };
-export type CaptionOptions = Values<typeof CAPTION_FLAGS> & { checkpoint: string; encoder: string; images: string[] };
+export type CaptionOptions = Values<typeof CAPTION_FLAGS> & { checkpoint: string; images: string[] };
 export type SampleOptions = Values<typeof SAMPLE_FLAGS> & { checkpoint: string };
 export type EvalOptions = Values<typeof EVAL_FLAGS> & { checkpoint: string };
 export type ExportOptions = Values<typeof EXPORT_FLAGS> & { checkpoint: string; out: string };
@@ -259,10 +259,11 @@ export const COMMANDS: Record<CommandName, { flags: Record<string, FlagSpec>; su
   caption: {
     flags: CAPTION_FLAGS,
     summary: 'caption photos (PNG/JPEG files, folders, patterns) with a checkpoint and the encoder it was trained with',
-    usage: 'recap caption IMAGE... --checkpoint FILE --encoder FILE [--beam K] [--length-penalty X] [--block-ngrams N] [--temperature X] [--top-p P] [--seed N] [--max-length N] [--threads N] [--json]',
+    usage: 'recap caption IMAGE... --checkpoint FILE [--encoder FILE] [--beam K] [--length-penalty X] [--block-ngrams N] [--temperature X] [--top-p P] [--seed N] [--max-length N] [--threads N] [--json]',
     examples: [
       'recap caption photo.jpg --checkpoint runs/flickr8k/model.recap --encoder resnet18-f37072fd.pth',
       "recap caption photos/ 'more/*.png' --checkpoint model.recap --encoder resnet18.pth --beam 3 --json",
+      'recap caption scene.png --checkpoint out-cnn/model.recap     # a model trained from pixels (--encoder cnn) carries its CNN',
     ],
   },
   inspect: {

@@ -187,12 +187,12 @@ export function preprocessImages(images: ImageInput | ImageInput[] | readonly un
 /**
  * The 8-bit pixels of the same pipeline before ToTensor: `Resize(resize)` then `CenterCrop(crop)`
  * (zero padding) of `convert('RGB')`, as an RGB ImageInput ((H, W, 3) bytes). PIL's result bit
- * for bit.
+ * for bit. `name` names the image in errors.
  */
-export function resizeAndCrop(image: ImageInput | unknown, options?: Pick<PreprocessOptions, 'resize' | 'crop'>): RgbImageInput {
-  if (Array.isArray(image)) fail('image', 'one image (preprocessImages takes a batch)', `an array of ${image.length}`);
+export function resizeAndCrop(image: ImageInput | unknown, options?: Pick<PreprocessOptions, 'resize' | 'crop'>, name = 'image'): RgbImageInput {
+  if (Array.isArray(image)) fail(name, 'one image (preprocessImages takes a batch)', `an array of ${image.length}`);
   const p = plan(options);
-  const { sources: [source], shapes: [sh] } = prepare(image, p, 'image');
+  const { sources: [source], shapes: [sh] } = prepare(image, p, name);
   return withScratch((s) => {
     const px = resizeInWasm(s, source, sh.h, sh.w);
     const src = new Uint8Array(rt().memory.buffer, px, sh.h * sh.w * 3);
