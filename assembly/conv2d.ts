@@ -16,7 +16,7 @@
 // zeros, as a whole tap row inside the image is read as one run of KW·C floats) and runs
 // the register-blocked 4x(2 vectors) tile of gemm.ts over them. 1x1 convolutions and fully
 // connected layers (H = W = 1, P = N) are the same call.
-// act: 0 none, 1 ReLU max(x,0), 2 ReLU6 min(max(x,0),6) (wasm min/max in both twins).
+// act: 0 none, 1 ReLU, 2 ReLU6, as a clamp (act_scalar below; the same selects in both twins).
 //
 // Each call computes the output pixels [p0,p1) × channels [j0,j1) (j0 a multiple of V2), so a
 // plan splits a layer over threads by pixels or by channels. The SIMD body vectorises over
@@ -27,18 +27,30 @@ import { lanes, vmadd } from "./math";
 /** Output pixels per block: every sliver sweeps a block while its input rows stay in L2. */
 const PIX_BLOCK = 64;
 
-/** The epilogue on one element: s + bias (+ res), then the activation. */
+/**
+ * The activation as a clamp to [lo, hi]: none (−∞, ∞), ReLU [0, ∞), ReLU6 [0, 6], applied as
+ * s = s < lo ? lo : s, then s = hi < s ? hi : s (wasm's pmax/pmin on vectors: one instruction
+ * each and no branch, where wasm min/max need ~8 to order −0 and NaN). NaN passes unchanged; −0
+ * would pass as −0, but no sum here is −0 (each starts from +0, and x + y is −0 only when both are).
+ */
+// @ts-ignore: decorator
+@inline export function act_lo<F>(act: i32): F { return act != 0 ? <F>0 : <F>-Infinity; }
+// @ts-ignore: decorator
+@inline export function act_hi<F>(act: i32): F { return act == 2 ? <F>6 : <F>Infinity; }
 // @ts-ignore: decorator
 @inline export function act_scalar<F>(s: F, act: i32): F {
-  if (act != 0) s = max<F>(s, <F>0);
-  if (act == 2) s = min<F>(s, <F>6);
-  return s;
+  const lo = act_lo<F>(act), hi = act_hi<F>(act);
+  s = s < lo ? lo : s;
+  return hi < s ? hi : s;
+}
+/** act_scalar on each lane, given lo and hi splatted. */
+// @ts-ignore: decorator
+@inline export function clamp_vec<F>(v: v128, lo: v128, hi: v128): v128 {
+  return v128.pmin<F>(v128.pmax<F>(v, lo), hi);
 }
 // @ts-ignore: decorator
 @inline export function act_vec<F>(v: v128, act: i32): v128 {
-  if (act != 0) v = v128.max<F>(v, v128.splat<F>(0));
-  if (act == 2) v = v128.min<F>(v, v128.splat<F>(6));
-  return v;
+  return clamp_vec<F>(v, v128.splat<F>(act_lo<F>(act)), v128.splat<F>(act_hi<F>(act)));
 }
 
 /**
