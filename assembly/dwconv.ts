@@ -49,9 +49,9 @@ export function dwconv2d__scalar<F>(out: usize, inp: usize, wp: usize, bias: usi
 // per channel vector instead touched a cache line per load and thrashed L1 at power-of-two
 // strides). Per channel vector the 9 weights are one 144-byte block (the packed layout), loaded
 // once for a group of output pixels: 4 at stride 1 (the 6 input columns of each of the 3 rows
-// loaded once: 18 loads for 36 products), 2 at stride 2 (5 columns), while all their taps lie
-// inside the image (three row pointers, the columns at +j·pix); pixels with a tap in the padding
-// take tap() per tap (the zero row). Every element still sums 0 + its 9 products in tap order.
+// loaded once: 18 loads for 36 products), else 1, while all their taps lie inside the image
+// (three row pointers, the columns at +j·pix); pixels with a tap in the padding take tap() per
+// tap (the zero row). Every element still sums 0 + its 9 products in tap order.
 
 /** s + x·w (separate mul and add). */
 // @ts-ignore: decorator
@@ -62,90 +62,64 @@ export function dwconv2d__scalar<F>(out: usize, inp: usize, wp: usize, bias: usi
 @inline function put<F>(q: usize, s: v128, bv: v128, lo: v128, hi: v128): void { v128.store(q, clamp_vec<F>(v128.add<F>(s, bv), lo, hi)); }
 
 /**
- * NP = 1, 2 or 4 neighbouring interior output pixels (input stride ST = 1 or 2; NP = 4 only at
- * ST = 1), their first tap at r0 (rows r1, r2 below), outputs from q, all nv channel vectors.
+ * NP = 1 or 4 neighbouring interior output pixels (NP = 4 at stride 1: their taps are 6 input
+ * columns), the first tap at r0 and rows r1, r2 below (a tap row's taps at +0, +pix, +2pix),
+ * outputs from q, all nv channel vectors.
  */
 // @ts-ignore: decorator
-@inline function dw_group<F>(NP: i32, ST: i32, q: usize, r0: usize, r1: usize, r2: usize, wp: usize, bias: usize,
+@inline function dw_group<F>(NP: i32, q: usize, r0: usize, r1: usize, r2: usize, wp: usize, bias: usize,
                              nv: i32, pix: usize, lo: v128, hi: v128): void {
   const p1 = pix, p2 = pix << 1, p3 = pix * 3, p4 = pix << 2, p5 = pix * 5;
   const z = v128.splat<F>(0);
   let pw = wp, cb: usize = 0;
   for (let v = 0; v < nv; v++) {
     let s0 = z, s1 = z, s2 = z, s3 = z;
-    { // row 0
+    { // tap row 0
       const r = r0 + cb;
       const wa = v128.load(pw, 0), wb = v128.load(pw, 16), wc = v128.load(pw, 32);
       const x0 = v128.load(r), x1 = v128.load(r + p1), x2 = v128.load(r + p2);
       s0 = mac<F>(mac<F>(mac<F>(z, x0, wa), x1, wb), x2, wc);
-      if (NP >= 2) {
-        const x3 = v128.load(r + p3);
-        if (ST == 1) {
-          s1 = mac<F>(mac<F>(mac<F>(z, x1, wa), x2, wb), x3, wc);
-          if (NP == 4) {
-            const x4 = v128.load(r + p4), x5 = v128.load(r + p5);
-            s2 = mac<F>(mac<F>(mac<F>(z, x2, wa), x3, wb), x4, wc);
-            s3 = mac<F>(mac<F>(mac<F>(z, x3, wa), x4, wb), x5, wc);
-          }
-        } else {
-          const x4 = v128.load(r + p4);
-          s1 = mac<F>(mac<F>(mac<F>(z, x2, wa), x3, wb), x4, wc);
-        }
+      if (NP == 4) {
+        const x3 = v128.load(r + p3), x4 = v128.load(r + p4), x5 = v128.load(r + p5);
+        s1 = mac<F>(mac<F>(mac<F>(z, x1, wa), x2, wb), x3, wc);
+        s2 = mac<F>(mac<F>(mac<F>(z, x2, wa), x3, wb), x4, wc);
+        s3 = mac<F>(mac<F>(mac<F>(z, x3, wa), x4, wb), x5, wc);
       }
     }
-    // park the partial sums in the outputs: V8 schedules wasm loads in program order but sinks
-    // the arithmetic to its first use, so without a use here all 3 rows' loads would be live at once
-    // (and spill); the stores pin each row's arithmetic before the next row's loads
+    // park the partial sums in the outputs: V8 issues wasm loads in program order but sinks the
+    // arithmetic to its first use, so without a use here all three rows' loads would be live at
+    // once (and spill); the stores pin each row's arithmetic before the next row's loads
     v128.store(q + cb, s0);
-    if (NP >= 2) v128.store(q + pix + cb, s1);
-    if (NP == 4) { v128.store(q + p2 + cb, s2); v128.store(q + p3 + cb, s3); }
-    { // row 1
+    if (NP == 4) { v128.store(q + p1 + cb, s1); v128.store(q + p2 + cb, s2); v128.store(q + p3 + cb, s3); }
+    { // tap row 1
       const r = r1 + cb;
       const wa = v128.load(pw, 48), wb = v128.load(pw, 64), wc = v128.load(pw, 80);
       const x0 = v128.load(r), x1 = v128.load(r + p1), x2 = v128.load(r + p2);
       s0 = mac<F>(mac<F>(mac<F>(s0, x0, wa), x1, wb), x2, wc);
-      if (NP >= 2) {
-        const x3 = v128.load(r + p3);
-        if (ST == 1) {
-          s1 = mac<F>(mac<F>(mac<F>(s1, x1, wa), x2, wb), x3, wc);
-          if (NP == 4) {
-            const x4 = v128.load(r + p4), x5 = v128.load(r + p5);
-            s2 = mac<F>(mac<F>(mac<F>(s2, x2, wa), x3, wb), x4, wc);
-            s3 = mac<F>(mac<F>(mac<F>(s3, x3, wa), x4, wb), x5, wc);
-          }
-        } else {
-          const x4 = v128.load(r + p4);
-          s1 = mac<F>(mac<F>(mac<F>(s1, x2, wa), x3, wb), x4, wc);
-        }
+      if (NP == 4) {
+        const x3 = v128.load(r + p3), x4 = v128.load(r + p4), x5 = v128.load(r + p5);
+        s1 = mac<F>(mac<F>(mac<F>(s1, x1, wa), x2, wb), x3, wc);
+        s2 = mac<F>(mac<F>(mac<F>(s2, x2, wa), x3, wb), x4, wc);
+        s3 = mac<F>(mac<F>(mac<F>(s3, x3, wa), x4, wb), x5, wc);
       }
     }
     v128.store(q + cb, s0);
-    if (NP >= 2) v128.store(q + pix + cb, s1);
-    if (NP == 4) { v128.store(q + p2 + cb, s2); v128.store(q + p3 + cb, s3); }
-    { // row 2
+    if (NP == 4) { v128.store(q + p1 + cb, s1); v128.store(q + p2 + cb, s2); v128.store(q + p3 + cb, s3); }
+    { // tap row 2
       const r = r2 + cb;
       const wa = v128.load(pw, 96), wb = v128.load(pw, 112), wc = v128.load(pw, 128);
       const x0 = v128.load(r), x1 = v128.load(r + p1), x2 = v128.load(r + p2);
       s0 = mac<F>(mac<F>(mac<F>(s0, x0, wa), x1, wb), x2, wc);
-      if (NP >= 2) {
-        const x3 = v128.load(r + p3);
-        if (ST == 1) {
-          s1 = mac<F>(mac<F>(mac<F>(s1, x1, wa), x2, wb), x3, wc);
-          if (NP == 4) {
-            const x4 = v128.load(r + p4), x5 = v128.load(r + p5);
-            s2 = mac<F>(mac<F>(mac<F>(s2, x2, wa), x3, wb), x4, wc);
-            s3 = mac<F>(mac<F>(mac<F>(s3, x3, wa), x4, wb), x5, wc);
-          }
-        } else {
-          const x4 = v128.load(r + p4);
-          s1 = mac<F>(mac<F>(mac<F>(s1, x2, wa), x3, wb), x4, wc);
-        }
+      if (NP == 4) {
+        const x3 = v128.load(r + p3), x4 = v128.load(r + p4), x5 = v128.load(r + p5);
+        s1 = mac<F>(mac<F>(mac<F>(s1, x1, wa), x2, wb), x3, wc);
+        s2 = mac<F>(mac<F>(mac<F>(s2, x2, wa), x3, wb), x4, wc);
+        s3 = mac<F>(mac<F>(mac<F>(s3, x3, wa), x4, wb), x5, wc);
       }
     }
     const bv = v128.load(bias + cb);
     put<F>(q + cb, s0, bv, lo, hi);
-    if (NP >= 2) put<F>(q + pix + cb, s1, bv, lo, hi);
-    if (NP == 4) { put<F>(q + p2 + cb, s2, bv, lo, hi); put<F>(q + p3 + cb, s3, bv, lo, hi); }
+    if (NP == 4) { put<F>(q + p1 + cb, s1, bv, lo, hi); put<F>(q + p2 + cb, s2, bv, lo, hi); put<F>(q + p3 + cb, s3, bv, lo, hi); }
     pw += 144; cb += 16;
   }
 }
@@ -175,9 +149,8 @@ function dw3x3__wasmsimd<F>(out: usize, inp: usize, wp: usize, bias: usize, zero
     for (let ox = xs; ox < xe;) {
       if (ox >= ia && ox < ib) {
         const a = r0 + <usize>(ox * stride - pad) * pix, q = q0 + <usize>ox * pix;
-        if (stride == 1 && ox + 4 <= ib) { dw_group<F>(4, 1, q, a, a + row, a + 2 * row, wp, bias, nv, pix, lo, hi); ox += 4; continue; }
-        if (stride == 2 && ox + 2 <= ib) { dw_group<F>(2, 2, q, a, a + row, a + 2 * row, wp, bias, nv, pix, lo, hi); ox += 2; continue; }
-        dw_group<F>(1, 1, q, a, a + row, a + 2 * row, wp, bias, nv, pix, lo, hi);
+        if (stride == 1 && ox + 4 <= ib) { dw_group<F>(4, q, a, a + row, a + 2 * row, wp, bias, nv, pix, lo, hi); ox += 4; continue; }
+        dw_group<F>(1, q, a, a + row, a + 2 * row, wp, bias, nv, pix, lo, hi);
       } else {
         const ix0 = ox * stride - pad;
         const t0 = tap<F>(inp, zero, n, iy0, ix0, H, W, img, row, pix), t1 = tap<F>(inp, zero, n, iy0, ix0 + 1, H, W, img, row, pix);
