@@ -45,9 +45,8 @@ export function dwconv2d__scalar<F>(out: usize, inp: usize, wp: usize, bias: usi
 }
 
 // ---- SIMD body, 3x3 (MobileNetV2): pixels outer, channel vectors inner, so the input and output
-// stream through memory in order (a channel vector a row of 16 bytes: sweeping a row of pixels
-// per channel vector instead touched a cache line per load and thrashed L1 at power-of-two
-// strides). Per channel vector the 9 weights are one 144-byte block (the packed layout), loaded
+// stream through memory in order (sweeping a row of pixels per channel vector instead, 16 bytes
+// of each pixel, touched a new cache line per load and thrashed L1 at power-of-two strides). Per channel vector the 9 weights are one 144-byte block (the packed layout), loaded
 // once for a group of output pixels: 4 at stride 1 (the 6 input columns of each of the 3 rows
 // loaded once: 18 loads for 36 products), else 1, while all their taps lie inside the image
 // (three row pointers, the columns at +j·pix); pixels with a tap in the padding take tap() per
