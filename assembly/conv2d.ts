@@ -114,6 +114,37 @@ export function conv2d__scalar<F>(out: usize, inp: usize, wp: usize, bias: usize
 }
 
 /**
+ * conv_tile for a 1x1 convolution at stride 1 without padding (every expand and project layer
+ * of MobileNetV2): output pixel p reads input pixel p, so the MR input rows are pix apart and
+ * the tile needs no coordinates, taps or zero row. The same k order: the same bits.
+ */
+// @ts-ignore: decorator
+@inline function conv1x1_tile<F>(MR: i32, out: usize, inp: usize, pb: usize, bias: usize, res: usize,
+                                 p: i32, j: i32, C: i32, OC: i32, pix: usize, act: i32): void {
+  let a0 = inp + <usize>p * pix, a1 = a0 + pix, a2 = a1 + pix, a3 = a2 + pix;
+  let c00 = v128.splat<F>(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  let pw = pb;
+  for (let c = 0; c < C; c++) {
+    const b0 = v128.load(pw), b1 = v128.load(pw, 16);
+    const x0 = vsplat<F>(a0);
+    c00 = vmadd<F>(c00, x0, b0); c01 = vmadd<F>(c01, x0, b1);
+    if (MR >= 2) { const x1 = vsplat<F>(a1); c10 = vmadd<F>(c10, x1, b0); c11 = vmadd<F>(c11, x1, b1); a1 += sizeof<F>(); }
+    if (MR >= 3) { const x2 = vsplat<F>(a2); c20 = vmadd<F>(c20, x2, b0); c21 = vmadd<F>(c21, x2, b1); a2 += sizeof<F>(); }
+    if (MR >= 4) { const x3 = vsplat<F>(a3); c30 = vmadd<F>(c30, x3, b0); c31 = vmadd<F>(c31, x3, b1); a3 += sizeof<F>(); }
+    a0 += sizeof<F>(); pw += 32;
+  }
+  const S = alignof<F>();
+  const bv0 = v128.load(bias + (<usize>j << S)), bv1 = v128.load(bias + (<usize>j << S), 16);
+  const cr = <usize>OC << S;
+  const o = (<usize>p * <usize>OC + <usize>j) << S;
+  const hasRes = res != 0;
+  store2<F>(out + o, res + o, c00, c01, bv0, bv1, hasRes, act);
+  if (MR >= 2) store2<F>(out + o + cr, res + o + cr, c10, c11, bv0, bv1, hasRes, act);
+  if (MR >= 3) store2<F>(out + o + 2 * cr, res + o + 2 * cr, c20, c21, bv0, bv1, hasRes, act);
+  if (MR >= 4) store2<F>(out + o + 3 * cr, res + o + 3 * cr, c30, c31, bv0, bv1, hasRes, act);
+}
+
+/**
  * MR (1..4, a constant after inlining) consecutive output pixels from p x one sliver (columns
  * j..j+V2) at pb: per tap, one input pointer per pixel; k in order; then the epilogue.
  */
@@ -181,11 +212,17 @@ export function conv2d__wasmsimd<F>(out: usize, inp: usize, wp: usize, bias: usi
   const pix = <usize>C << S, row = <usize>W * pix, img = <usize>H * row;
   const OHW = OH * OW;
   const jv = j0 + (j1 - j0) / V2 * V2; // end of the whole slivers
+  const direct = KH == 1 && KW == 1 && stride == 1 && pad == 0 && H == OH && W == OW;
   for (let q0 = p0; q0 < p1; q0 += PIX_BLOCK) {
     const q1 = min<i32>(p1, q0 + PIX_BLOCK);
     for (let j = j0; j < jv; j += V2) {
       const pb = wp + <usize>(j / V2) * SL;
       let p = q0;
+      if (direct) {
+        for (; p + 4 <= q1; p += 4) conv1x1_tile<F>(4, out, inp, pb, bias, res, p, j, C, OC, pix, act);
+        for (; p < q1; p++) conv1x1_tile<F>(1, out, inp, pb, bias, res, p, j, C, OC, pix, act);
+        continue;
+      }
       for (; p + 4 <= q1; p += 4) conv_tile<F>(4, out, inp, pb, bias, res, zero, p, j, H, W, C, OW, OHW, OC, KH, KW, stride, pad, img, row, pix, act);
       const rest = q1 - p;
       if (rest == 3) conv_tile<F>(3, out, inp, pb, bias, res, zero, p, j, H, W, C, OW, OHW, OC, KH, KW, stride, pad, img, row, pix, act);
