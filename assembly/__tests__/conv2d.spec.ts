@@ -172,7 +172,7 @@ describe("conv2d_nhwc", () => {
 });
 
 describe("dwconv2d_nhwc", () => {
-  it("SIMD == scalar == naive bitwise over channel tails, stride 1/2, ReLU6", () => {
+  it("SIMD == scalar == naive bitwise over channel tails, stride 1/2, padding 0/1, ReLU6, any split of the pixels", () => {
     srand(32); failures = 0; cases = 0;
     for (let s = 0; s < SIZES.length; s++) {
       checkDw<f32>(1 + s % 2, 5, 7, SIZES[s], 3, 1 + s % 2, 2); checkDw<f64>(1, 6, 5, SIZES[s], 3, 2 - s % 2, s % 3);
