@@ -16,7 +16,7 @@
 // zeros, as a whole tap row inside the image is read as one run of KW·C floats) and runs
 // the register-blocked 4x(2 vectors) tile of gemm.ts over them. 1x1 convolutions and fully
 // connected layers (H = W = 1, P = N) are the same call.
-// act: 0 none, 1 ReLU max(x,0), 2 ReLU6 min(max(x,0),6) (wasm min/max in both twins).
+// act: 0 none, 1 ReLU, 2 ReLU6, as a clamp (act_scalar below; the same selects in both twins).
 //
 // Each call computes the output pixels [p0,p1) × channels [j0,j1) (j0 a multiple of V2), so a
 // plan splits a layer over threads by pixels or by channels. The SIMD body vectorises over
@@ -27,18 +27,30 @@ import { lanes, vmadd } from "./math";
 /** Output pixels per block: every sliver sweeps a block while its input rows stay in L2. */
 const PIX_BLOCK = 64;
 
-/** The epilogue on one element: s + bias (+ res), then the activation. */
+/**
+ * The activation as a clamp to [lo, hi]: none (−∞, ∞), ReLU [0, ∞), ReLU6 [0, 6], applied as
+ * s = s < lo ? lo : s, then s = hi < s ? hi : s (wasm's pmax/pmin on vectors: one instruction
+ * each and no branch, where wasm min/max need ~8 to order −0 and NaN). NaN passes unchanged; −0
+ * would pass as −0, but no sum here is −0 (each starts from +0, and x + y is −0 only when both are).
+ */
+// @ts-ignore: decorator
+@inline export function act_lo<F>(act: i32): F { return act != 0 ? <F>0 : <F>-Infinity; }
+// @ts-ignore: decorator
+@inline export function act_hi<F>(act: i32): F { return act == 2 ? <F>6 : <F>Infinity; }
 // @ts-ignore: decorator
 @inline export function act_scalar<F>(s: F, act: i32): F {
-  if (act != 0) s = max<F>(s, <F>0);
-  if (act == 2) s = min<F>(s, <F>6);
-  return s;
+  const lo = act_lo<F>(act), hi = act_hi<F>(act);
+  s = s < lo ? lo : s;
+  return hi < s ? hi : s;
+}
+/** act_scalar on each lane, given lo and hi splatted. */
+// @ts-ignore: decorator
+@inline export function clamp_vec<F>(v: v128, lo: v128, hi: v128): v128 {
+  return v128.pmin<F>(v128.pmax<F>(v, lo), hi);
 }
 // @ts-ignore: decorator
 @inline export function act_vec<F>(v: v128, act: i32): v128 {
-  if (act != 0) v = v128.max<F>(v, v128.splat<F>(0));
-  if (act == 2) v = v128.min<F>(v, v128.splat<F>(6));
-  return v;
+  return clamp_vec<F>(v, v128.splat<F>(act_lo<F>(act)), v128.splat<F>(act_hi<F>(act)));
 }
 
 /**
@@ -99,6 +111,37 @@ export function conv2d__scalar<F>(out: usize, inp: usize, wp: usize, bias: usize
   c0 = v128.add<F>(c0, bv0); c1 = v128.add<F>(c1, bv1);
   if (hasRes) { c0 = v128.add<F>(c0, v128.load(r)); c1 = v128.add<F>(c1, v128.load(r, 16)); }
   v128.store(q, act_vec<F>(c0, act)); v128.store(q, act_vec<F>(c1, act), 16);
+}
+
+/**
+ * conv_tile for a 1x1 convolution at stride 1 without padding (every expand and project layer
+ * of MobileNetV2): output pixel p reads input pixel p, so the MR input rows are pix apart and
+ * the tile needs no coordinates, taps or zero row. The same k order: the same bits.
+ */
+// @ts-ignore: decorator
+@inline function conv1x1_tile<F>(MR: i32, out: usize, inp: usize, pb: usize, bias: usize, res: usize,
+                                 p: i32, j: i32, C: i32, OC: i32, pix: usize, act: i32): void {
+  let a0 = inp + <usize>p * pix, a1 = a0 + pix, a2 = a1 + pix, a3 = a2 + pix;
+  let c00 = v128.splat<F>(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  let pw = pb;
+  for (let c = 0; c < C; c++) {
+    const b0 = v128.load(pw), b1 = v128.load(pw, 16);
+    const x0 = vsplat<F>(a0);
+    c00 = vmadd<F>(c00, x0, b0); c01 = vmadd<F>(c01, x0, b1);
+    if (MR >= 2) { const x1 = vsplat<F>(a1); c10 = vmadd<F>(c10, x1, b0); c11 = vmadd<F>(c11, x1, b1); a1 += sizeof<F>(); }
+    if (MR >= 3) { const x2 = vsplat<F>(a2); c20 = vmadd<F>(c20, x2, b0); c21 = vmadd<F>(c21, x2, b1); a2 += sizeof<F>(); }
+    if (MR >= 4) { const x3 = vsplat<F>(a3); c30 = vmadd<F>(c30, x3, b0); c31 = vmadd<F>(c31, x3, b1); a3 += sizeof<F>(); }
+    a0 += sizeof<F>(); pw += 32;
+  }
+  const S = alignof<F>();
+  const bv0 = v128.load(bias + (<usize>j << S)), bv1 = v128.load(bias + (<usize>j << S), 16);
+  const cr = <usize>OC << S;
+  const o = (<usize>p * <usize>OC + <usize>j) << S;
+  const hasRes = res != 0;
+  store2<F>(out + o, res + o, c00, c01, bv0, bv1, hasRes, act);
+  if (MR >= 2) store2<F>(out + o + cr, res + o + cr, c10, c11, bv0, bv1, hasRes, act);
+  if (MR >= 3) store2<F>(out + o + 2 * cr, res + o + 2 * cr, c20, c21, bv0, bv1, hasRes, act);
+  if (MR >= 4) store2<F>(out + o + 3 * cr, res + o + 3 * cr, c30, c31, bv0, bv1, hasRes, act);
 }
 
 /**
@@ -169,11 +212,17 @@ export function conv2d__wasmsimd<F>(out: usize, inp: usize, wp: usize, bias: usi
   const pix = <usize>C << S, row = <usize>W * pix, img = <usize>H * row;
   const OHW = OH * OW;
   const jv = j0 + (j1 - j0) / V2 * V2; // end of the whole slivers
+  const direct = KH == 1 && KW == 1 && stride == 1 && pad == 0 && H == OH && W == OW;
   for (let q0 = p0; q0 < p1; q0 += PIX_BLOCK) {
     const q1 = min<i32>(p1, q0 + PIX_BLOCK);
     for (let j = j0; j < jv; j += V2) {
       const pb = wp + <usize>(j / V2) * SL;
       let p = q0;
+      if (direct) {
+        for (; p + 4 <= q1; p += 4) conv1x1_tile<F>(4, out, inp, pb, bias, res, p, j, C, OC, pix, act);
+        for (; p < q1; p++) conv1x1_tile<F>(1, out, inp, pb, bias, res, p, j, C, OC, pix, act);
+        continue;
+      }
       for (; p + 4 <= q1; p += 4) conv_tile<F>(4, out, inp, pb, bias, res, zero, p, j, H, W, C, OW, OHW, OC, KH, KW, stride, pad, img, row, pix, act);
       const rest = q1 - p;
       if (rest == 3) conv_tile<F>(3, out, inp, pb, bias, res, zero, p, j, H, W, C, OW, OHW, OC, KH, KW, stride, pad, img, row, pix, act);

@@ -2,7 +2,8 @@
 // Encoder speed: ResNet-18 and MobileNetV2 (seeded weights: speed does not depend on values) at
 // 224², a forward pass timed whole (median of --reps after a warm-up) and layer by layer (ms and
 // GFLOP/s per layer type, GFLOP/s = 2·multiply-adds / time); the fastest run too, a better
-// estimate of the kernels' speed on a machine busy with other work. Run `npm run build` first.
+// estimate of the kernels' speed on a machine busy with other work, and the process's CPU time per pass
+// (all threads; with 1 thread, time-sharing with other processes does not count). Run `npm run build` first.
 //
 //   node bench/encoder.mjs [--threads 1] [--batch 1] [--reps 5] [--arch resnet18,mobilenet_v2] [--dtype float32]
 //                          [--wasm simd|relaxed|scalar]   (relaxed on Node 20: node --experimental-wasm-relaxed-simd)
@@ -33,16 +34,19 @@ function weights(arch) {
   return sd;
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+/** This process's CPU time in ms (all its threads): steadier than the wall clock on a shared machine. */
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e3; };
 
 for (const arch of archs) {
   const enc = await loadEncoder(weights(arch), { arch, dtype: DTYPE });
   const x = new Tensor(new Float32Array(N * 3 * SIZE * SIZE).map((_, i) => Math.sin(i)), [N, 3, SIZE, SIZE]);
   await enc.encode(x);
-  const times = [];
+  const times = [], cpus = [];
   for (let r = 0; r < REPS; r++) {
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = cpuMs();
     await enc.encode(x);
     times.push(performance.now() - t0);
+    cpus.push(cpuMs() - c0);
   }
   const per = new Map();
   let flops = 0;
@@ -56,7 +60,7 @@ for (const arch of archs) {
     flops += row.flops;
   });
   const t = median(times), best = Math.min(...times);
-  console.log(`${arch} ${SIZE}² batch ${N} ${DTYPE}, ${arg('wasm', 'simd')}, ${THREADS} thread(s): ${t.toFixed(1)} ms a forward pass (median of ${REPS}; fastest ${best.toFixed(1)} ms), ${(flops / 1e9).toFixed(2)} GFLOP, ${(flops / t / 1e6).toFixed(1)} GFLOP/s (fastest ${(flops / best / 1e6).toFixed(1)})`);
+  console.log(`${arch} ${SIZE}² batch ${N} ${DTYPE}, ${arg('wasm', 'simd')}, ${THREADS} thread(s): ${t.toFixed(1)} ms a forward pass (median of ${REPS}; fastest ${best.toFixed(1)} ms), ${(flops / 1e9).toFixed(2)} GFLOP, ${(flops / t / 1e6).toFixed(1)} GFLOP/s (fastest ${(flops / best / 1e6).toFixed(1)}); CPU time median ${median(cpus).toFixed(1)} ms, fastest ${Math.min(...cpus).toFixed(1)} ms`);
   for (const [kind, e] of per) console.log(`  ${kind.padEnd(8)} ${String(e.n).padStart(3)} layers ${e.ms.toFixed(1).padStart(7)} ms ${(e.flops / e.ms / 1e6).toFixed(1).padStart(6)} GFLOP/s`);
   enc.dispose();
 }

@@ -100,20 +100,27 @@ function naiveDw<F>(out: usize, inp: usize, w: usize, bias: usize, N: i32, H: i3
   }
 }
 
-function checkDw<F>(N: i32, H: i32, W: i32, C: i32, K: i32, stride: i32, act: i32): void {
-  const pad = (K - 1) / 2;
+function checkDw<F>(N: i32, H: i32, W: i32, C: i32, K: i32, stride: i32, act: i32, pad: i32 = (K - 1) / 2): void {
   const OH = (H + 2 * pad - K) / stride + 1, OW = (W + 2 * pad - K) / stride + 1;
   const P = N * OH * OW;
   const inp = rand<F>(N * H * W * C, 4.0), w = rand<F>(K * K * C), bias = rand<F>(C), zero = zeros<F>(C);
+  // the kernels' layout: channel blocks of one vector, each block's K·K taps contiguous, lanes past C zero
+  const L = <i32>(16 / sizeof<F>()), nb = (C + L - 1) / L;
+  const wp = zeros<F>(nb * K * K * L);
+  for (let t = 0; t < K * K; t++) for (let c = 0; c < C; c++) set<F>(wp, ((c / L) * K * K + t) * L + c % L, get<F>(w, t * C + c));
   const ref = alloc<F>(P * C), sc = alloc<F>(P * C), sv = alloc<F>(P * C);
   naiveDw<F>(ref, inp, w, bias, N, H, W, C, OH, OW, K, stride, pad, act);
-  dwconv2d__scalar<F>(sc, inp, w, bias, zero, H, W, C, OH, OW, K, K, stride, pad, 0, P, act);
-  dwconv2d__wasmsimd<F>(sv, inp, w, bias, zero, H, W, C, OH, OW, K, K, stride, pad, 0, P / 2, act);
-  dwconv2d__wasmsimd<F>(sv, inp, w, bias, zero, H, W, C, OH, OW, K, K, stride, pad, P / 2, P, act);
+  dwconv2d__scalar<F>(sc, inp, wp, bias, zero, H, W, C, OH, OW, K, K, stride, pad, 0, P, act);
+  dwconv2d__wasmsimd<F>(sv, inp, wp, bias, zero, H, W, C, OH, OW, K, K, stride, pad, 0, P / 2, act);
+  dwconv2d__wasmsimd<F>(sv, inp, wp, bias, zero, H, W, C, OH, OW, K, K, stride, pad, P / 2, P, act);
   cases++;
   if (bitDiff<F>(ref, sc, P * C) != 0) failures++;
   if (bitDiff<F>(ref, sv, P * C) != 0) failures++;
-  free(inp); free(w); free(bias); free(zero); free(ref); free(sc); free(sv);
+  // ranges that start and end inside rows (thread partitions), down to single pixels
+  for (let i = 0; i < P * C; i++) set<F>(sv, i, <F>-1);
+  for (let a = 0, b = 1; a < P; a = b, b = min<i32>(P, b + 1 + b % 7)) dwconv2d__wasmsimd<F>(sv, inp, wp, bias, zero, H, W, C, OH, OW, K, K, stride, pad, a, b, act);
+  if (bitDiff<F>(ref, sv, P * C) != 0) failures++;
+  free(inp); free(w); free(wp); free(bias); free(zero); free(ref); free(sc); free(sv);
 }
 
 function checkPools<F>(N: i32, H: i32, W: i32, C: i32, K: i32, stride: i32, pad: i32, OHa: i32, OWa: i32): void {
@@ -165,14 +172,19 @@ describe("conv2d_nhwc", () => {
 });
 
 describe("dwconv2d_nhwc", () => {
-  it("SIMD == scalar == naive bitwise over channel tails, stride 1/2, ReLU6", () => {
+  it("SIMD == scalar == naive bitwise over channel tails, stride 1/2, padding 0/1, ReLU6, any split of the pixels", () => {
     srand(32); failures = 0; cases = 0;
     for (let s = 0; s < SIZES.length; s++) {
       checkDw<f32>(1 + s % 2, 5, 7, SIZES[s], 3, 1 + s % 2, 2); checkDw<f64>(1, 6, 5, SIZES[s], 3, 2 - s % 2, s % 3);
     }
     checkDw<f32>(2, 9, 9, 24, 5, 2, 1);
+    // maps wide enough for the 3x3 interior path (three rows inside, taps at +0/+pix/+2pix), odd
+    // and even sizes, no padding (every pixel interior), images smaller than the kernel's reach
+    checkDw<f32>(2, 11, 13, 36, 3, 1, 2); checkDw<f32>(1, 12, 15, 20, 3, 2, 1); checkDw<f64>(2, 10, 9, 6, 3, 1, 2);
+    checkDw<f64>(1, 9, 12, 7, 3, 2, 0); checkDw<f32>(1, 8, 7, 12, 3, 1, 1, 0); checkDw<f32>(2, 9, 10, 9, 3, 2, 2, 0);
+    checkDw<f32>(1, 2, 1, 8, 3, 1, 2); checkDw<f64>(1, 1, 3, 4, 3, 2, 1); checkDw<f32>(1, 3, 3, 5, 3, 1, 0, 0);
     expect(failures).toBe(0);
-    expect(cases).toBe(2 * SIZES.length + 1);
+    expect(cases).toBe(2 * SIZES.length + 10);
   });
 });
 

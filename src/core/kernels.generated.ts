@@ -112,8 +112,8 @@ export interface Kernels {
   f32_conv2d_nhwc(out: number, inp: number, wp: number, bias: number, res: number, zero: number, N: number, H: number, W: number, C: number, OH: number, OW: number, OC: number, KH: number, KW: number, stride: number, pad: number, p0: number, p1: number, j0: number, j1: number, act: number): void;
   f64_conv2d_nhwc(out: number, inp: number, wp: number, bias: number, res: number, zero: number, N: number, H: number, W: number, C: number, OH: number, OW: number, OC: number, KH: number, KW: number, stride: number, pad: number, p0: number, p1: number, j0: number, j1: number, act: number): void;
   // assembly/dwconv.ts
-  f32_dwconv2d_nhwc(out: number, inp: number, w: number, bias: number, zero: number, H: number, W: number, C: number, OH: number, OW: number, KH: number, KW: number, stride: number, pad: number, p0: number, p1: number, act: number): void;
-  f64_dwconv2d_nhwc(out: number, inp: number, w: number, bias: number, zero: number, H: number, W: number, C: number, OH: number, OW: number, KH: number, KW: number, stride: number, pad: number, p0: number, p1: number, act: number): void;
+  f32_dwconv2d_nhwc(out: number, inp: number, wp: number, bias: number, zero: number, H: number, W: number, C: number, OH: number, OW: number, KH: number, KW: number, stride: number, pad: number, p0: number, p1: number, act: number): void;
+  f64_dwconv2d_nhwc(out: number, inp: number, wp: number, bias: number, zero: number, H: number, W: number, C: number, OH: number, OW: number, KH: number, KW: number, stride: number, pad: number, p0: number, p1: number, act: number): void;
   // assembly/pool2d.ts
   f32_max_pool2d_nhwc(out: number, inp: number, H: number, W: number, C: number, OH: number, OW: number, K: number, stride: number, pad: number, p0: number, p1: number): void;
   f64_max_pool2d_nhwc(out: number, inp: number, H: number, W: number, C: number, OH: number, OW: number, K: number, stride: number, pad: number, p0: number, p1: number): void;

@@ -4,7 +4,8 @@
 //           each K rows of V2, columns past OC zero; the batch norm folded in:
 //           scale = γ/√(var + 1e-5), B = W·scale, bias = β − mean·scale (all in float64, then
 //           rounded once to the encoder's dtype)
-//   dwconv: (KH·KW, C) tap-major, folded the same way
+//   dwconv: channel blocks of one vector (L = 4 f32 / 2 f64 channels), each block's KH·KW taps
+//           contiguous: element ((c/L)·KH·KW + t)·L + c%L = W[c, t]·scale[c], lanes past C zero
 //   fc:     as a 1x1 conv (B = Wᵀ, (in, out)); fc6 of VGG takes its input in NHWC order, so its
 //           rows are permuted from torch's (c,h,w) flattening to (h,w,c)
 import { RecapError } from '../core/errors.js';
@@ -118,9 +119,12 @@ function packLayer(l: Layer, sd: Record<string, Tensor>, dtype: FloatDType): Pac
         return (oc * cin + c) * k * k + t;
       }, scale);
     } else if (l.op === 'dwconv') {
-      const kk = l.k * l.k;
-      packed = buffer(dtype, kk * cout, (v) => {
-        for (let c = 0; c < cout; c++) for (let t = 0; t < kk; t++) v[t * cout + c] = w[c * kk + t] * scale[c];
+      const kk = l.k * l.k, L = sliverWidth(dtype) / 2;
+      packed = buffer(dtype, Math.ceil(cout / L) * kk * L, (v) => {
+        for (let c = 0; c < cout; c++) {
+          const base = Math.floor(c / L) * kk * L + (c % L);
+          for (let t = 0; t < kk; t++) v[base + t * L] = w[c * kk + t] * scale[c];
+        }
       });
     } else {
       const { cin, flatten } = l;
