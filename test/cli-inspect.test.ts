@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { CaptioningRNN, gradientFlow, init, loadCheckpoint, saveCheckpoint, shapesVocab } from '../src/index.js';
 import { sameLengthBatch } from '../src/cli/inspect.js';
 import { loadData } from '../src/cli/data.js';
+import { runCli } from './cli-run.js';
 
 const DATA = ['--data', 'shapes', '--max-train', '60', '--num-val', '12'];
 const FAST = ['--n', '8', '--knockout-images', '6', '--steps', '8'];
@@ -19,11 +19,7 @@ let root: string;
 let lstm: string;
 let rnn: string;
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '', stderr = '';
-  const code = await main(argv, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), stderrIsTTY: false });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 const numbersOf = (html: string) => JSON.parse(html.match(/<script type="application\/json" id="numbers">(.*?)<\/script>/s)![1]);
 
 beforeAll(async () => {

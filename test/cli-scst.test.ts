@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../src/cli/main.js';
 import { init, loadCheckpoint } from '../src/index.js';
+import { runCli } from './cli-run.js';
 
 // 60 images × 5 captions / batch 10 = 30 iterations per epoch
 const TINY = ['--max-train', '60', '--num-val', '12', '--hidden', '16', '--wordvec', '8', '--batch', '10'];
@@ -17,11 +17,7 @@ let xe: string;
 let n = 0;
 const dir = () => join(root, `run${n++}`);
 
-async function run(argv: string[], io: CliIO = {}) {
-  let stdout = '', stderr = '';
-  const code = await main(argv, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), stderrIsTTY: false, ...io });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 const checkpointOf = async (d: string) => loadCheckpoint(await readFile(join(d, 'model.recap')));
 
 beforeAll(async () => {

@@ -5,18 +5,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { UsageError, parseCommandLine } from '../src/cli/args.js';
 import { drawTrainCaptions } from '../src/data/captions.js';
 import { LegacyRandom, decodeRecapData, init, loadCheckpoint } from '../src/index.js';
 import { makeKarpathyFixture, writeKarpathyFixture } from './support/karpathy-fixture.js';
+import { runCli } from './cli-run.js';
 
-async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), stderrIsTTY: false, progressInterval: 0 });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runCli(argv, { progressInterval: 0 });
 
 const TINY = ['--hidden', '16', '--wordvec', '8', '--batch', '20', '--epochs', '1', '--threads', '1', '--eval-every', '0'];
 

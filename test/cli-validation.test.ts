@@ -7,8 +7,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../src/cli/main.js';
 import { init, loadCheckpoint } from '../src/index.js';
+import { runCli } from './cli-run.js';
 
 // 60 images × 5 captions / batch 10 = 30 iterations per epoch
 const TINY = ['--max-train', '60', '--num-val', '12', '--hidden', '16', '--wordvec', '8', '--batch', '10'];
@@ -17,12 +17,7 @@ let root: string;
 let n = 0;
 const dir = () => join(root, `run${n++}`);
 
-async function run(argv: string[], io: CliIO = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), stderrIsTTY: false, ...io });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 const lines = (s: string) => s.split('\n').filter((l) => l !== '');
 const PCT = '(\\d+\\.\\d%|–)';
 const EVAL_LINE = new RegExp(`^eval at iteration (\\d+)/(\\d+): val loss \\d+\\.\\d{4}, BLEU-1\\.\\.4( \\d\\.\\d{3}){4}, ROUGE-L \\d\\.\\d{3}, CIDEr-D \\d+\\.\\d{3}, `

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../src/cli/main.js';
 import { evalCurvesSvg } from '../src/cli/eval-plot.js';
 import { encodePng, logTicks, lossCurveSvg, niceTicks } from '../src/cli/report.js';
 import { crc32, init, loadCheckpoint, renderScene, makeShapesScenes } from '../src/index.js';
 import { writeCocoFixture } from './support/coco-fixture.js';
+import { type CliRun, runCli } from './cli-run.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -23,14 +23,8 @@ let root: string;
 let n = 0;
 const dir = () => join(root, `run${n++}`);
 
-interface Run { code: number; stdout: string; stderr: string }
 
-async function run(argv: string[], io: CliIO = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), stderrIsTTY: false, ...io });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 function lines(s: string): string[] {
   return s.split('\n').filter((l) => l !== '');

@@ -4,16 +4,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../../src/cli/main.js';
+import { type CliIO } from '../../src/cli/main.js';
 import { decodeRecapData, parseKarpathy, prepareCaptions, tensor, writeNpy } from '../../src/index.js';
 import { makeKarpathyFixture, writeKarpathyFixture } from '../support/karpathy-fixture.js';
+import { runCli } from '../cli-run.js';
 
-async function run(argv: string[], io: CliIO = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), stderrIsTTY: false, progressInterval: 0, ...io });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], io: CliIO = {}) => runCli(argv, { progressInterval: 0, ...io });
 
 const TINY = ['--hidden', '16', '--wordvec', '8', '--batch', '25', '--epochs', '2', '--threads', '1'];
 

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../../src/cli/main.js';
 import { CaptioningRNN, PARAM_NAMES, init, loadCheckpoint, parseVocabulary, readNpz, readSafetensors, saveCheckpoint, shapesVocab, writeNpz } from '../../src/index.js';
 import { writeCocoFixture } from '../support/coco-fixture.js';
+import { runCli } from '../cli-run.js';
 
 const MODELS = fileURLToPath(new URL('../fixtures/interop/models/', import.meta.url));
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -18,13 +18,7 @@ let root: string;
 let ckpt: string;
 let model: CaptioningRNN;
 
-interface Run { code: number; stdout: string; stderr: string }
-async function run(argv: string[], io: CliIO = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), stderrIsTTY: false, ...io });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 const at = (name: string) => join(root, name);
 
 beforeAll(async () => {

@@ -7,32 +7,26 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { encodePng } from '../../src/cli/report.js';
 import { CaptioningRNN, RecapError, decodeCaptions, saveCheckpoint, init, loadCaptioner, loadCheckpoint, loadEncoder, makeShapesScenes, renderScene, resizeAndCrop, stripSpecialTokens } from '../../src/index.js';
 import type { Checkpoint } from '../../src/index.js';
 import { seededStateDict } from './seeded.js';
+import { runCli } from '../cli-run.js';
 
 let root: string;
 let bytes: Uint8Array;
 beforeAll(async () => {
   await init();
   root = await mkdtemp(join(tmpdir(), 'recap-caption-cnn-'));
-  const code = await main(['train', '--encoder', 'cnn', '--max-train', '40', '--num-val', '12', '--hidden', '16', '--wordvec', '8', '--batch', '10', '--epochs', '1', '--out', join(root, 'run')],
-    { stdout: () => {}, stderr: () => {}, stderrIsTTY: false });
-  expect(code).toBe(0);
+  const r = await runCli(['train', '--encoder', 'cnn', '--max-train', '40', '--num-val', '12', '--hidden', '16', '--wordvec', '8', '--batch', '10', '--epochs', '1', '--out', join(root, 'run')]);
+  expect(r.code, r.stderr).toBe(0);
   bytes = new Uint8Array(await readFile(join(root, 'run', 'model.recap')));
 }, 120_000);
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), stderrIsTTY: false });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 /** The model's greedy caption of features made by the checkpoint's CNN from `img`. */
 function expected(ck: Checkpoint, img: { data: ArrayLike<number>; width: number; height: number }): string {

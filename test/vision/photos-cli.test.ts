@@ -7,19 +7,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, decodeCaptions, init, stripSpecialTokens, writeSafetensors } from '../../src/index.js';
 import { loadCheckpointFile, readRecapDataFile } from '../../src/node.js';
-import { main } from '../../src/cli/main.js';
 import { encodePng } from '../../src/cli/report.js';
 import { seededStateDict } from './seeded.js';
+import { runCli } from '../cli-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'recap-photos-'));
 const path = (...p: string[]) => join(dir, ...p);
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, stderrIsTTY: false });
-  return { code, out, err };
-}
+const run = async (argv: string[]) => { const r = await runCli(argv); return { code: r.code, out: r.stdout, err: r.stderr }; };
 
 const COLOURS: Record<string, [number, number, number]> = { red: [220, 30, 30], blue: [30, 40, 220], green: [30, 200, 50] };
 
