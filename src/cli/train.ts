@@ -17,6 +17,7 @@ import { Progress } from './progress.js';
 import { checkInitFlags, loadInit } from './train-init.js';
 import { CNN_DEFAULT_SPEC, checkEncoderData, encoderImages, withEncoderFeatures } from './encoder.js';
 import { cnnRecipe } from '../nn/cnn.js';
+import { encodeImages } from '../nn/cnn-plan.js';
 import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
 import { evalCurvesSvg } from './eval-plot.js';
 import { accuracy, sampleEntries, sceneSummary, score, scoreTable, worstImages } from './scores.js';
@@ -242,8 +243,8 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   const tEval = performance.now();
   if (cnn) {
     const images = encoderImages(loaded, cnn.spec.imageSize);
-    data.trainFeatures.data.set(cnn.encode(images.train).data);
-    data.valFeatures.data.set(cnn.encode(images.val).data);
+    data.trainFeatures.data.set((await encodeImages(cnn, images.train)).data);
+    data.valFeatures.data.set((await encodeImages(cnn, images.val)).data);
   }
   const rows = [score(model, loaded, 'train', 1000), score(model, loaded, 'val', 1000)];
   const evals = solver.evalHistory;

@@ -1,6 +1,7 @@
 // The trainable encoder in a checkpoint (checkpoint.ts): the CNN's architecture, parameters and
 // batchnorm running statistics (header `encoder`), and the encoder part's optimizer state
-// (header `solver.encoder`), as sections like the model's.
+// (header `solver.encoder`), and the CNN of the best evaluation (header
+// `solver.validation.best.encoder`), as sections like the model's.
 import { FormatError } from '../core/errors.js';
 import type { Section, SectionArray } from '../core/sections.js';
 import { SmallCnn, checkCnnSpec, type CnnSpec } from '../nn/cnn.js';
@@ -65,4 +66,24 @@ export function readEncoderState(name: string, h: unknown, read: Read): EncoderS
     blocks[k] = a;
   }
   return { updateRule: e.updateRule, optimConfig: { ...e.optimConfig! }, finetuneAfter: e.finetuneAfter!, blocks };
+}
+
+/** The best evaluation's CNN arrays (solver.validation.best.encoder) as sections; {} when there are none. */
+export function arraySections(arrays: Record<string, SectionArray> | undefined, add: Add): { encoder?: Record<string, Section> } {
+  if (!arrays) return {};
+  const out: Record<string, Section> = {};
+  for (const [k, a] of Object.entries(arrays)) out[k] = add(a);
+  return { encoder: out };
+}
+
+/** The arrays of arraySections read back (float32 or float64 each); {} when the file has none. */
+export function readArraySections(name: string, h: Record<string, Section> | undefined, read: Read): { encoder?: Record<string, Float32Array | Float64Array> } {
+  if (!h) return {};
+  const out: Record<string, Float32Array | Float64Array> = {};
+  for (const [k, s] of Object.entries(h)) {
+    const a = read(s, `best encoder ${k}`);
+    if (!(a instanceof Float32Array || a instanceof Float64Array)) throw new FormatError(name, `best encoder ${k} must be float32 or float64`);
+    out[k] = a;
+  }
+  return { encoder: out };
 }

@@ -17,8 +17,12 @@ import { runCalls } from '../core/threads.js';
 import type { RgbImage } from '../data/features.js';
 import type { CaptionData } from '../data/types.js';
 import type { CaptioningRNN } from '../model/captioning-rnn.js';
-import { type CnnCaches, SmallCnn, imagesToTensor } from '../nn/cnn.js';
+import { SmallCnn } from '../nn/cnn.js';
+import { CnnPlan } from '../nn/cnn-plan.js';
 import { UPDATE_RULES, type UpdateRuleName, checkUpdateRule, resolveHyper, ruleCall } from '../nn/update-rules.js';
+
+/** Images per encoding pass of refresh (as SmallCnn.encode's default chunk). */
+const ENCODE_CHUNK = 250;
 
 export interface EncoderPartOptions {
   /** The encoder's update rule (default 'adam'). */
@@ -42,7 +46,10 @@ export class EncoderPart {
   readonly optimConfig: Record<string, number>;
   readonly finetuneAfter: number;
   private blocks: Record<string, Float32Array | Float64Array> = {};
-  private caches: CnnCaches | null = null;
+  /** The minibatch's forward and backward passes (wasm-resident, split over the threads), and refresh's encoding. */
+  private readonly plan: CnnPlan;
+  private readonly encodePlan: CnnPlan;
+  private trained = false;
   private grads: Record<string, Tensor> | null = null;
   private N = 0;
 
@@ -58,6 +65,8 @@ export class EncoderPart {
     for (const [name, t] of Object.entries(cnn.params)) {
       for (const b of UPDATE_RULES[this.updateRule].state) this.blocks[`${name}.${b}`] = new (t.data.constructor as Float32ArrayConstructor)(t.size);
     }
+    this.plan = new CnnPlan(cnn);
+    this.encodePlan = new CnnPlan(cnn);
   }
 
   /** Checks the data against the encoder: its images per feature row, features of the encoder's width and dtype. */
@@ -79,27 +88,56 @@ export class EncoderPart {
 
   /** The features of caption rows `rows` (images data.trainImageIdxs[rows]) written over the model's loaded workspace rows. */
   forward(model: CaptioningRNN, data: CaptionData, rows: Int32Array, t: number): void {
-    const N = rows.length;
+    const mode = this.begin(rows, t);
+    this.place(model, this.plan.forward(this.batchImages(data, rows), mode));
+  }
+
+  /** forward with the CNN's work split over the runtime's threads (the same bits). */
+  async forwardAsync(model: CaptioningRNN, data: CaptionData, rows: Int32Array, t: number): Promise<void> {
+    const mode = this.begin(rows, t);
+    this.place(model, await this.plan.forwardAsync(this.batchImages(data, rows), mode));
+  }
+
+  private begin(rows: Int32Array, t: number): 'train' | 'test' {
+    this.trained = this.training(t);
+    this.N = rows.length;
+    return this.trained ? 'train' : 'test';
+  }
+
+  private batchImages(data: CaptionData, rows: Int32Array): RgbImage[] {
     const idx = data.trainImageIdxs.data;
-    const ims = Array.from(rows, (r) => this.images.train[idx[r]]);
-    const train = this.training(t);
-    const { out, caches } = this.cnn.forward(imagesToTensor(ims, this.cnn.spec.imageSize, this.cnn.spec.dtype), train ? 'train' : 'test');
+    return Array.from(rows, (r) => this.images.train[idx[r]]);
+  }
+
+  private place(model: CaptioningRNN, out: Tensor): void {
     const D = this.cnn.spec.outputDim;
     const feats = model.batch.bufs!.features.view();
     const rank = model.batch.rank;
-    for (let n = 0; n < N; n++) feats.set(out.data.subarray(n * D, (n + 1) * D), rank[n] * D);
-    this.caches = train ? caches : null;
-    this.N = N;
-    model.batch.featureGrad = train;
+    for (let n = 0; n < this.N; n++) feats.set(out.data.subarray(n * D, (n + 1) * D), rank[n] * D);
+    model.batch.featureGrad = this.trained;
   }
 
   /** After the model's step (iteration t): dfeatures back through the CNN; throws before any update when a gradient is not finite. */
   backward(model: CaptioningRNN, t: number): void {
+    const dout = this.endStep(model);
+    if (dout) this.check(this.plan.backward(dout), t);
+  }
+
+  /** backward with the CNN's work split over the runtime's threads (the same bits). */
+  async backwardAsync(model: CaptioningRNN, t: number): Promise<void> {
+    const dout = this.endStep(model);
+    if (dout) this.check(await this.plan.backwardAsync(dout), t);
+  }
+
+  private endStep(model: CaptioningRNN): Tensor | null {
     model.batch.featureGrad = false;
     this.grads = null;
-    if (!this.caches) return;
-    const grads = this.cnn.backward(model.featureGradient(this.N), this.caches);
-    this.caches = null;
+    if (!this.trained) return null;
+    this.trained = false;
+    return model.featureGradient(this.N);
+  }
+
+  private check(grads: Record<string, Tensor>, t: number): void {
     for (const [name, g] of Object.entries(grads)) {
       for (let i = 0; i < g.size; i++) if (!Number.isFinite(g.data[i])) throw new DivergenceError(t, `the encoder's gradient ${name}`);
     }
@@ -131,12 +169,28 @@ export class EncoderPart {
     this.optimConfig.learningRate *= lrDecay;
   }
 
-  /** Writes data's train and/or val features with the CNN in 'test' mode. */
+  /** Writes data's train and/or val features with the CNN in 'test' mode (SmallCnn.encode's bits). */
   refresh(data: CaptionData, splits: readonly ('train' | 'val')[] = ['val']): void {
     for (const split of splits) {
       const dst = split === 'train' ? data.trainFeatures : data.valFeatures;
-      dst.data.set(this.cnn.encode(this.images[split]).data);
+      const ims = this.images[split];
+      for (let a = 0; a < ims.length; a += ENCODE_CHUNK) dst.data.set(this.encodePlan.forward(ims.slice(a, a + ENCODE_CHUNK), 'test').data, a * this.cnn.spec.outputDim);
     }
+  }
+
+  /** refresh over the runtime's threads (the same bits). */
+  async refreshAsync(data: CaptionData, splits: readonly ('train' | 'val')[] = ['val']): Promise<void> {
+    for (const split of splits) {
+      const dst = split === 'train' ? data.trainFeatures : data.valFeatures;
+      const ims = this.images[split];
+      for (let a = 0; a < ims.length; a += ENCODE_CHUNK) dst.data.set((await this.encodePlan.forwardAsync(ims.slice(a, a + ENCODE_CHUNK), 'test')).data, a * this.cnn.spec.outputDim);
+    }
+  }
+
+  /** Frees the CNN's wasm workspaces (the part can still run: they are made again on use). */
+  dispose(): void {
+    this.plan.dispose();
+    this.encodePlan.dispose();
   }
 
   getState(): EncoderState {
