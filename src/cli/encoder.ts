@@ -12,7 +12,7 @@ import type { Loaded } from './data.js';
 export const CNN_DEFAULT_SPEC: CnnSpec = { imageSize: 32, channels: [8, 16, 32], outputDim: 64, dtype: 'float32', head: 'max' };
 
 /** What --encoder cnn changes in recap train's defaults, for the flags not given (see README "From pixels"). */
-export const CNN_TRAIN_DEFAULTS: Partial<TrainOptions> = { epochs: 2, encoderLr: 1e-3, encoderWarmup: 0 };
+export const CNN_TRAIN_DEFAULTS: Partial<TrainOptions> = { encoderLr: 3e-3, encoderWordLoss: 2 };
 
 /** The train flags with CNN_TRAIN_DEFAULTS in place of the defaults the user did not override. */
 export function withCnnDefaults(flags: TrainOptions, given: ReadonlySet<string>): TrainOptions {
