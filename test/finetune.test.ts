@@ -85,6 +85,25 @@ describe('EncoderPart and its checkpoint', () => {
     for (const m of [model, m2, ck.model, plain.model]) m.dispose();
   });
 
+  it('warmup scales the first steps of the CNN\'s rate: Adam\'s first step moves each weight by rate·(t+1)/warmup', () => {
+    const d = { ...data, trainFeatures: zeros(8, 5), valFeatures: zeros(4, 5) };
+    const firstStep = (warmup: number) => {
+      const model = new CaptioningRNN({ wordToIdx: data.wordToIdx, inputDim: 5, hiddenDim: 6, wordvecDim: 4, seed: 1 });
+      const cnn = new SmallCnn(spec, 2);
+      const before = cnn.params['fc.w'].data.slice();
+      const s = new CaptioningSolver(model, d, { updateRule: 'adam', batchSize: 4, verbose: false, encoder: new EncoderPart(cnn, images, { optimConfig: { learningRate: 1e-2 }, warmup }) });
+      s.step();
+      const moved = Math.max(...Array.from(cnn.params['fc.w'].data, (v, i) => Math.abs(v - before[i])));
+      s.dispose();
+      model.dispose();
+      return moved;
+    };
+    expect(firstStep(0)).toBeCloseTo(1e-2, 6);
+    expect(firstStep(4)).toBeCloseTo(2.5e-3, 6);
+    expect(() => new EncoderPart(new SmallCnn(spec), images, { warmup: -1 })).toThrow(/encoderOptions.warmup/);
+    expect(() => new EncoderPart(new SmallCnn(spec), images, { wordLoss: -1 })).toThrow(/encoderOptions.wordLoss/);
+  });
+
   it('a checkpoint holds the CNN (parameters, running statistics) and refuses a damaged one', () => {
     const cnn = new SmallCnn(spec, 4);
     cnn.forward(new Tensor(new Float32Array(2 * 3 * 64).map((_, i) => Math.sin(i)), [2, 3, 8, 8]), 'train'); // running statistics move

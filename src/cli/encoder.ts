@@ -5,21 +5,11 @@
 import { Tensor, renderScene, SmallCnn, type RgbaImage, type Scene } from '../index.js';
 import { cnnRecipe, type CnnSpec } from '../nn/cnn.js';
 import { encodeImages } from '../nn/cnn-plan.js';
-import { UsageError, type TrainOptions } from './args.js';
+import { UsageError } from './args.js';
 import type { Loaded } from './data.js';
 
 /** The CNN `recap train --encoder cnn` builds: 32x32 images, three conv-BN-ReLU-pool blocks, each channel's maximum over the last block's positions, an affine to 64 features. */
 export const CNN_DEFAULT_SPEC: CnnSpec = { imageSize: 32, channels: [8, 16, 32], outputDim: 64, dtype: 'float32', head: 'max' };
-
-/** What --encoder cnn changes in recap train's defaults, for the flags not given (see README "From pixels"). */
-export const CNN_TRAIN_DEFAULTS: Partial<TrainOptions> = { encoderLr: 3e-3, encoderWordLoss: 2 };
-
-/** The train flags with CNN_TRAIN_DEFAULTS in place of the defaults the user did not override. */
-export function withCnnDefaults(flags: TrainOptions, given: ReadonlySet<string>): TrainOptions {
-  const out = { ...flags };
-  for (const [k, v] of Object.entries(CNN_TRAIN_DEFAULTS)) if (!given.has(k)) (out as Record<string, unknown>)[k] = v;
-  return out;
-}
 
 /** --encoder cnn reads pixels: only the shapes world has them in the data the CLI loads. */
 export function checkEncoderData(data: string, command: string): void {

@@ -15,7 +15,7 @@ import { PhaseProgress } from './prepro.js';
 import { type DataChoice, caption, checkFits, chooseData, loadData, maxLengthOf, pickImages, referencesByImage } from './data.js';
 import { Progress } from './progress.js';
 import { checkInitFlags, loadInit } from './train-init.js';
-import { CNN_DEFAULT_SPEC, checkEncoderData, encoderImages, withCnnDefaults, withEncoderFeatures } from './encoder.js';
+import { CNN_DEFAULT_SPEC, checkEncoderData, encoderImages, withEncoderFeatures } from './encoder.js';
 import { cnnRecipe } from '../nn/cnn.js';
 import { encodeImages } from '../nn/cnn-plan.js';
 import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
@@ -119,9 +119,9 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   } else if (flags.init !== undefined) {
     const r = await loadInit(flags, given);
     initCkpt = r.init;
-    opts = runOptionsFrom(r.flags.encoder ? withCnnDefaults(r.flags, given) : r.flags, r.choice);
+    opts = runOptionsFrom(r.flags, r.choice);
   } else {
-    opts = runOptionsFrom(flags.encoder ? withCnnDefaults(flags, given) : flags, chooseData(flags, given, null, 'train'));
+    opts = runOptionsFrom(flags, chooseData(flags, given, null, 'train'));
   }
   if (!flags.resume && !flags.force && existsSync(ckptPath) && !(await sameFinishedRun(ckptPath, opts))) {
     throw new UsageError(`${ckptPath} already holds a run${await runState(ckptPath)}; pass --resume to continue it or --force to start over`, 'train');
