@@ -35,9 +35,13 @@ function blocksOf(cnn: SmallCnn): Block[] {
   });
 }
 
-/** [start, end) of part p when `n` items are split into `parts` near-equal contiguous ranges. */
-function range(n: number, parts: number, p: number): [number, number] {
-  return [Math.floor((n * p) / parts), Math.floor((n * (p + 1)) / parts)];
+/** One phase: `n` items in at most `parts` near-equal contiguous ranges [a, c), part p's calls from call(a, c, p). */
+function split(n: number, parts: number, call: (a: number, c: number, p: number) => Call[]): Call[][] {
+  const k = Math.min(parts, n);
+  return Array.from({ length: k }, (_, p) => {
+    const a = Math.floor((n * p) / k), c = Math.floor((n * (p + 1)) / k);
+    return c > a ? call(a, c, p) : [];
+  });
 }
 
 export class CnnPlan {
@@ -134,8 +138,6 @@ export class CnnPlan {
     b.x.view().set(imagesToTensor(images, cnn.spec.imageSize, cnn.spec.dtype).data);
     const P = this.parts;
     const phases: Call[][][] = [];
-    const split = (n: number, call: (a: number, c: number, p: number) => Call[]): Call[][] =>
-      Array.from({ length: Math.min(P, n) }, (_, p) => { const [a, c] = range(n, Math.min(P, n), p); return c > a ? call(a, c, p) : []; });
     let input = b.x.ptr;
     this.blocks.forEach(({ C, F, H, W }, i) => {
       const p = cnn.params, st = cnn.stats;
@@ -147,11 +149,11 @@ export class CnnPlan {
       b[`rv${i}`].view().set(st[`bn${i}.runningVar`].data);
       const img = C * H * W, act = F * H * W, K = C * 9, cols = K * H * W;
       const x0 = input;
-      phases.push(split(N, (a, c, q) => [[`${f}conv_forward`, b[`z${i}`].ptr + a * act * e, b.cols.ptr + q * cols * e, b.wt.ptr + q * K * F * e,
+      phases.push(split(N, P, (a, c, q) => [[`${f}conv_forward`, b[`z${i}`].ptr + a * act * e, b.cols.ptr + q * cols * e, b.wt.ptr + q * K * F * e,
         x0 + a * img * e, b[`w${i}`].ptr, b[`b${i}`].ptr, c - a, C, H, W, F, 3, 3, 1, 1, scratch(q)]]));
-      phases.push(split(F, (c0, c1) => [[`${f}spatial_batchnorm_forward`, b[`y${i}`].ptr, b[`mean${i}`].ptr, b[`invStd${i}`].ptr, b[`rm${i}`].ptr, b[`rv${i}`].ptr,
+      phases.push(split(F, P, (c0, c1) => [[`${f}spatial_batchnorm_forward`, b[`y${i}`].ptr, b[`mean${i}`].ptr, b[`invStd${i}`].ptr, b[`rm${i}`].ptr, b[`rv${i}`].ptr,
         b[`z${i}`].ptr, b[`gamma${i}`].ptr, b[`beta${i}`].ptr, N, F, H * W, c0, c1, 1e-5, 0.9, this.train ? 1 : 0]]));
-      phases.push(split(N * F, (a, c) => [
+      phases.push(split(N * F, P, (a, c) => [
         [`${f}relu_forward`, b[`r${i}`].ptr + a * H * W * e, b[`y${i}`].ptr + a * H * W * e, (c - a) * H * W],
         [`${f}max_pool_forward`, b[`q${i}`].ptr + a * (H * W / 4) * e, b[`qi${i}`].ptr + a * (H * W / 4) * 4, b[`r${i}`].ptr + a * H * W * e, c - a, H, W, 2, 2, 2],
       ]));
@@ -160,7 +162,7 @@ export class CnnPlan {
     const last = this.blocks[this.blocks.length - 1], side = last.H >> 1, D = cnn.spec.outputDim;
     let flat = input;
     if (this.head) {
-      phases.push(split(N * last.F, (a, c) => [[`${f}max_pool_forward`, b.g.ptr + a * e, b.gi.ptr + a * 4, input + a * side * side * e, c - a, side, side, side, side, side]]));
+      phases.push(split(N * last.F, P, (a, c) => [[`${f}max_pool_forward`, b.g.ptr + a * e, b.gi.ptr + a * 4, input + a * side * side * e, c - a, side, side, side, side, side]]));
       flat = b.g.ptr;
     }
     b.fw.view().set(cnn.params['fc.w'].data);
@@ -194,14 +196,12 @@ export class CnnPlan {
     b.dout.view().set(dout.data);
     b.dfw.zero();
     b.dfb.zero();
-    const split = (n: number, call: (a: number, c: number, p: number) => Call[]): Call[][] =>
-      Array.from({ length: Math.min(P, n) }, (_, p) => { const [a, c] = range(n, Math.min(P, n), p); return c > a ? call(a, c, p) : []; });
     const phases: Call[][][] = [];
     const lastQ = b[`q${this.blocks.length - 1}`].ptr;
     phases.push([[[`${f}affine_backward`, b.dflat.ptr, b.dfw.ptr, b.dfb.ptr, b.dout.ptr, this.head ? b.g.ptr : lastQ, b.fw.ptr, N, Dh, D, scratch(0)]]]);
     let dh = b.dflat.ptr; // d loss / d (the last block's pooled output)
     if (this.head) {
-      phases.push(split(N * last.F, (a, c) => [[`${f}max_pool_backward`, b.dQ.ptr + a * side * side * e, b.dflat.ptr + a * e, b.gi.ptr + a * 4, c - a, side * side, 1]]));
+      phases.push(split(N * last.F, P, (a, c) => [[`${f}max_pool_backward`, b.dQ.ptr + a * side * side * e, b.dflat.ptr + a * e, b.gi.ptr + a * 4, c - a, side * side, 1]]));
       dh = b.dQ.ptr;
     }
     const chunks = Math.ceil(N / CNN_CHUNK);
@@ -213,15 +213,15 @@ export class CnnPlan {
       b[`dw${i}`].zero();
       b[`db${i}`].zero();
       const dq = dh;
-      phases.push(split(N * F, (a, c) => [
+      phases.push(split(N * F, P, (a, c) => [
         [`${f}max_pool_backward`, b.dA.ptr + a * HW * e, dq + a * (HW / 4) * e, b[`qi${i}`].ptr + a * (HW / 4) * 4, c - a, HW, HW / 4],
         [`${f}relu_backward`, b.dA.ptr + a * HW * e, b.dA.ptr + a * HW * e, b[`y${i}`].ptr + a * HW * e, (c - a) * HW],
       ]));
-      phases.push(split(F, (c0, c1) => [[`${f}spatial_batchnorm_backward`, b.dB.ptr, b[`dgamma${i}`].ptr, b[`dbeta${i}`].ptr, b.dA.ptr, b[`z${i}`].ptr,
+      phases.push(split(F, P, (c0, c1) => [[`${f}spatial_batchnorm_backward`, b.dB.ptr, b[`dgamma${i}`].ptr, b[`dbeta${i}`].ptr, b.dA.ptr, b[`z${i}`].ptr,
         b[`gamma${i}`].ptr, b[`mean${i}`].ptr, b[`invStd${i}`].ptr, N, F, HW, c0, c1, 1]]));
       const x0 = i === 0 ? b.x.ptr : b[`q${i - 1}`].ptr;
       const dxAt = dq === b.dQ.ptr ? b.dIn.ptr : b.dQ.ptr; // d loss / d (this block's input): not the buffer dq is in (read above)
-      phases.push(split(chunks, (k0, k1, q) => {
+      phases.push(split(chunks, P, (k0, k1, q) => {
         const calls: Call[] = [];
         for (let k = k0; k < k1; k++) {
           const a = k * CNN_CHUNK, n = Math.min(N, a + CNN_CHUNK) - a;
