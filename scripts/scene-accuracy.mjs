@@ -8,11 +8,12 @@
 //       [--batch 50] [--lr 5e-3] [--lr-decay 0.85] [--num-train 16000] [--num-val 500]
 //       [--seed 0] [--data-seed 0] [--threads N] [--cell lstm]
 //   node scripts/scene-accuracy.mjs --checkpoint assets/shapes-lstm.recap
+//   node scripts/scene-accuracy.mjs --checkpoint out-cnn/model.recap   # a --encoder cnn run: its CNN's features
 //
 // Prints one line per setting and a JSON line (for tables) with every figure.
 import { readFileSync } from 'node:fs';
 import {
-  CaptioningRNN, CaptioningSolver, decodeCaptions, formatAccuracy, init, loadCheckpoint, sceneAccuracy, shapesData, Tensor, threads,
+  CaptioningRNN, CaptioningSolver, decodeCaptions, formatAccuracy, init, loadCheckpoint, renderScene, sceneAccuracy, shapesData, Tensor, threads,
 } from '../dist/index.js';
 
 const argv = process.argv.slice(2);
@@ -30,8 +31,16 @@ const tData = (performance.now() - t0) / 1000;
 
 let model, config, trainSeconds = 0, finalLoss = NaN;
 if (checkpoint) {
-  model = loadCheckpoint(new Uint8Array(readFileSync(checkpoint)), { wordToIdx: data.wordToIdx }).model;
+  const ck = loadCheckpoint(new Uint8Array(readFileSync(checkpoint)), { wordToIdx: data.wordToIdx });
+  model = ck.model;
   config = { checkpoint };
+  if (ck.encoder) {
+    // a model trained with --encoder cnn reads its CNN's features of the rendered scenes
+    const size = ck.encoder.spec.imageSize;
+    const at = (images, scenes) => (data.imageSize === size ? images : scenes.map((s) => renderScene(s, size)));
+    data.trainFeatures = ck.encoder.encode(at(data.trainImages, data.trainScenes));
+    data.valFeatures = ck.encoder.encode(at(data.valImages, data.valScenes));
+  }
 } else {
   config = {
     cell: arg('cell', 'lstm'), hidden: num('hidden', 128), wordvec: num('wordvec', 64), epochs: num('epochs', 2), batch: num('batch', 50),

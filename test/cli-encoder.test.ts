@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { init, loadCheckpoint } from '../src/index.js';
+import { runCli } from './cli-run.js';
 
 // 40 images × 5 captions / batch 10 = 20 iterations per epoch
 const TINY = ['--max-train', '40', '--num-val', '12', '--hidden', '16', '--wordvec', '8', '--batch', '10', '--encoder', 'cnn'];
@@ -21,12 +21,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), stderrIsTTY: false });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 const lines = (s: string) => s.split('\n').filter((l) => l !== '');
 
 describe('recap train --encoder cnn', () => {
@@ -34,14 +29,17 @@ describe('recap train --encoder cnn', () => {
     const out = join(root, 'a');
     const r = await run(['train', ...TINY, '--epochs', '1', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^encoder: CNN 32x32 pixels, blocks of 8-16-32 filters .*, max over positions, affine to 64; \d+ parameters; adam lr=0.001, from iteration 0$/m);
+    // --encoder cnn's own defaults: the CNN's Adam at 3e-3, the word loss at weight 2
+    expect(r.stderr).toMatch(/^encoder: CNN 32x32 pixels, blocks of 8-16-32 filters .*, max over positions, affine to 64; \d+ parameters; adam lr=0.003, from iteration 0; word loss ×2$/m);
     expect(r.stderr).toMatch(/pixels 32x32 through a CNN \(8-16-32 filters\) to D=64/);
     expect(r.stdout).toMatch(/scenes named exactly/);
     const ck = loadCheckpoint(await readFile(join(out, 'model.recap')));
     expect(ck.encoder!.spec).toEqual({ imageSize: 32, channels: [8, 16, 32], outputDim: 64, dtype: 'float32', head: 'max' });
     expect(ck.features!.recipe.encoder).toMatchObject({ arch: 'cnn', resize: 32 });
     expect(ck.solverState!.encoder!.updateRule).toBe('adam');
-    expect(ck.meta).toMatchObject({ encoder: 'cnn', encoderLr: 1e-3, finetuneAfter: 0 });
+    expect(ck.meta).toMatchObject({ encoder: 'cnn', encoderLr: 3e-3, finetuneAfter: 0, encoderWordLoss: 2, encoderWarmup: 0 });
+    expect(ck.solverState!.encoder!.wordLoss).toBe(2);
+    expect(ck.solverState!.encoder!.words!.w.length).toBe(64 * 45); // the word head: D x V
     const last = ck.solverState!.validation!.history.at(-1)!;
     expect(last.iteration).toBe(20);
     ck.model.dispose();
@@ -101,9 +99,11 @@ describe('recap train --encoder cnn', () => {
     const c = await run(['train', '--data', 'coco:nowhere', '--encoder', 'cnn', '--out', join(root, 'd')]);
     expect(c.code).toBe(2);
     expect(lines(c.stderr).length).toBe(1);
-    const f = await run(['train', '--encoder-lr', '0.01', '--out', join(root, 'd')]);
-    expect(f.code).toBe(2);
-    expect(lines(f.stderr)).toEqual([expect.stringMatching(/--encoder-lr applies with --encoder cnn only/)]);
+    for (const flag of ['--encoder-lr', '--encoder-word-loss', '--encoder-warmup']) {
+      const f = await run(['train', flag, '1', '--out', join(root, 'd')]);
+      expect(f.code).toBe(2);
+      expect(lines(f.stderr)).toEqual([expect.stringMatching(new RegExp(`${flag} applies with --encoder cnn only`))]);
+    }
     const x = await run(['train', '--encoder', 'cnn', '--objective', 'scst', '--out', join(root, 'd')]);
     expect(x.code).toBe(2);
     expect(lines(x.stderr).length).toBe(1);

@@ -17,7 +17,7 @@ describe('joint CNN + LSTM training', () => {
     expect(one.iteration).toBe(12);
     expect(one.loss.length).toBe(12);
     expect(one.valLoss.length).toBe(4);
-    expect(one.loss[11]).toBeLessThan(one.loss[0]);
+    expect(one.valLoss[3]).toBeLessThan(one.valLoss[0]);
     for (const [t, at] of [[2, 0], [1, 4], [2, 4]]) {
       const r = run(t, at);
       expect(r.threads).toBe(t);
@@ -43,6 +43,65 @@ describe('EncoderPart and its checkpoint', () => {
     expect(() => new EncoderPart(new SmallCnn(spec), images, { finetuneAfter: -2 })).toThrow(/finetuneAfter/);
     expect(() => new SmallCnn({ ...spec, imageSize: 7 })).toThrow(/spec.imageSize/);
     model.dispose();
+  });
+
+  it('restoreBest writes the CNN of the best evaluation back too (its parameters and running statistics), also after a checkpoint round trip', async () => {
+    const d = { ...data, trainFeatures: zeros(8, 5), valFeatures: zeros(4, 5) };
+    const model = new CaptioningRNN({ wordToIdx: data.wordToIdx, inputDim: 5, hiddenDim: 6, wordvecDim: 4, seed: 1 });
+    const cnn = new SmallCnn(spec, 2);
+    const snapshots = new Map<number, { model: number[]; cnn: Record<string, Float32Array | Float64Array>; val: number[] }>();
+    const solver = new CaptioningSolver(model, d, {
+      updateRule: 'adam', optimConfig: { learningRate: 5e-2 }, batchSize: 4, numEpochs: 40, verbose: false, evalEvery: 4, evalImages: 4, keepBest: 'valLoss',
+      encoder: new EncoderPart(cnn, images, { optimConfig: { learningRate: 5e-2 } }),
+      onEval: (r) => { if (r.improved) snapshots.set(r.iteration, { model: Array.from(model.params.view()), cnn: cnn.arrays(), val: Array.from(d.valFeatures.data) }); },
+    });
+    await solver.train();
+    const h = solver.evalHistory;
+    const best = h.reduce((a, r) => (r.valLoss < a.valLoss ? r : a));
+    expect(best.iteration).toBeLessThan(solver.numIterations); // the last evaluation is not the best: restoring changes the CNN
+    const want = snapshots.get(best.iteration)!;
+    expect(cnn.arrays()).not.toEqual(want.cnn);
+    const bytes = saveCheckpoint(model, solver, {}, null, cnn);
+    expect(solver.restoreBest()).toBe(true);
+    expect(Array.from(model.params.view())).toEqual(want.model);
+    expect(cnn.arrays()).toEqual(want.cnn);
+    expect(Array.from(d.valFeatures.data)).toEqual(want.val); // the val features are the best CNN's again
+    // the same from the checkpoint: the best CNN travels in the solver state
+    const ck = loadCheckpoint(bytes);
+    const m2 = new CaptioningRNN({ wordToIdx: data.wordToIdx, inputDim: 5, hiddenDim: 6, wordvecDim: 4, seed: 1 });
+    const d2 = { ...data, trainFeatures: zeros(8, 5), valFeatures: zeros(4, 5) };
+    const s2 = new CaptioningSolver(m2, d2, {
+      updateRule: 'adam', optimConfig: { learningRate: 5e-2 }, batchSize: 4, numEpochs: 40, verbose: false, evalEvery: 4, evalImages: 4, keepBest: 'valLoss',
+      encoder: new EncoderPart(ck.encoder!, images, { optimConfig: { learningRate: 5e-2 } }),
+    });
+    s2.setState(ck.solverState!);
+    expect(s2.restoreBest()).toBe(true);
+    expect(ck.encoder!.arrays()).toEqual(want.cnn);
+    // a solver without an encoder refuses a state whose best holds CNN arrays
+    const plain = new CaptioningSolver(new CaptioningRNN({ wordToIdx: data.wordToIdx, inputDim: 5, hiddenDim: 6, wordvecDim: 4 }), d2,
+      { updateRule: 'adam', optimConfig: { learningRate: 5e-2 }, batchSize: 4, numEpochs: 40, verbose: false, evalEvery: 4, evalImages: 4, keepBest: 'valLoss' });
+    expect(() => plain.setState({ ...ck.solverState!, encoder: null })).toThrow(/state.validation.best.encoder/);
+    for (const s of [solver, s2, plain]) s.dispose();
+    for (const m of [model, m2, ck.model, plain.model]) m.dispose();
+  });
+
+  it('warmup scales the first steps of the CNN\'s rate: Adam\'s first step moves each weight by rate·(t+1)/warmup', () => {
+    const d = { ...data, trainFeatures: zeros(8, 5), valFeatures: zeros(4, 5) };
+    const firstStep = (warmup: number) => {
+      const model = new CaptioningRNN({ wordToIdx: data.wordToIdx, inputDim: 5, hiddenDim: 6, wordvecDim: 4, seed: 1 });
+      const cnn = new SmallCnn(spec, 2);
+      const before = cnn.params['fc.w'].data.slice();
+      const s = new CaptioningSolver(model, d, { updateRule: 'adam', batchSize: 4, verbose: false, encoder: new EncoderPart(cnn, images, { optimConfig: { learningRate: 1e-2 }, warmup }) });
+      s.step();
+      const moved = Math.max(...Array.from(cnn.params['fc.w'].data, (v, i) => Math.abs(v - before[i])));
+      s.dispose();
+      model.dispose();
+      return moved;
+    };
+    expect(firstStep(0)).toBeCloseTo(1e-2, 6);
+    expect(firstStep(4)).toBeCloseTo(2.5e-3, 6);
+    expect(() => new EncoderPart(new SmallCnn(spec), images, { warmup: -1 })).toThrow(/encoderOptions.warmup/);
+    expect(() => new EncoderPart(new SmallCnn(spec), images, { wordLoss: -1 })).toThrow(/encoderOptions.wordLoss/);
   });
 
   it('a checkpoint holds the CNN (parameters, running statistics) and refuses a damaged one', () => {

@@ -43,8 +43,10 @@ export const TRAIN_FLAGS = {
   scstSamples: { kind: 'int', min: 1, max: 1000, default: 5, metavar: 'K', help: 'scst: captions sampled per image' },
   scstBaseline: { kind: 'enum', values: ['greedy', 'mean'], default: 'greedy', help: "scst: the reward baseline, the greedy caption's reward or the mean of the image's other samples" },
   encoder: { kind: 'enum', values: ['cnn'], help: "'cnn': learn the image features from the pixels (--data shapes): a small CNN trained jointly with the model (default: the data's features)" },
-  encoderLr: { kind: 'number', min: 0, minExclusive: true, max: 10, default: 1e-3, metavar: 'X', help: "--encoder cnn: the CNN's Adam learning rate (decays with --lr-decay)" },
+  encoderLr: { kind: 'number', min: 0, minExclusive: true, max: 10, default: 3e-3, metavar: 'X', help: "--encoder cnn: the CNN's Adam learning rate (decays with --lr-decay)" },
   finetuneAfter: { kind: 'int', min: 0, max: 1e9, default: 0, metavar: 'N', help: '--encoder cnn: the first iteration that updates the CNN (before it, the CNN only encodes)' },
+  encoderWordLoss: { kind: 'number', min: 0, max: 100, default: 2, metavar: 'X', help: "--encoder cnn: weight of the word loss (the caption's words predicted from the CNN's features by a head of their own; it teaches the CNN shapes)" },
+  encoderWarmup: { kind: 'int', min: 0, max: 1e9, default: 0, metavar: 'N', help: "--encoder cnn: iterations from --finetune-after over which the CNN's learning rate rises from 0 to --encoder-lr" },
   help: { kind: 'switch', help: 'show this help' },
 } as const satisfies Record<string, FlagSpec>;
 

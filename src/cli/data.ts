@@ -196,7 +196,7 @@ export async function loadForInference(flags: SampleOptions | EvalOptions, given
   const choice = chooseData(flags, given, ckpt.meta as Partial<DataChoice>, command);
   const raw = await loadData(choice);
   // a model trained with --encoder cnn reads the features its CNN makes of the split's images
-  const loaded = ckpt.encoder ? encodeWithCheckpointCnn(raw, ckpt.encoder, flags.split as Split, command) : raw;
+  const loaded = ckpt.encoder ? await encodeWithCheckpointCnn(raw, ckpt.encoder, flags.split as Split, command) : raw;
   checkFits(flags.checkpoint, ckpt, loaded);
   const c = ckpt.model.config;
   const it = typeof ckpt.meta.iteration === 'number' ? `, iteration ${ckpt.meta.iteration}` : ckpt.solverState ? `, iteration ${ckpt.solverState.iteration}` : '';

@@ -4,6 +4,7 @@
 // that ties a checkpoint to its CNN.
 import { Tensor, renderScene, SmallCnn, type RgbaImage, type Scene } from '../index.js';
 import { cnnRecipe, type CnnSpec } from '../nn/cnn.js';
+import { encodeImages } from '../nn/cnn-plan.js';
 import { UsageError } from './args.js';
 import type { Loaded } from './data.js';
 
@@ -37,13 +38,13 @@ export function withEncoderFeatures(loaded: Loaded, cnn: SmallCnn): Loaded {
 }
 
 /** For eval and sample: the checkpoint's CNN encodes the images of `split` into the data's features (the other split's stay zeros). */
-export function encodeWithCheckpointCnn(loaded: Loaded, cnn: SmallCnn, split: 'train' | 'val' | 'test', command: string): Loaded {
+export async function encodeWithCheckpointCnn(loaded: Loaded, cnn: SmallCnn, split: 'train' | 'val' | 'test', command: string): Promise<Loaded> {
   if (loaded.choice.data !== 'shapes') {
     throw new UsageError(`the checkpoint's model reads the features of its CNN (trained with --encoder cnn on pixels), but --data ${loaded.choice.data} holds image features only (use --data shapes)`, command);
   }
   const out = withEncoderFeatures(loaded, cnn);
   if (split === 'test') return out; // the shapes world has no test split: checkSplit refuses it
   const images = encoderImages(loaded, cnn.spec.imageSize)[split];
-  (split === 'train' ? out.data.trainFeatures : out.data.valFeatures).data.set(cnn.encode(images).data);
+  (split === 'train' ? out.data.trainFeatures : out.data.valFeatures).data.set((await encodeImages(cnn, images)).data);
   return out;
 }

@@ -17,6 +17,7 @@ import { Progress } from './progress.js';
 import { checkInitFlags, loadInit } from './train-init.js';
 import { CNN_DEFAULT_SPEC, checkEncoderData, encoderImages, withEncoderFeatures } from './encoder.js';
 import { cnnRecipe } from '../nn/cnn.js';
+import { encodeImages } from '../nn/cnn-plan.js';
 import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
 import { evalCurvesSvg } from './eval-plot.js';
 import { accuracy, sampleEntries, sceneSummary, score, scoreTable, worstImages } from './scores.js';
@@ -52,6 +53,9 @@ export interface RunOptions {
   encoder?: 'cnn' | null;
   encoderLr?: number;
   finetuneAfter?: number;
+  /** Absent in checkpoints from before the warm-up and the word loss: 0. */
+  encoderWarmup?: number;
+  encoderWordLoss?: number;
 }
 
 const SAMPLES_PER_SPLIT = 8;
@@ -64,7 +68,7 @@ function runOptionsFrom(flags: TrainOptions, data: DataChoice): RunOptions {
     lrDecay: flags.lrDecay, epochs: flags.epochs, batch: flags.batch, threads: threads(), seed: flags.seed,
     evalEvery: flags.evalEvery ?? null, evalImages: flags.evalImages, keepBest: flags.keepBest, patience: flags.patience ?? null, out: flags.out,
     objective: flags.objective, init: flags.init ?? null, scstSamples: flags.scstSamples, scstBaseline: flags.scstBaseline,
-    encoder: flags.encoder ?? null, encoderLr: flags.encoderLr, finetuneAfter: flags.finetuneAfter,
+    encoder: flags.encoder ?? null, encoderLr: flags.encoderLr, finetuneAfter: flags.finetuneAfter, encoderWarmup: flags.encoderWarmup, encoderWordLoss: flags.encoderWordLoss,
   };
 }
 
@@ -72,7 +76,7 @@ function runOptionsFrom(flags: TrainOptions, data: DataChoice): RunOptions {
 const REQUIRED_KEYS: (keyof RunOptions)[] = ['data', 'maxTrain', 'numVal', 'dataSeed', 'cell', 'hidden', 'wordvec', 'update', 'lr', 'lrDecay', 'epochs', 'batch', 'threads', 'seed'];
 const LATER_KEYS: Partial<RunOptions> = {
   evalEvery: null, evalImages: 500, keepBest: 'cider', patience: null, objective: 'xe', init: null, scstSamples: 5, scstBaseline: 'greedy',
-  encoder: null, encoderLr: 1e-3, finetuneAfter: 0,
+  encoder: null, encoderLr: 1e-3, finetuneAfter: 0, encoderWarmup: 0, encoderWordLoss: 0,
 };
 
 /** On --resume: the saved options, with --epochs/--threads/--out as given; other flags must agree. */
@@ -127,8 +131,9 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   if (opts.encoder) {
     checkEncoderData(opts.data, 'train');
     if (opts.objective === 'scst') throw new UsageError('--encoder cnn trains with cross-entropy (--objective xe)', 'train');
-  } else if (given.has('encoderLr') || given.has('finetuneAfter')) {
-    throw new UsageError(`${given.has('encoderLr') ? '--encoder-lr' : '--finetune-after'} applies with --encoder cnn only`, 'train');
+  } else {
+    const k = (['encoderLr', 'finetuneAfter', 'encoderWarmup', 'encoderWordLoss'] as const).find((x) => given.has(x));
+    if (k) throw new UsageError(`${flagName(k)} applies with --encoder cnn only`, 'train');
   }
   await mkdir(outDir, { recursive: true });
 
@@ -179,7 +184,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     updateRule: opts.update, optimConfig: { learningRate: opts.lr }, lrDecay: opts.lrDecay, batchSize: opts.batch,
     numEpochs: opts.epochs, seed: opts.seed, verbose: false, signal: controller.signal,
     objective: opts.objective, scstSamples: opts.scstSamples, scstBaseline: opts.scstBaseline,
-    ...(cnn ? { encoder: new EncoderPart(cnn, encoderImages(loaded, cnn.spec.imageSize), { optimConfig: { learningRate: opts.encoderLr! }, finetuneAfter: opts.finetuneAfter }) } : {}),
+    ...(cnn ? { encoder: new EncoderPart(cnn, encoderImages(loaded, cnn.spec.imageSize), { optimConfig: { learningRate: opts.encoderLr! }, finetuneAfter: opts.finetuneAfter, warmup: opts.encoderWarmup, wordLoss: opts.encoderWordLoss }) } : {}),
     ...(evalEvery > 0 ? { evalEvery, evalImages: opts.evalImages, keepBest: opts.keepBest, patience: opts.patience ?? undefined, onEval } : {}),
     ...(evalEvery > 0 && loaded.shapes ? { evalExtra: sceneEvalExtra(loaded.shapes.valScenes) } : {}),
     onStep: (info) => {
@@ -191,7 +196,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     solver.setState(ckpt.solverState!);
     o.err(`resuming ${ckptPath} at iteration ${solver.iteration}/${solver.numIterations}\n`);
   }
-  if (cnn) o.err(`encoder: CNN ${cnn.spec.imageSize}x${cnn.spec.imageSize} pixels, blocks of ${cnn.spec.channels.join('-')} filters (conv 3x3, batchnorm, ReLU, max pool 2x2), ${cnn.spec.head === 'max' ? 'max over positions, ' : ''}affine to ${cnn.spec.outputDim}; ${Object.values(cnn.params).reduce((a, t) => a + t.size, 0)} parameters; adam lr=${opts.encoderLr}, from iteration ${opts.finetuneAfter}\n`);
+  if (cnn) o.err(`encoder: CNN ${cnn.spec.imageSize}x${cnn.spec.imageSize} pixels, blocks of ${cnn.spec.channels.join('-')} filters (conv 3x3, batchnorm, ReLU, max pool 2x2), ${cnn.spec.head === 'max' ? 'max over positions, ' : ''}affine to ${cnn.spec.outputDim}; ${Object.values(cnn.params).reduce((a, t) => a + t.size, 0)} parameters; adam lr=${opts.encoderLr}, from iteration ${opts.finetuneAfter}${opts.encoderWarmup ? `, warm-up ${opts.encoderWarmup} iterations` : ''}${opts.encoderWordLoss ? `; word loss ×${opts.encoderWordLoss}` : ''}\n`);
   o.err(`model: ${opts.cell.toUpperCase()} H=${opts.hidden} W=${opts.wordvec}, ${model.params.length} parameters; ${opts.update} lr=${opts.lr} decay=${opts.lrDecay}, batch ${opts.batch}, ${opts.epochs} epochs = ${solver.numIterations} iterations; ${opts.threads} thread${opts.threads > 1 ? "s" : ""}\n`);
   if (opts.objective === 'scst') {
     o.err(`objective: self-critical sequence training from ${opts.init ?? 'the checkpoint'}: ${opts.scstSamples} sampled captions per image, ${opts.scstBaseline} baseline, CIDEr-D reward against the training references\n`);
@@ -242,8 +247,8 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   const tEval = performance.now();
   if (cnn) {
     const images = encoderImages(loaded, cnn.spec.imageSize);
-    data.trainFeatures.data.set(cnn.encode(images.train).data);
-    data.valFeatures.data.set(cnn.encode(images.val).data);
+    data.trainFeatures.data.set((await encodeImages(cnn, images.train)).data);
+    data.valFeatures.data.set((await encodeImages(cnn, images.val)).data);
   }
   const rows = [score(model, loaded, 'train', 1000), score(model, loaded, 'val', 1000)];
   const evals = solver.evalHistory;

@@ -191,8 +191,19 @@ export class SmallCnn {
     return out;
   }
 
-  /** Replaces every parameter and running statistic; all are checked (present, sized, dtype, finite) before any is written. */
+  /** Replaces every parameter and running statistic; all are checked (checkArrays) before any is written. */
   setArrays(arrays: Record<string, ArrayLike<number> & { length: number }>, where = 'arrays'): void {
+    const want = this.checkArrays(arrays, where);
+    for (const [k, shape] of want) {
+      const t = new Tensor((arrays[k] as Float32Array).slice(), shape);
+      if (k in this.params) this.params[k] = t;
+      else this.stats[k] = t;
+    }
+  }
+
+  /** Checks arrays for setArrays (each present, sized, of the spec's dtype, finite; variances >= 0); returns the names and shapes. */
+  checkArrays(arrays: Record<string, ArrayLike<number> & { length: number }>, where = 'arrays'): [string, number[]][] {
+    if (!arrays || typeof arrays !== 'object') fail(where, "the CNN's arrays by name", arrays);
     const want: [string, number[]][] = [...cnnParamShapes(this.spec), ...Object.entries(this.stats).map(([k, t]) => [k, [...t.shape]] as [string, number[]])];
     const ctor = this.spec.dtype === 'float64' ? Float64Array : Float32Array;
     for (const [k, shape] of want) {
@@ -202,11 +213,7 @@ export class SmallCnn {
       for (let i = 0; i < n; i++) if (!Number.isFinite(a[i])) fail(`${where}.${k}[${i}]`, 'a finite number', a[i]);
       if (k.endsWith('runningVar') && Array.prototype.some.call(a, (v: number) => v < 0)) fail(`${where}.${k}`, 'variances >= 0', 'a negative value');
     }
-    for (const [k, shape] of want) {
-      const t = new Tensor((arrays[k] as Float32Array).slice(), shape);
-      if (k in this.params) this.params[k] = t;
-      else this.stats[k] = t;
-    }
+    return want;
   }
 }
 

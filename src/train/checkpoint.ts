@@ -23,7 +23,9 @@ import { Tensor, sizeOf } from '../core/tensor.js';
 import { type FeatureRecipe, parseRecipe } from '../data/recipe.js';
 import type { PcaProjection } from '../data/recapdata.js';
 import type { SmallCnn } from '../nn/cnn.js';
-import { type EncoderHeader, type EncoderStateHeader, encoderHeader, encoderStateHeader, readEncoder, readEncoderState } from './checkpoint-encoder.js';
+import {
+  type EncoderHeader, type EncoderStateHeader, arraySections, encoderHeader, encoderStateHeader, readArraySections, readEncoder, readEncoderState,
+} from './checkpoint-encoder.js';
 
 export const CHECKPOINT_VERSION = 1;
 const MAGIC = 'RCAPCKPT';
@@ -40,7 +42,7 @@ interface Header {
     gradNormHistory?: Section;
     clipCount?: number;
     /** Evaluation history and best parameters (solvers with evalEvery); absent in older files. */
-    validation?: null | Omit<ValidationState, 'best'> & { best: null | { iteration: number; value: number; params: Section } };
+    validation?: null | Omit<ValidationState, 'best'> & { best: null | { iteration: number; value: number; params: Section; encoder?: Record<string, Section> } };
     /** Self-critical training's state (objective 'scst'); absent in older files and xe runs. */
     scst?: null | { samples: number; baseline: string; rewardHistory: Section };
     /** The encoder part's optimizer state (runs with a trainable encoder); absent in older files. */
@@ -107,7 +109,12 @@ export function saveCheckpoint(model: CaptioningRNN, solver?: CaptioningSolver |
       rng: { pos: s.rng.pos, hasGauss: s.rng.hasGauss, gauss: s.rng.gauss, key: add(s.rng.key) },
       blocks, order: s.order ? add(s.order) : null,
       gradNormHistory: add(Float64Array.from(s.gradNormHistory ?? [])), clipCount: s.clipCount ?? 0,
-      validation: s.validation ? { ...s.validation, best: s.validation.best && { ...s.validation.best, params: add(s.validation.best.params) } } : null,
+      validation: s.validation ? {
+        ...s.validation,
+        best: s.validation.best && {
+          iteration: s.validation.best.iteration, value: s.validation.best.value, params: add(s.validation.best.params), ...arraySections(s.validation.best.encoder, add),
+        },
+      } : null,
       scst: s.scst ? { samples: s.scst.samples, baseline: s.scst.baseline, rewardHistory: add(Float64Array.from(s.scst.rewardHistory)) } : null,
       encoder: s.encoder ? encoderStateHeader(s.encoder, add) : null,
     };
@@ -226,7 +233,11 @@ export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer, options: { wordT
       order: s.order ? (read(s.order, 'order') as Int32Array) : null,
       validation: s.validation ? {
         ...s.validation,
-        best: s.validation.best && { ...s.validation.best, params: read(s.validation.best.params, 'best parameters') as Float32Array | Float64Array },
+        best: s.validation.best && {
+          iteration: s.validation.best.iteration, value: s.validation.best.value,
+          params: read(s.validation.best.params, 'best parameters') as Float32Array | Float64Array,
+          ...readArraySections(name, s.validation.best.encoder, read),
+        },
       } : null,
       scst: s.scst ? {
         samples: s.scst.samples, baseline: s.scst.baseline as ScstBaseline,
@@ -331,8 +342,9 @@ function checkHeader(name: string, h: unknown): asserts h is Header {
     bad('solver.validation must hold history (records), sinceBest and stopped');
   }
   const best = v.best as Record<string, unknown> | null;
-  if (best !== null && (!isObj(best) || !isInt(best.iteration) || typeof best.value !== 'number' || !isObj(best.params))) {
-    bad('solver.validation.best must be null or { iteration, value, params (a section) }');
+  if (best !== null && (!isObj(best) || !isInt(best.iteration) || typeof best.value !== 'number' || !isObj(best.params)
+    || (best.encoder !== undefined && (!isObj(best.encoder) || !Object.values(best.encoder).every(isObj))))) {
+    bad('solver.validation.best must be null or { iteration, value, params (a section), encoder? (sections by name) }');
   }
 }
 

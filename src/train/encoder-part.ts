@@ -17,8 +17,13 @@ import { runCalls } from '../core/threads.js';
 import type { RgbImage } from '../data/features.js';
 import type { CaptionData } from '../data/types.js';
 import type { CaptioningRNN } from '../model/captioning-rnn.js';
-import { type CnnCaches, SmallCnn, imagesToTensor } from '../nn/cnn.js';
+import { SmallCnn } from '../nn/cnn.js';
+import { CnnPlan } from '../nn/cnn-plan.js';
+import { addScaled, newWordHead, specialIds, wordLoss } from './word-head.js';
 import { UPDATE_RULES, type UpdateRuleName, checkUpdateRule, resolveHyper, ruleCall } from '../nn/update-rules.js';
+
+/** Images per encoding pass of refresh (as SmallCnn.encode's default chunk). */
+const ENCODE_CHUNK = 250;
 
 export interface EncoderPartOptions {
   /** The encoder's update rule (default 'adam'). */
@@ -27,6 +32,17 @@ export interface EncoderPartOptions {
   optimConfig?: Record<string, number>;
   /** The first iteration whose gradients update the encoder (default 0; −1: never, the encoder only encodes). */
   finetuneAfter?: number;
+  /**
+   * Iterations from finetuneAfter over which the encoder's learning rate rises linearly from 0 to
+   * its rate (default 0: none). A fresh CNN's features change fastest at the start, before the
+   * model has learnt to read them; a warm-up lets the model lock on to them first.
+   */
+  warmup?: number;
+  /**
+   * Weight of the word loss (word-head.ts: the caption's words predicted from the features by a
+   * head of its own, its gradient added to the captioning loss's on the features); default 0: none.
+   */
+  wordLoss?: number;
 }
 
 /** The encoder's training state (checkpoints): rule, hyperparameters, and the optimizer's arrays by `${param}.${block}`. */
@@ -34,6 +50,11 @@ export interface EncoderState {
   updateRule: UpdateRuleName;
   optimConfig: Record<string, number>;
   finetuneAfter: number;
+  /** Absent in files from before the warm-up existed: 0. */
+  warmup?: number;
+  /** The word loss's weight and head (absent when 0). The head's optimizer arrays are in blocks as words.w.* / words.b.*. */
+  wordLoss?: number;
+  words?: { w: Float32Array | Float64Array; b: Float32Array | Float64Array };
   blocks: Record<string, Float32Array | Float64Array>;
 }
 
@@ -41,8 +62,20 @@ export class EncoderPart {
   readonly updateRule: UpdateRuleName;
   readonly optimConfig: Record<string, number>;
   readonly finetuneAfter: number;
+  readonly warmup: number;
+  readonly wordWeight: number;
+  /** The word loss's head (wordWeight > 0; made by checkData, which knows the vocabulary). */
+  private words: { w: Tensor; b: Tensor } | null = null;
+  private special = new Set<number>();
+  private batch: { features: Tensor; captions: Int32Array; L: number } | null = null;
+  private wordGrads: { w: Tensor; b: Tensor } | null = null;
   private blocks: Record<string, Float32Array | Float64Array> = {};
-  private caches: CnnCaches | null = null;
+  /** The minibatch's forward and backward passes (wasm-resident, split over the threads), and refresh's encoding. */
+  private readonly plan: CnnPlan;
+  private readonly encodePlan: CnnPlan;
+  private trained = false;
+  /** The iteration of the last forward pass. */
+  private t = 0;
   private grads: Record<string, Tensor> | null = null;
   private N = 0;
 
@@ -50,14 +83,20 @@ export class EncoderPart {
   constructor(readonly cnn: SmallCnn, readonly images: { train: readonly RgbImage[]; val: readonly RgbImage[] }, options: EncoderPartOptions = {}) {
     if (!(cnn instanceof SmallCnn)) fail('encoder.cnn', 'a SmallCnn', typeof cnn);
     if (!options || typeof options !== 'object') fail('encoderOptions', 'an options object', options);
-    const { updateRule = 'adam', optimConfig = {}, finetuneAfter = 0 } = options;
+    const { updateRule = 'adam', optimConfig = {}, finetuneAfter = 0, warmup = 0, wordLoss: wordWeight = 0 } = options;
     this.updateRule = checkUpdateRule('encoderOptions.updateRule', updateRule);
     this.optimConfig = resolveHyper(updateRule, optimConfig, 'encoderOptions.optimConfig');
     if (!Number.isInteger(finetuneAfter) || finetuneAfter < -1) fail('encoderOptions.finetuneAfter', 'an integer >= -1 (−1: never)', finetuneAfter);
     this.finetuneAfter = finetuneAfter;
+    if (!Number.isInteger(warmup) || warmup < 0) fail('encoderOptions.warmup', 'an integer >= 0', warmup);
+    this.warmup = warmup;
+    if (typeof wordWeight !== 'number' || !Number.isFinite(wordWeight) || wordWeight < 0) fail('encoderOptions.wordLoss', 'a number >= 0', wordWeight);
+    this.wordWeight = wordWeight;
     for (const [name, t] of Object.entries(cnn.params)) {
       for (const b of UPDATE_RULES[this.updateRule].state) this.blocks[`${name}.${b}`] = new (t.data.constructor as Float32ArrayConstructor)(t.size);
     }
+    this.plan = new CnnPlan(cnn);
+    this.encodePlan = new CnnPlan(cnn);
   }
 
   /** Checks the data against the encoder: its images per feature row, features of the encoder's width and dtype. */
@@ -70,6 +109,13 @@ export class EncoderPart {
       const ims = this.images[split];
       if (!Array.isArray(ims) || ims.length !== rows) fail(`encoder.images.${split}`, `${rows} images (one per ${split} feature row)`, Array.isArray(ims) ? ims.length : ims);
     }
+    if (this.wordWeight > 0 && !this.words) {
+      this.words = newWordHead(outputDim, model.config.vocabSize, dtype);
+      this.special = specialIds(data.wordToIdx);
+      for (const [name, t] of Object.entries(this.words)) {
+        for (const b of UPDATE_RULES[this.updateRule].state) this.blocks[`words.${name}.${b}`] = new (t.data.constructor as Float32ArrayConstructor)(t.size);
+      }
+    }
   }
 
   /** Whether iteration t trains the encoder. */
@@ -79,31 +125,77 @@ export class EncoderPart {
 
   /** The features of caption rows `rows` (images data.trainImageIdxs[rows]) written over the model's loaded workspace rows. */
   forward(model: CaptioningRNN, data: CaptionData, rows: Int32Array, t: number): void {
-    const N = rows.length;
+    const mode = this.begin(rows, t);
+    this.place(model, data, rows, this.plan.forward(this.batchImages(data, rows), mode));
+  }
+
+  /** forward with the CNN's work split over the runtime's threads (the same bits). */
+  async forwardAsync(model: CaptioningRNN, data: CaptionData, rows: Int32Array, t: number): Promise<void> {
+    const mode = this.begin(rows, t);
+    this.place(model, data, rows, await this.plan.forwardAsync(this.batchImages(data, rows), mode));
+  }
+
+  private begin(rows: Int32Array, t: number): 'train' | 'test' {
+    this.t = t;
+    this.trained = this.training(t);
+    this.N = rows.length;
+    return this.trained ? 'train' : 'test';
+  }
+
+  private batchImages(data: CaptionData, rows: Int32Array): RgbImage[] {
     const idx = data.trainImageIdxs.data;
-    const ims = Array.from(rows, (r) => this.images.train[idx[r]]);
-    const train = this.training(t);
-    const { out, caches } = this.cnn.forward(imagesToTensor(ims, this.cnn.spec.imageSize, this.cnn.spec.dtype), train ? 'train' : 'test');
+    return Array.from(rows, (r) => this.images.train[idx[r]]);
+  }
+
+  private place(model: CaptioningRNN, data: CaptionData, rows: Int32Array, out: Tensor): void {
     const D = this.cnn.spec.outputDim;
     const feats = model.batch.bufs!.features.view();
     const rank = model.batch.rank;
-    for (let n = 0; n < N; n++) feats.set(out.data.subarray(n * D, (n + 1) * D), rank[n] * D);
-    this.caches = train ? caches : null;
-    this.N = N;
-    model.batch.featureGrad = train;
+    for (let n = 0; n < this.N; n++) feats.set(out.data.subarray(n * D, (n + 1) * D), rank[n] * D);
+    model.batch.featureGrad = this.trained;
+    this.batch = null;
+    if (this.trained && this.words) {
+      const L = data.trainCaptions.shape[1];
+      const captions = new Int32Array(rows.length * L);
+      rows.forEach((r, n) => captions.set((data.trainCaptions.data as Int32Array).subarray(r * L, (r + 1) * L), n * L));
+      this.batch = { features: out, captions, L };
+    }
   }
 
   /** After the model's step (iteration t): dfeatures back through the CNN; throws before any update when a gradient is not finite. */
   backward(model: CaptioningRNN, t: number): void {
+    const dout = this.endStep(model);
+    if (dout) this.check(this.plan.backward(dout), t);
+  }
+
+  /** backward with the CNN's work split over the runtime's threads (the same bits). */
+  async backwardAsync(model: CaptioningRNN, t: number): Promise<void> {
+    const dout = this.endStep(model);
+    if (dout) this.check(await this.plan.backwardAsync(dout), t);
+  }
+
+  /** d loss / d features of the step: the model's, plus the word loss's times its weight. */
+  private endStep(model: CaptioningRNN): Tensor | null {
     model.batch.featureGrad = false;
     this.grads = null;
-    if (!this.caches) return;
-    const grads = this.cnn.backward(model.featureGradient(this.N), this.caches);
-    this.caches = null;
-    for (const [name, g] of Object.entries(grads)) {
+    this.wordGrads = null;
+    if (!this.trained) return null;
+    this.trained = false;
+    const dout = model.featureGradient(this.N);
+    if (!this.batch || !this.words) return dout;
+    const { features, captions, L } = this.batch;
+    this.batch = null;
+    const w = wordLoss(features, captions, L, this.words.w, this.words.b, this.special);
+    this.wordGrads = { w: w.dw, b: w.db };
+    return addScaled(dout, this.wordWeight, w.dfeatures);
+  }
+
+  private check(grads: Record<string, Tensor>, t: number): void {
+    const all = { ...grads, ...(this.wordGrads ? { 'words.w': this.wordGrads.w, 'words.b': this.wordGrads.b } : {}) };
+    for (const [name, g] of Object.entries(all)) {
       for (let i = 0; i < g.size; i++) if (!Number.isFinite(g.data[i])) throw new DivergenceError(t, `the encoder's gradient ${name}`);
     }
-    this.grads = grads;
+    this.grads = all;
   }
 
   /** After the model's update succeeded: the encoder's own rule over each of its parameters (one t for all). */
@@ -113,16 +205,21 @@ export class EncoderPart {
     this.grads = null;
     const spec = UPDATE_RULES[this.updateRule];
     if (spec.countsSteps) this.optimConfig.t += 1;
+    const rate = this.warmup > 0 ? Math.min(1, (this.t - this.finetuneAfter + 1) / this.warmup) : 1;
+    const cfg = rate < 1 ? { ...this.optimConfig, learningRate: this.optimConfig.learningRate * rate } : this.optimConfig;
     const ks = kernels();
     const p = precision(this.cnn.spec.dtype);
-    for (const [name, w] of Object.entries(this.cnn.params)) {
-      this.cnn.params[name] = withScratch((s) => {
+    const params: Record<string, Tensor> = { ...this.cnn.params, ...(this.words && grads['words.w'] ? { 'words.w': this.words.w, 'words.b': this.words.b } : {}) };
+    for (const [name, w] of Object.entries(params)) {
+      const next = withScratch((s) => {
         const wb = s.from(w);
         const state = spec.state.map((b) => s.from(new Tensor(this.blocks[`${name}.${b}`], [w.size])));
-        runCalls(ks, [ruleCall(ks, p, this.updateRule, wb.ptr, state.map((b) => b.ptr), s.from(grads[name]).ptr, w.size, this.optimConfig)]);
+        runCalls(ks, [ruleCall(ks, p, this.updateRule, wb.ptr, state.map((b) => b.ptr), s.from(grads[name]).ptr, w.size, cfg)]);
         spec.state.forEach((b, i) => (this.blocks[`${name}.${b}`] = state[i].view().slice() as Float32Array));
         return wb.toTensor(w.shape);
       });
+      if (name === 'words.w' || name === 'words.b') this.words![name === 'words.w' ? 'w' : 'b'] = next;
+      else this.cnn.params[name] = next;
     }
   }
 
@@ -131,18 +228,37 @@ export class EncoderPart {
     this.optimConfig.learningRate *= lrDecay;
   }
 
-  /** Writes data's train and/or val features with the CNN in 'test' mode. */
+  /** Writes data's train and/or val features with the CNN in 'test' mode (SmallCnn.encode's bits). */
   refresh(data: CaptionData, splits: readonly ('train' | 'val')[] = ['val']): void {
     for (const split of splits) {
       const dst = split === 'train' ? data.trainFeatures : data.valFeatures;
-      dst.data.set(this.cnn.encode(this.images[split]).data);
+      const ims = this.images[split];
+      for (let a = 0; a < ims.length; a += ENCODE_CHUNK) dst.data.set(this.encodePlan.forward(ims.slice(a, a + ENCODE_CHUNK), 'test').data, a * this.cnn.spec.outputDim);
     }
+  }
+
+  /** refresh over the runtime's threads (the same bits). */
+  async refreshAsync(data: CaptionData, splits: readonly ('train' | 'val')[] = ['val']): Promise<void> {
+    for (const split of splits) {
+      const dst = split === 'train' ? data.trainFeatures : data.valFeatures;
+      const ims = this.images[split];
+      for (let a = 0; a < ims.length; a += ENCODE_CHUNK) dst.data.set((await this.encodePlan.forwardAsync(ims.slice(a, a + ENCODE_CHUNK), 'test')).data, a * this.cnn.spec.outputDim);
+    }
+  }
+
+  /** Frees the CNN's wasm workspaces (the part can still run: they are made again on use). */
+  dispose(): void {
+    this.plan.dispose();
+    this.encodePlan.dispose();
   }
 
   getState(): EncoderState {
     const blocks: EncoderState['blocks'] = {};
     for (const [k, b] of Object.entries(this.blocks)) blocks[k] = b.slice();
-    return { updateRule: this.updateRule, optimConfig: { ...this.optimConfig }, finetuneAfter: this.finetuneAfter, blocks };
+    return {
+      updateRule: this.updateRule, optimConfig: { ...this.optimConfig }, finetuneAfter: this.finetuneAfter, ...(this.warmup ? { warmup: this.warmup } : {}),
+      ...(this.words ? { wordLoss: this.wordWeight, words: { w: this.words.w.data.slice() as Float32Array, b: this.words.b.data.slice() as Float32Array } } : {}), blocks,
+    };
   }
 
   /** Checks a saved state against this part (RecapError naming state.encoder); writes nothing. */
@@ -152,6 +268,15 @@ export class EncoderPart {
     if (e.updateRule !== this.updateRule) fail('state.encoder.updateRule', this.updateRule, e.updateRule);
     resolveHyper(this.updateRule, e.optimConfig ?? {}, 'state.encoder.optimConfig');
     if (e.finetuneAfter !== this.finetuneAfter) fail('state.encoder.finetuneAfter', String(this.finetuneAfter), e.finetuneAfter);
+    if ((e.warmup ?? 0) !== this.warmup) fail('state.encoder.warmup', String(this.warmup), e.warmup ?? 0);
+    if ((e.wordLoss ?? 0) !== this.wordWeight) fail('state.encoder.wordLoss', String(this.wordWeight), e.wordLoss ?? 0);
+    if (this.words) {
+      for (const k of ['w', 'b'] as const) {
+        const got = e.words?.[k];
+        const want = this.words[k].data;
+        if (!got || got.constructor !== want.constructor || got.length !== want.length) fail(`state.encoder.words.${k}`, `${want.length} values`, got ? got.length : 'none');
+      }
+    }
     for (const [k, b] of Object.entries(this.blocks)) {
       const got = e.blocks?.[k];
       if (!got || got.constructor !== b.constructor || got.length !== b.length) fail(`state.encoder.blocks.${k}`, `${b.length} values`, got ? got.length : 'none');
@@ -160,6 +285,7 @@ export class EncoderPart {
 
   apply(s: EncoderState): void {
     Object.assign(this.optimConfig, s.optimConfig);
+    if (this.words && s.words) this.words = { w: new Tensor(s.words.w.slice(), this.words.w.shape), b: new Tensor(s.words.b.slice(), this.words.b.shape) };
     for (const k of Object.keys(this.blocks)) this.blocks[k] = s.blocks[k].slice();
   }
 }

@@ -204,7 +204,7 @@ export class CaptioningSolver {
     this.numIterations = numEpochs * this.iterationsPerEpoch;
     this.minibatches = new Minibatches(sampler, batchSize, numTrain, this.iterationsPerEpoch, this.rng);
     this.objectivePart = createObjective(model, data, { objective, scstSamples, scstBaseline, scstReward });
-    this.validation = Validation.create(this, options, (line) => this.log(line)); // checks its options before anything is allocated
+    this.validation = Validation.create(this, options, (line) => this.log(line), encoder?.cnn ?? null); // checks its options before anything is allocated
     this.updater = new ParamUpdate(model, updateRule, cfg, gradClip);
     this.encoder = encoder ?? null;
   }
@@ -219,9 +219,14 @@ export class CaptioningSolver {
     return this.validation?.stopped ?? false;
   }
 
-  /** Writes the best parameters by `keepBest` into the model; false when there has been no evaluation. */
+  /**
+   * Writes the best parameters by `keepBest` into the model and, with an encoder part, its CNN
+   * (then data.valFeatures are that CNN's again); false when there has been no evaluation.
+   */
   restoreBest(): boolean {
-    return this.validation?.restoreBest() ?? false;
+    if (!this.validation?.restoreBest()) return false;
+    this.encoder?.refresh(this.data);
+    return true;
   }
 
   /** Runs the remaining iterations; resolves to the loss history. */
@@ -249,7 +254,7 @@ export class CaptioningSolver {
           itersPerSecond: elapsed > 0 ? (t + 1 - startIter) / elapsed : 0, reward: this.objectivePart.reward,
         });
         if (this.validation?.due(this.iteration)) {
-          this.encoder?.refresh(this.data);
+          await this.encoder?.refreshAsync(this.data);
           this.validation.run();
           lastYield = 0; // an evaluation takes a while: let the event loop run
         }
@@ -282,9 +287,9 @@ export class CaptioningSolver {
     const t = this.iteration;
     const rows = this.minibatches.next(t);
     const { N, T } = await this.objectivePart.loadAsync(rows, this.rng);
-    this.encoder?.forward(this.model, this.data, rows, t);
+    await this.encoder?.forwardAsync(this.model, this.data, rows, t);
     const loss = await this.model.forwardBackwardAsync(N, T);
-    this.encoder?.backward(this.model, t);
+    await this.encoder?.backwardAsync(this.model, t);
     const u = await this.updater.runAsync(loss, t);
     this.encoder?.update();
     return this.record(loss, u);
@@ -360,6 +365,7 @@ export class CaptioningSolver {
   /** Frees the optimizer state (the model is the caller's to dispose). */
   dispose(): void {
     this.updater.dispose();
+    this.encoder?.dispose();
   }
 }
 

@@ -15,6 +15,7 @@ import type { CaptionData } from '../data/types.js';
 import { evaluateCaptions } from '../eval/evaluate.js';
 import { stripCaptionSpecials } from '../eval/ptb-tokenize.js';
 import type { CaptioningRNN } from '../model/captioning-rnn.js';
+import type { SmallCnn } from '../nn/cnn.js';
 
 /** Metrics `keepBest` can follow; valLoss is better when lower, the others when higher. */
 export const KEEP_BEST_METRICS = ['cider', 'bleu1', 'bleu2', 'bleu3', 'bleu4', 'rougeL', 'valLoss'] as const;
@@ -68,8 +69,12 @@ export const VALIDATION_KEYS = ['evalEvery', 'evalImages', 'evalBeam', 'keepBest
 /** What checkpoints carry so that a resumed run continues identically. */
 export interface ValidationState {
   history: EvalRecord[];
-  /** The best evaluation so far and the parameter block (flat, the model's layout) it had. */
-  best: { iteration: number; value: number; params: Float32Array | Float64Array } | null;
+  /**
+   * The best evaluation so far and the parameter block (flat, the model's layout) it had; with a
+   * trainable encoder, also the CNN's parameters and running statistics then (SmallCnn.arrays();
+   * absent in files from before they were kept: restoreBest then writes the model's only).
+   */
+  best: { iteration: number; value: number; params: Float32Array | Float64Array; encoder?: Record<string, Float32Array | Float64Array> } | null;
   /** Evaluations since the best one. */
   sinceBest: number;
   /** True once patience ran out. */
@@ -102,16 +107,16 @@ export class Validation {
   private readonly refs: Record<string, string[]>;
   private state: ValidationState = { history: [], best: null, sinceBest: 0, stopped: false };
 
-  /** Checks the options (RecapError); null when `evalEvery` is not set. */
-  static create(host: Host, o: ValidationOptions, log: (line: string) => void): Validation | null {
+  /** Checks the options (RecapError); null when `evalEvery` is not set. `cnn`: the solver's trainable encoder, whose arrays the best evaluation keeps too (null: none). */
+  static create(host: Host, o: ValidationOptions, log: (line: string) => void, cnn: SmallCnn | null = null): Validation | null {
     if (o.evalEvery === undefined) {
       for (const k of VALIDATION_KEYS) if (o[k as keyof ValidationOptions] !== undefined) fail(k, 'evalEvery to be set too (validation is off without it)', 'evalEvery unset');
       return null;
     }
-    return new Validation(host, o, log);
+    return new Validation(host, o, log, cnn);
   }
 
-  private constructor(private readonly host: Host, o: ValidationOptions, private readonly log: (line: string) => void) {
+  private constructor(private readonly host: Host, o: ValidationOptions, private readonly log: (line: string) => void, private readonly cnn: SmallCnn | null) {
     this.evalEvery = checkPositiveInt('evalEvery', o.evalEvery);
     const evalImages = checkPositiveInt('evalImages', o.evalImages ?? 500);
     this.beam = checkPositiveInt('evalBeam', o.evalBeam ?? 1, 1000);
@@ -155,10 +160,11 @@ export class Validation {
     return this.state.stopped;
   }
 
-  /** Writes the best parameters so far into the model; false (nothing written) before the first evaluation. */
+  /** Writes the best parameters so far into the model (and the encoder's CNN); false (nothing written) before the first evaluation. */
   restoreBest(): boolean {
     const b = this.state.best;
     if (!b) return false;
+    if (this.cnn && b.encoder) this.cnn.setArrays(b.encoder, 'best.encoder');
     this.host.model.params.writable().view().set(b.params);
     return true;
   }
@@ -179,7 +185,7 @@ export class Validation {
     const s = this.state;
     const better = s.best === null || (this.keepBest === 'valLoss' ? value < s.best.value : value > s.best.value);
     if (better) {
-      s.best = { iteration: h.iteration, value, params: model.params.view().slice() };
+      s.best = { iteration: h.iteration, value, params: model.params.view().slice(), ...(this.cnn ? { encoder: this.cnn.arrays() } : {}) };
       s.sinceBest = 0;
     } else {
       s.sinceBest++;
@@ -215,7 +221,7 @@ export class Validation {
 
   getState(): ValidationState {
     const s = this.state;
-    return { history: s.history.map(copyRecord), best: s.best && { ...s.best, params: s.best.params.slice() }, sinceBest: s.sinceBest, stopped: s.stopped };
+    return { history: s.history.map(copyRecord), best: copyBest(s.best), sinceBest: s.sinceBest, stopped: s.stopped };
   }
 
   /** Checks a saved state against this solver's model; writes nothing when it throws. */
@@ -226,6 +232,10 @@ export class Validation {
     if (v.best !== null && (!v.best || !(v.best.params instanceof Block) || v.best.params.length !== n || typeof v.best.value !== 'number' || !Number.isInteger(v.best.iteration))) {
       fail('state.validation.best', `null or { iteration, value, params: ${n} values (${Block.name}) }`, v.best);
     }
+    if (v.best?.encoder !== undefined) {
+      if (!this.cnn) fail('state.validation.best.encoder', 'none (this solver has no encoder)', 'CNN arrays');
+      this.cnn.checkArrays(v.best.encoder, 'state.validation.best.encoder');
+    }
     v.history.forEach((r, i) => {
       if (!r || typeof r !== 'object' || !Number.isInteger(r.iteration) || !Array.isArray(r.bleu) || r.bleu.length !== 4
         || ![r.valLoss, r.rougeL, r.cider, r.learningRate, ...r.bleu].every((x) => typeof x === 'number')) {
@@ -234,8 +244,14 @@ export class Validation {
     });
     if (!Number.isInteger(v.sinceBest) || v.sinceBest < 0) fail('state.validation.sinceBest', 'a non-negative integer', v.sinceBest);
     if (typeof v.stopped !== 'boolean') fail('state.validation.stopped', 'a boolean', v.stopped);
-    this.state = { history: v.history.map(copyRecord), best: v.best && { ...v.best, params: v.best.params.slice() }, sinceBest: v.sinceBest, stopped: v.stopped };
+    this.state = { history: v.history.map(copyRecord), best: copyBest(v.best), sinceBest: v.sinceBest, stopped: v.stopped };
   }
+}
+
+function copyBest(b: ValidationState['best']): ValidationState['best'] {
+  if (!b) return null;
+  const { encoder, ...rest } = b;
+  return { ...rest, params: b.params.slice(), ...(encoder ? { encoder: Object.fromEntries(Object.entries(encoder).map(([k, a]) => [k, a.slice()])) } : {}) };
 }
 
 function copyRecord(r: EvalRecord): EvalRecord {

@@ -1,4 +1,4 @@
-// A tiny CNN + LSTM fine-tuned jointly (the solver's encoder part) on N threads, optionally
+// A tiny CNN + LSTM fine-tuned jointly (the solver's encoder part, with a warm-up and the word loss) on N threads, optionally
 // stopped after `resumeAt` iterations, saved to checkpoint bytes, loaded into a fresh model,
 // CNN, encoder part and solver, and continued. Prints one JSON line: the thread count, the loss
 // history, the validation history's losses, and CRC-32s of the final model and CNN parameters.
@@ -13,8 +13,9 @@ const D = 12;
 const zeros = (n) => new Tensor(new Float32Array(n * D), [n, D]);
 const d = { ...data, trainFeatures: zeros(24), valFeatures: zeros(6) };
 const images = { train: data.trainImages, val: data.valImages };
-const partOptions = { optimConfig: { learningRate: 2e-3 }, finetuneAfter: process.argv[4] === 'frozen' ? -1 : 2 };
-const solverOptions = { updateRule: 'adam', optimConfig: { learningRate: 5e-3 }, lrDecay: 0.9, batchSize: 8, numEpochs: 2, verbose: false, evalEvery: 3, evalImages: 6 };
+// a warm-up and the word loss too (their state travels in the checkpoint; the word head's gradient joins the CNN's)
+const partOptions = { optimConfig: { learningRate: 2e-3 }, finetuneAfter: process.argv[4] === 'frozen' ? -1 : 2, warmup: 3, wordLoss: 0.5 };
+const solverOptions = { updateRule: 'adam', optimConfig: { learningRate: 5e-3 }, lrDecay: 0.9, batchSize: 12, numEpochs: 3, verbose: false, evalEvery: 3, evalImages: 6 };
 // the first part stops (its signal aborted) once `resumeAt` iterations have run
 const stop = new AbortController();
 const onStep = (info) => { if (resumeAt > 0 && info.iteration + 1 >= resumeAt) stop.abort(); };
