@@ -1,8 +1,9 @@
 // The training worker's "from pixels" mode (worker.js): the model of `recap train --encoder cnn`,
 // a SmallCnn trained jointly with the LSTM on the shapes world's rendered scenes, no hand-made
 // features. The CNN's architecture is the CLI's own (CNN_DEFAULT_SPEC, dist/cli/encoder.js) and so
-// are its learning rate and first fine-tuned iteration (recap train's --encoder-lr and
-// --finetune-after defaults): a change there changes the page's runs too.
+// are its learning rate, first fine-tuned iteration, warm-up and word loss (recap train's
+// --encoder-lr, --finetune-after, --encoder-warmup and --encoder-word-loss defaults): a change
+// there changes the page's runs too.
 import {
   EncoderPart, FEATURE_DIM, SmallCnn, Tensor, cnnRecipe, extractFeatures, renderScene, resizeAndCrop, tensor,
 } from '/recap/index.js';
@@ -12,7 +13,10 @@ import { TRAIN_FLAGS } from '/recap/cli/commands.js';
 export { CNN_DEFAULT_SPEC };
 
 /** The encoder part's options of a new run: recap train --encoder cnn's defaults. */
-export const ENCODER_OPTIONS = { learningRate: TRAIN_FLAGS.encoderLr.default, finetuneAfter: TRAIN_FLAGS.finetuneAfter.default };
+export const ENCODER_OPTIONS = {
+  learningRate: TRAIN_FLAGS.encoderLr.default, finetuneAfter: TRAIN_FLAGS.finetuneAfter.default,
+  warmup: TRAIN_FLAGS.encoderWarmup.default, wordLoss: TRAIN_FLAGS.encoderWordLoss.default,
+};
 
 const cache = new Map(); // `${imageSize}/${outputDim}` -> { data, images }
 
@@ -45,8 +49,10 @@ export function newCnn(seed) {
 export function encoderPart(cnn, data, state = null) {
   const { images } = pixelData(data, cnn.spec);
   const options = state
-    ? { updateRule: state.updateRule, optimConfig: { learningRate: state.optimConfig.learningRate }, finetuneAfter: state.finetuneAfter }
-    : { optimConfig: { learningRate: ENCODER_OPTIONS.learningRate }, finetuneAfter: ENCODER_OPTIONS.finetuneAfter };
+    ? { updateRule: state.updateRule, optimConfig: { learningRate: state.optimConfig.learningRate }, finetuneAfter: state.finetuneAfter,
+      warmup: state.warmup ?? 0, wordLoss: state.wordLoss ?? 0 }
+    : { optimConfig: { learningRate: ENCODER_OPTIONS.learningRate }, finetuneAfter: ENCODER_OPTIONS.finetuneAfter,
+      warmup: ENCODER_OPTIONS.warmup, wordLoss: ENCODER_OPTIONS.wordLoss };
   return new EncoderPart(cnn, images, options);
 }
 

@@ -20,6 +20,7 @@ import {
   shapesData, type CnnSpec, type RgbaImage, type Scene, type ShapesData,
 } from '../../src/index.js';
 import { CNN_DEFAULT_SPEC } from '../../src/cli/encoder.js';
+import { TRAIN_FLAGS } from '../../src/cli/commands.js';
 import { readImage } from '../../src/node.js';
 import { BROWSERS, available } from '../package/browsers.js';
 import { launchChromium } from './chromium.js';
@@ -33,7 +34,7 @@ const MAX_WORDS = 16; // the page's caption length
 interface PixelConfig {
   model: { cellType: 'lstm' | 'rnn'; wordvecDim: number; hiddenDim: number };
   solver: Record<string, unknown>;
-  pixels: { cnn: CnnSpec; encoder: { learningRate: number; finetuneAfter: number }; outputDim: number };
+  pixels: { cnn: CnnSpec; encoder: { learningRate: number; finetuneAfter: number; warmup: number; wordLoss: number }; outputDim: number };
 }
 interface DemoState {
   ready: boolean; status: string; losses: number[]; iteration: number; numIterations: number; errors: string[];
@@ -65,7 +66,8 @@ async function replay(config: PixelConfig, iterations: number) {
   const cnn = new SmallCnn(spec, 0);
   const model = new CaptioningRNN({ wordToIdx: data.wordToIdx, ...config.model, inputDim: D, seed: 0 });
   const encoder = new EncoderPart(cnn, { train: at(data.trainImages, data.trainScenes), val: at(data.valImages, data.valScenes) },
-    { optimConfig: { learningRate: config.pixels.encoder.learningRate }, finetuneAfter: config.pixels.encoder.finetuneAfter });
+    { optimConfig: { learningRate: config.pixels.encoder.learningRate }, finetuneAfter: config.pixels.encoder.finetuneAfter,
+      warmup: config.pixels.encoder.warmup, wordLoss: config.pixels.encoder.wordLoss });
   const controller = new AbortController();
   const losses: number[] = [];
   const solver = new CaptioningSolver(model, pixelData, {
@@ -127,6 +129,8 @@ describe('demo: train from pixels', () => {
   it('trains the LSTM with the CLI\'s CNN on the rendered scenes, progress shown, bit for bit as Node', async () => {
     const config = (await demo()).config;
     expect(config.pixels.cnn).toEqual(CNN_DEFAULT_SPEC);
+    const f = TRAIN_FLAGS;
+    expect(config.pixels.encoder).toEqual({ learningRate: f.encoderLr.default, finetuneAfter: f.finetuneAfter.default, warmup: f.encoderWarmup.default, wordLoss: f.encoderWordLoss.default });
     await page.click('#btn-start-pixels');
     await until('s.status === "training" && s.model.source === "training" && s.model.input === "pixels"');
     await until(`s.status === "done" && s.iteration === ${ITERATIONS}`, 90_000);
