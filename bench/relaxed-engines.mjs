@@ -75,10 +75,12 @@ for (const b of BROWSERS) {
 await server.close();
 
 const fmt = (x, d = 1) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
-console.log(`ResNet-18 224² batch 1, 1 thread, medians of ${ROUNDS * REPS} passes per build; ${cpus()[0].model}, ${new Date().toISOString().slice(0, 10)}\n`);
+console.log(`ResNet-18 224² batch 1, 1 thread, ${ROUNDS * REPS} passes per build (median; fastest in brackets); ${cpus()[0].model}, ${new Date().toISOString().slice(0, 10)}\n`);
 console.log('| engine | version | relaxed SIMD | relaxed_madd fuses | strict (simd) ms | relaxed ms | relaxed speed-up |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) {
   if (r.error) { console.log(`| ${r.engine} | ${r.version ?? ''} | ${r.error} | | | | |`); continue; }
-  console.log(`| ${r.engine} | ${r.version} | ${r.fuses === null ? 'no' : 'yes'} | ${r.fuses === null ? 'n/a' : r.fuses ? 'yes (one rounding)' : 'no (mul + add)'} | ${fmt(r.simd)} | ${fmt(r.relaxed)} | ${r.ratio ? `${fmt(r.ratio, 2)}×` : 'n/a'} |`);
+  const ms = (med, fast) => (med === null ? 'n/a' : `${fmt(med)} (${fmt(fast)})`);
+  const ratio = r.ratio ? `${fmt(r.ratio, 2)}× (${fmt(r.fastRatio, 2)}×)` : 'n/a';
+  console.log(`| ${r.engine} | ${r.version} | ${r.fuses === null ? 'no' : 'yes'} | ${r.fuses === null ? 'n/a' : r.fuses ? 'yes (one rounding)' : 'no (mul + add)'} | ${ms(r.simd, r.fastSimd)} | ${ms(r.relaxed, r.fastRelaxed)} | ${ratio} |`);
 }
