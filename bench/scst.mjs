@@ -8,7 +8,7 @@
 // one JSON line per request line), so that a change in the machine's load reaches both alike.
 // The child generates the shapes world as `recap train` does (16000 images, 80000 captions),
 // builds the `npm start` model (LSTM, H=128, W=64), trains it with cross-entropy first (so its
-// samples end as a trained model's do), then each round times one XE iteration
+// samples end as a trained model's do), copies it for SCST, then each round times one XE iteration
 // (solver.stepAsync: batch 50 captions, Adam lr 5e-3), one SCST iteration (batch 50 images,
 // k = 5 samples, greedy baseline, CIDEr-D reward, Adam lr 5e-4: the sampling pass, the
 // rewards and the backward), greedy decoding of 500 val images (16 words) and the same with
@@ -31,7 +31,11 @@ async function child(threads) {
     const model = new R.CaptioningRNN({ wordToIdx: data.wordToIdx, inputDim: data.trainFeatures.shape[1], wordvecDim: 64, hiddenDim: 128, cellType: 'lstm', seed: 0 });
     const xe = new R.CaptioningSolver(model, data, { updateRule: 'adam', optimConfig: { learningRate: 5e-3 }, batchSize: 50, numEpochs: 100, seed: 0, verbose: false });
     for (let i = 0; i < pretrain; i++) await xe.stepAsync();
-    const scst = new R.CaptioningSolver(model, data, {
+    // SCST trains its own copy of the pretrained model: on one shared model each XE step between two
+    // SCST steps would resize the training workspace back and forth (50 caption rows against
+    // N·k = 250), a cost an SCST run, whose iterations follow each other, never pays
+    const scstModel = R.loadCheckpoint(R.saveCheckpoint(model, null, {})).model;
+    const scst = new R.CaptioningSolver(scstModel, data, {
       objective: 'scst', scstSamples: 5, scstBaseline: 'greedy', updateRule: 'adam', optimConfig: { learningRate: 5e-4 }, batchSize: 50, numEpochs: 100, seed: 0, verbose: false,
     });
     const D = data.valFeatures.shape[1];

@@ -30,6 +30,19 @@ export const awakeCell = (workers: number, w: number) => CELL.OWN + workers + w;
 
 /** How long a worker waits on the bell for the next job after its last one (ms). */
 export const IDLE_MS = 20;
+/**
+ * How long a thread watches a cell before it blocks on it (ms): a plan's next phase usually comes
+ * within tens of microseconds, and waking a blocked thread (a futex, on a VM an idle vCPU) costs
+ * about as much again each time.
+ */
+export const WATCH_MS = 0.1;
+
+/** Waits until cells[i] differs from v: watching it for up to WATCH_MS, then blocking up to `ms` (a thread that may block). */
+export function waitChange(cells: Int32Array, i: number, v: number, ms: number): 'ok' | 'not-equal' | 'timed-out' {
+  const until = performance.now() + WATCH_MS;
+  while (Atomics.load(cells, i) === v) if (performance.now() > until) return Atomics.wait(cells, i, v, ms);
+  return 'not-equal';
+}
 /** Parts a queued job can have (the CLAIM cell's byte). */
 export const MAX_PARTS = 255;
 

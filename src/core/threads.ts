@@ -16,7 +16,7 @@
 // steps) cost no message round trip each. A job too large for the
 // mailbox, or naming a kernel the module lacks, is posted whole instead (the same results).
 import { runCalls, runQueued, type Call, type Kernels } from './calls.js';
-import { CELL, MAX_PARTS, awakeCell, canBlock, cellCount, claimQueued, encodeJob, runPart } from './mailbox.js';
+import { CELL, MAX_PARTS, awakeCell, canBlock, cellCount, claimQueued, encodeJob, runPart, waitChange } from './mailbox.js';
 import { type NodeWorkerThreads, isNode, nodeBuiltin } from './platform.js';
 import { workerSource } from './worker-source.js';
 
@@ -191,7 +191,7 @@ export class Pool {
       if (queued || parts[0].length > 0) {
         const until = performance.now() + (this.mayBlock ? BLOCK_MS : SPIN_MS);
         for (let v, left; (v = Atomics.load(cells, CELL.FIN)) < total && (left = until - performance.now()) > 0;) {
-          if (this.mayBlock) Atomics.wait(cells, CELL.FIN, v, left);
+          if (this.mayBlock) waitChange(cells, CELL.FIN, v, left);
         }
       }
       if (Atomics.load(cells, CELL.FIN) < total) {

@@ -9,7 +9,7 @@
 // to find, copy or rewrite a worker file) or a data: URL (Node). Keep its imports to
 // calls.ts, mailbox.ts and platform.ts, which import nothing.
 import { runCalls, runQueued, type Call, type Kernels } from './calls.js';
-import { CELL, IDLE_MS, awakeCell, claimOwn, claimQueued, runPart } from './mailbox.js';
+import { CELL, IDLE_MS, awakeCell, claimOwn, claimQueued, runPart, waitChange } from './mailbox.js';
 import { type NodeWorkerThreads, isNode, nodeBuiltin } from './platform.js';
 
 type Message =
@@ -53,7 +53,7 @@ function serve(): void {
       const bell = Atomics.load(cells, CELL.BELL);
       const p = claim();
       if (p >= 0) { runAndFinish(p); continue; }
-      if (Atomics.load(cells, CELL.YIELD) !== yielded || Atomics.wait(cells, CELL.BELL, bell, IDLE_MS) === 'timed-out') break;
+      if (Atomics.load(cells, CELL.YIELD) !== yielded || waitChange(cells, CELL.BELL, bell, IDLE_MS) === 'timed-out') break;
     }
     Atomics.store(cells, awake, 0);
     // a job published before that store is seen here (the caller reads the cell after publishing)
