@@ -1,7 +1,7 @@
 // The pool's shared-memory channel: the calling thread writes a job's call lists into a shared
 // mailbox, publishes it through a few Int32 cells and rings a bell (Atomics.notify); a worker
-// that has finished a job waits on the bell (Atomics.wait, no spinning: a busy machine loses
-// nothing) for a while (IDLE_MS) and takes the next job from the mailbox, and the calling thread
+// that has finished a job watches the bell for 0.1 ms, then blocks on it (Atomics.wait: a busy
+// machine loses little) for a while (IDLE_MS), and takes the next job from the mailbox, and the calling thread
 // waits on the finished-parts cell the same way, so a plan of many short phases (a layer, a
 // decoding step) costs no message round trip per phase. A worker that has gone back to its
 // event loop is woken by a message. Imports nothing: the worker bundle (worker.ts) includes it.
