@@ -36,40 +36,15 @@ function describeRecipe(r) {
 }
 
 /**
- * The captioner of a checkpoint with its own CNN (SmallCnn): images resized and centre-cropped
- * to the CNN's input size (a no-op for images of that size, as the training scenes), its
- * features (test mode: batchnorm's running statistics), the model's decoding. The same steps
- * as loadCaptioner's captioner, so the caption handler below serves both.
+ * The steps the caption handler times, from a loadCaptioner captioner: the image preprocessed as
+ * its recipe says (a checkpoint with its own CNN: resized and centre-cropped to the CNN's input
+ * size, a no-op for images of that size, as the training scenes), then the features (the
+ * network, and the checkpoint's PCA).
  */
-class CnnCaptioner {
-  constructor(ckpt) {
-    this.model = ckpt.model;
-    this.cnn = ckpt.encoder;
-    const m = ckpt.meta.maxLength;
-    this.maxLength = Number.isInteger(m) && m > 0 ? m : 30;
-  }
-
-  preprocess(img) {
-    const S = this.cnn.spec.imageSize;
-    return img.width === S && img.height === S ? img : resizeAndCrop(img, { resize: S, crop: S });
-  }
-
-  async features(img) {
-    return this.cnn.encode([img]);
-  }
-
-  dispose() {
-    this.model.dispose();
-  }
-}
-
-/** An ImageEncoder's captioner (loadCaptioner) with the same steps as CnnCaptioner: preprocess as the recipe says, features. */
-function encoderSteps(c) {
-  const e = c.recipe.encoder;
-  return {
-    model: c.model, maxLength: c.maxLength, preprocess: (img) => c.encoder.preprocess(img, { resize: e.resize, crop: e.crop }),
-    features: (x) => c.features(x), dispose: () => c.dispose(),
-  };
+function captionSteps(c) {
+  const e = c.recipe.encoder, S = c.cnn?.spec.imageSize;
+  const preprocess = c.cnn ? (img) => resizeAndCrop(img, { resize: S, crop: S }) : (img) => c.encoder.preprocess(img, { resize: e.resize, crop: e.crop });
+  return { model: c.model, maxLength: c.maxLength, preprocess, features: (x) => c.features(x), dispose: () => c.dispose() };
 }
 
 /**
@@ -80,19 +55,15 @@ function encoderSteps(c) {
 async function connect() {
   captioner?.dispose();
   captioner = null;
-  if (checkpoint?.cnn) {
-    captioner = new CnnCaptioner(loadCheckpoint(checkpoint.bytes, { name: checkpoint.name }));
-    post({ type: 'captioner', ready: true, maxLength: captioner.maxLength, own: true });
-    return;
-  }
-  if (!checkpoint || !encoder) return;
+  const own = !!checkpoint?.cnn;
+  if (!checkpoint || (!own && !encoder)) return;
   try {
-    captioner = encoderSteps(await loadCaptioner({ model: checkpoint.bytes, encoder: encoder.encoder }));
+    captioner = captionSteps(await loadCaptioner({ model: checkpoint.bytes, ...(own ? {} : { encoder: encoder.encoder }) }));
   } catch (err) {
     post({ type: 'error', stage: 'captioner', message: err?.message ?? String(err), name: err?.name });
     return;
   }
-  post({ type: 'captioner', ready: true, maxLength: captioner.maxLength });
+  post({ type: 'captioner', ready: true, maxLength: captioner.maxLength, ...(own ? { own: true } : {}) });
 }
 
 /** Replaces the encoder (a refused file leaves none: the page shows none) in the checkpoint's dtype. */

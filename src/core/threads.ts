@@ -163,7 +163,7 @@ export class Pool {
       Atomics.store(cells, CELL.WAITING, 0);
       Atomics.store(cells, CELL.GEN, gen);
       const mine = (w: number) => queued || (parts[w + 1]?.length ?? 0) > 0;
-      const total = queued ? parts.length : parts.filter((p, i) => p.length > 0 && i <= W).length;
+      const total = queued ? parts.length : parts.filter((p) => p.length > 0).length; // run() allows at most W + 1 parts
       Atomics.store(cells, CELL.TOTAL, total);
       // publish: the job's writes happen before these stores
       for (let w = 0; w < W; w++) if (!queued && mine(w)) Atomics.store(cells, CELL.OWN + w, gen);
