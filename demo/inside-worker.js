@@ -6,7 +6,7 @@
 // so the same minibatches), one step of each in turn; every RACE_FLOW_EVERY iterations it
 // measures gradientFlow (the last step's loss, from: 'last') of both on the same val captions.
 // The gradient norm of each step is the one the solver's step() returns (the global ‖g‖₂ before clipping).
-import { CaptioningRNN, CaptioningSolver, FEATURE_DIM, activations, gradientFlow, tensor } from '/recap/index.js';
+import { CaptioningRNN, CaptioningSolver, FEATURE_DIM, activations, gradientFlow, sameLengthBatch } from '/recap/index.js';
 
 const RACE_MODEL = { inputDim: FEATURE_DIM, wordvecDim: 32, hiddenDim: 64 };
 const RACE_SOLVER = { updateRule: 'adam', optimConfig: { learningRate: 5e-3 }, lrDecay: 1, batchSize: 50, numEpochs: 100, seed: 7, verbose: false };
@@ -14,24 +14,6 @@ const RACE_FLOW_EVERY = 25;
 const RACE_CAPTIONS = 24;
 
 let race = null; // { models, solvers, stop }
-
-/** The first `n` val captions of the most common length, cut to it, and their features. */
-function flowBatch(data, n) {
-  const caps = data.valCaptions, L = caps.shape[1], D = data.valFeatures.shape[1];
-  const len = (r) => { let k = 0; while (k < L && caps.data[r * L + k] !== 0) k++; return k; };
-  const count = new Map();
-  for (let r = 0; r < caps.shape[0]; r++) count.set(len(r), (count.get(len(r)) ?? 0) + 1);
-  const width = [...count.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0][0];
-  const rows = [];
-  for (let r = 0; r < caps.shape[0] && rows.length < n; r++) if (len(r) === width) rows.push(r);
-  const c = new Int32Array(rows.length * width), f = new Float32Array(rows.length * D);
-  rows.forEach((r, i) => {
-    c.set(caps.data.subarray(r * L, r * L + width), i * width);
-    const img = data.valImageIdxs.data[r];
-    f.set(data.valFeatures.data.subarray(img * D, (img + 1) * D), i * D);
-  });
-  return { features: tensor(f, [rows.length, D]), captions: tensor(c, [rows.length, width], 'int32') };
-}
 
 export function inspectCaption(model, msg, maxLength, post) {
   const a = activations(model, msg.features, undefined, { maxLength }); // (1, D): the model's input for the composed scene
@@ -43,7 +25,7 @@ export function inspectCaption(model, msg, maxLength, post) {
 export async function runRace(data, msg, post) {
   stopRace();
   const iterations = msg.iterations ?? 400;
-  const batch = flowBatch(data, RACE_CAPTIONS);
+  const batch = sameLengthBatch(data, RACE_CAPTIONS, data.wordToIdx['<NULL>']);
   const mine = { stop: false, models: [], solvers: [] };
   race = mine;
   const runs = ['rnn', 'lstm'].map((cell) => {

@@ -69,7 +69,7 @@ export { loadCaptioner, Captioner, type CaptionerOptions } from './vision/captio
 export type { CheckpointFeatures } from './train/checkpoint.js';
 // Inspecting a model: gradient flow, gate saturation, activations, attributions, knockouts (docs/inspect.md).
 export {
-  gradientFlow, gateStats, activations, attribution, pixelAttribution, knockout, trainingHistory, KNOCKOUT_COMPONENTS, SATURATION_LEFT, SATURATION_RIGHT,
+  gradientFlow, gateStats, activations, attribution, pixelAttribution, knockout, trainingHistory, sameLengthBatch, KNOCKOUT_COMPONENTS, SATURATION_LEFT, SATURATION_RIGHT,
   type GradientFlow, type GradientFlowOptions, type GateStats, type GateStatsOptions, type Saturation, type Activations, type ActivationsOptions,
   type Attribution, type AttributionOptions, type PixelAttribution, type KnockoutComponent, type KnockoutData, type KnockoutOptions, type KnockoutRow, type TrainingHistory,
 } from './inspect/index.js';

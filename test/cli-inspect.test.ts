@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptioningRNN, gradientFlow, init, loadCheckpoint, saveCheckpoint, shapesVocab } from '../src/index.js';
-import { sameLengthBatch } from '../src/cli/inspect.js';
+import { sameLengthBatch } from '../src/index.js';
 import { loadData } from '../src/cli/data.js';
 import { runCli } from './cli-run.js';
 

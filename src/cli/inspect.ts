@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  RecapError, Tensor, activations, attribution, gateStats, gradientFlow, init, knockout, trainingHistory,
+  RecapError, Tensor, activations, attribution, gateStats, gradientFlow, init, knockout, sameLengthBatch, trainingHistory,
   type CaptioningRNN, type Checkpoint, type GateStats, type GradientFlow, type KnockoutRow,
 } from '../index.js';
 import { loadCheckpointFile, writeFileAtomic } from '../node.js';
@@ -34,27 +34,6 @@ export interface InspectNumbers {
   training: { loss: number[]; lossEvery: number; gradNorm: number[] | null; clipCount: number | null };
 }
 
-/** The val captions of the most common length (<START> … <END>), cut to that width: (n, L) and their features. */
-export function sameLengthBatch(data: Loaded['data'], n: number, nullIdx: number): { features: Tensor; captions: Tensor } {
-  const caps = data.valCaptions, L = caps.shape[1], D = data.valFeatures.shape[1];
-  const len = (r: number) => {
-    let k = 0;
-    while (k < L && caps.data[r * L + k] !== nullIdx) k++;
-    return k;
-  };
-  const count = new Map<number, number>();
-  for (let r = 0; r < caps.shape[0]; r++) count.set(len(r), (count.get(len(r)) ?? 0) + 1);
-  const width = [...count.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0][0];
-  const rows: number[] = [];
-  for (let r = 0; r < caps.shape[0] && rows.length < n; r++) if (len(r) === width) rows.push(r);
-  const c = new Int32Array(rows.length * width), f = new Float32Array(rows.length * D);
-  rows.forEach((r, i) => {
-    c.set(caps.data.subarray(r * L, r * L + width), i * width);
-    const img = data.valImageIdxs.data[r];
-    f.set(data.valFeatures.data.subarray(img * D, (img + 1) * D), i * D);
-  });
-  return { features: new Tensor(f, [rows.length, D]), captions: new Tensor(c, [rows.length, width]) };
-}
 
 /** <START> + the words of --caption (each in the vocabulary, at most the data's caption length) + <END>. */
 function encodeWords(model: CaptioningRNN, text: string, maxLength: number): Tensor {

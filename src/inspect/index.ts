@@ -6,3 +6,4 @@ export { attribution, type Attribution, type AttributionOptions } from './attrib
 export { pixelAttribution, type PixelAttribution } from './pixels.js';
 export { knockout, KNOCKOUT_COMPONENTS, type KnockoutComponent, type KnockoutData, type KnockoutOptions, type KnockoutRow } from './knockout.js';
 export { trainingHistory, type TrainingHistory } from './history.js';
+export { sameLengthBatch } from './batch.js';
