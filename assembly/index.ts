@@ -62,6 +62,7 @@ export {
 export {
   f32_max_pool_forward, f64_max_pool_forward, f32_max_pool_backward, f64_max_pool_backward,
   f32_relu_forward, f64_relu_forward, f32_relu_backward, f64_relu_backward,
+  f32_sigmoid_forward, f64_sigmoid_forward, f32_sigmoid_backward, f64_sigmoid_backward,
 } from "./pool";
 export {
   f32_spatial_batchnorm_forward, f64_spatial_batchnorm_forward, f32_spatial_batchnorm_backward, f64_spatial_batchnorm_backward,

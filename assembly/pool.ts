@@ -1,5 +1,5 @@
-// Max pooling and ReLU (CS231n max_pool_forward_naive / _backward_naive, relu_forward /
-// relu_backward). Pooling works on `planes` = N·C planes of H x W (NCHW), so a plan can split the
+// Max pooling, ReLU (CS231n max_pool_forward_naive / _backward_naive, relu_forward /
+// relu_backward) and the sigmoid (rnn_layers.py's sigmoid, as an output layer). Pooling works on `planes` = N·C planes of H x W (NCHW), so a plan can split the
 // planes between threads; outputs are Ho x Wo with Ho = (H − ph) / stride + 1 (the caller checks
 // the division is exact, as CS231n's assert).
 //
@@ -10,7 +10,7 @@
 // The SIMD body takes L = 4 (f32) / 2 (f64) neighbouring outputs of a row as lanes and makes the
 // same strict comparisons lane by lane: the same maxima and positions as the scalar twin.
 
-import { lanes } from "./math";
+import { lanes, sigmoid_exp, sigmoid_e, vsigmoid_exp, vsigmoid_e } from "./math";
 
 /** L values of F starting at p, `step` bytes apart (one load when contiguous). */
 // @ts-ignore: decorator
@@ -175,6 +175,59 @@ export function relu_backward__wasmsimd<F>(dx: usize, dout: usize, x: usize, n: 
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Sigmoid: out = σ(x) in the LSTM's stable form (math.ts: e = exp(−|x|), x ≥ 0 ? 1/(1+e) :
+// e/(1+e)); dx = dout·(out·(1 − out)), from the forward's output.
+
+// out (n) written; x (n) read (out may alias x).
+export function sigmoid_forward__scalar<F>(out: usize, x: usize, n: i32): void {
+  const S = alignof<F>();
+  for (let k = 0; k < n; k++) {
+    const a = load<F>(x + (<usize>k << S));
+    store<F>(out + (<usize>k << S), sigmoid_e<F>(a, sigmoid_exp<F>(a)));
+  }
+}
+export function sigmoid_forward__wasmsimd<F>(out: usize, x: usize, n: i32): void {
+  const S = alignof<F>();
+  const L = lanes<F>();
+  let k = 0;
+  for (; k + L <= n; k += L) {
+    const o = <usize>k << S;
+    const a = v128.load(x + o);
+    v128.store(out + o, vsigmoid_e<F>(a, vsigmoid_exp<F>(a)));
+  }
+  for (; k < n; k++) {
+    const a = load<F>(x + (<usize>k << S));
+    store<F>(out + (<usize>k << S), sigmoid_e<F>(a, sigmoid_exp<F>(a)));
+  }
+}
+
+// dx (n) written; dout, out (n) read (dx may alias dout).
+export function sigmoid_backward__scalar<F>(dx: usize, dout: usize, out: usize, n: i32): void {
+  const S = alignof<F>();
+  for (let k = 0; k < n; k++) {
+    const o = <usize>k << S;
+    const s = load<F>(out + o);
+    store<F>(dx + o, load<F>(dout + o) * (s * (<F>1 - s)));
+  }
+}
+export function sigmoid_backward__wasmsimd<F>(dx: usize, dout: usize, out: usize, n: i32): void {
+  const S = alignof<F>();
+  const L = lanes<F>();
+  const one = v128.splat<F>(1);
+  let k = 0;
+  for (; k + L <= n; k += L) {
+    const o = <usize>k << S;
+    const s = v128.load(out + o);
+    v128.store(dx + o, v128.mul<F>(v128.load(dout + o), v128.mul<F>(s, v128.sub<F>(one, s))));
+  }
+  for (; k < n; k++) {
+    const o = <usize>k << S;
+    const s = load<F>(out + o);
+    store<F>(dx + o, load<F>(dout + o) * (s * (<F>1 - s)));
+  }
+}
+
 // @ts-ignore: decorator
 @inline export function relu_forward<F>(out: usize, x: usize, n: i32): void {
   if (ASC_FEATURE_SIMD) relu_forward__wasmsimd<F>(out, x, n); else relu_forward__scalar<F>(out, x, n);
@@ -182,6 +235,15 @@ export function relu_backward__wasmsimd<F>(dx: usize, dout: usize, x: usize, n: 
 // @ts-ignore: decorator
 @inline export function relu_backward<F>(dx: usize, dout: usize, x: usize, n: i32): void {
   if (ASC_FEATURE_SIMD) relu_backward__wasmsimd<F>(dx, dout, x, n); else relu_backward__scalar<F>(dx, dout, x, n);
+}
+
+// @ts-ignore: decorator
+@inline export function sigmoid_forward<F>(out: usize, x: usize, n: i32): void {
+  if (ASC_FEATURE_SIMD) sigmoid_forward__wasmsimd<F>(out, x, n); else sigmoid_forward__scalar<F>(out, x, n);
+}
+// @ts-ignore: decorator
+@inline export function sigmoid_backward<F>(dx: usize, dout: usize, out: usize, n: i32): void {
+  if (ASC_FEATURE_SIMD) sigmoid_backward__wasmsimd<F>(dx, dout, out, n); else sigmoid_backward__scalar<F>(dx, dout, out, n);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,3 +256,7 @@ export function f32_relu_forward(out: usize, x: usize, n: i32): void { relu_forw
 export function f64_relu_forward(out: usize, x: usize, n: i32): void { relu_forward<f64>(out, x, n); }
 export function f32_relu_backward(dx: usize, dout: usize, x: usize, n: i32): void { relu_backward<f32>(dx, dout, x, n); }
 export function f64_relu_backward(dx: usize, dout: usize, x: usize, n: i32): void { relu_backward<f64>(dx, dout, x, n); }
+export function f32_sigmoid_forward(out: usize, x: usize, n: i32): void { sigmoid_forward<f32>(out, x, n); }
+export function f64_sigmoid_forward(out: usize, x: usize, n: i32): void { sigmoid_forward<f64>(out, x, n); }
+export function f32_sigmoid_backward(dx: usize, dout: usize, out: usize, n: i32): void { sigmoid_backward<f32>(dx, dout, out, n); }
+export function f64_sigmoid_backward(dx: usize, dout: usize, out: usize, n: i32): void { sigmoid_backward<f64>(dx, dout, out, n); }

@@ -16,6 +16,7 @@ export type { CaptionData } from './data/types.js';
 export { CaptioningSolver, checkCaptionData, type SolverOptions, type StepInfo, type Sampler, type SolverState, type SolverUpdateRule } from './train/solver.js';
 export { SmallCnn, imagesToTensor, cnnParamShapes, type CnnSpec } from './nn/cnn.js';
 export { EncoderPart, type EncoderPartOptions, type EncoderState } from './train/encoder-part.js';
+export { captionConcepts, conceptCount, conceptLoss, type Concepts } from './train/concept-head.js';
 // the recipe of a SmallCnn's features: what a checkpoint saved with its CNN records (recap eval/sample check it)
 export { cnnRecipe } from './nn/cnn.js';
 export { saveCheckpoint, loadCheckpoint, checkSameVocabulary, crc32, CHECKPOINT_VERSION, type Checkpoint } from './train/checkpoint.js';

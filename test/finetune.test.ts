@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CaptioningRNN, CaptioningSolver, EncoderPart, SmallCnn, Tensor, init, loadCheckpoint, saveCheckpoint, shapesData } from '../src/index.js';
 
 const script = new URL('./shared/finetune-run.mjs', import.meta.url).pathname;
-const run = (threads: number, resumeAt: number, frozen = '') =>
-  JSON.parse(execFileSync(process.execPath, [script, String(threads), String(resumeAt), frozen], { encoding: 'utf8' }).trim().split('\n').pop()!);
+const run = (threads: number, resumeAt: number, frozen = '', concepts = '') =>
+  JSON.parse(execFileSync(process.execPath, [script, String(threads), String(resumeAt), frozen, concepts], { encoding: 'utf8' }).trim().split('\n').pop()!);
 
 describe('joint CNN + LSTM training', () => {
   it('1 and 2 threads, straight and resumed after iteration 4 (past finetuneAfter 2, between evaluations), give the same bits', () => {
@@ -21,6 +21,22 @@ describe('joint CNN + LSTM training', () => {
     for (const [t, at] of [[2, 0], [1, 4], [2, 4]]) {
       const r = run(t, at);
       expect(r.threads).toBe(t);
+      expect(r, `threads ${t}, resumed at ${at}`).toEqual({ ...one, threads: t });
+    }
+  });
+});
+
+describe('the concept loss with a lead', () => {
+  it('1 and 2 threads, straight and resumed inside the lead (3), in the frozen stretch (6) and after fine-tuning starts (10), give the same bits', () => {
+    const one = run(1, 0, '', 'concepts');
+    expect(one.D).toBeGreaterThan(3);
+    expect(one.iteration).toBe(12);
+    // the lead's losses are the CNN's concept losses, and they fall; the model's loss follows
+    expect(one.loss[4]).toBeLessThan(one.loss[0]);
+    expect(one.valLoss.length).toBe(3); // no evaluation during the lead (iteration 3)
+    expect(one.cnn).not.toBe(run(1, 0, 'frozen', 'concepts').cnn); // fine-tuning from 8 moves the CNN past the lead's
+    for (const [t, at] of [[2, 0], [1, 3], [2, 6], [1, 10]]) {
+      const r = run(t, at, '', 'concepts');
       expect(r, `threads ${t}, resumed at ${at}`).toEqual({ ...one, threads: t });
     }
   });

@@ -1,10 +1,13 @@
 // Max pooling and ReLU (pool.ts): the max_pool_forward twins give the same maxima and positions
 // bitwise over every tail of Wo, strides 1..3 and windows up to 3x3, on data full of ties; both
 // against a naive first-maximum scan; max_pool_backward against a hand scatter; the ReLU twins
-// bitwise over every tail, against x > 0 ? x : 0.
+// bitwise over every tail, against x > 0 ? x : 0; the sigmoid twins bitwise over every tail, against
+// the LSTM's scalar σ and dout·(s·(1 − s)), and within rounding of 1/(1 + exp(−x)).
 import { SIZES, srand, rand, alloc, free, bitDiff, get, set, rndInt } from "./helpers";
 import { max_pool_forward__scalar, max_pool_forward__wasmsimd, max_pool_backward,
-         relu_forward__scalar, relu_forward__wasmsimd, relu_backward__scalar, relu_backward__wasmsimd } from "../pool";
+         relu_forward__scalar, relu_forward__wasmsimd, relu_backward__scalar, relu_backward__wasmsimd,
+         sigmoid_forward__scalar, sigmoid_forward__wasmsimd, sigmoid_backward__scalar, sigmoid_backward__wasmsimd } from "../pool";
+import { sigmoid_exp, sigmoid_e } from "../math";
 
 /** x (planes,H,W) with values in {−1, 0, 1} (ties == true) or uniform. */
 function input<F>(n: i32, ties: bool): usize {
@@ -70,6 +73,27 @@ function relu<F>(n: i32): i32 {
   return bad;
 }
 
+/** Differences of the sigmoid twins from the scalar σ and from dout·(s·(1 − s)); x spans ±40 (saturated tails included). */
+function sigmoid<F>(n: i32, tol: f64): i32 {
+  const x = rand<F>(n), dout = rand<F>(n);
+  for (let i = 0; i < n; i++) set<F>(x, i, get<F>(x, i) * <F>40);
+  if (n > 2) { set<F>(x, 1, <F>0); set<F>(x, 2, <F>-0.0); }
+  const a = alloc<F>(n), b = alloc<F>(n), r = alloc<F>(n), da = alloc<F>(n), db = alloc<F>(n), dr = alloc<F>(n);
+  sigmoid_forward__scalar<F>(a, x, n); sigmoid_forward__wasmsimd<F>(b, x, n);
+  sigmoid_backward__scalar<F>(da, dout, a, n); sigmoid_backward__wasmsimd<F>(db, dout, a, n);
+  let far = 0;
+  for (let i = 0; i < n; i++) {
+    const v = get<F>(x, i);
+    const s = sigmoid_e<F>(v, sigmoid_exp<F>(v));
+    set<F>(r, i, s);
+    set<F>(dr, i, get<F>(dout, i) * (s * (<F>1 - s)));
+    if (Math.abs(<f64>s - 1 / (1 + Math.exp(-<f64>v))) > tol) far++;
+  }
+  const bad = bitDiff<F>(a, r, n) + bitDiff<F>(b, r, n) + bitDiff<F>(da, dr, n) + bitDiff<F>(db, dr, n) + far;
+  free(x); free(dout); free(a); free(b); free(r); free(da); free(db); free(dr);
+  return bad;
+}
+
 describe("max pool", () => {
   it("forward twins == naive first-maximum scan, every Wo tail, strides 1..3, windows to 3x3, ties", () => {
     srand(41);
@@ -111,6 +135,15 @@ describe("relu", () => {
     srand(43);
     let bad = 0;
     for (let s = 0; s < SIZES.length; s++) bad += relu<f32>(SIZES[s]) + relu<f64>(SIZES[s]);
+    expect(bad).toBe(0);
+  });
+});
+
+describe("sigmoid", () => {
+  it("twins bitwise == the LSTM's σ and dout·(s·(1 − s)), every tail, within rounding of 1/(1 + exp(−x))", () => {
+    srand(44);
+    let bad = 0;
+    for (let s = 0; s < SIZES.length; s++) bad += sigmoid<f32>(SIZES[s], 1e-6) + sigmoid<f64>(SIZES[s], 1e-15);
     expect(bad).toBe(0);
   });
 });

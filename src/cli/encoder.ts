@@ -4,12 +4,24 @@
 // that ties a checkpoint to its CNN.
 import { Tensor, renderScene, SmallCnn, type RgbaImage, type Scene } from '../index.js';
 import { cnnRecipe, type CnnSpec } from '../nn/cnn.js';
+import { conceptCount } from '../train/concept-head.js';
 import { encodeImages } from '../nn/cnn-plan.js';
 import { UsageError } from './args.js';
 import type { Loaded } from './data.js';
+import type { CaptionData } from '../data/types.js';
 
-/** The CNN `recap train --encoder cnn` builds: 32x32 images, three conv-BN-ReLU-pool blocks, each channel's maximum over the last block's positions, an affine to 64 features. */
-export const CNN_DEFAULT_SPEC: CnnSpec = { imageSize: 32, channels: [8, 16, 32], outputDim: 64, dtype: 'float32', head: 'max' };
+/** recap train --encoder cnn's --epochs when not given (with its lead): the CNN alone first, then the model on its features. */
+export const ENCODER_EPOCHS = 4;
+
+/**
+ * The CNN `recap train --encoder cnn` builds: 32x32 images, three conv-BN-ReLU-pool blocks, each
+ * channel's maximum over the last block's positions, an affine to the features: with the concept
+ * loss, one σ output per concept of the training captions; without, 64 plain features.
+ */
+export function cnnSpec(data: CaptionData, conceptLoss: number): CnnSpec {
+  const base = { imageSize: 32, channels: [16, 32, 64], dtype: 'float32' as const, head: 'max' as const };
+  return conceptLoss > 0 ? { ...base, outputDim: conceptCount(data), output: 'sigmoid' } : { ...base, outputDim: 64 };
+}
 
 /** --encoder cnn reads pixels: only the shapes world has them in the data the CLI loads. */
 export function checkEncoderData(data: string, command: string): void {

@@ -1,5 +1,5 @@
 // The training progress bar (TTY) or periodic progress lines: loss, SCST reward, the gradient's
-// L2 norm before clipping, speed and time left.
+// L2 norm before clipping (an encoder's lead iterations: its concept loss), speed and time left.
 import type { StepInfo } from '../index.js';
 import { clock } from './common.js';
 
@@ -23,7 +23,8 @@ export class Progress {
       if (!last && now - this.lastDraw < 100) return;
       this.lastDraw = now;
       const done = info.iteration + 1;
-      const stats = ` ${done}/${info.numIterations}  epoch ${this.epochOf(info)}/${this.epochs}  loss ${info.loss.toFixed(3)}${info.reward !== undefined ? `  reward ${info.reward.toFixed(3)}` : ''}  |g| ${info.gradNorm.toPrecision(3)}  ${info.itersPerSecond.toFixed(1)} it/s  ETA ${eta(info)} `;
+      const loss = info.lead ? `CNN alone: concept loss ${info.loss.toFixed(3)}` : `loss ${info.loss.toFixed(3)}${info.reward !== undefined ? `  reward ${info.reward.toFixed(3)}` : ''}  |g| ${info.gradNorm.toPrecision(3)}`;
+      const stats = ` ${done}/${info.numIterations}  epoch ${this.epochOf(info)}/${this.epochs}  ${loss}  ${info.itersPerSecond.toFixed(1)} it/s  ETA ${eta(info)} `;
       const width = Math.max(10, Math.min(30, this.columns - 80)); // fixed per run: the bar does not jitter
       const fill = Math.round((width * done) / info.numIterations);
       this.err(`\r\x1b[2Ktrain [${'#'.repeat(fill)}${'.'.repeat(width - fill)}]${stats}`);
@@ -31,7 +32,8 @@ export class Progress {
     } else {
       if (!last && now - this.lastLine < this.interval) return;
       this.lastLine = now;
-      this.err(`iteration ${info.iteration + 1}/${info.numIterations} (epoch ${this.epochOf(info)}/${this.epochs}): loss ${info.loss.toFixed(4)}${info.reward !== undefined ? `, reward ${info.reward.toFixed(3)}` : ''}, grad norm ${info.gradNorm.toPrecision(4)}, ${info.itersPerSecond.toFixed(1)} it/s, ETA ${eta(info)}\n`);
+      const loss = info.lead ? `the CNN alone, concept loss ${info.loss.toFixed(4)}` : `loss ${info.loss.toFixed(4)}${info.reward !== undefined ? `, reward ${info.reward.toFixed(3)}` : ''}, grad norm ${info.gradNorm.toPrecision(4)}`;
+      this.err(`iteration ${info.iteration + 1}/${info.numIterations} (epoch ${this.epochOf(info)}/${this.epochs}): ${loss}, ${info.itersPerSecond.toFixed(1)} it/s, ETA ${eta(info)}\n`);
     }
   }
 

@@ -15,7 +15,7 @@ import { PhaseProgress } from './prepro.js';
 import { type DataChoice, caption, checkFits, chooseData, loadData, maxLengthOf, pickImages, referencesByImage } from './data.js';
 import { Progress } from './progress.js';
 import { checkInitFlags, loadInit } from './train-init.js';
-import { CNN_DEFAULT_SPEC, checkEncoderData, encoderImages, withEncoderFeatures } from './encoder.js';
+import { ENCODER_EPOCHS, cnnSpec, checkEncoderData, encoderImages, withEncoderFeatures } from './encoder.js';
 import { cnnRecipe } from '../nn/cnn.js';
 import { encodeImages } from '../nn/cnn-plan.js';
 import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
@@ -56,6 +56,9 @@ export interface RunOptions {
   /** Absent in checkpoints from before the warm-up and the word loss: 0. */
   encoderWarmup?: number;
   encoderWordLoss?: number;
+  /** Absent in checkpoints from before the concept loss: 0. */
+  encoderConceptLoss?: number;
+  encoderLead?: number;
 }
 
 const SAMPLES_PER_SPLIT = 8;
@@ -69,6 +72,7 @@ function runOptionsFrom(flags: TrainOptions, data: DataChoice): RunOptions {
     evalEvery: flags.evalEvery ?? null, evalImages: flags.evalImages, keepBest: flags.keepBest, patience: flags.patience ?? null, out: flags.out,
     objective: flags.objective, init: flags.init ?? null, scstSamples: flags.scstSamples, scstBaseline: flags.scstBaseline,
     encoder: flags.encoder ?? null, encoderLr: flags.encoderLr, finetuneAfter: flags.finetuneAfter, encoderWarmup: flags.encoderWarmup, encoderWordLoss: flags.encoderWordLoss,
+    encoderConceptLoss: flags.encoderConceptLoss, encoderLead: flags.encoderLead,
   };
 }
 
@@ -76,7 +80,7 @@ function runOptionsFrom(flags: TrainOptions, data: DataChoice): RunOptions {
 const REQUIRED_KEYS: (keyof RunOptions)[] = ['data', 'maxTrain', 'numVal', 'dataSeed', 'cell', 'hidden', 'wordvec', 'update', 'lr', 'lrDecay', 'epochs', 'batch', 'threads', 'seed'];
 const LATER_KEYS: Partial<RunOptions> = {
   evalEvery: null, evalImages: 500, keepBest: 'cider', patience: null, objective: 'xe', init: null, scstSamples: 5, scstBaseline: 'greedy',
-  encoder: null, encoderLr: 1e-3, finetuneAfter: 0, encoderWarmup: 0, encoderWordLoss: 0,
+  encoder: null, encoderLr: 1e-3, finetuneAfter: 0, encoderWarmup: 0, encoderWordLoss: 0, encoderConceptLoss: 0, encoderLead: 0,
 };
 
 /** On --resume: the saved options, with --epochs/--threads/--out as given; other flags must agree. */
@@ -123,6 +127,8 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   } else {
     opts = runOptionsFrom(flags, chooseData(flags, given, null, 'train'));
   }
+  // --encoder cnn's lead (the CNN alone on its concepts) comes before the model's training: a longer run unless --epochs says
+  if (!flags.resume && opts.encoder && opts.encoderConceptLoss && opts.encoderLead && !given.has('epochs')) opts.epochs = ENCODER_EPOCHS;
   if (!flags.resume && !flags.force && existsSync(ckptPath) && !(await sameFinishedRun(ckptPath, opts))) {
     throw new UsageError(`${ckptPath} already holds a run${await runState(ckptPath)}; pass --resume to continue it or --force to start over`, 'train');
   }
@@ -132,7 +138,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     checkEncoderData(opts.data, 'train');
     if (opts.objective === 'scst') throw new UsageError('--encoder cnn trains with cross-entropy (--objective xe)', 'train');
   } else {
-    const k = (['encoderLr', 'finetuneAfter', 'encoderWarmup', 'encoderWordLoss'] as const).find((x) => given.has(x));
+    const k = (['encoderLr', 'finetuneAfter', 'encoderWarmup', 'encoderWordLoss', 'encoderConceptLoss', 'encoderLead'] as const).find((x) => given.has(x));
     if (k) throw new UsageError(`${flagName(k)} applies with --encoder cnn only`, 'train');
   }
   await mkdir(outDir, { recursive: true });
@@ -141,7 +147,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   const bar = new PhaseProgress(o.err, io.stderrIsTTY ?? process.stderr.isTTY === true, io.progressInterval ?? 5000);
   const raw = await loadData(opts, bar.update).finally(() => bar.finish());
   // --encoder cnn: the checkpoint's CNN (on resume; with --init, the init model's), else a fresh one; the data's features become its outputs
-  const cnn = opts.encoder ? ckpt?.encoder ?? initCkpt?.encoder ?? new SmallCnn(CNN_DEFAULT_SPEC, opts.seed) : null;
+  const cnn = opts.encoder ? ckpt?.encoder ?? initCkpt?.encoder ?? new SmallCnn(cnnSpec(raw.data, opts.encoderConceptLoss!), opts.seed) : null;
   if (opts.encoder && ckpt && !ckpt.encoder) throw new FormatError(ckptPath, 'has no encoder; cannot resume an --encoder cnn run');
   const loaded = cnn ? withEncoderFeatures(raw, cnn) : raw;
   const { data } = loaded;
@@ -184,7 +190,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     updateRule: opts.update, optimConfig: { learningRate: opts.lr }, lrDecay: opts.lrDecay, batchSize: opts.batch,
     numEpochs: opts.epochs, seed: opts.seed, verbose: false, signal: controller.signal,
     objective: opts.objective, scstSamples: opts.scstSamples, scstBaseline: opts.scstBaseline,
-    ...(cnn ? { encoder: new EncoderPart(cnn, encoderImages(loaded, cnn.spec.imageSize), { optimConfig: { learningRate: opts.encoderLr! }, finetuneAfter: opts.finetuneAfter, warmup: opts.encoderWarmup, wordLoss: opts.encoderWordLoss }) } : {}),
+    ...(cnn ? { encoder: new EncoderPart(cnn, encoderImages(loaded, cnn.spec.imageSize), { optimConfig: { learningRate: opts.encoderLr! }, finetuneAfter: opts.finetuneAfter, warmup: opts.encoderWarmup, wordLoss: opts.encoderWordLoss, conceptLoss: opts.encoderConceptLoss, lead: opts.encoderConceptLoss ? opts.encoderLead : 0 }) } : {}),
     ...(evalEvery > 0 ? { evalEvery, evalImages: opts.evalImages, keepBest: opts.keepBest, patience: opts.patience ?? undefined, onEval } : {}),
     ...(evalEvery > 0 && loaded.shapes ? { evalExtra: sceneEvalExtra(loaded.shapes.valScenes) } : {}),
     onStep: (info) => {
@@ -196,7 +202,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     solver.setState(ckpt.solverState!);
     o.err(`resuming ${ckptPath} at iteration ${solver.iteration}/${solver.numIterations}\n`);
   }
-  if (cnn) o.err(`encoder: CNN ${cnn.spec.imageSize}x${cnn.spec.imageSize} pixels, blocks of ${cnn.spec.channels.join('-')} filters (conv 3x3, batchnorm, ReLU, max pool 2x2), ${cnn.spec.head === 'max' ? 'max over positions, ' : ''}affine to ${cnn.spec.outputDim}; ${Object.values(cnn.params).reduce((a, t) => a + t.size, 0)} parameters; adam lr=${opts.encoderLr}, from iteration ${opts.finetuneAfter}${opts.encoderWarmup ? `, warm-up ${opts.encoderWarmup} iterations` : ''}${opts.encoderWordLoss ? `; word loss ×${opts.encoderWordLoss}` : ''}\n`);
+  if (cnn) o.err(`encoder: CNN ${cnn.spec.imageSize}x${cnn.spec.imageSize} pixels, blocks of ${cnn.spec.channels.join('-')} filters (conv 3x3, batchnorm, ReLU, max pool 2x2), ${cnn.spec.head === 'max' ? 'max over positions, ' : ''}affine to ${cnn.spec.outputDim}; ${Object.values(cnn.params).reduce((a, t) => a + t.size, 0)} parameters; adam lr=${opts.encoderLr}, ${opts.encoderConceptLoss && opts.encoderLead ? `alone for ${opts.encoderLead} iterations, then ` : ''}${opts.finetuneAfter! >= 0 ? `fine-tuned with the model from iteration ${opts.finetuneAfter}` : 'frozen'}${opts.encoderWarmup ? `, warm-up ${opts.encoderWarmup} iterations` : ''}${opts.encoderWordLoss ? `; word loss ×${opts.encoderWordLoss}` : ''}${opts.encoderConceptLoss ? `; concept loss ×${opts.encoderConceptLoss} (${cnn.spec.outputDim} concepts)` : ''}\n`);
   o.err(`model: ${opts.cell.toUpperCase()} H=${opts.hidden} W=${opts.wordvec}, ${model.params.length} parameters; ${opts.update} lr=${opts.lr} decay=${opts.lrDecay}, batch ${opts.batch}, ${opts.epochs} epochs = ${solver.numIterations} iterations; ${opts.threads} thread${opts.threads > 1 ? "s" : ""}\n`);
   if (opts.objective === 'scst') {
     o.err(`objective: self-critical sequence training from ${opts.init ?? 'the checkpoint'}: ${opts.scstSamples} sampled captions per image, ${opts.scstBaseline} baseline, CIDEr-D reward against the training references\n`);

@@ -138,6 +138,10 @@ export interface Kernels {
   f64_relu_forward(out: number, x: number, n: number): void;
   f32_relu_backward(dx: number, dout: number, x: number, n: number): void;
   f64_relu_backward(dx: number, dout: number, x: number, n: number): void;
+  f32_sigmoid_forward(out: number, x: number, n: number): void;
+  f64_sigmoid_forward(out: number, x: number, n: number): void;
+  f32_sigmoid_backward(dx: number, dout: number, out: number, n: number): void;
+  f64_sigmoid_backward(dx: number, dout: number, out: number, n: number): void;
   // assembly/batchnorm.ts
   f32_spatial_batchnorm_forward(out: number, mean: number, inv_std: number, running_mean: number, running_var: number, x: number, gamma: number, beta: number, N: number, C: number, HW: number, c0: number, c1: number, eps: number, momentum: number, train: number): void;
   f64_spatial_batchnorm_forward(out: number, mean: number, inv_std: number, running_mean: number, running_var: number, x: number, gamma: number, beta: number, N: number, C: number, HW: number, c0: number, c1: number, eps: number, momentum: number, train: number): void;

@@ -9,7 +9,7 @@
 //   conv backward                  by CHUNK images (fixed, whatever the thread count): each chunk
 //                                  accumulates its own partial dw, db; the partials are added in chunk
 //                                  order on the calling thread
-//   the affine head                one call on the calling thread
+//   the affine head (and σ)        one call on the calling thread
 // A phase is a list of independent parts (one GEMM packing scratch each); on one thread they run
 // in order, on more they are taken by whichever thread is free (Pool.runQueue).
 import { type Call, runCalls } from '../core/calls.js';
@@ -17,7 +17,8 @@ import { BufferTable, type BufferSizes, type WasmBuffer } from '../core/memory.j
 import { kernels, queueParts, rt, scratch } from '../core/runtime.js';
 import { DTYPE_BYTES, type Precision, Tensor, precision } from '../core/tensor.js';
 import type { RgbImage } from '../data/features.js';
-import { type SmallCnn, imagesToTensor } from './cnn.js';
+import { type SmallCnn, addLogitGradient, imagesToTensor } from './cnn.js';
+import { fail } from '../core/errors.js';
 
 /** Images per chunk of the conv backward pass: the unit of its partial weight gradients. */
 export const CNN_CHUNK = 8;
@@ -88,7 +89,7 @@ export class CnnPlan {
       const side = last.H >> 1, Dh = this.head ? last.F : last.F * side * side, D = this.cnn.spec.outputDim;
       maxIn = Math.max(maxIn, N * last.F * side * side); // dQ also takes the head's gradient
       Object.assign(s, {
-        g: [dt, N * last.F], gi: ['int32', N * last.F], fw: [dt, Dh * D], fb: [dt, D], out: [dt, N * D],
+        g: [dt, N * last.F], gi: ['int32', N * last.F], fw: [dt, Dh * D], fb: [dt, D], out: [dt, N * D], prob: [dt, N * D],
         dfw: [dt, Dh * D], dfb: [dt, D], dout: [dt, N * D], dflat: [dt, N * Dh],
         dA: [dt, maxAct], dB: [dt, maxAct], dIn: [dt, maxIn], dQ: [dt, maxIn],
         cols: [dt, P * maxCols], dcols: [dt, P * maxCols], wt: [dt, P * maxWt],
@@ -116,15 +117,18 @@ export class CnnPlan {
     return this.forwardResult();
   }
 
-  /** Gradients of every parameter (SmallCnn.params' names) from dout = d loss / d features of the last 'train' forward. */
-  backward(dout: Tensor): Record<string, Tensor> {
-    runSync(this.planBackward(dout));
+  /**
+   * Gradients of every parameter (SmallCnn.params' names) from dout = d loss / d features of the
+   * last 'train' forward; `dlogits` as SmallCnn.backward's (output 'sigmoid').
+   */
+  backward(dout: Tensor, dlogits?: Tensor): Record<string, Tensor> {
+    runSync(this.planBackward(dout, dlogits));
     return this.backwardResult();
   }
 
   /** backward over the runtime's threads (the same bits). */
-  async backwardAsync(dout: Tensor): Promise<Record<string, Tensor>> {
-    await runAsync(this.planBackward(dout));
+  async backwardAsync(dout: Tensor, dlogits?: Tensor): Promise<Record<string, Tensor>> {
+    await runAsync(this.planBackward(dout, dlogits));
     return this.backwardResult();
   }
 
@@ -168,7 +172,8 @@ export class CnnPlan {
     b.fw.view().set(cnn.params['fc.w'].data);
     b.fb.view().set(cnn.params['fc.b'].data);
     const Dh = this.head ? last.F : last.F * side * side;
-    phases.push([[[`${f}affine_forward`, b.out.ptr, flat, b.fw.ptr, b.fb.ptr, N, Dh, D, scratch(0)]]]);
+    phases.push([[[`${f}affine_forward`, b.out.ptr, flat, b.fw.ptr, b.fb.ptr, N, Dh, D, scratch(0)],
+      ...(cnn.spec.output === 'sigmoid' ? [[`${f}sigmoid_forward`, b.prob.ptr, b.out.ptr, N * D] as Call] : [])]]);
     return phases;
   }
 
@@ -181,19 +186,33 @@ export class CnnPlan {
         cnn.stats[`bn${i}.runningVar`] = b[`rv${i}`].toTensor([F]);
       });
     }
-    return b.out.toTensor([N, cnn.spec.outputDim]);
+    return (cnn.spec.output === 'sigmoid' ? b.prob : b.out).toTensor([N, cnn.spec.outputDim]);
   }
 
-  /** Writes dout into the workspace; returns the backward's phases. */
-  private planBackward(dout: Tensor): Call[][][] {
+  /** The affine's outputs of the last forward pass (N, outputDim): the logits of output 'sigmoid' (the features otherwise). */
+  logits(): Tensor {
+    return this.bufs(this.N).out.toTensor([this.N, this.cnn.spec.outputDim]);
+  }
+
+  /** Writes d loss / d (the affine's outputs) into the workspace (σ's backward and dlogits here, one small call); returns the backward's phases. */
+  private planBackward(dout: Tensor, dlogits?: Tensor): Call[][][] {
     const { cnn, f, e, N } = this;
     if (!this.train) throw new Error('recap: CnnPlan.backward needs a forward pass in train mode first');
+    if (dlogits && cnn.spec.output !== 'sigmoid') fail('dlogits', "a CNN with output 'sigmoid'", cnn.spec.output ?? 'linear');
     const b = this.bufs(N);
     const P = this.parts;
     const D = cnn.spec.outputDim;
     const last = this.blocks[this.blocks.length - 1], side = last.H >> 1;
     const Dh = this.head ? last.F : last.F * side * side;
     b.dout.view().set(dout.data);
+    if (cnn.spec.output === 'sigmoid') {
+      runCalls(kernels(), [[`${f}sigmoid_backward`, b.dout.ptr, b.dout.ptr, b.prob.ptr, N * D]]);
+      if (dlogits) {
+        const dz = b.dout.toTensor([N, D]);
+        addLogitGradient(dz, dlogits);
+        b.dout.view().set(dz.data);
+      }
+    }
     b.dfw.zero();
     b.dfb.zero();
     const phases: Call[][][] = [];

@@ -2,15 +2,15 @@
 // captioning model, built from the CS231n layers (conv-layers.ts, layers.ts):
 //   image (N, 3, S, S) → [conv 3x3 pad 1 → spatial batchnorm → ReLU → max pool 2x2] per block
 //   → flatten (or, head 'max', a max over the remaining positions) → affine to outputDim (the
-//   captioning model's D)
+//   captioning model's D) → (output 'sigmoid') σ, so each feature is a probability
 // Every call runs on the calling thread, one kernel call per layer, so its numbers do not depend
 // on the thread count. Pixels enter as (v − 127.5) / 127.5, RGB in [−1, 1].
 import { fail } from '../core/errors.js';
 import { LegacyRandom } from '../core/rng.js';
 import { Tensor, allocTyped, type FloatDType } from '../core/tensor.js';
 import type { RgbImage } from '../data/features.js';
-import { convBackward, convForward, maxPoolBackward, maxPoolForward, reluBackward, reluForward, spatialBatchnormBackward,
-  spatialBatchnormForward } from './conv-layers.js';
+import { convBackward, convForward, maxPoolBackward, maxPoolForward, reluBackward, reluForward, sigmoidBackward, sigmoidForward,
+  spatialBatchnormBackward, spatialBatchnormForward } from './conv-layers.js';
 import { affineBackward, affineForward, type Cache } from './layers.js';
 import { type FeatureRecipe, hashTensors } from '../data/recipe.js';
 
@@ -25,6 +25,11 @@ export interface CnnSpec {
   dtype: FloatDType;
   /** What the affine reads: 'flatten' (default) every position of the last block, 'max' each channel's maximum over them. */
   head?: 'flatten' | 'max';
+  /**
+   * The features: 'linear' (default) the affine's outputs, 'sigmoid' their σ, probabilities (of the
+   * caption concepts the encoder part's concept loss trains them to predict, concept-head.ts).
+   */
+  output?: 'linear' | 'sigmoid';
 }
 
 /** The names of the trainable parameters of a spec, in order (conv{i}.w/b, bn{i}.gamma/beta, fc.w/b). */
@@ -43,8 +48,9 @@ export function cnnParamShapes(spec: CnnSpec): [string, number[]][] {
 /** Checks a spec (from options or a file); `where` names it in errors. */
 export function checkCnnSpec(where: string, s: unknown): CnnSpec {
   if (!s || typeof s !== 'object') fail(where, 'a CNN spec { imageSize, channels, outputDim, dtype }', s);
-  const { imageSize, channels, outputDim, dtype, head = 'flatten' } = s as Record<string, unknown>;
+  const { imageSize, channels, outputDim, dtype, head = 'flatten', output = 'linear' } = s as Record<string, unknown>;
   if (head !== 'flatten' && head !== 'max') fail(`${where}.head`, "'flatten' or 'max'", head);
+  if (output !== 'linear' && output !== 'sigmoid') fail(`${where}.output`, "'linear' or 'sigmoid'", output);
   if (!Array.isArray(channels) || channels.length < 1 || channels.length > 6 || !channels.every((c) => Number.isInteger(c) && c >= 1 && c <= 1024)) {
     fail(`${where}.channels`, '1 to 6 filter counts in [1, 1024]', channels);
   }
@@ -54,7 +60,7 @@ export function checkCnnSpec(where: string, s: unknown): CnnSpec {
   }
   if (!Number.isInteger(outputDim) || (outputDim as number) < 1 || (outputDim as number) > 65536) fail(`${where}.outputDim`, 'an integer in [1, 65536]', outputDim);
   if (dtype !== 'float32' && dtype !== 'float64') fail(`${where}.dtype`, "'float32' or 'float64'", dtype);
-  return { imageSize: imageSize as number, channels: [...(channels as number[])], outputDim: outputDim as number, dtype, head };
+  return { imageSize: imageSize as number, channels: [...(channels as number[])], outputDim: outputDim as number, dtype, head, ...(output === 'sigmoid' ? { output } : {}) };
 }
 
 /** RGB(A) images of side imageSize as the network's input (N, 3, S, S). */
@@ -79,6 +85,8 @@ export interface CnnCaches {
   fc: Cache;
   /** The global max pool of head 'max'. */
   head: Cache | null;
+  /** The σ of output 'sigmoid'. */
+  sigmoid: Cache | null;
   shape: number[];
 }
 
@@ -138,12 +146,17 @@ export class SmallCnn {
     const shape = [...h.shape];
     const flat = new Tensor(h.data, [shape[0], h.size / shape[0]]);
     const fc = affineForward(flat, p['fc.w'], p['fc.b']);
-    return { out: fc.out, caches: { blocks, fc: fc.cache, head, shape } };
+    const sig = this.spec.output === 'sigmoid' ? sigmoidForward(fc.out) : null;
+    return { out: sig ? sig.out : fc.out, caches: { blocks, fc: fc.cache, head, sigmoid: sig ? sig.cache : null, shape } };
   }
 
-  /** Gradients of every parameter from dout = d loss / d features (N, outputDim). */
-  backward(dout: Tensor, caches: CnnCaches): Record<string, Tensor> {
-    return this.backprop(dout, caches).grads;
+  /**
+   * Gradients of every parameter from dout = d loss / d features (N, outputDim); with output
+   * 'sigmoid', `dlogits` (N, outputDim), a loss's gradient on the σ's inputs, is added to what dout
+   * gives there (CnnPlan.backward does the same, in the same order).
+   */
+  backward(dout: Tensor, caches: CnnCaches, dlogits?: Tensor): Record<string, Tensor> {
+    return this.backprop(dout, caches, dlogits).grads;
   }
 
   /** d loss / d x (N, 3, S, S), the gradient reaching the pixels, from dout = d loss / d features: saliency maps. */
@@ -151,9 +164,14 @@ export class SmallCnn {
     return this.backprop(dout, caches).dx;
   }
 
-  private backprop(dout: Tensor, caches: CnnCaches): { grads: Record<string, Tensor>; dx: Tensor } {
+  private backprop(dout: Tensor, caches: CnnCaches, dlogits?: Tensor): { grads: Record<string, Tensor>; dx: Tensor } {
     const grads: Record<string, Tensor> = {};
-    const fc = affineBackward(dout, caches.fc);
+    let dz = dout;
+    if (caches.sigmoid) {
+      dz = sigmoidBackward(dout, caches.sigmoid).dx;
+      if (dlogits) addLogitGradient(dz, dlogits);
+    } else if (dlogits) fail('dlogits', "a CNN with output 'sigmoid'", this.spec.output ?? 'linear');
+    const fc = affineBackward(dz, caches.fc);
     grads['fc.w'] = fc.dw;
     grads['fc.b'] = fc.db;
     let dh = new Tensor(fc.dx.data, caches.shape);
@@ -215,6 +233,12 @@ export class SmallCnn {
     }
     return want;
   }
+}
+
+/** dz += dlogits, in place (shapes checked): the same additions in SmallCnn.backward and CnnPlan.backward. */
+export function addLogitGradient(dz: Tensor, dlogits: Tensor): void {
+  if (!(dlogits instanceof Tensor) || dlogits.size !== dz.size || dlogits.dtype !== dz.dtype) fail('dlogits', `a ${dz.dtype} tensor (${dz.shape.join(', ')})`, dlogits instanceof Tensor ? `${dlogits.dtype} (${dlogits.shape.join(', ')})` : typeof dlogits);
+  for (let i = 0; i < dz.size; i++) dz.data[i] += dlogits.data[i];
 }
 
 /** The feature recipe of a SmallCnn's features: arch 'cnn', its input size, a hash of its parameters and running statistics. */

@@ -1,5 +1,6 @@
 // layers.*: the convolutional functions of CS231n `layers.py` (conv, max pool, ReLU, spatial
-// batchnorm), one wasm kernel call each (assembly/conv.ts, pool.ts, batchnorm.ts).
+// batchnorm) and the sigmoid as an output layer, one wasm kernel call each (assembly/conv.ts,
+// pool.ts, batchnorm.ts).
 // Shapes are CS231n's NCHW: N batch, C channels, H x W image, F filters of HH x WW,
 // Ho x Wo output. Inputs are copied into wasm memory, outputs copied out into the caller's tensors.
 import { Dims, checkNumber, checkPositiveInt } from '../core/check.js';
@@ -171,6 +172,36 @@ export function reluBackward(dout: Tensor, cache: Cache): { dx: Tensor } {
     const dx = s.alloc(c.dtype, x.size);
     k.relu_backward(dx.ptr, s.from(dout).ptr, s.from(x).ptr, x.size);
     return { dx: out(dx, x.shape) };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sigmoid, any shape: out = σ(x) (the LSTM's stable form, rnn_layers.py's sigmoid); backward from
+// the output: dx = dout·(out·(1 − out))
+
+export function sigmoidForward(x: Tensor): { out: Tensor; cache: Cache } {
+  checkTensor('x', x);
+  new Dims().bind('x', x, axes(x));
+  const dtype = floats({ x });
+  const o = call('sigmoidForward', dtype, 2 * x.size, (k, s) => {
+    const o = s.alloc(dtype, x.size);
+    k.sigmoid_forward(o.ptr, s.from(x).ptr, x.size);
+    return out(o, x.shape);
+  });
+  return { out: o, cache: saved('sigmoidForward', dtype, { out: o }, {}) };
+}
+
+export function sigmoidBackward(dout: Tensor, cache: Cache): { dx: Tensor } {
+  const c = open(cache, 'sigmoidForward');
+  const o = c.t.out;
+  const known: Record<string, number> = {};
+  o.shape.forEach((size, i) => (known[`d${i}`] = size));
+  cacheDims(known).bind('dout', dout, axes(o));
+  floats({ dout, out: o });
+  return call('sigmoidBackward', c.dtype, 3 * o.size, (k, s) => {
+    const dx = s.alloc(c.dtype, o.size);
+    k.sigmoid_backward(dx.ptr, s.from(dout).ptr, s.from(o).ptr, o.size);
+    return { dx: out(dx, o.shape) };
   });
 }
 

@@ -48,7 +48,7 @@ export function encoderStateHeader(s: EncoderState, add: Add): EncoderStateHeade
   for (const [k, b] of Object.entries(s.blocks)) blocks[k] = add(b);
   return {
     updateRule: s.updateRule, optimConfig: s.optimConfig, finetuneAfter: s.finetuneAfter, ...(s.warmup ? { warmup: s.warmup } : {}),
-    ...(s.words ? { wordLoss: s.wordLoss, words: { w: add(s.words.w), b: add(s.words.b) } } : {}), blocks,
+    ...(s.words ? { wordLoss: s.wordLoss, words: { w: add(s.words.w), b: add(s.words.b) } } : {}), ...(s.conceptLoss ? { conceptLoss: s.conceptLoss } : {}), ...(s.lead ? { lead: s.lead } : {}), blocks,
   };
 }
 
@@ -69,6 +69,10 @@ export function readEncoderState(name: string, h: unknown, read: Read): EncoderS
     blocks[k] = a;
   }
   if (e.warmup !== undefined && (!Number.isInteger(e.warmup) || e.warmup < 0)) throw new FormatError(name, 'malformed header: solver.encoder.warmup must be an integer >= 0');
+  if (e.conceptLoss !== undefined && (typeof e.conceptLoss !== 'number' || !(e.conceptLoss > 0) || !Number.isFinite(e.conceptLoss))) {
+    throw new FormatError(name, 'malformed header: solver.encoder.conceptLoss must be a number > 0');
+  }
+  if (e.lead !== undefined && (!Number.isInteger(e.lead) || e.lead < 0)) throw new FormatError(name, 'malformed header: solver.encoder.lead must be an integer >= 0');
   let words: EncoderState['words'];
   if (e.words !== undefined) {
     if (!e.words || typeof e.words !== 'object' || typeof e.wordLoss !== 'number' || !(e.wordLoss > 0)) throw new FormatError(name, 'malformed header: solver.encoder.words needs wordLoss > 0 and { w, b } sections');
@@ -78,7 +82,7 @@ export function readEncoderState(name: string, h: unknown, read: Read): EncoderS
   }
   return {
     updateRule: e.updateRule, optimConfig: { ...e.optimConfig! }, finetuneAfter: e.finetuneAfter!, ...(e.warmup ? { warmup: e.warmup } : {}),
-    ...(words ? { wordLoss: e.wordLoss, words } : {}), blocks,
+    ...(words ? { wordLoss: e.wordLoss, words } : {}), ...(e.conceptLoss ? { conceptLoss: e.conceptLoss } : {}), ...(e.lead ? { lead: e.lead } : {}), blocks,
   };
 }
 

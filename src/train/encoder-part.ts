@@ -20,6 +20,7 @@ import type { CaptioningRNN } from '../model/captioning-rnn.js';
 import { SmallCnn } from '../nn/cnn.js';
 import { CnnPlan } from '../nn/cnn-plan.js';
 import { addScaled, newWordHead, specialIds, wordLoss } from './word-head.js';
+import { type Concepts, captionConcepts, conceptLoss } from './concept-head.js';
 import { UPDATE_RULES, type UpdateRuleName, checkUpdateRule, resolveHyper, ruleCall } from '../nn/update-rules.js';
 
 /** Images per encoding pass of refresh (as SmallCnn.encode's default chunk). */
@@ -43,6 +44,20 @@ export interface EncoderPartOptions {
    * head of its own, its gradient added to the captioning loss's on the features); default 0: none.
    */
   wordLoss?: number;
+  /**
+   * Weight of the concept loss (concept-head.ts): the CNN's features are the probabilities of the
+   * words and pairs of adjacent words the image's captions hold (a CNN with output 'sigmoid' and
+   * one feature per concept, conceptCount(data)); default 0: none.
+   */
+  conceptLoss?: number;
+  /**
+   * Iterations at the start in which the encoder trains alone, on the concept loss (needs
+   * conceptLoss > 0): the model is not run, and the iteration's loss is the concept loss. A
+   * recurrent net trained on a CNN's features while they are still taking shape locks on to what
+   * they first showed (each colour and each shape apart) and binds them late; on features that
+   * already hold "red circle" it learns the binding quickly. Default 0.
+   */
+  lead?: number;
 }
 
 /** The encoder's training state (checkpoints): rule, hyperparameters, and the optimizer's arrays by `${param}.${block}`. */
@@ -55,6 +70,10 @@ export interface EncoderState {
   /** The word loss's weight and head (absent when 0). The head's optimizer arrays are in blocks as words.w.* / words.b.*. */
   wordLoss?: number;
   words?: { w: Float32Array | Float64Array; b: Float32Array | Float64Array };
+  /** The concept loss's weight (absent when 0; its concepts come from the data again on resume). */
+  conceptLoss?: number;
+  /** The lead iterations (absent when 0). */
+  lead?: number;
   blocks: Record<string, Float32Array | Float64Array>;
 }
 
@@ -64,6 +83,12 @@ export class EncoderPart {
   readonly finetuneAfter: number;
   readonly warmup: number;
   readonly wordWeight: number;
+  readonly conceptWeight: number;
+  readonly lead: number;
+  private concepts: Concepts | null = null;
+  private conceptBatch: { logits: Tensor; images: Int32Array } | null = null;
+  /** The CNN's parameters and statistics whose test-mode features data.trainFeatures holds (frozen iterations read them there), or null. */
+  private cachedFor: Tensor[] | null = null;
   /** The word loss's head (wordWeight > 0; made by checkData, which knows the vocabulary). */
   private words: { w: Tensor; b: Tensor } | null = null;
   private special = new Set<number>();
@@ -83,7 +108,7 @@ export class EncoderPart {
   constructor(readonly cnn: SmallCnn, readonly images: { train: readonly RgbImage[]; val: readonly RgbImage[] }, options: EncoderPartOptions = {}) {
     if (!(cnn instanceof SmallCnn)) fail('encoder.cnn', 'a SmallCnn', typeof cnn);
     if (!options || typeof options !== 'object') fail('encoderOptions', 'an options object', options);
-    const { updateRule = 'adam', optimConfig = {}, finetuneAfter = 0, warmup = 0, wordLoss: wordWeight = 0 } = options;
+    const { updateRule = 'adam', optimConfig = {}, finetuneAfter = 0, warmup = 0, wordLoss: wordWeight = 0, conceptLoss: conceptWeight = 0, lead = 0 } = options;
     this.updateRule = checkUpdateRule('encoderOptions.updateRule', updateRule);
     this.optimConfig = resolveHyper(updateRule, optimConfig, 'encoderOptions.optimConfig');
     if (!Number.isInteger(finetuneAfter) || finetuneAfter < -1) fail('encoderOptions.finetuneAfter', 'an integer >= -1 (−1: never)', finetuneAfter);
@@ -92,6 +117,11 @@ export class EncoderPart {
     this.warmup = warmup;
     if (typeof wordWeight !== 'number' || !Number.isFinite(wordWeight) || wordWeight < 0) fail('encoderOptions.wordLoss', 'a number >= 0', wordWeight);
     this.wordWeight = wordWeight;
+    if (typeof conceptWeight !== 'number' || !Number.isFinite(conceptWeight) || conceptWeight < 0) fail('encoderOptions.conceptLoss', 'a number >= 0', conceptWeight);
+    this.conceptWeight = conceptWeight;
+    if (!Number.isInteger(lead) || lead < 0) fail('encoderOptions.lead', 'an integer >= 0', lead);
+    if (lead > 0 && !(conceptWeight > 0)) fail('encoderOptions.lead', '0 without the concept loss (the lead trains the encoder on it)', lead);
+    this.lead = lead;
     for (const [name, t] of Object.entries(cnn.params)) {
       for (const b of UPDATE_RULES[this.updateRule].state) this.blocks[`${name}.${b}`] = new (t.data.constructor as Float32ArrayConstructor)(t.size);
     }
@@ -116,6 +146,14 @@ export class EncoderPart {
         for (const b of UPDATE_RULES[this.updateRule].state) this.blocks[`words.${name}.${b}`] = new (t.data.constructor as Float32ArrayConstructor)(t.size);
       }
     }
+    if (this.conceptWeight > 0 && !this.concepts) {
+      const list = captionConcepts(data, specialIds(data.wordToIdx));
+      const K = list.words.length / 2;
+      if (this.cnn.spec.output !== 'sigmoid' || outputDim !== K) {
+        fail('encoder', `a CNN with output 'sigmoid' and outputDim ${K} (one feature per concept of the training captions) for the concept loss`, `output '${this.cnn.spec.output ?? 'linear'}', outputDim ${outputDim}`);
+      }
+      this.concepts = list;
+    }
   }
 
   /** Whether iteration t trains the encoder. */
@@ -123,16 +161,89 @@ export class EncoderPart {
     return this.finetuneAfter >= 0 && t >= this.finetuneAfter;
   }
 
-  /** The features of caption rows `rows` (images data.trainImageIdxs[rows]) written over the model's loaded workspace rows. */
+  /**
+   * The features of caption rows `rows` (images data.trainImageIdxs[rows]) written over the
+   * model's loaded workspace rows. While the encoder does not train they are its test-mode
+   * features of every training image, made once (refresh) and read from data.trainFeatures.
+   */
   forward(model: CaptioningRNN, data: CaptionData, rows: Int32Array, t: number): void {
     const mode = this.begin(rows, t);
-    this.place(model, data, rows, this.plan.forward(this.batchImages(data, rows), mode));
+    if (mode === 'test') {
+      if (!this.cached()) this.refresh(data, ['train']);
+      this.place(model, data, rows, this.frozen(data, rows));
+    } else this.place(model, data, rows, this.plan.forward(this.batchImages(data, rows), mode));
   }
 
   /** forward with the CNN's work split over the runtime's threads (the same bits). */
   async forwardAsync(model: CaptioningRNN, data: CaptionData, rows: Int32Array, t: number): Promise<void> {
     const mode = this.begin(rows, t);
-    this.place(model, data, rows, await this.plan.forwardAsync(this.batchImages(data, rows), mode));
+    if (mode === 'test') {
+      if (!this.cached()) await this.refreshAsync(data, ['train']);
+      this.place(model, data, rows, this.frozen(data, rows));
+    } else this.place(model, data, rows, await this.plan.forwardAsync(this.batchImages(data, rows), mode));
+  }
+
+  /** Whether iteration t is one of the lead's (the encoder trains alone: leadStep instead of the model's step). */
+  leads(t: number): boolean {
+    return t < this.lead;
+  }
+
+  /** A lead iteration: the encoder's forward in train mode, the concept loss, its backward and update; returns the loss. */
+  leadStep(data: CaptionData, rows: Int32Array, t: number): number {
+    this.beginLead(rows, t);
+    this.plan.forward(this.batchImages(data, rows), 'train');
+    const { loss, dlogits } = this.leadLoss(data, rows, t);
+    this.check(this.plan.backward(this.zeros(), dlogits), t);
+    this.update();
+    return loss;
+  }
+
+  /** leadStep with the CNN's work split over the runtime's threads (the same bits). */
+  async leadStepAsync(data: CaptionData, rows: Int32Array, t: number): Promise<number> {
+    this.beginLead(rows, t);
+    await this.plan.forwardAsync(this.batchImages(data, rows), 'train');
+    const { loss, dlogits } = this.leadLoss(data, rows, t);
+    this.check(await this.plan.backwardAsync(this.zeros(), dlogits), t);
+    this.update();
+    return loss;
+  }
+
+  private beginLead(rows: Int32Array, t: number): void {
+    this.t = t;
+    this.N = rows.length;
+    this.trained = false;
+    this.grads = null;
+    this.wordGrads = null;
+  }
+
+  private leadLoss(data: CaptionData, rows: Int32Array, t: number): { loss: number; dlogits: Tensor } {
+    const idx = data.trainImageIdxs.data as Int32Array;
+    const r = conceptLoss(this.plan.logits(), Int32Array.from(rows, (row) => idx[row]), this.concepts!, this.conceptWeight);
+    if (!Number.isFinite(r.loss)) throw new DivergenceError(t, "the encoder's concept loss");
+    return r;
+  }
+
+  private zeros(): Tensor {
+    const n = this.N * this.cnn.spec.outputDim;
+    return new Tensor(this.cnn.spec.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n), [this.N, this.cnn.spec.outputDim]);
+  }
+
+  private state(): Tensor[] {
+    return [...Object.values(this.cnn.params), ...Object.values(this.cnn.stats)];
+  }
+
+  private cached(): boolean {
+    const now = this.state();
+    return this.cachedFor !== null && now.length === this.cachedFor.length && now.every((t, i) => t === this.cachedFor![i]);
+  }
+
+  /** The rows' features from data.trainFeatures (the frozen encoder's, written by refresh). */
+  private frozen(data: CaptionData, rows: Int32Array): Tensor {
+    const D = this.cnn.spec.outputDim;
+    const idx = data.trainImageIdxs.data as Int32Array;
+    const out = new Tensor(this.cnn.spec.dtype === 'float64' ? new Float64Array(rows.length * D) : new Float32Array(rows.length * D), [rows.length, D]);
+    rows.forEach((r, n) => out.data.set(data.trainFeatures.data.subarray(idx[r] * D, (idx[r] + 1) * D), n * D));
+    return out;
   }
 
   private begin(rows: Int32Array, t: number): 'train' | 'test' {
@@ -154,6 +265,11 @@ export class EncoderPart {
     for (let n = 0; n < this.N; n++) feats.set(out.data.subarray(n * D, (n + 1) * D), rank[n] * D);
     model.batch.featureGrad = this.trained;
     this.batch = null;
+    this.conceptBatch = null;
+    if (this.trained && this.concepts) {
+      const idx = data.trainImageIdxs.data as Int32Array;
+      this.conceptBatch = { logits: this.plan.logits(), images: Int32Array.from(rows, (r) => idx[r]) };
+    }
     if (this.trained && this.words) {
       const L = data.trainCaptions.shape[1];
       const captions = new Int32Array(rows.length * L);
@@ -164,30 +280,41 @@ export class EncoderPart {
 
   /** After the model's step (iteration t): dfeatures back through the CNN; throws before any update when a gradient is not finite. */
   backward(model: CaptioningRNN, t: number): void {
-    const dout = this.endStep(model);
-    if (dout) this.check(this.plan.backward(dout), t);
+    const g = this.endStep(model);
+    if (g) this.check(this.plan.backward(g.dout, g.dlogits), t);
   }
 
   /** backward with the CNN's work split over the runtime's threads (the same bits). */
   async backwardAsync(model: CaptioningRNN, t: number): Promise<void> {
-    const dout = this.endStep(model);
-    if (dout) this.check(await this.plan.backwardAsync(dout), t);
+    const g = this.endStep(model);
+    if (g) this.check(await this.plan.backwardAsync(g.dout, g.dlogits), t);
   }
 
-  /** d loss / d features of the step: the model's, plus the word loss's times its weight. */
-  private endStep(model: CaptioningRNN): Tensor | null {
+  /**
+   * d loss / d features of the step: the model's, plus the word loss's times its weight; and the
+   * concept loss's times its weight on the logits of the CNN's σ.
+   */
+  private endStep(model: CaptioningRNN): { dout: Tensor; dlogits?: Tensor } | null {
     model.batch.featureGrad = false;
     this.grads = null;
     this.wordGrads = null;
     if (!this.trained) return null;
     this.trained = false;
-    const dout = model.featureGradient(this.N);
-    if (!this.batch || !this.words) return dout;
-    const { features, captions, L } = this.batch;
-    this.batch = null;
-    const w = wordLoss(features, captions, L, this.words.w, this.words.b, this.special);
-    this.wordGrads = { w: w.dw, b: w.db };
-    return addScaled(dout, this.wordWeight, w.dfeatures);
+    let dout = model.featureGradient(this.N);
+    let dlogits: Tensor | undefined;
+    if (this.conceptBatch && this.concepts) {
+      const { logits, images } = this.conceptBatch;
+      this.conceptBatch = null;
+      dlogits = conceptLoss(logits, images, this.concepts, this.conceptWeight).dlogits;
+    }
+    if (this.batch && this.words) {
+      const { features, captions, L } = this.batch;
+      this.batch = null;
+      const w = wordLoss(features, captions, L, this.words.w, this.words.b, this.special);
+      this.wordGrads = { w: w.dw, b: w.db };
+      dout = addScaled(dout, this.wordWeight, w.dfeatures);
+    }
+    return { dout, dlogits };
   }
 
   private check(grads: Record<string, Tensor>, t: number): void {
@@ -234,6 +361,7 @@ export class EncoderPart {
       const dst = split === 'train' ? data.trainFeatures : data.valFeatures;
       const ims = this.images[split];
       for (let a = 0; a < ims.length; a += ENCODE_CHUNK) dst.data.set(this.encodePlan.forward(ims.slice(a, a + ENCODE_CHUNK), 'test').data, a * this.cnn.spec.outputDim);
+      if (split === 'train') this.cachedFor = this.state();
     }
   }
 
@@ -243,6 +371,7 @@ export class EncoderPart {
       const dst = split === 'train' ? data.trainFeatures : data.valFeatures;
       const ims = this.images[split];
       for (let a = 0; a < ims.length; a += ENCODE_CHUNK) dst.data.set((await this.encodePlan.forwardAsync(ims.slice(a, a + ENCODE_CHUNK), 'test')).data, a * this.cnn.spec.outputDim);
+      if (split === 'train') this.cachedFor = this.state();
     }
   }
 
@@ -257,7 +386,8 @@ export class EncoderPart {
     for (const [k, b] of Object.entries(this.blocks)) blocks[k] = b.slice();
     return {
       updateRule: this.updateRule, optimConfig: { ...this.optimConfig }, finetuneAfter: this.finetuneAfter, ...(this.warmup ? { warmup: this.warmup } : {}),
-      ...(this.words ? { wordLoss: this.wordWeight, words: { w: this.words.w.data.slice() as Float32Array, b: this.words.b.data.slice() as Float32Array } } : {}), blocks,
+      ...(this.words ? { wordLoss: this.wordWeight, words: { w: this.words.w.data.slice() as Float32Array, b: this.words.b.data.slice() as Float32Array } } : {}),
+      ...(this.conceptWeight ? { conceptLoss: this.conceptWeight } : {}), ...(this.lead ? { lead: this.lead } : {}), blocks,
     };
   }
 
@@ -270,6 +400,8 @@ export class EncoderPart {
     if (e.finetuneAfter !== this.finetuneAfter) fail('state.encoder.finetuneAfter', String(this.finetuneAfter), e.finetuneAfter);
     if ((e.warmup ?? 0) !== this.warmup) fail('state.encoder.warmup', String(this.warmup), e.warmup ?? 0);
     if ((e.wordLoss ?? 0) !== this.wordWeight) fail('state.encoder.wordLoss', String(this.wordWeight), e.wordLoss ?? 0);
+    if ((e.conceptLoss ?? 0) !== this.conceptWeight) fail('state.encoder.conceptLoss', String(this.conceptWeight), e.conceptLoss ?? 0);
+    if ((e.lead ?? 0) !== this.lead) fail('state.encoder.lead', String(this.lead), e.lead ?? 0);
     if (this.words) {
       for (const k of ['w', 'b'] as const) {
         const got = e.words?.[k];

@@ -46,6 +46,8 @@ export interface StepInfo {
   itersPerSecond: number;
   /** objective 'scst': the mean reward of this iteration's sampled captions. */
   reward?: number;
+  /** True for an encoder's lead iteration (EncoderPartOptions.lead): the encoder trained alone; `loss` is its concept loss. */
+  lead?: boolean;
 }
 
 /** What one iteration returns. */
@@ -109,6 +111,9 @@ export interface SolverState {
   /** Runs with an encoder part: its optimizer state (absent or null otherwise; its parameters are the checkpoint's encoder). */
   encoder?: EncoderState | null;
 }
+
+/** What a lead iteration (EncoderPartOptions.lead) reports of the model's update: none; its loss is the encoder's concept loss. */
+const LEAD_UPDATE: UpdateResult = { gradNorm: 0, clipped: false, learningRate: 0 };
 
 export class CaptioningSolver {
   readonly model: CaptioningRNN;
@@ -244,6 +249,7 @@ export class CaptioningSolver {
           break;
         }
         const t = this.iteration;
+        const lead = this.encoder?.leads(t) ?? false;
         const { loss, gradNorm, clipped, learningRate } = await this.stepAsync();
         const elapsed = (now() - started) / 1000;
         if (this.verbose && t % this.printEvery === 0) {
@@ -251,9 +257,9 @@ export class CaptioningSolver {
         }
         this.onStep?.({
           iteration: t, numIterations: this.numIterations, epoch: this.epoch, loss, learningRate, gradNorm, clipped,
-          itersPerSecond: elapsed > 0 ? (t + 1 - startIter) / elapsed : 0, reward: this.objectivePart.reward,
+          itersPerSecond: elapsed > 0 ? (t + 1 - startIter) / elapsed : 0, reward: this.objectivePart.reward, ...(lead ? { lead } : {}),
         });
-        if (this.validation?.due(this.iteration)) {
+        if (!lead && this.validation?.due(this.iteration)) { // the model has not trained during a lead: nothing to evaluate
           await this.encoder?.refreshAsync(this.data);
           this.validation.run();
           lastYield = 0; // an evaluation takes a while: let the event loop run
@@ -273,6 +279,7 @@ export class CaptioningSolver {
   step(): StepResult {
     const t = this.iteration;
     const rows = this.minibatches.next(t);
+    if (this.encoder?.leads(t)) return this.record(this.encoder.leadStep(this.data, rows, t), LEAD_UPDATE);
     const { N, T } = this.objectivePart.load(rows, this.rng);
     this.encoder?.forward(this.model, this.data, rows, t);
     const loss = this.model.forwardBackward(N, T);
@@ -286,6 +293,7 @@ export class CaptioningSolver {
   async stepAsync(): Promise<StepResult> {
     const t = this.iteration;
     const rows = this.minibatches.next(t);
+    if (this.encoder?.leads(t)) return this.record(await this.encoder.leadStepAsync(this.data, rows, t), LEAD_UPDATE);
     const { N, T } = await this.objectivePart.loadAsync(rows, this.rng);
     await this.encoder?.forwardAsync(this.model, this.data, rows, t);
     const loss = await this.model.forwardBackwardAsync(N, T);
