@@ -1,22 +1,29 @@
 // The training worker's "from pixels" mode (worker.js): the model of `recap train --encoder cnn`,
 // a SmallCnn trained jointly with the LSTM on the shapes world's rendered scenes, no hand-made
-// features. The CNN's architecture is the CLI's own (CNN_DEFAULT_SPEC, dist/cli/encoder.js) and so
-// are its learning rate, first fine-tuned iteration, warm-up and word loss (recap train's
-// --encoder-lr, --finetune-after, --encoder-warmup and --encoder-word-loss defaults): a change
-// there changes the page's runs too.
+// features. The CNN's architecture is the CLI's own (cnnSpec, dist/cli/encoder.js: one σ feature
+// per caption concept of the data) and so are its learning rate, lead, first fine-tuned
+// iteration, warm-up, word loss and concept loss (recap train's --encoder-lr, --encoder-lead,
+// --finetune-after, --encoder-warmup, --encoder-word-loss and --encoder-concept-loss defaults):
+// a change there changes the page's runs too.
 import {
   EncoderPart, FEATURE_DIM, SmallCnn, Tensor, cnnRecipe, extractFeatures, renderScene, resizeAndCrop, tensor,
 } from '/recap/index.js';
-import { CNN_DEFAULT_SPEC } from '/recap/cli/encoder.js';
+import { cnnSpec, defaultLead } from '/recap/cli/encoder.js';
 import { TRAIN_FLAGS } from '/recap/cli/commands.js';
 
-export { CNN_DEFAULT_SPEC };
+/** The encoder part's options of a new run on `data` in minibatches of `batchSize`: recap train --encoder cnn's defaults (the lead: one epoch). */
+export function encoderOptions(data, batchSize) {
+  return {
+    learningRate: TRAIN_FLAGS.encoderLr.default, finetuneAfter: TRAIN_FLAGS.finetuneAfter.default,
+    warmup: TRAIN_FLAGS.encoderWarmup.default, wordLoss: TRAIN_FLAGS.encoderWordLoss.default,
+    conceptLoss: TRAIN_FLAGS.encoderConceptLoss.default, lead: defaultLead(data.trainCaptions.shape[0], batchSize),
+  };
+}
 
-/** The encoder part's options of a new run: recap train --encoder cnn's defaults. */
-export const ENCODER_OPTIONS = {
-  learningRate: TRAIN_FLAGS.encoderLr.default, finetuneAfter: TRAIN_FLAGS.finetuneAfter.default,
-  warmup: TRAIN_FLAGS.encoderWarmup.default, wordLoss: TRAIN_FLAGS.encoderWordLoss.default,
-};
+/** The CNN a new run builds on `data` (recap train --encoder cnn's). */
+export function pixelSpec(data) {
+  return cnnSpec(data, TRAIN_FLAGS.encoderConceptLoss.default);
+}
 
 const cache = new Map(); // `${imageSize}/${outputDim}` -> { data, images }
 
@@ -40,19 +47,20 @@ export function pixelData(data, spec) {
   return p;
 }
 
-/** A new run's CNN (seeded as recap train seeds it: --seed). */
-export function newCnn(seed) {
-  return new SmallCnn(CNN_DEFAULT_SPEC, seed);
+/** A new run's CNN on `data` (seeded as recap train seeds it: --seed). */
+export function newCnn(seed, data) {
+  return new SmallCnn(pixelSpec(data), seed);
 }
 
-/** The solver's encoder part over `cnn`: a new run's options, or those of a saved state (setState restores the rest). */
-export function encoderPart(cnn, data, state = null) {
+/** The solver's encoder part over `cnn`: a new run's options (minibatches of `batchSize`), or those of a saved state (setState restores the rest). */
+export function encoderPart(cnn, data, batchSize, state = null) {
   const { images } = pixelData(data, cnn.spec);
+  const o = encoderOptions(data, batchSize);
   const options = state
     ? { updateRule: state.updateRule, optimConfig: { learningRate: state.optimConfig.learningRate }, finetuneAfter: state.finetuneAfter,
-      warmup: state.warmup ?? 0, wordLoss: state.wordLoss ?? 0 }
-    : { optimConfig: { learningRate: ENCODER_OPTIONS.learningRate }, finetuneAfter: ENCODER_OPTIONS.finetuneAfter,
-      warmup: ENCODER_OPTIONS.warmup, wordLoss: ENCODER_OPTIONS.wordLoss };
+      warmup: state.warmup ?? 0, wordLoss: state.wordLoss ?? 0, conceptLoss: state.conceptLoss ?? 0, lead: state.lead ?? 0 }
+    : { optimConfig: { learningRate: o.learningRate }, finetuneAfter: o.finetuneAfter,
+      warmup: o.warmup, wordLoss: o.wordLoss, conceptLoss: o.conceptLoss, lead: o.lead };
   return new EncoderPart(cnn, images, options);
 }
 
@@ -77,5 +85,5 @@ export function modelInput(cnn, pixels) {
 export function describeCnn(cnn) {
   if (!cnn) return null;
   const s = cnn.spec;
-  return { imageSize: s.imageSize, channels: s.channels, outputDim: s.outputDim, head: s.head, params: Object.values(cnn.params).reduce((a, t) => a + t.size, 0) };
+  return { imageSize: s.imageSize, channels: s.channels, outputDim: s.outputDim, head: s.head, output: s.output ?? 'linear', params: Object.values(cnn.params).reduce((a, t) => a + t.size, 0) };
 }

@@ -22,7 +22,7 @@ import {
   sceneEvalExtra, shapesData, tensor, threads,
 } from '/recap/index.js';
 import { inspectCaption, runRace, stopRace } from './inside-worker.js';
-import { CNN_DEFAULT_SPEC, ENCODER_OPTIONS, checkpointFeatures, describeCnn, encoderPart, modelInput, newCnn, pixelData } from './pixels-worker.js';
+import { checkpointFeatures, encoderOptions, describeCnn, encoderPart, modelInput, newCnn, pixelData, pixelSpec } from './pixels-worker.js';
 
 // The model of npm start and of the shipped checkpoint (scripts/pretrain.mjs); the page trains it
 // on shapesData()'s 4000 scenes for 10 epochs (npm start: 16000 scenes, 2 epochs).
@@ -176,7 +176,7 @@ function solverOptions(state) {
     updateRule: state.updateRule, optimConfig: { learningRate: state.optimConfig.learningRate }, lrDecay: state.lrDecay,
     batchSize: state.batchSize, numEpochs: state.numEpochs, seed: state.seed, verbose: false,
     ...evalOptions(),
-    ...(cnn ? { encoder: encoderPart(cnn, data, state.encoder) } : {}),
+    ...(cnn ? { encoder: encoderPart(cnn, data, SOLVER.batchSize, state.encoder) } : {}),
     onStep: (info) => {
       pendingLosses.push(info.loss);
       if (stopAt && info.iteration + 1 >= stopAt && status === 'training') {
@@ -246,18 +246,18 @@ const handlers = {
       type: 'ready', backend: backend(), threads: THREADS, crossOriginIsolated: self.crossOriginIsolated === true,
       gallery, numTrainCaptions: data.trainCaptions.shape[0], numTrainImages: data.trainFeatures.shape[0],
       numValImages: data.valFeatures.shape[0], setupMs: performance.now() - t0,
-      config: { model: MODEL, solver: SOLVER, pixels: { cnn: CNN_DEFAULT_SPEC, encoder: ENCODER_OPTIONS, outputDim: CNN_DEFAULT_SPEC.outputDim } },
+      config: { model: MODEL, solver: SOLVER, pixels: { cnn: pixelSpec(data), encoder: encoderOptions(data, SOLVER.batchSize), outputDim: pixelSpec(data).outputDim } },
     });
     await loadPretrained();
   },
   async start(msg) {
     // from pixels: a CNN (the CLI's architecture) feeds the model its features of the rendered scenes, trained with it
-    const net = msg.pixels ? newCnn(seed) : null;
+    const net = msg.pixels ? newCnn(seed, data) : null;
     const m = new CaptioningRNN({ wordToIdx: data.wordToIdx, ...MODEL, inputDim: net ? net.spec.outputDim : FEATURE_DIM, seed });
     const what = net ? 'from pixels' : 'on features';
     replaceModel(m, { name: `training run ${what} (seed ${seed})`, source: 'training', cellType: MODEL.cellType, hiddenDim: MODEL.hiddenDim, wordvecDim: MODEL.wordvecDim }, net);
     solver = new CaptioningSolver(model, trainData(), {
-      ...SOLVER, seed, verbose: false, ...evalOptions(), ...(net ? { encoder: encoderPart(net, data) } : {}),
+      ...SOLVER, seed, verbose: false, ...evalOptions(), ...(net ? { encoder: encoderPart(net, data, SOLVER.batchSize) } : {}),
     });
     stopAt = Number.isInteger(msg.iterations) && msg.iterations > 0 ? msg.iterations : 0;
     seed++;

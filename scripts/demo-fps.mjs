@@ -4,7 +4,7 @@
 //   resnet18  a ResNet-18 encoder at 224² (resize 256, crop 224: torchvision's default) and an
 //             LSTM of CS231n's COCO size (W=256, H=512, 1004 words), 16 words per caption
 //   cnn       the pixel model of the built-in world (`recap train --encoder cnn`, the demo's
-//             "Train from pixels"): the CLI's SmallCnn (CNN_DEFAULT_SPEC; frames resized and
+//             "Train from pixels"): the CLI's SmallCnn (cnnSpec of the shapes world; frames resized and
 //             centre-cropped to its input) and the demo's LSTM (W=64, H=128, the shapes
 //             vocabulary), 16 words per caption (the page's longest)
 // Greedy; <END> never wins, so every caption runs its 16 words (the slowest case). The weights are
@@ -18,8 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
 import { startServer } from '../demo/server.mjs';
-import { CaptioningRNN, SmallCnn, Tensor, cnnRecipe, init, loadEncoder, saveCheckpoint, shapesVocab, writeSafetensors } from '../dist/index.js';
-import { CNN_DEFAULT_SPEC } from '../dist/cli/encoder.js';
+import { CaptioningRNN, SmallCnn, Tensor, cnnRecipe, init, loadEncoder, saveCheckpoint, shapesData, shapesVocab, writeSafetensors } from '../dist/index.js';
+import { cnnSpec } from '../dist/cli/encoder.js';
+import { TRAIN_FLAGS } from '../dist/cli/commands.js';
 
 // as vitest.browser.config.ts (a .ts file Node does not import)
 const CHROMIUM = process.env.RECAP_CHROMIUM ?? '/usr/bin/chromium';
@@ -77,12 +78,13 @@ if (MODELS.includes('resnet18')) {
   setups.resnet18 = { files: [['checkpoint', 'fps.recap'], ['encoder', 'resnet18.safetensors']], about: 'ResNet-18 224², LSTM W=256 H=512, 1004 words' };
 }
 if (MODELS.includes('cnn')) {
-  const cnn = new SmallCnn(CNN_DEFAULT_SPEC, 1);
-  const model = endlessModel(shapesVocab().wordToIdx, CNN_DEFAULT_SPEC.outputDim, 64, 128);
+  const spec = cnnSpec(shapesData({ numTrain: 16000, numVal: 500 }), TRAIN_FLAGS.encoderConceptLoss.default); // recap train --encoder cnn's
+  const cnn = new SmallCnn(spec, 1);
+  const model = endlessModel(shapesVocab().wordToIdx, spec.outputDim, 64, 128);
   writeFileSync(join(dir, 'fps-pixels.recap'), saveCheckpoint(model, null, { maxLength: 16 }, { recipe: cnnRecipe(cnn), pca: null }, cnn));
   const V = model.idxToWord.length;
   model.dispose();
-  const s = CNN_DEFAULT_SPEC;
+  const s = spec;
   setups.cnn = {
     files: [['checkpoint', 'fps-pixels.recap']],
     about: `pixel model: SmallCnn ${s.imageSize}² (${s.channels.join('-')} filters, ${s.outputDim} features), LSTM W=64 H=128, ${V} words`,

@@ -30,8 +30,8 @@ describe('parseCommandLine: defaults', () => {
       cell: 'lstm', hidden: 128, wordvec: 64, update: 'adam', lr: 5e-3, lrDecay: 0.85, epochs: 2, batch: 50,
       threads: undefined, seed: 0, out: 'out', resume: false, help: false,
       evalEvery: undefined, evalImages: 500, keepBest: 'cider', patience: undefined, force: false,
-      objective: 'xe', init: undefined, scstSamples: 5, scstBaseline: 'greedy', encoder: undefined, encoderLr: 3e-3, finetuneAfter: 0,
-      encoderWordLoss: 2, encoderWarmup: 0,
+      objective: 'xe', init: undefined, scstSamples: 5, scstBaseline: 'greedy', encoder: undefined, encoderLr: 1e-2, finetuneAfter: -1,
+      encoderWordLoss: 0, encoderWarmup: 0, encoderConceptLoss: 1,
     });
     expect(given.size).toBe(0);
   });

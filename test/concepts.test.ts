@@ -4,7 +4,7 @@
 // through the reference and the planned path (CnnPlan), and the refusals.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  CaptioningRNN, CaptioningSolver, EncoderPart, LegacyRandom, SmallCnn, Tensor, captionConcepts, conceptCount, conceptGradient, evalNumericalGradient, evalNumericalGradientArray, init, layers, relError,
+  CaptioningRNN, CaptioningSolver, EncoderPart, LegacyRandom, SmallCnn, Tensor, captionConcepts, conceptCount, conceptLoss, evalNumericalGradient, evalNumericalGradientArray, init, layers, relError,
   shapesData,
 } from '../src/index.js';
 import type { CaptionData } from '../src/data/types.js';
@@ -65,19 +65,19 @@ describe('captionConcepts', () => {
     const of = (i: number) => Object.fromEntries(Array.from(c.targets.subarray(c.offsets[i], c.offsets[i + 1]), (k, j) => [names[k], c.counts[c.offsets[i] + j]]));
     expect(of(4)).toEqual({ a: 1, red: 2, 'red circle': 2, circle: 2 });
     const K = names.length;
-    const p = new Tensor(new Float64Array(2 * K).fill(0.25), [2, K]);
-    const d = conceptGradient(p, [4, 5], c, 2);
+    const z = new Tensor(new Float64Array(2 * K).fill(Math.log(1 / 3)), [2, K]); // σ(z) = 0.25
+    const d = conceptLoss(z, [4, 5], c, 2).dlogits;
     // image 4: every concept it holds is in at least one of its 2 captions (half): yes → 2·(0.25 − 1)/2; the rest no → 2·0.25/2
     for (let k = 0; k < K; k++) expect(d.data[k], names[k]).toBeCloseTo(['a', 'red', 'red circle', 'circle'].includes(names[k]) ? -0.75 : 0.25, 15);
     // a 3-caption image whose concept is in 1 of 3 is left out: gradient 0 whatever p
     const three = captionConcepts(captionData([...images.slice(0, 5), [['a', 'red', 'circle'], ['a', 'blue', 'square'], ['a', 'blue', 'square']]]), SPECIAL);
     const n3 = Array.from({ length: three.words.length / 2 }, (_, k) => name(three.words, k));
-    const d3 = conceptGradient(new Tensor(new Float64Array(n3.length).fill(0.5), [1, n3.length]), [5], three);
+    const d3 = conceptLoss(new Tensor(new Float64Array(n3.length), [1, n3.length]), [5], three).dlogits;
     expect(d3.data[n3.indexOf('red')]).toBe(0);
     expect(d3.data[n3.indexOf('a')]).toBe(-0.5);
   });
 
-  it('matches centred differences of Σ mask·BCE(σ(z), y) / N (float64) through the sigmoid layer', () => {
+  it('is weight·Σ mask·BCE(σ(z), y) / N, and its gradient matches centred differences (float64)', () => {
     const rng = new LegacyRandom(5);
     const K = names.length, N = 3;
     const z = new Tensor(rng.randnArray(N * K).map((v) => 2 * v), [N, K]);
@@ -97,15 +97,17 @@ describe('captionConcepts', () => {
       }
       return (3 * s) / N;
     };
-    const p = layers.sigmoidForward(z).out;
-    expect(relError(conceptGradient(p, imgs, c, 3), evalNumericalGradient(loss, z, 1e-5, { order: 4 }))).toBeLessThan(GRAD_LIMIT);
+    const r = conceptLoss(z, imgs, c, 3);
+    expect(r.loss).toBeCloseTo(loss(), 12);
+    expect(relError(r.dlogits, evalNumericalGradient(() => conceptLoss(z, imgs, c, 3).loss, z, 1e-5, { order: 4 }))).toBeLessThan(GRAD_LIMIT);
+    expect(relError(r.dlogits, evalNumericalGradient(loss, z, 1e-5, { order: 4 }))).toBeLessThan(GRAD_LIMIT);
   });
 
-  it('refuses features of another width and a wrong number of images, naming the argument', () => {
+  it('refuses logits of another width and a wrong number of images, naming the argument', () => {
     const K = names.length;
-    expect(() => conceptGradient(new Tensor(new Float32Array(K + 1), [1, K + 1]), [0], c)).toThrow(/features.*8 columns/);
-    expect(() => conceptGradient(new Tensor(new Float32Array(2 * K), [2, K]), [0], c)).toThrow(/images.*2 image indices/);
-    expect(() => conceptGradient(new Tensor(new Float32Array(K), [1, K]), [6], c)).toThrow(/images\[0\]/);
+    expect(() => conceptLoss(new Tensor(new Float32Array(K + 1), [1, K + 1]), [0], c)).toThrow(/logits.*8 columns/);
+    expect(() => conceptLoss(new Tensor(new Float32Array(2 * K), [2, K]), [0], c)).toThrow(/images.*2 image indices/);
+    expect(() => conceptLoss(new Tensor(new Float32Array(K), [1, K]), [6], c)).toThrow(/images\[0\]/);
   });
 
   it('the shapes world: every colour-shape pair is a concept (the pairs the captions bind)', () => {

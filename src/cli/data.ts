@@ -10,7 +10,7 @@ import { encodePng, pngDataUrl } from './report.js';
 import { drawTrainCaptions } from '../data/captions.js';
 import { encodeWithCheckpointCnn } from './encoder.js';
 
-export const SHAPES_DEFAULTS = { maxTrain: 16000, numVal: 500, dataSeed: 0 };
+export const SHAPES_DEFAULTS = { maxTrain: 16000, numVal: 500, dataSeed: 0, captionsPerImage: 5 };
 const COCO_DATA_SEED = 231; // the notebooks' np.random.seed(231) before load_coco_data(max_train=...)
 
 export interface DataChoice {
@@ -61,7 +61,7 @@ export function chooseData(
 /** Loads the chosen data; `onProgress` sees the feature read of --data karpathy:JSON. */
 export async function loadData(choice: DataChoice, onProgress?: (phase: PreproPhase, done: number, total: number) => void): Promise<Loaded> {
   if (choice.data === 'shapes') {
-    const shapes = shapesData({ numTrain: choice.maxTrain ?? SHAPES_DEFAULTS.maxTrain, numVal: choice.numVal ?? SHAPES_DEFAULTS.numVal, seed: choice.dataSeed });
+    const shapes = shapesData({ numTrain: choice.maxTrain ?? SHAPES_DEFAULTS.maxTrain, numVal: choice.numVal ?? SHAPES_DEFAULTS.numVal, seed: choice.dataSeed, captionsPerImage: SHAPES_DEFAULTS.captionsPerImage });
     return {
       data: shapes, shapes, choice,
       description: `shapes world: ${shapes.trainFeatures.shape[0]} train images (${shapes.trainCaptions.shape[0]} captions), ${shapes.valFeatures.shape[0]} val images, V=${shapes.idxToWord.length}, D=${shapes.trainFeatures.shape[1]}`,

@@ -12,10 +12,10 @@ import { writeFileAtomic } from '../core/files.node.js';
 import { UsageError, flagName, formatData, type TrainOptions } from './args.js';
 import { type CliIO, type Out, clock, shellQuote, version } from './common.js';
 import { PhaseProgress } from './prepro.js';
-import { type DataChoice, caption, checkFits, chooseData, loadData, maxLengthOf, pickImages, referencesByImage } from './data.js';
+import { type DataChoice, SHAPES_DEFAULTS, caption, checkFits, chooseData, loadData, maxLengthOf, pickImages, referencesByImage } from './data.js';
 import { Progress } from './progress.js';
 import { checkInitFlags, loadInit } from './train-init.js';
-import { ENCODER_EPOCHS, cnnSpec, checkEncoderData, encoderImages, withEncoderFeatures } from './encoder.js';
+import { ENCODER_EPOCHS, cnnSpec, checkEncoderData, defaultLead, encoderImages, withEncoderFeatures } from './encoder.js';
 import { cnnRecipe } from '../nn/cnn.js';
 import { encodeImages } from '../nn/cnn-plan.js';
 import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
@@ -72,7 +72,7 @@ function runOptionsFrom(flags: TrainOptions, data: DataChoice): RunOptions {
     evalEvery: flags.evalEvery ?? null, evalImages: flags.evalImages, keepBest: flags.keepBest, patience: flags.patience ?? null, out: flags.out,
     objective: flags.objective, init: flags.init ?? null, scstSamples: flags.scstSamples, scstBaseline: flags.scstBaseline,
     encoder: flags.encoder ?? null, encoderLr: flags.encoderLr, finetuneAfter: flags.finetuneAfter, encoderWarmup: flags.encoderWarmup, encoderWordLoss: flags.encoderWordLoss,
-    encoderConceptLoss: flags.encoderConceptLoss, encoderLead: flags.encoderLead,
+    encoderConceptLoss: flags.encoderConceptLoss, encoderLead: flags.encoderLead ?? 0,
   };
 }
 
@@ -127,8 +127,16 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   } else {
     opts = runOptionsFrom(flags, chooseData(flags, given, null, 'train'));
   }
-  // --encoder cnn's lead (the CNN alone on its concepts) comes before the model's training: a longer run unless --epochs says
-  if (!flags.resume && opts.encoder && opts.encoderConceptLoss && opts.encoderLead && !given.has('epochs')) opts.epochs = ENCODER_EPOCHS;
+  // --encoder cnn's lead (the CNN alone on its concepts, one epoch unless given) comes before the model's training: a longer run unless --epochs says
+  if (!flags.resume && opts.encoder) {
+    if (!opts.encoderConceptLoss) opts.encoderLead = 0;
+    else if (!given.has('encoderLead')) opts.encoderLead = defaultLead((opts.maxTrain ?? SHAPES_DEFAULTS.maxTrain) * SHAPES_DEFAULTS.captionsPerImage, opts.batch);
+    if (opts.encoderLead && !given.has('epochs')) opts.epochs = ENCODER_EPOCHS;
+    const iterations = opts.epochs * defaultLead((opts.maxTrain ?? SHAPES_DEFAULTS.maxTrain) * SHAPES_DEFAULTS.captionsPerImage, opts.batch);
+    if (opts.encoderLead! >= iterations) {
+      throw new UsageError(`--encoder-lead ${opts.encoderLead} leaves none of the run's ${iterations} iterations to the model: give more --epochs or a shorter --encoder-lead`, 'train');
+    }
+  }
   if (!flags.resume && !flags.force && existsSync(ckptPath) && !(await sameFinishedRun(ckptPath, opts))) {
     throw new UsageError(`${ckptPath} already holds a run${await runState(ckptPath)}; pass --resume to continue it or --force to start over`, 'train');
   }
@@ -190,7 +198,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
     updateRule: opts.update, optimConfig: { learningRate: opts.lr }, lrDecay: opts.lrDecay, batchSize: opts.batch,
     numEpochs: opts.epochs, seed: opts.seed, verbose: false, signal: controller.signal,
     objective: opts.objective, scstSamples: opts.scstSamples, scstBaseline: opts.scstBaseline,
-    ...(cnn ? { encoder: new EncoderPart(cnn, encoderImages(loaded, cnn.spec.imageSize), { optimConfig: { learningRate: opts.encoderLr! }, finetuneAfter: opts.finetuneAfter, warmup: opts.encoderWarmup, wordLoss: opts.encoderWordLoss, conceptLoss: opts.encoderConceptLoss, lead: opts.encoderConceptLoss ? opts.encoderLead : 0 }) } : {}),
+    ...(cnn ? { encoder: new EncoderPart(cnn, encoderImages(loaded, cnn.spec.imageSize), { optimConfig: { learningRate: opts.encoderLr! }, finetuneAfter: opts.finetuneAfter, warmup: opts.encoderWarmup, wordLoss: opts.encoderWordLoss, conceptLoss: opts.encoderConceptLoss, lead: opts.encoderLead }) } : {}),
     ...(evalEvery > 0 ? { evalEvery, evalImages: opts.evalImages, keepBest: opts.keepBest, patience: opts.patience ?? undefined, onEval } : {}),
     ...(evalEvery > 0 && loaded.shapes ? { evalExtra: sceneEvalExtra(loaded.shapes.valScenes) } : {}),
     onStep: (info) => {

@@ -1,5 +1,5 @@
 // The demo's "Train from pixels" end to end: the page trains the LSTM jointly with a SmallCnn of
-// `recap train --encoder cnn`'s architecture (CNN_DEFAULT_SPEC) on the rendered scenes for a few
+// `recap train --encoder cnn`'s architecture (cnnSpec: a σ feature per caption concept) on the rendered scenes for a few
 // iterations (?iterations=N), bit for bit as the same run in Node; the composer's canvas is then
 // captioned from its pixels (the CNN's features of them equal Node's for the scene drawn, and so
 // does the caption), again after an edit, with the time of every step shown; the run saved from
@@ -19,7 +19,7 @@ import {
   CaptioningRNN, CaptioningSolver, EncoderPart, SmallCnn, Tensor, cnnRecipe, decodeCaptions, init, loadCheckpoint, renderScene, resizeAndCrop,
   shapesData, type CnnSpec, type RgbaImage, type Scene, type ShapesData,
 } from '../../src/index.js';
-import { CNN_DEFAULT_SPEC } from '../../src/cli/encoder.js';
+import { cnnSpec, defaultLead } from '../../src/cli/encoder.js';
 import { TRAIN_FLAGS } from '../../src/cli/commands.js';
 import { readImage } from '../../src/node.js';
 import { BROWSERS, available } from '../package/browsers.js';
@@ -30,11 +30,13 @@ const PHOTO = join(root, 'test/fixtures/images/land_rgb.png');
 const FIREFOX = BROWSERS.find((b) => b.name === 'firefox')!;
 const ITERATIONS = 30; // a few seconds of training
 const MAX_WORDS = 16; // the page's caption length
+/** The CNN of the page's pixel runs: the CLI's for the page's data (shapesData({ seed: 0 })). */
+let SPEC: CnnSpec;
 
 interface PixelConfig {
   model: { cellType: 'lstm' | 'rnn'; wordvecDim: number; hiddenDim: number };
   solver: Record<string, unknown>;
-  pixels: { cnn: CnnSpec; encoder: { learningRate: number; finetuneAfter: number; warmup: number; wordLoss: number }; outputDim: number };
+  pixels: { cnn: CnnSpec; encoder: { learningRate: number; finetuneAfter: number; warmup: number; wordLoss: number; conceptLoss: number; lead: number }; outputDim: number };
 }
 interface DemoState {
   ready: boolean; status: string; losses: number[]; iteration: number; numIterations: number; errors: string[];
@@ -67,7 +69,7 @@ async function replay(config: PixelConfig, iterations: number) {
   const model = new CaptioningRNN({ wordToIdx: data.wordToIdx, ...config.model, inputDim: D, seed: 0 });
   const encoder = new EncoderPart(cnn, { train: at(data.trainImages, data.trainScenes), val: at(data.valImages, data.valScenes) },
     { optimConfig: { learningRate: config.pixels.encoder.learningRate }, finetuneAfter: config.pixels.encoder.finetuneAfter,
-      warmup: config.pixels.encoder.warmup, wordLoss: config.pixels.encoder.wordLoss });
+      warmup: config.pixels.encoder.warmup, wordLoss: config.pixels.encoder.wordLoss, conceptLoss: config.pixels.encoder.conceptLoss, lead: config.pixels.encoder.lead });
   const controller = new AbortController();
   const losses: number[] = [];
   const solver = new CaptioningSolver(model, pixelData, {
@@ -107,6 +109,7 @@ async function composed(p: Page = page): Promise<DemoState> {
 beforeAll(async () => {
   await init();
   data = shapesData({ seed: 0 });
+  SPEC = cnnSpec(data, TRAIN_FLAGS.encoderConceptLoss.default);
   dir = mkdtempSync(join(tmpdir(), 'recap-demo-pixels-'));
   server = await startServer({ port: 0 });
   browser = await launchChromium();
@@ -128,9 +131,12 @@ afterAll(async () => {
 describe('demo: train from pixels', () => {
   it('trains the LSTM with the CLI\'s CNN on the rendered scenes, progress shown, bit for bit as Node', async () => {
     const config = (await demo()).config;
-    expect(config.pixels.cnn).toEqual(CNN_DEFAULT_SPEC);
+    expect(config.pixels.cnn).toEqual(SPEC);
     const f = TRAIN_FLAGS;
-    expect(config.pixels.encoder).toEqual({ learningRate: f.encoderLr.default, finetuneAfter: f.finetuneAfter.default, warmup: f.encoderWarmup.default, wordLoss: f.encoderWordLoss.default });
+    expect(config.pixels.encoder).toEqual({
+      learningRate: f.encoderLr.default, finetuneAfter: f.finetuneAfter.default, warmup: f.encoderWarmup.default, wordLoss: f.encoderWordLoss.default,
+      conceptLoss: f.encoderConceptLoss.default, lead: defaultLead(data.trainCaptions.shape[0], config.solver.batchSize as number),
+    });
     await page.click('#btn-start-pixels');
     await until('s.status === "training" && s.model.source === "training" && s.model.input === "pixels"');
     await until(`s.status === "done" && s.iteration === ${ITERATIONS}`, 90_000);
@@ -138,8 +144,8 @@ describe('demo: train from pixels', () => {
     expect(s.numIterations).toBeGreaterThan(ITERATIONS); // stopped by ?iterations, not the end of the run
     expect(await page.textContent('#stat-iter')).toBe(`${ITERATIONS} / ${s.numIterations}`);
     expect(await page.textContent('#status')).toBe('finished');
-    expect(await page.textContent('#model-name')).toContain(`It reads pixels: a CNN (${CNN_DEFAULT_SPEC.imageSize}×${CNN_DEFAULT_SPEC.imageSize}, ${CNN_DEFAULT_SPEC.channels.join('-')} filters, ${CNN_DEFAULT_SPEC.outputDim} features`);
-    expect(s.inputSize).toBe(CNN_DEFAULT_SPEC.imageSize);
+    expect(await page.textContent('#model-name')).toContain(`It reads pixels: a CNN (${SPEC.imageSize}×${SPEC.imageSize}, ${SPEC.channels.join('-')} filters, ${SPEC.outputDim} features`);
+    expect(s.inputSize).toBe(SPEC.imageSize);
     ref = await replay(config, ITERATIONS);
     expect(ref.losses).toHaveLength(ITERATIONS);
     expect(s.losses).toEqual(ref.losses);
@@ -148,9 +154,9 @@ describe('demo: train from pixels', () => {
 
   it('captions the composer\'s canvas from its pixels, live as it is edited, with every step\'s time', async () => {
     let s = await composed();
-    const S = CNN_DEFAULT_SPEC.imageSize;
+    const S = SPEC.imageSize;
     let want = caption(ref.model, ref.cnn, renderScene(s.scene, S));
-    expect(s.composeFeatures).toHaveLength(CNN_DEFAULT_SPEC.outputDim);
+    expect(s.composeFeatures).toHaveLength(SPEC.outputDim);
     expect(s.composeFeatures).toEqual(want.features);
     expect(s.composeCaption).toBe(want.caption);
     expect(await page.textContent('#compose-caption')).toBe(want.caption);
@@ -175,7 +181,7 @@ describe('demo: train from pixels', () => {
     const saved = join(dir, 'pixels.recap');
     await download.saveAs(saved);
     const ck = loadCheckpoint(readFileSync(saved), { name: 'pixels.recap' });
-    expect(ck.encoder!.spec).toEqual(CNN_DEFAULT_SPEC);
+    expect(ck.encoder!.spec).toEqual(SPEC);
     expect(ck.features!.recipe).toEqual(cnnRecipe(ref.cnn)); // what recap eval / sample check: the same CNN as Node's
     expect(ck.solverState!.iteration).toBe(ITERATIONS);
     for (const [k, t] of Object.entries(ref.model.getParams())) expect(ck.model.getParams()[k as keyof ReturnType<CaptioningRNN['getParams']>].data, k).toEqual(t.data);
@@ -184,7 +190,7 @@ describe('demo: train from pixels', () => {
     await page.setInputFiles('#photos-checkpoint-file', saved);
     await panelUntil('s.captionerReady', 60_000);
     expect(await page.textContent('#photos-encoder-info')).toBe('not needed: the checkpoint carries its CNN');
-    const c = CNN_DEFAULT_SPEC;
+    const c = SPEC;
     expect(await page.textContent('#photos-checkpoint-info')).toMatch(new RegExp(`^pixels\\.recap: LSTM H=128, \\d+ words; its own CNN: ${c.imageSize}×${c.imageSize} pixels, ${c.channels.join('-')} filters, ${c.outputDim} features`));
     // the composer's small canvas (what the model sees), captioned in the panel's worker: the composer's caption
     const { composeCaption } = await composed();
@@ -198,7 +204,7 @@ describe('demo: train from pixels', () => {
     await page.setInputFiles('#photos-image-file', PHOTO);
     await panelUntil('s.photos.length === 2');
     photos = (await page.evaluate(() => (window as never as { recapPhotos: { photos: { caption?: string; error?: string }[] } }).recapPhotos.photos));
-    const S = CNN_DEFAULT_SPEC.imageSize;
+    const S = SPEC.imageSize;
     expect(photos[1].caption).toBe(caption(ref.model, ref.cnn, resizeAndCrop(await readImage(PHOTO), { resize: S, crop: S })).caption);
     expect((await demo()).errors).toEqual([]);
     expect(pageErrors).toEqual([]);
@@ -212,7 +218,7 @@ describe('demo: train from pixels', () => {
     await page.setInputFiles('#file-load', join(dir, 'pixels.recap'));
     await until('s.model.source === "file" && s.model.input === "pixels" && s.status === "paused"');
     const s = await composed();
-    const want = caption(ref.model, ref.cnn, renderScene(s.scene, CNN_DEFAULT_SPEC.imageSize));
+    const want = caption(ref.model, ref.cnn, renderScene(s.scene, SPEC.imageSize));
     expect(s.composeFeatures).toEqual(want.features);
     expect(s.composeCaption).toBe(want.caption);
     await page.waitForFunction((c) => {
@@ -256,7 +262,7 @@ describe.skipIf(!available(FIREFOX))('demo: train from pixels in Firefox', () =>
       await p.click('#btn-random'); // a scene of the dataset's generator
       await wait('!document.querySelector("#compose-caption").classList.contains("pending") && s.composeFeatures !== null');
       const s = await state();
-      const want = caption(ref.model, ref.cnn, renderScene(s.scene, CNN_DEFAULT_SPEC.imageSize));
+      const want = caption(ref.model, ref.cnn, renderScene(s.scene, SPEC.imageSize));
       expect(s.composeFeatures).toEqual(want.features);
       expect(s.composeCaption).toBe(want.caption);
       expect(s.errors).toEqual([]);
