@@ -5,9 +5,9 @@
 //   ENGINE: recap (BUILD simd|relaxed; loadEncoder from ../dist), tfjs (wasm backend, XNNPACK),
 //           ort (onnxruntime-web, wasm backend, from node_modules: nothing is downloaded)
 //   {"cmd":"info"} {"cmd":"setup","key","arch","weights","onnx","input","N"}
-//   {"cmd":"run","key","output"?} -> {"seconds","cpuSeconds","output"?}   {"cmd":"profile","key"} {"cmd":"drop","key"} {"cmd":"quit"}
-// Times are performance.now() around one forward, from the same NCHW float32 batch to the
-// output read back into JS.
+//   {"cmd":"run","key","output"?,"repeat"?} -> {"seconds","cpuSeconds","output"?}   {"cmd":"profile","key"} {"cmd":"drop","key"} {"cmd":"quit"}
+// Times are performance.now() around `repeat` forwards in a row (default 1), per forward, from
+// the same NCHW float32 batch to the output read back into JS.
 import { createInterface } from 'node:readline';
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -91,12 +91,14 @@ async function handle(req) {
     case 'setup': models.set(req.key, await engine.setup(req)); return { ok: true };
     case 'run': {
       const m = models.get(req.key);
+      const n = req.repeat ?? 1;
       const c0 = process.cpuUsage();
       const t0 = now();
-      const y = await m.run();
-      const seconds = (now() - t0) / 1e3;
+      let y;
+      for (let i = 0; i < n; i++) y = await m.run();
+      const seconds = (now() - t0) / 1e3 / n;
       const c = process.cpuUsage(c0);
-      const cpuSeconds = (c.user + c.system) / 1e6; // all threads of this process
+      const cpuSeconds = (c.user + c.system) / 1e6 / n; // all threads of this process
       return req.output ? { seconds, cpuSeconds, output: Array.from(y) } : { seconds, cpuSeconds };
     }
     case 'profile': {

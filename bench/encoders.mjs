@@ -6,7 +6,8 @@
 //   onnxruntime-web's wasm backend (the same weights exported to ONNX; 1 and 2 threads),
 //   PyTorch CPU (torch.set_num_threads 1 and 2; bench/torch_encoders.py) where python has torch.
 // Every engine runs in its own process (bench/encoder_child.mjs), repetitions interleaved round by
-// round; figures are medians after warm-up. Weights: bench/.cache/encoders, written by
+// round (batch 1: three forwards in a row per engine and round, timed together); figures are
+// medians after warm-up. Weights: bench/.cache/encoders, written by
 // scripts/export-encoder-weights.py (run here when missing and python has torch + torchvision).
 //
 //   node bench/encoders.mjs [--quick] [--arch resnet18,...] [--batch 1,8]   alone (or npm run bench -- --encoders-only)
@@ -28,6 +29,12 @@ const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? 'n
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export const CONFIGS = [['resnet18', 1], ['resnet18', 8], ['mobilenet_v2', 1], ['mobilenet_v2', 8], ['vgg16', 1]];
+/**
+ * Forwards per engine per round by batch size, timed together (their mean is the round's figure):
+ * a folder of photos is encoded back to back, so a figure is the steady state, not one forward's
+ * right after the other engines have had the cores and the caches.
+ */
+const REPEAT = { 1: 3, 8: 1 };
 
 /** The engines, in the order each round runs them. */
 const ENGINES = [
@@ -209,7 +216,7 @@ export async function runEncoders({ quick = false, log = console.log, archs = AR
     const cpuTimes = Object.fromEntries(live.map((n) => [n, []]));
     for (let r = 0; r < C.warm - 1 + reps; r++) {
       for (const name of live) {
-        const { seconds, cpuSeconds } = await W[name].request({ cmd: 'run', key });
+        const { seconds, cpuSeconds } = await W[name].request({ cmd: 'run', key, repeat: REPEAT[N] ?? 1 });
         if (r >= C.warm - 1) { times[name].push(seconds * 1e3); cpuTimes[name].push(cpuSeconds * 1e3); }
         if (ENGINES.find((e) => e.name === name).threads > 1) await sleep(100); // spinning pool threads go idle
       }
@@ -302,7 +309,7 @@ export function encoderMarkdown(results, targets) {
   const cpu = (() => { try { return readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)[1].trim(); } catch { return 'unknown'; } })();
   md.push('## Image encoders (224², float32)', '');
   md.push(`Written by bench/encoders.mjs (${results.quick ? 'quick: few repetitions' : 'full'}), ${results.date}, ${cpu}, ${os.cpus().length} logical cores, load average ${results.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at start, ${results.loadavgEnd.map((x) => x.toFixed(2)).join(' ')} at end; ${fmt(results.seconds, 0)} s.`, '');
-  md.push('torchvision resnet18, mobilenet_v2 and vgg16, randomly initialised with a fixed seed (batch-norm statistics randomised), up to recap\'s `\'pooled\'` output (global average pool; vgg16: fc7 after its ReLU). Every engine runs the same network from the same weights (bench/.cache/encoders, written by scripts/export-encoder-weights.py) on the same NCHW float32 batch, in its own process, repetitions interleaved round by round; times are medians after warm-up, from the input batch to the output read back. ' +
+  md.push('torchvision resnet18, mobilenet_v2 and vgg16, randomly initialised with a fixed seed (batch-norm statistics randomised), up to recap\'s `\'pooled\'` output (global average pool; vgg16: fc7 after its ReLU). Every engine runs the same network from the same weights (bench/.cache/encoders, written by scripts/export-encoder-weights.py) on the same NCHW float32 batch, in its own process, repetitions interleaved round by round (at batch 1 each round times three forwards in a row per engine: the steady state of encoding a folder); times are medians after warm-up, from the input batch to the output read back. ' +
     `GFLOP = 2·MACs of the convolutions and fully-connected layers (plus one op per element read by pools; bench/encoder_nets.mjs layerTable). Repetitions: ${results.config.reps} (vgg16 ${results.config.vggReps}) after ${results.config.warm} warm-up.`, '');
   const eng = [];
   if (e.recap1) eng.push(`recap: \`loadEncoder\` + \`encode(tensor, { output: 'pooled' })\`, ${e.recap1.backend} build, ${e.recap1.threads} thread; 2 threads: \`init({ threads: 2 })\`; relaxed: \`init({ wasm: 'relaxed' })\` (${e.recapRelaxed ? 'run' : 'not run'})`);

@@ -12,7 +12,9 @@
 // (solver.stepAsync: batch 50 captions, Adam lr 5e-3), one SCST iteration (batch 50 images,
 // k = 5 samples, greedy baseline, CIDEr-D reward, Adam lr 5e-4: the sampling pass, the
 // rewards and the backward), greedy decoding of 500 val images (16 words) and the same with
-// blockRepeatNgrams 2. Medians after warm-up.
+// blockRepeatNgrams 2. Each of them runs BLOCK times in a row per round and counts the block's
+// mean: iterations of a run follow each other, so a figure is the steady state a run sees, not
+// one call's after the other process has had the cores (and the caches). Medians after warm-up.
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { LineWorker } from './lineworker.mjs';
@@ -20,6 +22,8 @@ import { LineWorker } from './lineworker.mjs';
 const QUICK = process.argv.includes('--quick');
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const NAMES = ['xe', 'scst', 'greedy', 'blocked'];
+/** Calls of each run per round, timed together (their mean is the round's figure). */
+const BLOCK = { xe: 5, scst: 5, greedy: 2, blocked: 2 };
 
 /** The child: sets up on 'setup', times one of each run on 'round', answers one JSON line each. */
 async function child(threads) {
@@ -46,7 +50,11 @@ async function child(threads) {
   };
   const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e3; };
   // wall time, and the process's CPU time (all its threads): on a busy machine the CPU time of a 1-thread run is the steadier figure
-  const time = async (fn) => { const t0 = performance.now(), c0 = cpu(); await fn(); return [performance.now() - t0, cpu() - c0]; };
+  const time = async (fn, n) => {
+    const t0 = performance.now(), c0 = cpu();
+    for (let i = 0; i < n; i++) await fn();
+    return [(performance.now() - t0) / n, (cpu() - c0) / n];
+  };
   for await (const line of createInterface({ input: process.stdin })) {
     const req = JSON.parse(line);
     try {
@@ -56,7 +64,7 @@ async function child(threads) {
         console.log(JSON.stringify({ threads: R.threads() }));
       } else {
         const out = { ms: {}, cpu: {} };
-        for (const name of NAMES) [out.ms[name], out.cpu[name]] = await time(runs[name]);
+        for (const name of NAMES) [out.ms[name], out.cpu[name]] = await time(runs[name], BLOCK[name]);
         out.reward = runs.reward();
         console.log(JSON.stringify(out));
       }

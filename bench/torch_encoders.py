@@ -10,7 +10,7 @@ Protocol: one JSON object per line on stdin, one JSON reply per line on stdout; 
 here with time.perf_counter around the forward only.
   {"cmd": "info"}                                          -> versions, threads, backends
   {"cmd": "setup", "key", "arch", "weights", "input", "N"}  -> {"ok": true}   input: raw float32 NCHW file
-  {"cmd": "run", "key", "output": bool}                    -> {"seconds", "cpuSeconds", "output"?: [floats]}
+  {"cmd": "run", "key", "output": bool, "repeat"?: n}      -> {"seconds", "cpuSeconds", "output"?: [floats]} (means over n forwards in a row)
   {"cmd": "drop", "key"}   {"cmd": "quit"}
 """
 import importlib.util
@@ -62,12 +62,14 @@ def serve():
                 res = {'ok': True}
             elif cmd == 'run':
                 net, x = models[req['key']]
+                n = int(req.get('repeat', 1))
                 with torch.inference_mode():
                     c0 = time.process_time()
                     t0 = time.perf_counter()
-                    y = net(x)
-                    dt = time.perf_counter() - t0
-                    dc = time.process_time() - c0
+                    for _ in range(n):
+                        y = net(x)
+                    dt = (time.perf_counter() - t0) / n
+                    dc = (time.process_time() - c0) / n
                 res = {'seconds': dt, 'cpuSeconds': dc}
                 if req.get('output'):
                     res['output'] = y.reshape(-1).tolist()
