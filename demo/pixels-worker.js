@@ -8,7 +8,8 @@
 import {
   EncoderPart, FEATURE_DIM, SmallCnn, Tensor, cnnRecipe, extractFeatures, renderScene, resizeAndCrop, tensor,
 } from '/recap/index.js';
-import { cnnSpec, defaultLead } from '/recap/cli/encoder.js';
+import { cnnSpec } from '/recap/cli/encoder.js';
+import { iterationsPerEpoch } from '/recap/train/minibatch.js';
 import { TRAIN_FLAGS } from '/recap/cli/commands.js';
 
 /** The encoder part's options of a new run on `data` in minibatches of `batchSize`: recap train --encoder cnn's defaults (the lead: one epoch). */
@@ -16,7 +17,7 @@ export function encoderOptions(data, batchSize) {
   return {
     learningRate: TRAIN_FLAGS.encoderLr.default, finetuneAfter: TRAIN_FLAGS.finetuneAfter.default,
     warmup: TRAIN_FLAGS.encoderWarmup.default, wordLoss: TRAIN_FLAGS.encoderWordLoss.default,
-    conceptLoss: TRAIN_FLAGS.encoderConceptLoss.default, lead: defaultLead(data.trainCaptions.shape[0], batchSize),
+    conceptLoss: TRAIN_FLAGS.encoderConceptLoss.default, lead: iterationsPerEpoch(data.trainCaptions.shape[0], batchSize),
   };
 }
 

@@ -13,11 +13,6 @@ import type { CaptionData } from '../data/types.js';
 /** recap train --encoder cnn's --epochs when not given (with its lead): the CNN alone first, then the model on its features. */
 export const ENCODER_EPOCHS = 4;
 
-/** --encoder-lead when not given: one epoch of `captions` training captions in minibatches of `batch`. */
-export function defaultLead(captions: number, batch: number): number {
-  return Math.max(Math.floor(captions / batch), 1);
-}
-
 /**
  * The CNN `recap train --encoder cnn` builds: 32x32 images, three conv-BN-ReLU-pool blocks, each
  * channel's maximum over the last block's positions, an affine to the features: with the concept

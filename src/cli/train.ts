@@ -15,7 +15,8 @@ import { PhaseProgress } from './prepro.js';
 import { type DataChoice, SHAPES_DEFAULTS, caption, checkFits, chooseData, loadData, maxLengthOf, pickImages, referencesByImage } from './data.js';
 import { Progress } from './progress.js';
 import { checkInitFlags, loadInit } from './train-init.js';
-import { ENCODER_EPOCHS, cnnSpec, checkEncoderData, defaultLead, encoderImages, withEncoderFeatures } from './encoder.js';
+import { ENCODER_EPOCHS, cnnSpec, checkEncoderData, encoderImages, withEncoderFeatures } from './encoder.js';
+import { iterationsPerEpoch } from '../train/minibatch.js';
 import { cnnRecipe } from '../nn/cnn.js';
 import { encodeImages } from '../nn/cnn-plan.js';
 import { lossCurveSvg, samplesHtml, type SampleEntry } from './report.js';
@@ -129,10 +130,11 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   }
   // --encoder cnn's lead (the CNN alone on its concepts, one epoch unless given) comes before the model's training: a longer run unless --epochs says
   if (!flags.resume && opts.encoder) {
+    const perEpoch = iterationsPerEpoch((opts.maxTrain ?? SHAPES_DEFAULTS.maxTrain) * SHAPES_DEFAULTS.captionsPerImage, opts.batch);
     if (!opts.encoderConceptLoss) opts.encoderLead = 0;
-    else if (!given.has('encoderLead')) opts.encoderLead = defaultLead((opts.maxTrain ?? SHAPES_DEFAULTS.maxTrain) * SHAPES_DEFAULTS.captionsPerImage, opts.batch);
+    else if (!given.has('encoderLead')) opts.encoderLead = perEpoch;
     if (opts.encoderLead && !given.has('epochs')) opts.epochs = ENCODER_EPOCHS;
-    const iterations = opts.epochs * defaultLead((opts.maxTrain ?? SHAPES_DEFAULTS.maxTrain) * SHAPES_DEFAULTS.captionsPerImage, opts.batch);
+    const iterations = opts.epochs * perEpoch;
     if (opts.encoderLead! >= iterations) {
       throw new UsageError(`--encoder-lead ${opts.encoderLead} leaves none of the run's ${iterations} iterations to the model: give more --epochs or a shorter --encoder-lead`, 'train');
     }
@@ -180,8 +182,7 @@ export async function train(flags: TrainOptions, given: ReadonlySet<string>, io:
   if (io.signal?.aborted) controller.abort();
   const bestPath = join(outDir, 'best.recap');
   let bestWrite: Promise<void> = Promise.resolve();
-  const iterationsPerEpoch = Math.max(Math.floor(data.trainCaptions.shape[0] / opts.batch), 1);
-  const evalEvery = opts.evalEvery === null ? iterationsPerEpoch : opts.evalEvery;
+  const evalEvery = opts.evalEvery === null ? iterationsPerEpoch(data.trainCaptions.shape[0], opts.batch) : opts.evalEvery;
   const onEval = (r: EvalRecord) => {
     progress.finish();
     o.err(`${evalLine(r, solver.numIterations, opts.keepBest)}${r.improved ? `; saved ${bestPath}` : ''}\n`);

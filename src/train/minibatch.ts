@@ -13,6 +13,11 @@ export function checkSampler(sampler: unknown): asserts sampler is Sampler {
   }
 }
 
+/** Iterations an epoch of `captions` caption rows in minibatches of `batchSize` (at least 1). */
+export function iterationsPerEpoch(captions: number, batchSize: number): number {
+  return Math.max(Math.floor(captions / batchSize), 1);
+}
+
 export class Minibatches {
   /** The current epoch's permutation (sampler 'shuffle'). */
   order: Int32Array | null = null;

@@ -22,7 +22,7 @@ import { checkCaptionData } from './check-data.js';
 import { type CaptionReward, type ScstBaseline, type ScstState, checkScstOptions } from './scst.js';
 import { Tensor } from '../core/tensor.js';
 import { VALIDATION_KEYS, Validation, type EvalRecord, type ValidationOptions, type ValidationState } from './validation.js';
-import { Minibatches, type Sampler, checkSampler } from './minibatch.js';
+import { Minibatches, type Sampler, checkSampler, iterationsPerEpoch } from './minibatch.js';
 import { type Objective, createObjective } from './objective.js';
 import { ParamUpdate, type UpdateResult } from './update.js';
 import { EncoderPart, type EncoderState } from './encoder-part.js';
@@ -205,7 +205,7 @@ export class CaptioningSolver {
     this.log = log ?? ((line) => console.log(line));
     this.rng = new LegacyRandom(seed);
     const numTrain = data.trainCaptions.shape[0];
-    this.iterationsPerEpoch = Math.max(Math.floor(numTrain / batchSize), 1);
+    this.iterationsPerEpoch = iterationsPerEpoch(numTrain, batchSize);
     this.numIterations = numEpochs * this.iterationsPerEpoch;
     this.minibatches = new Minibatches(sampler, batchSize, numTrain, this.iterationsPerEpoch, this.rng);
     this.objectivePart = createObjective(model, data, { objective, scstSamples, scstBaseline, scstReward });

@@ -19,11 +19,13 @@ import {
   CaptioningRNN, CaptioningSolver, EncoderPart, SmallCnn, Tensor, cnnRecipe, decodeCaptions, init, loadCheckpoint, renderScene, resizeAndCrop,
   shapesData, type CnnSpec, type RgbaImage, type Scene, type ShapesData,
 } from '../../src/index.js';
-import { cnnSpec, defaultLead } from '../../src/cli/encoder.js';
+import { cnnSpec } from '../../src/cli/encoder.js';
+import { iterationsPerEpoch } from '../../src/train/minibatch.js';
 import { TRAIN_FLAGS } from '../../src/cli/commands.js';
 import { readImage } from '../../src/node.js';
 import { BROWSERS, available } from '../package/browsers.js';
 import { launchChromium } from './chromium.js';
+import { placeShape } from './demo-compose.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const PHOTO = join(root, 'test/fixtures/images/land_rgb.png');
@@ -91,14 +93,8 @@ function caption(model: CaptioningRNN, cnn: SmallCnn, image: { width: number; he
   return { features: Array.from(feats.data), caption: words.split(' ').filter((w) => !['<START>', '<END>', '<NULL>'].includes(w)).join(' ') };
 }
 
-/** Places one shape by clicking the palette and the canvas at (x, y) in [0, 1]. */
-async function place(shape: string, colour: string, size: string, x: number, y: number): Promise<void> {
-  await page.click(`#pick-shape-${shape}`);
-  await page.click(`#pick-colour-${colour}`);
-  await page.click(`#pick-size-${size}`);
-  const box = (await page.locator('#compose-canvas').boundingBox())!;
-  await page.mouse.click(box.x + x * box.width, box.y + y * box.height);
-}
+/** Places one shape on the page's composer (demo-compose.ts). */
+const place = (shape: string, colour: string, size: string, x: number, y: number) => placeShape(page, shape, colour, size, x, y);
 
 /** The composer's state once its latest caption request has been answered. */
 async function composed(p: Page = page): Promise<DemoState> {
@@ -135,7 +131,7 @@ describe('demo: train from pixels', () => {
     const f = TRAIN_FLAGS;
     expect(config.pixels.encoder).toEqual({
       learningRate: f.encoderLr.default, finetuneAfter: f.finetuneAfter.default, warmup: f.encoderWarmup.default, wordLoss: f.encoderWordLoss.default,
-      conceptLoss: f.encoderConceptLoss.default, lead: defaultLead(data.trainCaptions.shape[0], config.solver.batchSize as number),
+      conceptLoss: f.encoderConceptLoss.default, lead: iterationsPerEpoch(data.trainCaptions.shape[0], config.solver.batchSize as number),
     });
     await page.click('#btn-start-pixels');
     await until('s.status === "training" && s.model.source === "training" && s.model.input === "pixels"');

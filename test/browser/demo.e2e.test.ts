@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../demo/server.mjs';
 import { describesSingleObject, namesScene, type Scene } from '../../dist/index.js';
 import { launchChromium } from './chromium.js';
+import { placeShape } from './demo-compose.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const artifacts = join(root, 'test-artifacts');
@@ -29,14 +30,8 @@ const pageErrors: string[] = [];
 const demo = () => page.evaluate(() => (window as never as { recapDemo: DemoState }).recapDemo);
 const until = (fn: string, timeout = 30_000) => page.waitForFunction(`(() => { const s = window.recapDemo; return ${fn}; })()`, null, { timeout, polling: 100 });
 
-/** Places one shape by clicking the palette and the canvas at (x, y) in [0, 1]. */
-async function place(shape: string, colour: string, size: string, x: number, y: number): Promise<void> {
-  await page.click(`#pick-shape-${shape}`);
-  await page.click(`#pick-colour-${colour}`);
-  await page.click(`#pick-size-${size}`);
-  const box = (await page.locator('#compose-canvas').boundingBox())!;
-  await page.mouse.click(box.x + x * box.width, box.y + y * box.height);
-}
+/** Places one shape on the page's composer (demo-compose.ts). */
+const place = (shape: string, colour: string, size: string, x: number, y: number) => placeShape(page, shape, colour, size, x, y);
 
 /** The caption of the composed scene, once the latest request has been answered. */
 async function composedCaption(): Promise<string> {
