@@ -8,7 +8,7 @@
 // "circle"), so each object's attributes stay bound to it in features the recurrent net reads
 // one by one.
 import { fail } from '../core/errors.js';
-import { Tensor } from '../core/tensor.js';
+import { Tensor, allocTyped } from '../core/tensor.js';
 import type { CaptionData } from '../data/types.js';
 import { specialIds } from './word-head.js';
 import { temporalSoftmaxLoss } from '../nn/layers.js';
@@ -105,8 +105,7 @@ export function conceptLoss(logits: Tensor, images: ArrayLike<number>, concepts:
   const [N, K] = logits.shape;
   if (K !== concepts.words.length / 2) fail('logits', `${concepts.words.length / 2} columns (one per concept)`, K);
   if (images.length !== N) fail('images', `${N} image indices (one per row)`, images.length);
-  const f64 = logits.dtype === 'float64';
-  const x = new Tensor(f64 ? new Float64Array(N * K * 2) : new Float32Array(N * K * 2), [N, K, 2]);
+  const x = new Tensor(allocTyped(logits.dtype, N * K * 2), [N, K, 2]);
   const y = new Int32Array(N * K);
   const mask = new Int32Array(N * K).fill(1);
   for (let n = 0; n < N; n++) {
@@ -119,7 +118,7 @@ export function conceptLoss(logits: Tensor, images: ArrayLike<number>, concepts:
     }
   }
   const { loss, dx } = temporalSoftmaxLoss(x, new Tensor(y, [N, K]), new Tensor(mask, [N, K]));
-  const dlogits = new Tensor(f64 ? new Float64Array(N * K) : new Float32Array(N * K), [N, K]);
+  const dlogits = new Tensor(allocTyped(logits.dtype, N * K), [N, K]);
   for (let i = 0; i < N * K; i++) dlogits.data[i] = weight * dx.data[2 * i + 1];
   return { loss: weight * loss, dlogits };
 }

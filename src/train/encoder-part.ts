@@ -12,7 +12,7 @@
 import { DivergenceError, fail } from '../core/errors.js';
 import { withScratch } from '../core/memory.js';
 import { kernels } from '../core/runtime.js';
-import { Tensor, precision } from '../core/tensor.js';
+import { Tensor, allocTyped, precision } from '../core/tensor.js';
 import { runCalls } from '../core/threads.js';
 import type { RgbImage } from '../data/features.js';
 import type { CaptionData } from '../data/types.js';
@@ -164,13 +164,15 @@ export class EncoderPart {
   /**
    * The features of caption rows `rows` (images data.trainImageIdxs[rows]) written over the
    * model's loaded workspace rows. While the encoder does not train they are its test-mode
-   * features of every training image, made once (refresh) and read from data.trainFeatures.
+   * features of every training image, made once (refresh) into data.trainFeatures, where the
+   * objective loads the rows from: only the iteration that makes them writes its rows again.
    */
   forward(model: CaptioningRNN, data: CaptionData, rows: Int32Array, t: number): void {
     const mode = this.begin(rows, t);
     if (mode === 'test') {
-      if (!this.cached()) this.refresh(data, ['train']);
-      this.place(model, data, rows, this.frozen(data, rows));
+      const stale = !this.cached();
+      if (stale) this.refresh(data, ['train']);
+      this.place(model, data, rows, stale ? this.frozen(data, rows) : null);
     } else this.place(model, data, rows, this.plan.forward(this.batchImages(data, rows), mode));
   }
 
@@ -178,8 +180,9 @@ export class EncoderPart {
   async forwardAsync(model: CaptioningRNN, data: CaptionData, rows: Int32Array, t: number): Promise<void> {
     const mode = this.begin(rows, t);
     if (mode === 'test') {
-      if (!this.cached()) await this.refreshAsync(data, ['train']);
-      this.place(model, data, rows, this.frozen(data, rows));
+      const stale = !this.cached();
+      if (stale) await this.refreshAsync(data, ['train']);
+      this.place(model, data, rows, stale ? this.frozen(data, rows) : null);
     } else this.place(model, data, rows, await this.plan.forwardAsync(this.batchImages(data, rows), mode));
   }
 
@@ -217,15 +220,14 @@ export class EncoderPart {
   }
 
   private leadLoss(data: CaptionData, rows: Int32Array, t: number): { loss: number; dlogits: Tensor } {
-    const idx = data.trainImageIdxs.data as Int32Array;
-    const r = conceptLoss(this.plan.logits(), Int32Array.from(rows, (row) => idx[row]), this.concepts!, this.conceptWeight);
+    const r = conceptLoss(this.plan.logits(), imagesOf(data, rows), this.concepts!, this.conceptWeight);
     if (!Number.isFinite(r.loss)) throw new DivergenceError(t, "the encoder's concept loss");
     return r;
   }
 
   private zeros(): Tensor {
-    const n = this.N * this.cnn.spec.outputDim;
-    return new Tensor(this.cnn.spec.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n), [this.N, this.cnn.spec.outputDim]);
+    const D = this.cnn.spec.outputDim;
+    return new Tensor(allocTyped(this.cnn.spec.dtype, this.N * D), [this.N, D]);
   }
 
   private state(): Tensor[] {
@@ -240,9 +242,8 @@ export class EncoderPart {
   /** The rows' features from data.trainFeatures (the frozen encoder's, written by refresh). */
   private frozen(data: CaptionData, rows: Int32Array): Tensor {
     const D = this.cnn.spec.outputDim;
-    const idx = data.trainImageIdxs.data as Int32Array;
-    const out = new Tensor(this.cnn.spec.dtype === 'float64' ? new Float64Array(rows.length * D) : new Float32Array(rows.length * D), [rows.length, D]);
-    rows.forEach((r, n) => out.data.set(data.trainFeatures.data.subarray(idx[r] * D, (idx[r] + 1) * D), n * D));
+    const out = new Tensor(allocTyped(this.cnn.spec.dtype, rows.length * D), [rows.length, D]);
+    imagesOf(data, rows).forEach((img, n) => out.data.set(data.trainFeatures.data.subarray(img * D, (img + 1) * D), n * D));
     return out;
   }
 
@@ -258,23 +259,23 @@ export class EncoderPart {
     return Array.from(rows, (r) => this.images.train[idx[r]]);
   }
 
-  private place(model: CaptioningRNN, data: CaptionData, rows: Int32Array, out: Tensor): void {
-    const D = this.cnn.spec.outputDim;
-    const feats = model.batch.bufs!.features.view();
-    const rank = model.batch.rank;
-    for (let n = 0; n < this.N; n++) feats.set(out.data.subarray(n * D, (n + 1) * D), rank[n] * D);
+  /** Writes `out` (batch-row order) over the workspace's feature rows (null: the loaded rows stand) and keeps what the losses need. */
+  private place(model: CaptioningRNN, data: CaptionData, rows: Int32Array, out: Tensor | null): void {
+    if (out) {
+      const D = this.cnn.spec.outputDim;
+      const feats = model.batch.bufs!.features.view();
+      const rank = model.batch.rank;
+      for (let n = 0; n < this.N; n++) feats.set(out.data.subarray(n * D, (n + 1) * D), rank[n] * D);
+    }
     model.batch.featureGrad = this.trained;
     this.batch = null;
     this.conceptBatch = null;
-    if (this.trained && this.concepts) {
-      const idx = data.trainImageIdxs.data as Int32Array;
-      this.conceptBatch = { logits: this.plan.logits(), images: Int32Array.from(rows, (r) => idx[r]) };
-    }
+    if (this.trained && this.concepts) this.conceptBatch = { logits: this.plan.logits(), images: imagesOf(data, rows) };
     if (this.trained && this.words) {
       const L = data.trainCaptions.shape[1];
       const captions = new Int32Array(rows.length * L);
       rows.forEach((r, n) => captions.set((data.trainCaptions.data as Int32Array).subarray(r * L, (r + 1) * L), n * L));
-      this.batch = { features: out, captions, L };
+      this.batch = { features: out!, captions, L }; // trained: the CNN's forward just made `out`
     }
   }
 
@@ -420,4 +421,10 @@ export class EncoderPart {
     if (this.words && s.words) this.words = { w: new Tensor(s.words.w.slice(), this.words.w.shape), b: new Tensor(s.words.b.slice(), this.words.b.shape) };
     for (const k of Object.keys(this.blocks)) this.blocks[k] = s.blocks[k].slice();
   }
+}
+
+/** The training images of caption rows `rows`. */
+function imagesOf(data: CaptionData, rows: Int32Array): Int32Array {
+  const idx = data.trainImageIdxs.data as Int32Array;
+  return Int32Array.from(rows, (r) => idx[r]);
 }
