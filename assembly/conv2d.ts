@@ -113,6 +113,21 @@ export function conv2d__scalar<F>(out: usize, inp: usize, wp: usize, bias: usize
   v128.store(q, act_vec<F>(c0, act)); v128.store(q, act_vec<F>(c1, act), 16);
 }
 
+/** The epilogue of a tile: MR pixels from p, columns j..j+V2 of OC, each row of accumulators through store2. */
+// @ts-ignore: decorator
+@inline function store_tile<F>(MR: i32, out: usize, bias: usize, res: usize, p: i32, j: i32, OC: i32, act: i32,
+                               c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128): void {
+  const S = alignof<F>();
+  const bv0 = v128.load(bias + (<usize>j << S)), bv1 = v128.load(bias + (<usize>j << S), 16);
+  const cr = <usize>OC << S;
+  const o = (<usize>p * <usize>OC + <usize>j) << S;
+  const hasRes = res != 0;
+  store2<F>(out + o, res + o, c00, c01, bv0, bv1, hasRes, act);
+  if (MR >= 2) store2<F>(out + o + cr, res + o + cr, c10, c11, bv0, bv1, hasRes, act);
+  if (MR >= 3) store2<F>(out + o + 2 * cr, res + o + 2 * cr, c20, c21, bv0, bv1, hasRes, act);
+  if (MR >= 4) store2<F>(out + o + 3 * cr, res + o + 3 * cr, c30, c31, bv0, bv1, hasRes, act);
+}
+
 /**
  * conv_tile for a 1x1 convolution at stride 1 without padding (every expand and project layer
  * of MobileNetV2): output pixel p reads input pixel p, so the MR input rows are pix apart and
@@ -133,15 +148,7 @@ export function conv2d__scalar<F>(out: usize, inp: usize, wp: usize, bias: usize
     if (MR >= 4) { const x3 = vsplat<F>(a3); c30 = vmadd<F>(c30, x3, b0); c31 = vmadd<F>(c31, x3, b1); a3 += sizeof<F>(); }
     a0 += sizeof<F>(); pw += 32;
   }
-  const S = alignof<F>();
-  const bv0 = v128.load(bias + (<usize>j << S)), bv1 = v128.load(bias + (<usize>j << S), 16);
-  const cr = <usize>OC << S;
-  const o = (<usize>p * <usize>OC + <usize>j) << S;
-  const hasRes = res != 0;
-  store2<F>(out + o, res + o, c00, c01, bv0, bv1, hasRes, act);
-  if (MR >= 2) store2<F>(out + o + cr, res + o + cr, c10, c11, bv0, bv1, hasRes, act);
-  if (MR >= 3) store2<F>(out + o + 2 * cr, res + o + 2 * cr, c20, c21, bv0, bv1, hasRes, act);
-  if (MR >= 4) store2<F>(out + o + 3 * cr, res + o + 3 * cr, c30, c31, bv0, bv1, hasRes, act);
+  store_tile<F>(MR, out, bias, res, p, j, OC, act, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /**
@@ -190,15 +197,7 @@ export function conv2d__scalar<F>(out: usize, inp: usize, wp: usize, bias: usize
       }
     }
   }
-  const S = alignof<F>();
-  const bv0 = v128.load(bias + (<usize>j << S)), bv1 = v128.load(bias + (<usize>j << S), 16);
-  const cr = <usize>OC << S;
-  const o = (<usize>p * <usize>OC + <usize>j) << S;
-  const hasRes = res != 0;
-  store2<F>(out + o, res + o, c00, c01, bv0, bv1, hasRes, act);
-  if (MR >= 2) store2<F>(out + o + cr, res + o + cr, c10, c11, bv0, bv1, hasRes, act);
-  if (MR >= 3) store2<F>(out + o + 2 * cr, res + o + 2 * cr, c20, c21, bv0, bv1, hasRes, act);
-  if (MR >= 4) store2<F>(out + o + 3 * cr, res + o + 3 * cr, c30, c31, bv0, bv1, hasRes, act);
+  store_tile<F>(MR, out, bias, res, p, j, OC, act, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 export function conv2d__wasmsimd<F>(out: usize, inp: usize, wp: usize, bias: usize, res: usize, zero: usize,
