@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright';
-import puppeteer, { type ElementHandle } from 'puppeteer-core';
+import puppeteer, { type ElementHandle, type Page as PuppeteerPage } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain JS module without types
 import { startServer } from '../../demo/server.mjs';
@@ -18,6 +18,17 @@ import { readImage } from '../../src/node.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../vitest.browser.config.js';
 import { BROWSERS, available } from '../package/browsers.js';
 import { seededStateDict } from '../vision/seeded.js';
+
+/** waitForFunction on a Firefox page's photos-panel state `s`, failing with what it waited for. */
+function firefoxWait(p: PuppeteerPage) {
+  return async (fn: string, timeout = 45_000) => {
+    try {
+      await p.waitForFunction(`(() => { const s = window.recapPhotos; return ${fn}; })()`, { timeout, polling: 100 });
+    } catch (e) {
+      throw new Error(`Firefox: waited ${timeout / 1000} s for ${fn}: ${(e as Error).message}`);
+    }
+  };
+}
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const artifacts = join(root, 'test-artifacts');
@@ -307,13 +318,7 @@ describe.skipIf(!available(FIREFOX))('demo: bring your own model in Firefox', ()
       const p = await ff.newPage();
       await p.evaluateOnNewDocument(() => { delete (globalThis as { VideoFrame?: unknown }).VideoFrame; });
       await p.goto(`http://127.0.0.1:${server.port}/`);
-      const wait = async (fn: string, timeout = 45_000) => {
-        try {
-          await p.waitForFunction(`(() => { const s = window.recapPhotos; return ${fn}; })()`, { timeout, polling: 100 });
-        } catch (e) {
-          throw new Error(`Firefox: waited ${timeout / 1000} s for ${fn}: ${(e as Error).message}`);
-        }
-      };
+      const wait = firefoxWait(p);
       await wait('s && s.ready');
       expect(await p.evaluate(() => [crossOriginIsolated, typeof (globalThis as { VideoFrame?: unknown }).VideoFrame])).toEqual([true, 'undefined']);
       const input = async (id: string) => (await p.$(`#${id}`)) as ElementHandle<HTMLInputElement>;
@@ -342,13 +347,7 @@ describe.skipIf(!available(FIREFOX))('demo: bring your own model in Firefox', ()
     try {
       const p = await ff.newPage();
       await p.goto(`http://127.0.0.1:${server.port}/`);
-      const wait = async (fn: string, timeout = 45_000) => {
-        try {
-          await p.waitForFunction(`(() => { const s = window.recapPhotos; return ${fn}; })()`, { timeout, polling: 100 });
-        } catch (e) {
-          throw new Error(`Firefox: waited ${timeout / 1000} s for ${fn}: ${(e as Error).message}`);
-        }
-      };
+      const wait = firefoxWait(p);
       await wait('s && s.ready');
       await p.click('#photos-camera-start');
       await wait('s.camera.error !== ""');
