@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 // @ts-expect-error: plain ESM bench helpers without types
 import { layerTable, flopByKind, readSafetensors, ARCHS } from '../bench/encoder_nets.mjs';
 // @ts-expect-error: plain ESM bench helpers without types
-import { spliceResults, profileByKind, normaliseProfile, encoderTargets, encoderMarkdown, BEGIN, END } from '../bench/encoders.mjs';
+import { spliceResults, profileByKind, normaliseProfile, encoderTargets, encoderMarkdown, speedNote, BEGIN, END } from '../bench/encoders.mjs';
 
 const SHAPES = JSON.parse(readFileSync(new URL('./fixtures/bench/encoder-shapes.json', import.meta.url), 'utf8'));
 
@@ -147,6 +147,20 @@ describe('targets', () => {
     expect(verdicts(rows, true)).toEqual(['PASS', 'MISS', 'MISS', 'PASS', 'PASS']);
     // 118 > 0.9·130
     expect(verdicts([row('resnet18', 1, { recap1: 118, recap2: 60, recapRelaxed: 100, tfjs1: 130, ort1: 140 })], true).slice(0, 2)).toEqual(['MISS', 'PASS']);
+  });
+
+  it('the thread and relaxed targets give the range of their ratio round by round', () => {
+    const r = row('resnet18', 1, { recap1: 100, recap2: 55, recapRelaxed: 80, tfjs1: 130, ort1: 140 },
+      { rawMs: { recap1: [100, 120, 90], recap2: [50, 80, 60], recapRelaxed: [80, 80, 75] } });
+    const [, threads, , relaxed] = encoderTargets({ rows: [r], peaks: { fuses: true, strict: 30, fused: 50 } });
+    expect(threads.value).toBe('1.82× (100.0 → 55.0 ms; round by round 1.50-2.00×)');
+    expect(relaxed.value).toBe('1.25× (100.0 → 80.0 ms; round by round 1.20-1.50×); fused/strict peak 1.67×');
+  });
+
+  it('a note when the strict peak moved by more than 10% during the run', () => {
+    expect(speedNote({ strict: 37 }, { strict: 36 })).toBeNull();
+    expect(speedNote({ strict: 37 }, { strict: 31.6 })).toMatch(/^the strict peak moved from 37\.0 to 31\.6 GFLOP\/s/);
+    expect(speedNote({ error: 'x' }, { strict: 31 })).toBeNull();
   });
 
   it('SKIP without the recap encoder, and for relaxed where the engine does not fuse; outputs that disagree MISS', () => {
