@@ -6,6 +6,7 @@
 // first forward pass of a given input size.
 import { RecapError } from '../core/errors.js';
 import { BufferTable, type BufferSizes, WasmBuffer } from '../core/memory.js';
+import { MAX_PARTS } from '../core/mailbox.js';
 import { kernels, rt } from '../core/runtime.js';
 import { runCalls, type Call } from '../core/threads.js';
 import { type FloatDType, precision } from '../core/tensor.js';
@@ -88,6 +89,11 @@ function split(M: number, C: number, P: number, V2: number, channels: boolean): 
  */
 const PARTS_PER_THREAD = 4;
 
+/** A layer's partitions on `threads` threads (1: one call list), at most what the mailbox takes (more would be posted whole). */
+export function layerParts(threads: number): number {
+  return threads > 1 ? Math.min(MAX_PARTS, PARTS_PER_THREAD * threads) : 1;
+}
+
 type Slots = Record<string, WasmBuffer>;
 
 /** A network with its packed weights: plans and runs forward passes. */
@@ -153,7 +159,7 @@ export class CompiledNetwork {
     const buf = (v: number) => slots[`s${this.slotOf[v]}`].ptr;
     load(slots.s0.view().subarray(0, n * H * W * 3) as Float32Array | Float64Array);
     const runtime = rt();
-    const P = runtime.pool ? PARTS_PER_THREAD * runtime.threads : 1;
+    const P = runtime.pool ? layerParts(runtime.threads) : 1;
     const ks = kernels();
     if (!runtime.pool && !onLayer) {
       const calls: Call[] = [];

@@ -3,6 +3,8 @@
 // one order (test/shared/encoder-run.mjs runs dist/ in a child process per thread count).
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { MAX_PARTS } from '../../src/core/mailbox.js';
+import { layerParts } from '../../src/vision/network.js';
 
 const script = new URL('../shared/encoder-run.mjs', import.meta.url).pathname;
 const run = (threads: number, arch: string, dtype: string, size: number, batch: number) =>
@@ -22,4 +24,10 @@ describe.each([
     expect(three.pooled).toBe(one.pooled);
     expect(three.grid).toBe(one.grid);
   });
+});
+
+it('a layer is cut into four parts a thread, never more than the mailbox takes', () => {
+  expect([1, 2, 3, 8].map(layerParts)).toEqual([1, 8, 12, 32]);
+  expect(layerParts(64)).toBe(MAX_PARTS); // 256 parts would be posted whole, a message per worker
+  expect(layerParts(1024)).toBe(MAX_PARTS);
 });
