@@ -7,6 +7,7 @@ import { Dims, checkNumber, checkPositiveInt } from '../core/check.js';
 import { RecapError, fail } from '../core/errors.js';
 import { scratch } from '../core/runtime.js';
 import { Tensor, allocTyped, checkTensor, type FloatDType } from '../core/tensor.js';
+import type { FloatKernels } from '../core/kernels.js';
 import { type Cache, cacheDims, call, floats, open, out, saved } from './layer-call.js';
 
 /** CS231n's conv_param. */
@@ -145,64 +146,56 @@ export function maxPoolBackward(dout: Tensor, cache: Cache): { dx: Tensor } {
 }
 
 // ---------------------------------------------------------------------------------------------
-// ReLU, any shape: out = max(x, 0)
+// Elementwise layers, any shape: ReLU, out = max(x, 0), backward from the input; sigmoid,
+// out = σ(x) (the LSTM's stable form, rnn_layers.py's sigmoid), backward from the output:
+// dx = dout·(out·(1 − out))
 
 const axes = (t: Tensor) => t.shape.map((_, i) => `d${i}`);
 
-export function reluForward(x: Tensor): { out: Tensor; cache: Cache } {
+/** out = kernel(x) of any shape; the cache keeps x or out under `keep`, what the backward reads. */
+function elementwiseForward(fn: string, x: Tensor, keep: 'x' | 'out',
+                            kernel: (k: FloatKernels, out: number, x: number, n: number) => void): { out: Tensor; cache: Cache } {
   checkTensor('x', x);
   new Dims().bind('x', x, axes(x));
   const dtype = floats({ x });
-  const o = call('reluForward', dtype, 2 * x.size, (k, s) => {
+  const o = call(fn, dtype, 2 * x.size, (k, s) => {
     const o = s.alloc(dtype, x.size);
-    k.relu_forward(o.ptr, s.from(x).ptr, x.size);
+    kernel(k, o.ptr, s.from(x).ptr, x.size);
     return out(o, x.shape);
   });
-  return { out: o, cache: saved('reluForward', dtype, { x }, {}) };
+  return { out: o, cache: saved(fn, dtype, { [keep]: keep === 'x' ? x : o }, {}) };
+}
+
+/** dx = kernel(dout, kept) for the cache of `forward`, which kept x or out under `keep`; dout of its shape. */
+function elementwiseBackward(fn: string, forward: string, keep: 'x' | 'out', dout: Tensor, cache: Cache,
+                             kernel: (k: FloatKernels, dx: number, dout: number, kept: number, n: number) => void): { dx: Tensor } {
+  const c = open(cache, forward);
+  const t = c.t[keep];
+  const known: Record<string, number> = {};
+  t.shape.forEach((size, i) => (known[`d${i}`] = size));
+  cacheDims(known).bind('dout', dout, axes(t));
+  floats({ dout, [keep]: t });
+  return call(fn, c.dtype, 3 * t.size, (k, s) => {
+    const dx = s.alloc(c.dtype, t.size);
+    kernel(k, dx.ptr, s.from(dout).ptr, s.from(t).ptr, t.size);
+    return { dx: out(dx, t.shape) };
+  });
+}
+
+export function reluForward(x: Tensor): { out: Tensor; cache: Cache } {
+  return elementwiseForward('reluForward', x, 'x', (k, o, xp, n) => k.relu_forward(o, xp, n));
 }
 
 export function reluBackward(dout: Tensor, cache: Cache): { dx: Tensor } {
-  const c = open(cache, 'reluForward');
-  const x = c.t.x;
-  const known: Record<string, number> = {};
-  x.shape.forEach((size, i) => (known[`d${i}`] = size));
-  cacheDims(known).bind('dout', dout, axes(x));
-  floats({ dout, x });
-  return call('reluBackward', c.dtype, 3 * x.size, (k, s) => {
-    const dx = s.alloc(c.dtype, x.size);
-    k.relu_backward(dx.ptr, s.from(dout).ptr, s.from(x).ptr, x.size);
-    return { dx: out(dx, x.shape) };
-  });
+  return elementwiseBackward('reluBackward', 'reluForward', 'x', dout, cache, (k, dx, d, xp, n) => k.relu_backward(dx, d, xp, n));
 }
 
-// ---------------------------------------------------------------------------------------------
-// Sigmoid, any shape: out = σ(x) (the LSTM's stable form, rnn_layers.py's sigmoid); backward from
-// the output: dx = dout·(out·(1 − out))
-
 export function sigmoidForward(x: Tensor): { out: Tensor; cache: Cache } {
-  checkTensor('x', x);
-  new Dims().bind('x', x, axes(x));
-  const dtype = floats({ x });
-  const o = call('sigmoidForward', dtype, 2 * x.size, (k, s) => {
-    const o = s.alloc(dtype, x.size);
-    k.sigmoid_forward(o.ptr, s.from(x).ptr, x.size);
-    return out(o, x.shape);
-  });
-  return { out: o, cache: saved('sigmoidForward', dtype, { out: o }, {}) };
+  return elementwiseForward('sigmoidForward', x, 'out', (k, o, xp, n) => k.sigmoid_forward(o, xp, n));
 }
 
 export function sigmoidBackward(dout: Tensor, cache: Cache): { dx: Tensor } {
-  const c = open(cache, 'sigmoidForward');
-  const o = c.t.out;
-  const known: Record<string, number> = {};
-  o.shape.forEach((size, i) => (known[`d${i}`] = size));
-  cacheDims(known).bind('dout', dout, axes(o));
-  floats({ dout, out: o });
-  return call('sigmoidBackward', c.dtype, 3 * o.size, (k, s) => {
-    const dx = s.alloc(c.dtype, o.size);
-    k.sigmoid_backward(dx.ptr, s.from(dout).ptr, s.from(o).ptr, o.size);
-    return { dx: out(dx, o.shape) };
-  });
+  return elementwiseBackward('sigmoidBackward', 'sigmoidForward', 'out', dout, cache, (k, dx, d, o, n) => k.sigmoid_backward(dx, d, o, n));
 }
 
 // ---------------------------------------------------------------------------------------------
